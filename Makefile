@@ -1,0 +1,58 @@
+# Lokalkapital. The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+
+.PHONY: run test lint check-migrations deploy-check lock system-deps ci clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+
+$(STAMP_RUN): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(STAMP_DEV): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP_RUN) $@
+
+## run: the platform with demo data on SQLite and the filesystem broker: web + worker + beat
+run: $(STAMP_RUN)
+	$(PY) scripts/run_demo.py
+
+## test: the whole test suite (browser tests need Chromium: `make system-deps` installs it as root)
+test: $(STAMP_DEV)
+	-@bash scripts/system-deps.sh --if-root
+	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-migrations: $(STAMP_DEV)
+	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+
+deploy-check: $(STAMP_RUN)
+	DJANGO_ENV=production SECRET_KEY=ci-only-$$(openssl rand -hex 32 2>/dev/null || echo 0123456789abcdef0123456789abcdef0123456789abcdef) \
+	ALLOWED_HOSTS=lokalkapital.example DATABASE_URL=sqlite:///:memory: \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+system-deps:
+	bash scripts/system-deps.sh
+
+## lock: re-resolve the pinned set after changing requirements*.in
+lock: | $(PY)
+	$(PY) -m pip install --quiet pip-tools==7.5.2
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-header requirements.in -o requirements.txt
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-header requirements-dev.in -o requirements-dev.txt
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf var test-artifacts

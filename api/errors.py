@@ -1,0 +1,26 @@
+"""One exception handler: domain errors become 400/409 with field messages, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from operations.errors import DomainError
+from pools.money import MoneyError
+from pools.references import InvalidReference
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        field = exc.field or "non_field_errors"
+        return Response({field: [str(exc.message)], "code": exc.code}, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        body = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (MoneyError, InvalidReference)):
+        return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,62 @@
+"""Serializer fields for money: decimal strings in kronor outside, integer öre inside."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pools.money import MAX_ORE, MoneyError, kronor_to_ore, ore_to_string
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d{1,13}(\.\d{1,2})?$", "example": "1234.50"}
+)
+class KronorField(serializers.Field):
+    """Reads "1234.50" (string or JSON number without float error) into öre; writes öre as "1234.50"."""
+
+    default_error_messages = {
+        "invalid": _("Give an amount in kronor with at most two decimals, like 1234.50."),
+        "min_value": _("The amount must be above zero."),
+        "max_value": _("The amount is too large."),
+    }
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        self.allow_zero = allow_zero
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or data is None:
+            self.fail("invalid")
+        if isinstance(data, float):
+            # JSON numbers arrive as float; accept only those that are exact at two decimals.
+            try:
+                data = Decimal(repr(data))
+            except InvalidOperation:
+                self.fail("invalid")
+        if isinstance(data, str) and len(data) > 40:
+            self.fail("invalid")
+        try:
+            ore = kronor_to_ore(data if not isinstance(data, str) else data.strip())
+        except MoneyError:
+            self.fail("invalid")
+        if ore > MAX_ORE:
+            self.fail("max_value")
+        if ore < 0 or (ore == 0 and not self.allow_zero):
+            self.fail("min_value")
+        return ore
+
+    def to_representation(self, value: int) -> str:
+        return ore_to_string(value)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class OreAsKronorField(serializers.ReadOnlyField):
+    """Read-only: an öre integer attribute shown as a kronor decimal string (None stays None)."""
+
+    def to_representation(self, value: int | None) -> str | None:
+        return None if value is None else ore_to_string(value)

@@ -1,0 +1,36 @@
+"""Record each scheduled job's run: when, how long, and what it did."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import timezone
+
+from operations.models import JobRun, JobRunStatus
+
+
+@contextmanager
+def job_run(name: str) -> Iterator[dict[str, object]]:
+    """Wrap a job; put what it did into the yielded dict. Failures are recorded, then re-raised."""
+    run = JobRun.objects.create(name=name, started_at=timezone.now())
+    summary: dict[str, object] = {}
+    started = time.monotonic()
+    try:
+        yield summary
+    except BaseException as exc:
+        JobRun.objects.filter(pk=run.pk).update(
+            status=JobRunStatus.FAILED,
+            finished_at=timezone.now(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            summary=summary,
+            error=f"{type(exc).__name__}: {exc}"[:4000],
+        )
+        raise
+    JobRun.objects.filter(pk=run.pk).update(
+        status=JobRunStatus.OK,
+        finished_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        summary=summary,
+    )

@@ -1,0 +1,68 @@
+"""Plumbing that every capability shares: the task outbox and the record of job runs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class OutboxMessage(models.Model):
+    """A task to enqueue, written in the same transaction as the change that needs it.
+
+    Sent right after commit when the broker is up; otherwise the relay task sends
+    it later, so a broker outage loses no work and never fails the request.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=Q(dispatched_at__isnull=True),
+            )
+        ]
+        constraints = [
+            # At most one undispatched message per key: ten changes to one pool queue one recompute.
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=Q(dispatched_at__isnull=True),
+                name="outbox_pending_dedupe_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"
+
+
+class JobRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    FAILED = "failed", "Failed"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when, how long, and what it did."""
+
+    name = models.CharField(max_length=100)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=JobRunStatus.choices, default=JobRunStatus.RUNNING)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_name_started_idx")]
+        constraints = [models.CheckConstraint(condition=Q(status__in=JobRunStatus.values), name="jobrun_status_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"

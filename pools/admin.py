@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from pools.models import Payment, PaymentAllocation, Pledge, Pool, PoolTotals
+
+
+@admin.register(Pool)
+class PoolAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "status", "opens_on", "closes_on", "target_ore", "target_points")
+    list_filter = ("kind", "status", "funding_rule")
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    list_display = ("pk", "pool", "saver", "kind", "status", "amount_ore", "ocr_reference", "created_at")
+    list_filter = ("kind", "status", "source")
+    search_fields = ("ocr_reference", "saver__email", "contact_email", "contact_name")
+    raw_id_fields = ("pool", "saver")
+    readonly_fields = ("ocr_reference", "amount_ore", "status")
+
+
+class AllocationInline(admin.TabularInline):
+    model = PaymentAllocation
+    fk_name = "payment"
+    extra = 0
+    raw_id_fields = ("pledge", "reverses")
+    can_delete = False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("pk", "amount_ore", "received_on", "channel", "reference", "status")
+    list_filter = ("channel", "status")
+    search_fields = ("reference", "payer_name")
+    inlines = [AllocationInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False  # payments are never deleted
+
+
+@admin.register(PoolTotals)
+class PoolTotalsAdmin(admin.ModelAdmin):
+    list_display = ("pool", "pledged_ore", "received_ore", "saver_count", "percent_of_target", "computed_at")
+    readonly_fields = [f.name for f in PoolTotals._meta.fields]

@@ -1,0 +1,439 @@
+"""Where the money comes from: pools, pledges, payments, matches, pool totals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.identity import validate_giro_number
+from invest.models import MicroFund, Project
+from pools.money import MAX_ORE
+
+
+class PoolKind(models.TextChoices):
+    SUPPORT_SAVING = "support_saving", _("Support saving")
+    SHARE_OFFER = "share_offer", _("Share offer")
+    FUND_CAPITAL = "fund_capital", _("Fund capital")
+    FAIR = "fair", _("Fair pitch")
+
+
+class PoolStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    EXTENDED = "extended", _("Extended")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    SETTLED = "settled", _("Settled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_POOL_STATUSES = (PoolStatus.OPEN, PoolStatus.EXTENDED)
+
+
+class FundingRule(models.TextChoices):
+    KEEP_WHAT_YOU_RAISE = "keep_what_you_raise", _("Keep what you raise")
+    ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+
+
+class Pool(models.Model):
+    """A target-bound pot of commitments for one beneficiary: a project or a micro-fund."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=PoolKind.choices)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="pools")
+    micro_fund = models.ForeignKey(MicroFund, null=True, blank=True, on_delete=models.PROTECT, related_name="pools")
+    target_ore = models.BigIntegerField(_("target (öre)"), null=True, blank=True)
+    target_points = models.BigIntegerField(_("target (savings points)"), null=True, blank=True)
+    minimum_ore = models.BigIntegerField(_("minimum (öre)"), null=True, blank=True)
+    cap_ore = models.BigIntegerField(_("maximum in all (öre)"), null=True, blank=True)
+    min_per_saver_ore = models.BigIntegerField(_("minimum per pledge (öre)"), null=True, blank=True)
+    max_per_saver_ore = models.BigIntegerField(_("maximum per saver (öre)"), null=True, blank=True)
+    share_price_ore = models.BigIntegerField(_("price per share (öre)"), null=True, blank=True)
+    points_per_krona_month = models.PositiveSmallIntegerField(default=1)
+    opens_on = models.DateField(_("opens"))
+    closes_on = models.DateField(_("closes"))
+    funding_rule = models.CharField(max_length=24, choices=FundingRule.choices, default=FundingRule.KEEP_WHAT_YOU_RAISE)
+    currency = models.CharField(max_length=3, default="SEK")
+    status = models.CharField(max_length=12, choices=PoolStatus.choices, default=PoolStatus.DRAFT)
+    bankgiro = models.CharField(_("bankgiro"), max_length=9, blank=True, validators=[validate_giro_number])
+    member_bank = models.CharField(_("member bank"), max_length=120, blank=True)
+    payment_instructions = models.TextField(_("payment instructions"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["closes_on", "pk"]
+        permissions = [
+            ("manage_pools", "Can open, publish, extend and close pools"),
+            ("view_reports", "Can read treasurer reports"),
+            ("manage_payments", "Can import bank files and match payments"),
+            ("approve_payouts", "Can approve refunds and payouts"),
+        ]
+        indexes = [models.Index(fields=["status", "closes_on"], name="pool_status_closes_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PoolKind.values), name="pool_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=PoolStatus.values), name="pool_status_valid"),
+            models.CheckConstraint(condition=Q(funding_rule__in=FundingRule.values), name="pool_funding_rule_valid"),
+            models.CheckConstraint(condition=Q(currency="SEK"), name="pool_currency_sek"),
+            models.CheckConstraint(
+                condition=(Q(project__isnull=False) & Q(micro_fund__isnull=True))
+                | (Q(project__isnull=True) & Q(micro_fund__isnull=False)),
+                name="pool_one_beneficiary",
+            ),
+            models.CheckConstraint(
+                condition=(Q(target_ore__gt=0, target_ore__lte=MAX_ORE) & Q(target_points__isnull=True))
+                | (Q(target_ore__isnull=True) & Q(target_points__gt=0) & Q(kind=PoolKind.SUPPORT_SAVING)),
+                name="pool_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_ore__isnull=True) | Q(minimum_ore__gte=0),
+                name="pool_minimum_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_ore__isnull=True)
+                | Q(target_ore__isnull=True)
+                | Q(minimum_ore__lte=F("target_ore")),
+                name="pool_minimum_within_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(cap_ore__isnull=True) | Q(cap_ore__gt=0, cap_ore__lte=MAX_ORE),
+                name="pool_cap_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_per_saver_ore__isnull=True) | Q(min_per_saver_ore__gt=0),
+                name="pool_min_per_saver_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_saver_ore__isnull=True) | Q(max_per_saver_ore__gt=0),
+                name="pool_max_per_saver_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_saver_ore__isnull=True)
+                | Q(min_per_saver_ore__isnull=True)
+                | Q(min_per_saver_ore__lte=F("max_per_saver_ore")),
+                name="pool_min_le_max_per_saver",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_price_ore__isnull=True) | Q(share_price_ore__gt=0),
+                name="pool_share_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=PoolKind.SHARE_OFFER) | Q(share_price_ore__isnull=False),
+                name="pool_share_offer_has_price",
+            ),
+            models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="pool_closes_after_opens"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_POOL_STATUSES
+
+    @property
+    def beneficiary_name(self) -> str:
+        return self.project.name if self.project_id else self.micro_fund.name  # type: ignore[union-attr]
+
+    def days_left(self, today: date) -> int:
+        return max((self.closes_on - today).days, 0)
+
+
+class PledgeKind(models.TextChoices):
+    SUPPORT_SAVING = "support_saving", _("Support saving")
+    SHARE = "share", _("Shares")
+    LOAN = "loan", _("Loan")
+    GIFT = "gift", _("Gift")
+    PRE_PURCHASE = "pre_purchase", _("Pre-purchase")
+    TIME = "time", _("Time")
+    SKILL = "skill", _("Skill")
+    ITEM = "item", _("Item")
+    CONTACT = "contact", _("Contact")
+
+
+MONEY_KINDS = (
+    PledgeKind.SUPPORT_SAVING,
+    PledgeKind.SHARE,
+    PledgeKind.LOAN,
+    PledgeKind.GIFT,
+    PledgeKind.PRE_PURCHASE,
+)
+NON_MONEY_KINDS = (PledgeKind.TIME, PledgeKind.SKILL, PledgeKind.ITEM, PledgeKind.CONTACT)
+
+# Which pledge kinds each pool kind takes.
+POOL_PLEDGE_KINDS: dict[str, tuple[str, ...]] = {
+    PoolKind.SUPPORT_SAVING: (PledgeKind.SUPPORT_SAVING, *NON_MONEY_KINDS),
+    PoolKind.SHARE_OFFER: (PledgeKind.SHARE, *NON_MONEY_KINDS),
+    PoolKind.FUND_CAPITAL: (PledgeKind.SHARE, PledgeKind.GIFT, PledgeKind.LOAN),
+    PoolKind.FAIR: (
+        PledgeKind.LOAN,
+        PledgeKind.GIFT,
+        PledgeKind.PRE_PURCHASE,
+        PledgeKind.SHARE,
+        PledgeKind.SUPPORT_SAVING,
+        *NON_MONEY_KINDS,
+    ),
+}
+
+
+class PledgeSource(models.TextChoices):
+    ONLINE = "online", _("Online")
+    FAIR_CARD = "fair_card", _("Fair pledge card")
+    TREASURER = "treasurer", _("Entered by a treasurer")
+
+
+class PledgeStatus(models.TextChoices):
+    PLEDGED = "pledged", _("Pledged")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PARTLY_FULFILLED = "partly_fulfilled", _("Partly fulfilled")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
+    REFUNDED = "refunded", _("Refunded")
+
+
+ACTIVE_PLEDGE_STATUSES = (
+    PledgeStatus.PLEDGED,
+    PledgeStatus.CONFIRMED,
+    PledgeStatus.PARTLY_FULFILLED,
+    PledgeStatus.FULFILLED,
+)
+
+
+class Pledge(models.Model):
+    """One commitment by one saver (or an anonymous pledge card) to one pool."""
+
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="pledges")
+    saver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PledgeKind.choices)
+    source = models.CharField(max_length=12, choices=PledgeSource.choices, default=PledgeSource.ONLINE)
+    status = models.CharField(max_length=20, choices=PledgeStatus.choices, default=PledgeStatus.PLEDGED)
+    # Money: the whole commitment in öre. For monthly support saving it is monthly × months.
+    amount_ore = models.BigIntegerField(_("amount (öre)"), null=True, blank=True)
+    monthly_ore = models.BigIntegerField(_("per month (öre)"), null=True, blank=True)
+    months = models.PositiveSmallIntegerField(_("months"), null=True, blank=True)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
+    share_count = models.PositiveIntegerField(_("shares"), null=True, blank=True)
+    ocr_reference = models.CharField(_("OCR reference"), max_length=25, null=True, blank=True)
+    # Non-money: what is offered, optionally how much of it.
+    description = models.TextField(_("description"), blank=True)
+    quantity = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
+    # Who, for cards without an account; and what the pledger allowed.
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    is_name_public = models.BooleanField(default=False)
+    may_contact = models.BooleanField(default=True)
+    confirmation_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    starts_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["pool", "status"], name="pledge_pool_status_idx"),
+            models.Index(fields=["saver", "-created_at"], name="pledge_saver_created_idx"),
+            models.Index(fields=["contact_email"], name="pledge_contact_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PledgeKind.values), name="pledge_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=PledgeStatus.values), name="pledge_status_valid"),
+            models.CheckConstraint(condition=Q(source__in=PledgeSource.values), name="pledge_source_valid"),
+            models.UniqueConstraint(fields=["ocr_reference"], name="pledge_ocr_unique"),
+            # Money kinds carry a positive amount and their own OCR reference ...
+            models.CheckConstraint(
+                condition=~Q(kind__in=[k.value for k in MONEY_KINDS])
+                | (
+                    Q(amount_ore__gt=0, amount_ore__lte=MAX_ORE)
+                    & Q(ocr_reference__isnull=False)
+                    & Q(quantity__isnull=True)
+                ),
+                name="pledge_money_kind_has_amount",
+            ),
+            # ... non-money kinds a description and no money.
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in MONEY_KINDS])
+                | (
+                    Q(amount_ore__isnull=True)
+                    & Q(monthly_ore__isnull=True)
+                    & Q(share_count__isnull=True)
+                    & Q(ocr_reference__isnull=True)
+                    & ~Q(description="")
+                ),
+                name="pledge_non_money_kind_has_description",
+            ),
+            models.CheckConstraint(
+                condition=(Q(monthly_ore__isnull=True) & Q(months__isnull=True))
+                | (
+                    Q(kind=PledgeKind.SUPPORT_SAVING)
+                    & Q(monthly_ore__gt=0)
+                    & Q(months__gt=0)
+                    & Q(amount_ore=F("monthly_ore") * F("months"))
+                ),
+                name="pledge_monthly_saving_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=PledgeKind.SHARE) | Q(share_count__gt=0),
+                name="pledge_share_has_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                name="pledge_quantity_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=PledgeSource.ONLINE) | Q(saver__isnull=False),
+                name="pledge_online_has_saver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pledge {self.pk} ({self.kind}) to {self.pool_id}"
+
+    @property
+    def is_money(self) -> bool:
+        return self.kind in MONEY_KINDS
+
+    @property
+    def pledger_name(self) -> str:
+        if self.saver_id and self.saver is not None:
+            return self.saver.display_name
+        return self.contact_name
+
+
+class PaymentChannel(models.TextChoices):
+    BGMAX = "bgmax", _("Bankgiro (BgMax file)")
+    CAMT = "camt", _("Bank statement (camt)")
+    MANUAL = "manual", _("Entered by a treasurer")
+    BALANCE_REPORT = "balance_report", _("Reported support-saving balance")
+
+
+class PaymentStatus(models.TextChoices):
+    UNMATCHED = "unmatched", _("Unmatched")
+    MATCHED = "matched", _("Matched")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Payment(models.Model):
+    """Money seen arriving. Never deleted: a mistake is reversed by a new entry."""
+
+    amount_ore = models.BigIntegerField(_("amount (öre)"))
+    received_on = models.DateField(_("received"))
+    channel = models.CharField(max_length=20, choices=PaymentChannel.choices)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    payer_name = models.CharField(max_length=200, blank=True)
+    payer_account = models.CharField(max_length=40, blank=True)
+    bank_reference = models.CharField(max_length=140, blank=True)
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.UNMATCHED)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "received_on"], name="payment_status_received_idx"),
+            models.Index(fields=["reference"], name="payment_reference_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_ore__gt=0, amount_ore__lte=MAX_ORE), name="payment_amount_positive"
+            ),
+            models.CheckConstraint(condition=Q(channel__in=PaymentChannel.values), name="payment_channel_valid"),
+            models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="payment_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk}: {self.amount_ore} öre on {self.received_on}"
+
+
+class PaymentAllocation(models.Model):
+    """A payment's amount matched to one pledge; a split is several rows.
+
+    Never updated or deleted: undoing a match adds a row with the negative amount
+    that points at the row it reverses.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="allocations")
+    amount_ore = models.BigIntegerField()
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(amount_ore__gt=0))
+                | (Q(reverses__isnull=False) & Q(amount_ore__lt=0)),
+                name="allocation_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_ore} öre of payment {self.payment_id} to pledge {self.pledge_id}"
+
+
+class PoolTotals(models.Model):
+    """Derived figures per pool; always recomputed from rows, never incremented."""
+
+    pool = models.OneToOneField(Pool, on_delete=models.CASCADE, primary_key=True, related_name="totals")
+    pledged_ore = models.BigIntegerField(default=0)
+    received_ore = models.BigIntegerField(default=0)
+    outstanding_ore = models.BigIntegerField(default=0)
+    saver_count = models.PositiveIntegerField(default=0)
+    pledge_count = models.PositiveIntegerField(default=0)
+    money_pledge_count = models.PositiveIntegerField(default=0)
+    non_money_pledge_count = models.PositiveIntegerField(default=0)
+    hours = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    percent_of_target = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    percent_of_minimum = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    estimated_points = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "pool totals"
+
+    def __str__(self) -> str:
+        return f"Totals of pool {self.pool_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A write request already answered: a retry replays the stored response."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -1,0 +1,44 @@
+"""The pledge receipt: one email with payment instructions, sent once."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from pools.models import Pledge
+from pools.money import format_sek
+
+
+def pledge_receipt_send(*, pledge_id: int) -> bool:
+    """Send the receipt unless it was sent already; True when this call sent it."""
+    # Claim first with a conditional update, so a duplicate task run sends nothing.
+    claimed = Pledge.objects.filter(pk=pledge_id, receipt_sent_at__isnull=True).update(receipt_sent_at=timezone.now())
+    if not claimed:
+        return False
+    pledge = Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund", "saver").get(pk=pledge_id)
+    email = pledge.saver.email if pledge.saver_id else pledge.contact_email
+    if not email or (pledge.saver_id and pledge.saver.is_erased):
+        return False
+    language = pledge.saver.language if pledge.saver_id else "sv"
+    try:
+        with translation.override(language):
+            context = {
+                "pledge": pledge,
+                "pool": pledge.pool,
+                "amount": format_sek(pledge.amount_ore, language) if pledge.amount_ore else "",
+                "monthly": format_sek(pledge.monthly_ore, language) if pledge.monthly_ore else "",
+                "site_url": settings.SITE_URL,
+            }
+            subject = render_to_string("emails/pledge_receipt_subject.txt", context).strip()
+            text = render_to_string("emails/pledge_receipt.txt", context)
+            html = render_to_string("emails/pledge_receipt.html", context)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception:
+        # Release the claim so the retry can send it.
+        Pledge.objects.filter(pk=pledge_id).update(receipt_sent_at=None)
+        raise
+    return True

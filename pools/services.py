@@ -1,0 +1,492 @@
+"""Writes for pools/: pools, pledges, payments and their matches, pool totals.
+
+Every service owns its transaction, locks what it changes, validates, writes, and
+queues follow-up work through the outbox (operations.outbox.enqueue) after commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from operations.outbox import enqueue
+from pools.errors import (
+    AllocationError,
+    AmountAboveMaximum,
+    AmountBelowMinimum,
+    CurrencyNotSupported,
+    InvalidPayment,
+    InvalidPledge,
+    PledgeKindNotAllowed,
+    PledgeNotChangeable,
+    PoolClosed,
+    PoolOversubscribed,
+)
+from pools.models import (
+    ACTIVE_PLEDGE_STATUSES,
+    MONEY_KINDS,
+    NON_MONEY_KINDS,
+    POOL_PLEDGE_KINDS,
+    Payment,
+    PaymentAllocation,
+    PaymentChannel,
+    PaymentStatus,
+    Pledge,
+    PledgeKind,
+    PledgeSource,
+    PledgeStatus,
+    Pool,
+    PoolKind,
+    PoolStatus,
+    PoolTotals,
+)
+from pools.money import MAX_ORE, format_sek
+from pools.references import ocr_generate
+
+MAX_MONTHS = 600
+MAX_SHARES = 1_000_000
+MAX_QUANTITY = Decimal("1000000")
+
+TOTALS_TASK = "workers.totals.recompute_pool_totals"
+RECEIPT_TASK = "workers.receipts.send_pledge_receipt"
+
+
+def totals_enqueue(*, pool_id: int) -> None:
+    """Queue a recompute of one pool's totals after commit (one pending per pool)."""
+    enqueue(TOTALS_TASK, pool_id, dedupe_key=f"totals:{pool_id}")
+
+
+# ---------------------------------------------------------------- pools
+
+
+@transaction.atomic
+def pool_open(*, pool: Pool) -> Pool:
+    """Open a draft pool for pledges. Raises PoolClosed when it is not a draft."""
+    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    if pool.status != PoolStatus.DRAFT:
+        raise PoolClosed(_("Only a draft pool can be opened."))
+    pool.status = PoolStatus.OPEN
+    pool.save(update_fields=["status", "updated_at"])
+    PoolTotals.objects.get_or_create(pool=pool)
+    totals_enqueue(pool_id=pool.pk)
+    return pool
+
+
+# ---------------------------------------------------------------- pledges
+
+
+def _money_committed(pool: Pool, *, saver: User | None = None, exclude_pk: int | None = None) -> int:
+    """Sum of active money pledges in a pool (optionally one saver's), by the database."""
+    rows = Pledge.objects.filter(pool=pool, kind__in=MONEY_KINDS, status__in=ACTIVE_PLEDGE_STATUSES)
+    if saver is not None:
+        rows = rows.filter(saver=saver)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return int(rows.aggregate(total=Coalesce(Sum("amount_ore"), Value(0)))["total"])
+
+
+def _check_money_limits(pool: Pool, *, saver: User | None, amount_ore: int, exclude_pk: int | None = None) -> None:
+    """Minimum per pledge, maximum per saver and the pool's cap. The pool row must be locked."""
+    lang = saver.language if saver is not None else "sv"
+    if pool.min_per_saver_ore and amount_ore < pool.min_per_saver_ore:
+        raise AmountBelowMinimum(
+            _("The smallest pledge to this pool is %(amount)s.") % {"amount": format_sek(pool.min_per_saver_ore, lang)},
+            field="amount",
+        )
+    if pool.max_per_saver_ore and saver is not None:
+        already = _money_committed(pool, saver=saver, exclude_pk=exclude_pk)
+        if already + amount_ore > pool.max_per_saver_ore:
+            raise AmountAboveMaximum(
+                _("You may pledge at most %(amount)s in all to this pool; you have %(already)s already.")
+                % {
+                    "amount": format_sek(pool.max_per_saver_ore, lang),
+                    "already": format_sek(already, lang),
+                },
+                field="amount",
+            )
+    if pool.cap_ore:
+        committed = _money_committed(pool, exclude_pk=exclude_pk)
+        if committed + amount_ore > pool.cap_ore:
+            room = max(pool.cap_ore - committed, 0)
+            raise PoolOversubscribed(
+                _("This pool is nearly full: at most %(room)s can still be pledged.")
+                % {"room": format_sek(room, lang)},
+                field="amount",
+            )
+
+
+def _positive_int(value: object, *, field: str, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
+        raise InvalidPledge(_("Give a whole number from 1 to %(max)s.") % {"max": maximum}, field=field)
+    return value
+
+
+def _new_confirmation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def pledge_create(
+    *,
+    pool: Pool,
+    saver: User | None,
+    kind: str,
+    source: str = PledgeSource.ONLINE,
+    amount_ore: int | None = None,
+    monthly_ore: int | None = None,
+    months: int | None = None,
+    term_months: int | None = None,
+    share_count: int | None = None,
+    description: str = "",
+    quantity: Decimal | None = None,
+    unit: str = "",
+    currency: str = "SEK",
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    is_name_public: bool = False,
+    may_contact: bool = True,
+    starts_on: date | None = None,
+) -> Pledge:
+    """Record a pledge; queue totals and a receipt. Raises PoolClosed, PledgeKindNotAllowed,
+    InvalidPledge, CurrencyNotSupported, AmountBelowMinimum, AmountAboveMaximum, PoolOversubscribed."""
+    # The pool row lock serialises pledges to one pool, so limits hold under concurrency.
+    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    if not pool.is_open or timezone.localdate() > pool.closes_on:
+        raise PoolClosed()
+    if currency != "SEK":
+        raise CurrencyNotSupported(field="currency")
+    if kind not in POOL_PLEDGE_KINDS.get(pool.kind, ()):
+        raise PledgeKindNotAllowed(field="kind")
+    if source == PledgeSource.ONLINE and saver is None:
+        raise InvalidPledge(_("Log in to pledge online."))
+
+    pledge = Pledge(
+        pool=pool,
+        saver=saver,
+        kind=kind,
+        source=source,
+        status=PledgeStatus.PLEDGED,
+        contact_name=contact_name.strip()[:200],
+        contact_email=contact_email.strip().lower()[:254],
+        contact_phone=contact_phone.strip()[:40],
+        is_name_public=is_name_public,
+        may_contact=may_contact,
+        starts_on=starts_on,
+    )
+    if kind in MONEY_KINDS:
+        _fill_money(
+            pledge,
+            pool,
+            amount_ore=amount_ore,
+            monthly_ore=monthly_ore,
+            months=months,
+            term_months=term_months,
+            share_count=share_count,
+        )
+        _check_money_limits(pool, saver=saver, amount_ore=int(pledge.amount_ore or 0))
+    else:
+        _fill_non_money(pledge, description=description, quantity=quantity, unit=unit)
+    if source == PledgeSource.FAIR_CARD:
+        pledge.confirmation_token = _new_confirmation_token()
+    _save_with_new_reference(pledge)
+    totals_enqueue(pool_id=pool.pk)
+    enqueue(RECEIPT_TASK, pledge.pk)
+    return pledge
+
+
+def _fill_money(
+    pledge: Pledge,
+    pool: Pool,
+    *,
+    amount_ore: int | None,
+    monthly_ore: int | None,
+    months: int | None,
+    term_months: int | None,
+    share_count: int | None,
+) -> None:
+    if pledge.kind == PledgeKind.SHARE:
+        count = _positive_int(share_count, field="share_count", maximum=MAX_SHARES)
+        if not pool.share_price_ore:
+            raise PledgeKindNotAllowed(field="kind")
+        total = count * pool.share_price_ore
+        if total > MAX_ORE:
+            raise InvalidPledge(_("That is more than the platform accepts."), field="share_count")
+        pledge.share_count = count
+        pledge.amount_ore = total
+    elif pledge.kind == PledgeKind.SUPPORT_SAVING and monthly_ore is not None:
+        monthly = _positive_int(monthly_ore, field="monthly_amount", maximum=MAX_ORE)
+        count = _positive_int(months, field="months", maximum=MAX_MONTHS)
+        if monthly * count > MAX_ORE:
+            raise InvalidPledge(_("That is more than the platform accepts."), field="monthly_amount")
+        pledge.monthly_ore = monthly
+        pledge.months = count
+        pledge.amount_ore = monthly * count
+    else:
+        pledge.amount_ore = _positive_int(amount_ore, field="amount", maximum=MAX_ORE)
+        if pledge.kind == PledgeKind.SUPPORT_SAVING or term_months is not None:
+            pledge.term_months = _positive_int(term_months, field="term_months", maximum=MAX_MONTHS)
+
+
+def _fill_non_money(pledge: Pledge, *, description: str, quantity: Decimal | None, unit: str) -> None:
+    text = (description or "").strip()
+    if not text:
+        raise InvalidPledge(_("Describe what you offer."), field="description")
+    if len(text) > 2000:
+        raise InvalidPledge(_("Keep the description under 2000 characters."), field="description")
+    if pledge.kind == PledgeKind.TIME:
+        if quantity is None:
+            raise InvalidPledge(_("Say how many hours."), field="quantity")
+        unit = unit or "hours"
+    if quantity is not None:
+        if not isinstance(quantity, Decimal) or not quantity.is_finite():
+            raise InvalidPledge(_("Give a number."), field="quantity")
+        if not Decimal(0) < quantity <= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.01")):
+            raise InvalidPledge(_("Give a number above 0 with at most two decimals."), field="quantity")
+    pledge.description = text
+    pledge.quantity = quantity
+    pledge.unit = (unit or "").strip()[:30]
+
+
+def _save_with_new_reference(pledge: Pledge, attempts: int = 5) -> None:
+    """Give a money pledge a fresh unique OCR reference; retry on the rare collision."""
+    for _attempt in range(attempts):
+        if pledge.kind in MONEY_KINDS:
+            pledge.ocr_reference = ocr_generate()
+        try:
+            with transaction.atomic():
+                pledge.save()
+            return
+        except IntegrityError:
+            if pledge.kind not in MONEY_KINDS:
+                raise
+            pledge.pk = None
+    raise RuntimeError("could not find a free OCR reference")
+
+
+@transaction.atomic
+def pledge_withdraw(*, pledge: Pledge, by: User) -> Pledge:
+    """Withdraw a pledge while its pool is open. Raises PledgeNotChangeable."""
+    pool = Pool.objects.select_for_update().get(pk=pledge.pool_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if not pool.is_open or pledge.status not in (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED):
+        raise PledgeNotChangeable()
+    pledge.status = PledgeStatus.WITHDRAWN
+    pledge.withdrawn_at = timezone.now()
+    pledge.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    totals_enqueue(pool_id=pool.pk)
+    return pledge
+
+
+# ---------------------------------------------------------------- payments
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    amount_ore: int,
+    received_on: date,
+    channel: str,
+    reference: str = "",
+    payer_name: str = "",
+    bank_reference: str = "",
+    note: str = "",
+    created_by: User | None = None,
+) -> Payment:
+    """Record money seen arriving, unmatched. Raises InvalidPayment."""
+    if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or not 0 < amount_ore <= MAX_ORE:
+        raise InvalidPayment(_("The amount must be above zero."), field="amount")
+    if channel not in PaymentChannel.values:
+        raise InvalidPayment(_("Unknown payment channel."), field="channel")
+    return Payment.objects.create(
+        amount_ore=amount_ore,
+        received_on=received_on,
+        channel=channel,
+        reference=reference.strip()[:140],
+        payer_name=payer_name.strip()[:200],
+        bank_reference=bank_reference.strip()[:140],
+        note=note,
+        created_by=created_by,
+    )
+
+
+def pledge_received_ore(pledge: Pledge) -> int:
+    """Money matched to a pledge so far (reversals included)."""
+    return int(pledge.allocations.aggregate(total=Coalesce(Sum("amount_ore"), Value(0)))["total"])
+
+
+def _pledge_status_from_received(pledge: Pledge, received: int) -> str:
+    if pledge.status in (PledgeStatus.WITHDRAWN, PledgeStatus.LAPSED, PledgeStatus.REFUNDED):
+        return pledge.status
+    if received <= 0:
+        return PledgeStatus.CONFIRMED if pledge.confirmed_at else PledgeStatus.PLEDGED
+    if received >= (pledge.amount_ore or 0):
+        return PledgeStatus.FULFILLED
+    return PledgeStatus.PARTLY_FULFILLED
+
+
+@transaction.atomic
+def payment_allocate(
+    *, payment: Payment, parts: list[tuple[Pledge, int]], by: User | None, note: str = ""
+) -> list[PaymentAllocation]:
+    """Match a payment to one or several pledges. Raises AllocationError when the parts
+    exceed what is left of the payment or a pledge takes no money."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == PaymentStatus.REFUNDED:
+        raise AllocationError(_("A refunded payment cannot be matched."))
+    pledge_ids = sorted({p.pk for p, _amount in parts})
+    # Lock pledges in primary-key order so two matchers never deadlock.
+    pledges = {p.pk: p for p in Pledge.objects.select_for_update().filter(pk__in=pledge_ids).order_by("pk")}
+    already = int(payment.allocations.aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"])
+    wanted = 0
+    for pledge, amount in parts:
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise AllocationError(_("Each part must be above zero."), field="amount")
+        if pledges[pledge.pk].kind not in MONEY_KINDS:
+            raise AllocationError(_("Only money pledges take payments."), field="pledge")
+        wanted += amount
+    if already + wanted > payment.amount_ore:
+        raise AllocationError(_("The parts add up to more than the payment."), field="amount")
+    rows = [
+        PaymentAllocation.objects.create(
+            payment=payment, pledge=pledges[pledge.pk], amount_ore=amount, created_by=by, note=note
+        )
+        for pledge, amount in parts
+    ]
+    payment.status = PaymentStatus.MATCHED
+    payment.save(update_fields=["status"])
+    for pledge in pledges.values():
+        _pledge_refresh_status(pledge)
+        totals_enqueue(pool_id=pledge.pool_id)
+    return rows
+
+
+@transaction.atomic
+def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: str = "") -> PaymentAllocation:
+    """Undo a match by adding its negative; the original row stays. Raises AllocationError."""
+    allocation = PaymentAllocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.reverses_id is not None or PaymentAllocation.objects.filter(reverses=allocation).exists():
+        raise AllocationError(_("This match was already reversed."))
+    payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+    pledge = Pledge.objects.select_for_update().get(pk=allocation.pledge_id)
+    reversal = PaymentAllocation.objects.create(
+        payment=payment,
+        pledge=pledge,
+        amount_ore=-allocation.amount_ore,
+        reverses=allocation,
+        created_by=by,
+        note=note,
+    )
+    left = int(payment.allocations.aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"])
+    if left == 0:
+        payment.status = PaymentStatus.UNMATCHED
+        payment.save(update_fields=["status"])
+    _pledge_refresh_status(pledge)
+    totals_enqueue(pool_id=pledge.pool_id)
+    return reversal
+
+
+def _pledge_refresh_status(pledge: Pledge) -> None:
+    status = _pledge_status_from_received(pledge, pledge_received_ore(pledge))
+    if status != pledge.status:
+        Pledge.objects.filter(pk=pledge.pk).update(status=status, updated_at=timezone.now())
+        pledge.status = status
+
+
+# ---------------------------------------------------------------- totals
+
+
+def pool_totals_compute(*, pool: Pool) -> dict[str, object]:
+    """Every figure of a pool's totals, by aggregate queries over its rows only."""
+    active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
+    money = Q(kind__in=MONEY_KINDS)
+    pledges = Pledge.objects.filter(pool_id=pool.pk).aggregate(
+        pledged=Coalesce(Sum("amount_ore", filter=active & money), Value(0)),
+        pledge_count=Count("pk", filter=active),
+        money_count=Count("pk", filter=active & money),
+        non_money_count=Count("pk", filter=active & Q(kind__in=NON_MONEY_KINDS)),
+        savers=Count("saver", filter=active, distinct=True),
+        anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
+        hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
+        monthly_points=Coalesce(
+            Sum("amount_ore", filter=active & Q(kind=PledgeKind.SUPPORT_SAVING, monthly_ore__isnull=False)),
+            Value(0),
+        ),
+    )
+    received = int(
+        PaymentAllocation.objects.filter(pledge__pool_id=pool.pk)
+        .exclude(pledge__status__in=[PledgeStatus.REFUNDED])
+        .aggregate(total=Coalesce(Sum("amount_ore"), Value(0)))["total"]
+    )
+    pledged = int(pledges["pledged"])
+    points = _estimated_points(pool)
+    target_measure = points if pool.target_points else pledged
+    target = pool.target_points or pool.target_ore or 0
+    return {
+        "pledged_ore": pledged,
+        "received_ore": received,
+        "outstanding_ore": max(pledged - received, 0),
+        "saver_count": int(pledges["savers"]) + int(pledges["anonymous"]),
+        "pledge_count": int(pledges["pledge_count"]),
+        "money_pledge_count": int(pledges["money_count"]),
+        "non_money_pledge_count": int(pledges["non_money_count"]),
+        "hours": Decimal(pledges["hours"] or 0).quantize(Decimal("0.01")),
+        "percent_of_target": _percent(target_measure, target),
+        "percent_of_minimum": _percent(pledged, pool.minimum_ore) if pool.minimum_ore else None,
+        "estimated_points": points,
+    }
+
+
+def _percent(part: int, whole: int | None) -> Decimal:
+    if not whole:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
+
+
+def _estimated_points(pool: Pool) -> int:
+    """Savings points, an estimate: kronor saved × months × the pool's points per krona-month.
+
+    A monthly saver's balance grows by one instalment a month, so over n months it earns
+    monthly × n(n+1)/2 krona-months; a lump sum kept for a term earns amount × term.
+    """
+    if pool.kind != PoolKind.SUPPORT_SAVING and pool.kind != PoolKind.FAIR:
+        return 0
+    rows = Pledge.objects.filter(
+        pool_id=pool.pk, kind=PledgeKind.SUPPORT_SAVING, status__in=ACTIVE_PLEDGE_STATUSES
+    ).values_list("amount_ore", "monthly_ore", "months", "term_months")
+    krona_months = 0
+    for amount, monthly, months, term in rows:
+        krona_months += pledge_krona_months(amount_ore=amount, monthly_ore=monthly, months=months, term_months=term)
+    return krona_months * pool.points_per_krona_month
+
+
+def pledge_krona_months(
+    *, amount_ore: int | None, monthly_ore: int | None, months: int | None, term_months: int | None
+) -> int:
+    """Whole krona-months a support-saving pledge keeps in the bank (rounded down)."""
+    if monthly_ore and months:
+        return monthly_ore * months * (months + 1) // 2 // 100
+    if amount_ore and term_months:
+        return amount_ore * term_months // 100
+    return 0
+
+
+@transaction.atomic
+def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
+    """Recompute and store one pool's totals (idempotent: never increments)."""
+    pool = Pool.objects.get(pk=pool_id)
+    figures = pool_totals_compute(pool=pool)
+    totals, _created = PoolTotals.objects.select_for_update().get_or_create(pool=pool)
+    for name, value in figures.items():
+        setattr(totals, name, value)
+    totals.computed_at = timezone.now()
+    totals.save()
+    return totals

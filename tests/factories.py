@@ -1,0 +1,79 @@
+"""factory_boy factories for the core models. Money in öre."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import user_set_roles
+from invest.models import MicroFund, Project, ProjectStatus
+from pools.models import FundingRule, Pool, PoolKind, PoolStatus
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.se")
+    full_name = factory.Faker("name", locale="sv_SE")
+    language = "sv"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: tuple[Role, ...] | None, **kwargs: object) -> None:
+        if create:
+            self.save()
+            user_set_roles(user=self, roles=extracted if extracted is not None else (Role.SAVER,))
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    owner = factory.SubFactory(UserFactory, roles=(Role.SAVER, Role.PROJECT_OWNER))
+    name = factory.Sequence(lambda n: f"Bygdeprojekt {n}")
+    slug = factory.Sequence(lambda n: f"bygdeprojekt-{n}")
+    place = "Ödeby"
+    summary = "Ett lokalt projekt"
+    loan_need_ore = 10_000_000
+    status = ProjectStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class MicroFundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MicroFund
+
+    name = factory.Sequence(lambda n: f"Mikrofond {n}")
+    slug = factory.Sequence(lambda n: f"mikrofond-{n}")
+    organiser = factory.SubFactory(UserFactory, roles=(Role.ORGANISER,))
+    bankgiro = "5050-1055"
+
+
+class PoolFactory(factory.django.DjangoModelFactory):
+    """An open support-saving pool with a kronor target, by default."""
+
+    class Meta:
+        model = Pool
+
+    title = factory.Sequence(lambda n: f"Pool {n}")
+    slug = factory.Sequence(lambda n: f"pool-{n}")
+    kind = PoolKind.SUPPORT_SAVING
+    project = factory.SubFactory(ProjectFactory)
+    target_ore = 100_000_000
+    opens_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+    closes_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    funding_rule = FundingRule.KEEP_WHAT_YOU_RAISE
+    status = PoolStatus.OPEN
+    bankgiro = "5050-1055"
+    member_bank = "Sparbanken Bygd"
+
+
+class ShareOfferPoolFactory(PoolFactory):
+    kind = PoolKind.SHARE_OFFER
+    share_price_ore = 50_000

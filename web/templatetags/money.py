@@ -1,0 +1,17 @@
+"""The one filter for amounts on pages: {{ pool.target_ore|money }} -> 1 234,50 kr / SEK 1,234.50."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import translation
+
+from pools.money import format_sek
+
+register = template.Library()
+
+
+@register.filter(name="money")
+def money(ore: int | None) -> str:
+    if ore is None or ore == "":
+        return ""
+    return format_sek(int(ore), translation.get_language() or "sv")

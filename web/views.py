@@ -1,0 +1,52 @@
+"""Pages: the home page, log in and out, the language switch."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import activate
+from django.views.decorators.http import require_POST
+
+from accounts.models import Language
+from accounts.services import user_set_language
+from invest.selectors import project_list_public
+from pools.selectors import pool_list_open
+from web.forms import EmailAuthenticationForm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Published projects and the pools open now."""
+    return render(
+        request,
+        "web/home.html",
+        {
+            "projects": project_list_public().order_by("name")[:50],
+            "pools": pool_list_open().order_by("closes_on", "pk")[:50],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch sv/en; for a logged-in user the choice sticks to the account."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language in Language.values:
+        activate(language)
+        if request.user.is_authenticated:
+            user_set_language(user=request.user, language=language)
+        response.set_cookie("django_language", language, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
