@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, pools, projects
+from api import auth, me, pledges, pools, projects
 
 app_name = "api"
 
@@ -37,6 +37,12 @@ urlpatterns = [
     path("pools/<int:pk>/", pools.PoolDetailView.as_view(), name="pool-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("pools/<int:pool_id>/pledges/", pledges.PledgeCreateView.as_view(), name="pledge-create"),
+    path("pledges/", pledges.PledgeListView.as_view(), name="pledge-list"),
+    path("pledges/<int:pk>/", pledges.PledgeDetailView.as_view(), name="pledge-detail"),
+    path("pledges/<int:pk>/withdraw/", pledges.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
+    path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
+    path("me/export/", me.MyDataExportView.as_view(), name="my-export"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
