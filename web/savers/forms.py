@@ -45,7 +45,8 @@ class KronorFormField(forms.CharField):
         try:
             ore = parse_kronor(text)
         except MoneyError as exc:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+            code = "max_value" if str(exc) == "amount too large" else "invalid"
+            raise ValidationError(self.error_messages[code], code=code) from exc
         if ore <= 0:
             raise ValidationError(self.error_messages["min_value"], code="min_value")
         if ore > MAX_ORE:
