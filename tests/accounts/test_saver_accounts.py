@@ -67,7 +67,7 @@ def test_data_export_never_holds_other_savers_data(saver, other_saver, pool):
 
 
 def test_csv_cells_cannot_be_formulas(saver):
-    saver.full_name = "=HYPERLINK(\"http://evil\")"
+    saver.full_name = '=HYPERLINK("http://evil")'
     saver.save()
     rows = user_data_export_csv_rows(user=saver)
     name_row = next(r for r in rows if r[1] == "full_name")

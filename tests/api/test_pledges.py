@@ -154,9 +154,7 @@ def test_retry_with_same_key_replays_and_creates_nothing(as_saver, pool):
 
 def test_same_key_with_other_body_is_409(as_saver, pool):
     as_saver.post(create_url(pool), MONTHLY, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
-    response = as_saver.post(
-        create_url(pool), {**MONTHLY, "months": 13}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1"
-    )
+    response = as_saver.post(create_url(pool), {**MONTHLY, "months": 13}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
     assert response.status_code == 409 and response.json()["code"] == "idempotency_key_reused"
     assert Pledge.objects.count() == 1
 
@@ -229,7 +227,9 @@ def test_detail_shows_payments_matched(as_saver, mine, treasurer):
 
 def test_another_savers_pledge_is_404_for_every_action(as_saver, theirs):
     assert as_saver.get(reverse("api:pledge-detail", args=[theirs.pk])).status_code == 404
-    assert as_saver.patch(reverse("api:pledge-detail", args=[theirs.pk]), {"months": 1}, format="json").status_code == 404
+    assert (
+        as_saver.patch(reverse("api:pledge-detail", args=[theirs.pk]), {"months": 1}, format="json").status_code == 404
+    )
     assert as_saver.post(reverse("api:pledge-withdraw", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == PledgeStatus.PLEDGED and theirs.months == 12

@@ -227,7 +227,12 @@ def test_pledge_claim_by_email_claims_only_matching_unclaimed_cards_after_confir
 def test_pledge_claim_by_email_ignores_online_pledges_of_others(pool, saver):
     user = UserFactory(email="x@example.se", roles=(Role.SAVER,), email_confirmed_at=timezone.now())
     pledge_create(
-        pool=pool, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=1000, term_months=1, contact_email="x@example.se"
+        pool=pool,
+        saver=saver,
+        kind=PledgeKind.SUPPORT_SAVING,
+        amount_ore=1000,
+        term_months=1,
+        contact_email="x@example.se",
     )
     assert pledge_claim_by_email(user=user) == 0
 
@@ -347,8 +352,7 @@ def test_parallel_changes_never_exceed_the_cap():
     pool = PoolFactory(cap_ore=1_000_000)
     savers = [UserFactory(roles=(Role.SAVER,)) for _ in range(4)]
     pledges = [
-        pledge_create(pool=pool, saver=s, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=10_000, months=10)
-        for s in savers
+        pledge_create(pool=pool, saver=s, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=10_000, months=10) for s in savers
     ]  # 400 000 in all; each tries to grow to 400 000
 
     outcomes = _race(4, lambda i: pledge_change(pledge=pledges[i], by=savers[i], months=40))

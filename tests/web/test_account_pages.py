@@ -24,7 +24,13 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 def signup_data(**extra):
-    data = {"email": "ny@example.se", "full_name": "Ny Sparare", "password1": PASSWORD, "password2": PASSWORD, "language": "en"}
+    data = {
+        "email": "ny@example.se",
+        "full_name": "Ny Sparare",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "language": "en",
+    }
     data.update(extra)
     return data
 
@@ -157,7 +163,9 @@ def test_preferences_ignore_unknown_fields(client, saver):
 
 def test_download_my_data_as_json_and_csv(client, saver, other_saver, pool):
     mine = pledge_create(pool=pool, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=10_000, term_months=6)
-    theirs = pledge_create(pool=pool, saver=other_saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=10_000, term_months=6)
+    theirs = pledge_create(
+        pool=pool, saver=other_saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=10_000, term_months=6
+    )
     client.force_login(saver)
     data = json.loads(client.get(reverse("web:savers:my-data-json")).content)
     assert [p["id"] for p in data["pledges"]] == [mine.pk]

@@ -25,7 +25,13 @@ def pledge_url(pool):
 
 
 def monthly_form(**extra):
-    data = {"kind": "support_saving", "saving_mode": "monthly", "monthly_amount": "500", "months": "12", "currency": "SEK"}
+    data = {
+        "kind": "support_saving",
+        "saving_mode": "monthly",
+        "monthly_amount": "500",
+        "months": "12",
+        "currency": "SEK",
+    }
     data.update(extra)
     return data
 
@@ -95,7 +101,9 @@ def test_pledge_requires_login(client, pool):
     assert not Pledge.objects.exists()
 
 
-def test_monthly_support_saving_pledge_shows_receipt_with_ocr_and_sends_email(client, saver, pool, django_capture_on_commit_callbacks):
+def test_monthly_support_saving_pledge_shows_receipt_with_ocr_and_sends_email(
+    client, saver, pool, django_capture_on_commit_callbacks
+):
     client.force_login(saver)
     response = client.post(pledge_url(pool), monthly_form(monthly_amount="1 234,50"))
     pledge = Pledge.objects.get()
@@ -131,7 +139,8 @@ def test_share_pledge_from_page(client, saver):
 def test_time_pledge_from_page(client, saver, pool):
     client.force_login(saver)
     response = client.post(
-        pledge_url(pool), {"kind": "time", "description": "Måla fasaden", "quantity": "8", "unit": "", "currency": "SEK"}
+        pledge_url(pool),
+        {"kind": "time", "description": "Måla fasaden", "quantity": "8", "unit": "", "currency": "SEK"},
     )
     assert response.status_code == 302
     pledge = Pledge.objects.get()
