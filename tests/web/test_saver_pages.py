@@ -344,3 +344,17 @@ def test_fair_card_unknown_action_changes_nothing(client, card):
     client.post(reverse("web:savers:fair-pledge", args=[card.confirmation_token]), {"action": SCRIPT})
     card.refresh_from_db()
     assert card.status == PledgeStatus.PLEDGED
+
+
+def test_limit_error_sits_at_the_monthly_amount_input(client, saver):
+    pool = PoolFactory(max_per_saver_ore=100_000)
+    client.force_login(saver)
+    response = client.post(pledge_url(pool), monthly_form())
+    assert "at most" in str(response.context["form"].errors["monthly_amount"])
+
+
+def test_fair_card_receipt_email_carries_the_confirmation_link(card):
+    from pools.receipts import pledge_receipt_send
+
+    pledge_receipt_send(pledge_id=card.pk)
+    assert f"/pledges/confirm/{card.confirmation_token}/" in mail.outbox[-1].body

@@ -63,11 +63,18 @@ from web.savers.forms import (
 )
 
 
-def _add_domain_error(form: Any, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    if field is None and error.field == "amount":
-        # A limit on the whole pledge: show it at whichever amount field the kind uses.
+def _add_domain_error(form: Any, error: DomainError, arguments: dict[str, Any] | None = None) -> None:
+    """Put a service's refusal next to the input it concerns (or on top of the form)."""
+    field = error.field
+    if field == "amount" and arguments is not None:
+        # A limit on the whole pledge: show it at the amount input this pledge used.
+        if "monthly_ore" in arguments:
+            field = "monthly_amount"
+        elif "share_count" in arguments:
+            field = "share_count"
+    if field not in form.fields:
         field = next((name for name in ("monthly_amount", "share_count") if name in form.fields), None)
+        field = field if error.field in ("amount", "monthly_amount") else None
     form.add_error(field, str(error.message))
 
 
@@ -122,10 +129,11 @@ def pledge_create_view(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = pool_get_public(pool_id=pool_id)
     form = PledgeForm(request.POST, pool=pool)
     if form.is_valid():
+        arguments = form.service_arguments()
         try:
-            pledge = pledge_create(pool=pool, saver=request.user, **form.service_arguments())
+            pledge = pledge_create(pool=pool, saver=request.user, **arguments)
         except DomainError as error:
-            _add_domain_error(form, error)
+            _add_domain_error(form, error, arguments)
         else:
             return redirect("web:savers:pledge-receipt", pledge_id=pledge.pk)
     return _render_pool(request, pool, form, status=400)
