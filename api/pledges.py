@@ -24,6 +24,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
@@ -217,6 +218,7 @@ def _request_hash(pool_id: int, body: Any) -> str:
 class PledgeCreateView(APIView):
     """Pledge to an open pool. With an `Idempotency-Key` header a retry replays the first answer."""
 
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "pledge"
 
     @extend_schema(
@@ -230,7 +232,7 @@ class PledgeCreateView(APIView):
                 description="Up to 100 characters of A-Z a-z 0-9 . _ : -; the same key with another body is a 409.",
             )
         ],
-        responses={201: PledgeSerializer, **ERROR_RESPONSES},
+        responses={201: PledgeSerializer, **ERROR_RESPONSES, 429: OpenApiResponse(description="Too many pledges")},
     )
     def post(self, request: Request, pool_id: int) -> Response:
         key = request.headers.get("Idempotency-Key")

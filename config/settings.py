@@ -260,3 +260,7 @@ if DJANGO_ENV == "test":
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+# Pledge creation through the API is throttled per user, counted in the shared cache (Redis when REDIS_URL is set).
+THROTTLE_RATES: dict[str, str] = REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})  # type: ignore[assignment]
+THROTTLE_RATES["pledge"] = env.str("PLEDGE_THROTTLE_RATE", default="30/minute")

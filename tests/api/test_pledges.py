@@ -22,6 +22,14 @@ def create_url(pool):
     return reverse("api:pledge-create", args=[pool.pk])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Throttle counts live in the cache; test databases reuse user ids, so start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def as_saver(api_client, saver):
     api_client.force_authenticate(saver)
@@ -301,3 +309,17 @@ def test_schema_documents_pledge_endpoints(api_client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/pools/{pool_id}/pledges/" in paths and "/api/me/export/" in paths
+
+
+def test_pledge_creation_is_throttled_per_user(as_saver, pool, settings):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "pledge": "2/minute"}
+    original = ScopedRateThrottle.THROTTLE_RATES
+    ScopedRateThrottle.THROTTLE_RATES = rates
+    try:
+        codes = [as_saver.post(create_url(pool), MONTHLY, format="json").status_code for _ in range(3)]
+    finally:
+        ScopedRateThrottle.THROTTLE_RATES = original
+    assert codes == [201, 201, 429]
+    assert Pledge.objects.count() == 2
