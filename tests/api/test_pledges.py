@@ -323,3 +323,18 @@ def test_pledge_creation_is_throttled_per_user(as_saver, pool, settings):
         ScopedRateThrottle.THROTTLE_RATES = original
     assert codes == [201, 201, 429]
     assert Pledge.objects.count() == 2
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "9223372036854775808"])
+def test_huge_ids_are_404_not_500(as_saver, pk):
+    assert as_saver.get(f"/api/pledges/{pk}/").status_code == 404
+    assert as_saver.post(f"/api/pledges/{pk}/withdraw/").status_code == 404
+    assert as_saver.post(f"/api/pools/{pk}/pledges/", MONTHLY, format="json").status_code == 404
+
+
+def test_treasurer_and_organiser_see_only_their_own_pledges_here(api_client, treasurer, organiser, mine):
+    for user in (treasurer, organiser):
+        api_client.force_authenticate(user)
+        assert api_client.get(reverse("api:pledge-detail", args=[mine.pk])).status_code == 404
+        assert api_client.get(reverse("api:pledge-list")).json()["results"] == []
+        assert api_client.get(reverse("api:my-payments")).json()["results"] == []

@@ -358,3 +358,16 @@ def test_fair_card_receipt_email_carries_the_confirmation_link(card):
 
     pledge_receipt_send(pledge_id=card.pk)
     assert f"/pledges/confirm/{card.confirmation_token}/" in mail.outbox[-1].body
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "9223372036854775808"])
+def test_huge_ids_on_pages_are_404_not_500(client, saver, pk):
+    client.force_login(saver)
+    assert client.get(f"/my/pledges/{pk}/").status_code == 404
+    assert client.get(f"/pools/{pk}/").status_code == 404
+    assert client.post(f"/pools/{pk}/pledge/", monthly_form()).status_code == 404
+
+
+def test_treasurer_cannot_open_a_savers_pledge_page(client, treasurer, my_pledge):
+    client.force_login(treasurer)
+    assert client.get(reverse("web:savers:pledge-detail", args=[my_pledge.pk])).status_code == 404
