@@ -93,3 +93,41 @@ def test_desktop_pool_page_renders(live_server, browser_page, screenshot):
     page.goto(f"{live_server.url}/pools/{pool.pk}/")
     screenshot(page, "pool-desktop")
     assert page.locator("h1").inner_text() == "Bredbild"
+
+
+def test_choosing_time_shows_only_the_time_inputs_and_pledges_hours(live_server, browser_page, screenshot):
+    page = browser_page
+    pool = PoolFactory(title="Bygdegården")
+    sign_up(page, live_server, screenshot, email="tid@example.se", language="sv")
+    page.goto(f"{live_server.url}/pools/{pool.pk}/")
+    assert page.is_visible("input[name=monthly_amount]")
+    page.select_option("select[name=kind]", "time")
+    assert not page.is_visible("input[name=monthly_amount]")
+    page.fill("textarea[name=description]", "Måla fönsterbågar")
+    page.fill("input[name=quantity]", "6")
+    screenshot(page, "time-pledge")
+    page.click("form.pledge-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/my/pledges/\d+/receipt/$"))
+    screenshot(page, "time-receipt")
+    assert "Måla fönsterbågar" in page.content()
+    pledge = Pledge.objects.get()
+    assert (pledge.kind, pledge.quantity, pledge.ocr_reference) == ("time", 6, None)
+
+
+def test_fair_card_link_confirms_the_pledge(live_server, browser_page, screenshot):
+    from pools.models import PledgeKind, PledgeSource
+    from pools.services import pledge_create
+
+    page = browser_page
+    card = pledge_create(
+        pool=PoolFactory(title="Mässans tak"), saver=None, kind=PledgeKind.SUPPORT_SAVING,
+        source=PledgeSource.FAIR_CARD, amount_ore=250_000, term_months=12, contact_email="kort@example.se",
+    )  # fmt: skip
+    page.goto(f"{live_server.url}/pledges/confirm/{card.confirmation_token}/")
+    screenshot(page, "fair-card")
+    page.click("button[value=confirm]")
+    page.wait_for_selector("#ocr-reference")
+    screenshot(page, "fair-card-confirmed")
+    card.refresh_from_db()
+    assert card.status == "confirmed"
+    assert ocr_is_valid(page.locator("#ocr-reference").inner_text())
