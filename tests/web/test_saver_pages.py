@@ -63,7 +63,7 @@ def test_draft_project_and_draft_pool_pages_are_404(client):
 def test_pool_page_asks_anonymous_visitor_to_log_in(client, pool):
     response = client.get(reverse("web:savers:pool-detail", args=[pool.pk]))
     assert response.status_code == 200
-    assert "pledge-form" not in response.text
+    assert 'name="kind"' not in response.text
     assert reverse("web:savers:signup") in response.text
 
 
@@ -206,7 +206,7 @@ def test_pledge_to_closed_pool_page_has_no_form(client, saver):
     pool = PoolFactory(status=PoolStatus.SUCCEEDED)
     client.force_login(saver)
     text = client.get(reverse("web:savers:pool-detail", args=[pool.pk])).text
-    assert "pledge-form" not in text and "not open" in text
+    assert 'name="kind"' not in text and "not open" in text
 
 
 # ---------------------------------------------------------------- my pledges and who sees what

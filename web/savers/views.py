@@ -72,10 +72,7 @@ def _add_domain_error(form: Any, error: DomainError, arguments: dict[str, Any] |
             field = "monthly_amount"
         elif "share_count" in arguments:
             field = "share_count"
-    if field not in form.fields:
-        field = next((name for name in ("monthly_amount", "share_count") if name in form.fields), None)
-        field = field if error.field in ("amount", "monthly_amount") else None
-    form.add_error(field, str(error.message))
+    form.add_error(field if field in form.fields else None, str(error.message))
 
 
 # ---------------------------------------------------------------- public pages
@@ -229,10 +226,11 @@ def pledge_change_view(request: HttpRequest, pledge_id: int) -> HttpResponse:
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
     form = PledgeChangeForm(request.POST, pledge=pledge)
     if form.is_valid():
+        arguments = form.service_arguments()
         try:
-            pledge_change(pledge=pledge, by=request.user, **form.service_arguments())
+            pledge_change(pledge=pledge, by=request.user, **arguments)
         except DomainError as error:
-            _add_domain_error(form, error)
+            _add_domain_error(form, error, arguments)
         else:
             messages.success(request, _("Your pledge was changed."))
             return redirect("web:savers:pledge-detail", pledge_id=pledge.pk)
