@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,6 +31,7 @@ from rest_framework.views import APIView
 from api.fields import KronorField, OreAsKronorField
 from api.pagination import CreatedCursorPagination
 from pools.models import Pledge, PledgeKind
+from pools.money import ore_to_string
 from pools.selectors import (
     pledge_allocations_for_saver,
     pledge_due,
@@ -176,10 +178,6 @@ class PledgeSerializer(serializers.ModelSerializer):
     @extend_schema_field(PAYMENT_SCHEMA)
     def get_payment(self, pledge: Pledge) -> dict[str, Any] | None:
         """Payment instructions and what is due; None for non-money pledges."""
-        from django.utils import timezone
-
-        from pools.money import ore_to_string
-
         if not pledge.is_money:
             return None
         received = getattr(pledge, "received_ore", None)

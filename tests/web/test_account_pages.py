@@ -204,3 +204,25 @@ def test_erase_requires_post_and_login(client, saver):
     client.force_login(saver)
     assert client.get(reverse("web:savers:erase")).status_code == 405
     assert Pledge.objects.count() == 0
+
+
+def test_settings_page_offers_a_new_confirmation_link(client, saver):
+    client.force_login(saver)
+    assert "confirm-email-resend" in client.get(reverse("web:savers:preferences")).text
+    response = client.post(reverse("web:savers:confirm-email-resend"))
+    assert response.status_code == 302
+    assert "/confirm-email/" in mail.outbox[-1].body and mail.outbox[-1].to == [saver.email]
+
+
+def test_confirmed_saver_gets_no_new_confirmation_mail(client, saver):
+    saver.email_confirmed_at = saver.date_joined
+    saver.save()
+    client.force_login(saver)
+    client.post(reverse("web:savers:confirm-email-resend"))
+    assert mail.outbox == []
+
+
+def test_confirmation_link_in_swedish_mail_for_swedish_saver(client):
+    client.post(reverse("web:savers:signup"), signup_data(language="sv"))
+    assert User.objects.get().language == "sv"
+    assert "/confirm-email/" in mail.outbox[-1].body

@@ -371,3 +371,18 @@ def test_huge_ids_on_pages_are_404_not_500(client, saver, pk):
 def test_treasurer_cannot_open_a_savers_pledge_page(client, treasurer, my_pledge):
     client.force_login(treasurer)
     assert client.get(reverse("web:savers:pledge-detail", args=[my_pledge.pk])).status_code == 404
+
+
+def test_micro_fund_pool_page_renders_without_project(client):
+    from tests.factories import MicroFundFactory
+
+    pool = PoolFactory(project=None, micro_fund=MicroFundFactory(), kind="fund_capital")
+    response = client.get(reverse("web:savers:pool-detail", args=[pool.pk]))
+    assert response.status_code == 200 and pool.micro_fund.name in response.text
+
+
+def test_english_saver_sees_english_money_format(client, saver, my_pledge):
+    saver.language = "en"
+    saver.save()
+    client.force_login(saver)
+    assert "SEK 6,000.00" in client.get(reverse("web:savers:my-pledges")).text
