@@ -1,5 +1,6 @@
 """Foundation services: pledges of every kind, the limits they must respect, payments and totals."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -70,9 +71,8 @@ def test_closed_pool_refuses_pledges(saver, status):
 
 
 def test_pool_past_its_closing_date_refuses_pledges(saver):
-    pool = PoolFactory(
-        opens_on=timezone.localdate().replace(year=2020), closes_on=timezone.localdate().replace(year=2021)
-    )
+    today = timezone.localdate()
+    pool = PoolFactory(opens_on=today - timedelta(days=60), closes_on=today - timedelta(days=1))
     with pytest.raises(PoolClosed):
         pledge_create(pool=pool, saver=saver, kind=PledgeKind.TIME, description="x", quantity=Decimal(1))
 
