@@ -127,6 +127,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
+# The SQLite file, the demo broker and static files live under var/; make sure it exists.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -255,11 +257,8 @@ LOGGING = {
 }
 
 if DJANGO_ENV == "test":
-    # Tests only: a fast hasher so creating users costs microseconds; every other environment keeps PBKDF2.
-    PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
+    # Fast hashing keeps the suite quick; never used outside tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Pledge creation through the API is throttled per user, counted in the shared cache (Redis when REDIS_URL is set).
 THROTTLE_RATES: dict[str, str] = REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})  # type: ignore[assignment]
