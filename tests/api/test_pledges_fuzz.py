@@ -13,6 +13,19 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 )
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection_open():
+    """Like Django's test client: a request must not close the test's database connection mid-transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token_header(db):
     from rest_framework.authtoken.models import Token
