@@ -43,9 +43,9 @@ from pools.services import (
     MAX_MONTHS,
     MAX_QUANTITY,
     MAX_SHARES,
-    idempotent_pledge_create,
     pledge_change,
     pledge_create,
+    pledge_create_idempotent,
     pledge_received_ore,
     pledge_withdraw,
 )
@@ -248,7 +248,7 @@ class PledgeCreateView(APIView):
         if key is None:
             pledge = pledge_create(pool=pool, saver=request.user, **arguments)
             return Response(PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
-        code, body, replayed = idempotent_pledge_create(
+        code, body, replayed = pledge_create_idempotent(
             user=request.user,
             key=key,
             request_hash=_request_hash(pool.pk, request.data),

@@ -628,7 +628,7 @@ def pledge_claim_by_email(*, user: User) -> int:
 # ---------------------------------------------------------------- idempotent creation
 
 
-def idempotent_pledge_create(
+def pledge_create_idempotent(
     *,
     user: User,
     key: str,

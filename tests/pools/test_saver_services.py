@@ -25,11 +25,11 @@ from pools.models import IdempotencyKey, Pledge, PledgeKind, PledgeSource, Pledg
 from pools.references import ocr_is_valid
 from pools.selectors import pledge_due
 from pools.services import (
-    idempotent_pledge_create,
     pledge_change,
     pledge_claim_by_email,
     pledge_confirm,
     pledge_create,
+    pledge_create_idempotent,
     pledge_decline,
 )
 from tests.factories import PoolFactory, ShareOfferPoolFactory, UserFactory
@@ -244,33 +244,33 @@ def _respond(pledge):
     return {"id": pledge.pk, "ocr": pledge.ocr_reference}
 
 
-def test_idempotent_pledge_create_replays_first_response(pool, saver):
+def test_pledge_create_idempotent_replays_first_response(pool, saver):
     args = dict(user=saver, key="k1", request_hash="h", respond=_respond, pool=pool, kind=PledgeKind.SUPPORT_SAVING)
-    first = idempotent_pledge_create(amount_ore=1000, term_months=1, **args)
-    again = idempotent_pledge_create(amount_ore=1000, term_months=1, **args)
+    first = pledge_create_idempotent(amount_ore=1000, term_months=1, **args)
+    again = pledge_create_idempotent(amount_ore=1000, term_months=1, **args)
     assert first[0] == 201 and first[2] is False
     assert again == (201, first[1], True)
     assert Pledge.objects.count() == 1
     assert IdempotencyKey.objects.filter(user=saver, key="k1").count() == 1
 
 
-def test_idempotent_pledge_create_refuses_same_key_with_other_request(pool, saver):
-    idempotent_pledge_create(
+def test_pledge_create_idempotent_refuses_same_key_with_other_request(pool, saver):
+    pledge_create_idempotent(
         user=saver, key="k1", request_hash="h1", respond=_respond, pool=pool,
         kind=PledgeKind.SUPPORT_SAVING, amount_ore=1000, term_months=1,
     )  # fmt: skip
     with pytest.raises(IdempotencyConflict):
-        idempotent_pledge_create(
+        pledge_create_idempotent(
             user=saver, key="k1", request_hash="h2", respond=_respond, pool=pool,
             kind=PledgeKind.SUPPORT_SAVING, amount_ore=2000, term_months=1,
         )  # fmt: skip
     assert Pledge.objects.count() == 1
 
 
-def test_idempotent_pledge_create_writes_no_key_when_refused(saver):
+def test_pledge_create_idempotent_writes_no_key_when_refused(saver):
     pool = PoolFactory(status=PoolStatus.SUCCEEDED)
     with pytest.raises(PoolClosed):
-        idempotent_pledge_create(
+        pledge_create_idempotent(
             user=saver, key="k1", request_hash="h", respond=_respond, pool=pool,
             kind=PledgeKind.SUPPORT_SAVING, amount_ore=1000, term_months=1,
         )  # fmt: skip
@@ -368,7 +368,7 @@ def test_parallel_retries_with_one_idempotency_key_create_one_pledge():
     saver = UserFactory(roles=(Role.SAVER,))
 
     def work(_i):
-        return idempotent_pledge_create(
+        return pledge_create_idempotent(
             user=saver, key="same", request_hash="h", respond=_respond, pool=pool,
             kind=PledgeKind.SUPPORT_SAVING, amount_ore=1000, term_months=1,
         )  # fmt: skip
