@@ -338,3 +338,11 @@ def test_treasurer_and_organiser_see_only_their_own_pledges_here(api_client, tre
         assert api_client.get(reverse("api:pledge-detail", args=[mine.pk])).status_code == 404
         assert api_client.get(reverse("api:pledge-list")).json()["results"] == []
         assert api_client.get(reverse("api:my-payments")).json()["results"] == []
+
+
+def test_pledge_list_query_count_does_not_grow_with_pledges(as_saver, saver, pool, django_assert_max_num_queries):
+    for _ in range(15):
+        pledge_create(pool=pool, saver=saver, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=1000, months=3)
+    with django_assert_max_num_queries(6):
+        body = as_saver.get(reverse("api:pledge-list")).json()
+    assert len(body["results"]) == 15

@@ -386,3 +386,13 @@ def test_english_saver_sees_english_money_format(client, saver, my_pledge):
     saver.save()
     client.force_login(saver)
     assert "SEK 6,000.00" in client.get(reverse("web:savers:my-pledges")).text
+
+
+def test_my_pledges_query_count_does_not_grow_with_pledges(client, saver, django_assert_max_num_queries):
+    pools = [PoolFactory() for _ in range(3)]
+    for index in range(12):
+        pledge_create(pool=pools[index % 3], saver=saver, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=1000, months=3)
+    client.force_login(saver)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("web:savers:my-pledges"))
+    assert response.text.count('class="pledge-row"') == 12
