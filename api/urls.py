@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, pools, projects
+from api import auth, funds, pools, projects
 
 app_name = "api"
 
@@ -37,6 +37,27 @@ urlpatterns = [
     path("pools/<int:pk>/", pools.PoolDetailView.as_view(), name="pool-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("funds/", funds.FundListView.as_view(), name="fund-list"),
+    path("funds/<int:pk>/", funds.FundDetailView.as_view(), name="fund-detail"),
+    path("funds/<int:pk>/rules/", funds.FundRulesView.as_view(), name="fund-rules"),
+    path("funds/<int:pk>/position/", funds.FundPositionView.as_view(), name="fund-position"),
+    path("funds/<int:pk>/join/", funds.FundJoinView.as_view(), name="fund-join"),
+    path("funds/<int:pk>/shares/", funds.FundSharesView.as_view(), name="fund-shares"),
+    path("funds/<int:pk>/statement/", funds.FundStatementView.as_view(), name="fund-statement"),
+    path("funds/<int:pk>/withdrawals/", funds.FundWithdrawalsView.as_view(), name="fund-withdrawals"),
+    path("funds/<int:pk>/loans/", funds.FundLoansView.as_view(), name="fund-loans"),
+    path("funds/<int:pk>/guarantees/", funds.FundGuaranteesView.as_view(), name="fund-guarantees"),
+    path(
+        "fund-withdrawals/<int:pk>/<str:action>/",
+        funds.WithdrawalActionView.as_view(),
+        name="fund-withdrawal-action",
+    ),
+    path("loans/", funds.LoanListView.as_view(), name="loan-list"),
+    path("loans/<int:pk>/", funds.LoanDetailView.as_view(), name="loan-detail"),
+    path("loans/<int:pk>/repayments/", funds.LoanRepaymentsView.as_view(), name="loan-repayments"),
+    path("guarantees/", funds.GuaranteeListView.as_view(), name="guarantee-list"),
+    path("guarantees/<int:pk>/", funds.GuaranteeDetailView.as_view(), name="guarantee-detail"),
+    path("guarantees/<int:pk>/<str:action>/", funds.GuaranteeActionView.as_view(), name="guarantee-action"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
