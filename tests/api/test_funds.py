@@ -88,11 +88,16 @@ def test_rules_are_refused_to_savers_and_treasurers(fund, saver, treasurer):
     assert FundRulesVersion.objects.count() == 1
 
 
-@pytest.mark.parametrize("field", ["required_share", "max_per_project", "max_per_project_percent", "max_instalments"])
-@pytest.mark.parametrize("value", [*HOSTILE, "101", "0"])
+RULES_BAD = [
+    (field, value)
+    for field in ("required_share", "max_per_project", "max_per_project_percent", "max_instalments")
+    for value in [*HOSTILE, "101", "0"]
+    if not (field in ("required_share", "max_per_project") and value == "101")  # 101 kr is a valid amount
+]
+
+
+@pytest.mark.parametrize(("field", "value"), RULES_BAD)
 def test_rules_bad_values_are_400_and_write_nothing(fund, organiser, field, value):
-    if field in ("max_per_project", "required_share") and value == "101":
-        pytest.skip("101 kr is a valid amount")
     response = client_for(organiser).post(url("fund-rules", fund.pk), {field: value}, format="json")
     assert response.status_code == 400, (field, value, response.content[:200])
     assert field in response.json()
@@ -366,11 +371,17 @@ def test_guarantee_coverage_over_the_rule_is_409_with_the_field(fund, organiser,
     assert not Guarantee.objects.exists()
 
 
-@pytest.mark.parametrize("field", ["loan_amount", "coverage_percent", "bank", "issued_on", "term_months"])
-@pytest.mark.parametrize("value", [*HOSTILE, ""])
+GUARANTEE_BAD = [
+    (field, value)
+    for field in ("loan_amount", "coverage_percent", "bank", "issued_on", "term_months")
+    for value in [*HOSTILE, ""]
+    # any short text is a valid bank name; only empty, huge or non-text names are refused
+    if field != "bank" or not isinstance(value, str) or len(value) > 120 or not value.strip()
+]
+
+
+@pytest.mark.parametrize(("field", "value"), GUARANTEE_BAD)
 def test_guarantee_bad_input_is_400(fund, organiser, project, field, value):
-    if field == "bank" and isinstance(value, str) and len(value) < 120 and value.strip() and value not in ("",):
-        pytest.skip("any short bank name is accepted as text")
     response = client_for(organiser).post(
         url("fund-guarantees", fund.pk), guarantee_body(project, **{field: value}), format="json"
     )
