@@ -348,3 +348,18 @@ def test_position_pdf_is_a_pdf(fund, treasurer):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_anonymous_visitor_sees_the_fund_but_not_its_engagements(fund, organiser, project):
+    loan_create(
+        fund=fund,
+        by=organiser,
+        project=project,
+        principal_ore=100_000,
+        term_months=2,
+        disbursed_on=timezone.localdate(),
+    )
+    response = browser().get(page("fund-detail", fund.slug))
+    assert response.status_code == 200
+    assert "Byns Lanthandel" not in response.content.decode()
+    assert browser().get(page("my-engagements")).status_code == 302

@@ -144,7 +144,7 @@ class GuaranteeForm(forms.Form):
     bank = forms.CharField(label=_("Bank"), max_length=120)
     loan_amount = KronorFormField(label=_("Bank loan (kr)"))
     coverage_percent = PercentFormField(label=_("Share covered (%)"), low=Decimal("0.01"))
-    fee_percent = PercentFormField(label=_("Fee per year (%) — empty for the rules' fee"), required=False)
+    fee_percent = PercentFormField(label=_("Fee per year (%), empty for the rules' fee"), required=False)
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=360)
     issued_on = forms.DateField(label=_("Issued on"), widget=_date_widget(), initial=timezone.localdate)
 
