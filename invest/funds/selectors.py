@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum, Value
+from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -373,7 +373,7 @@ def fund_position(*, fund: MicroFund, as_of: date, known_at: datetime | None = N
         if (line := guarantee_line(guarantee, as_of=as_of, cutoff=cutoff)) is not None
     ]
     members = FundMembership.objects.filter(fund=fund, joined_on__lte=as_of, created_at__lt=cutoff)
-    voting = sum(1 for m in members if member_has_vote(membership=m, as_of=as_of, known_at=cutoff))
+    voting = voting_member_count(members=members, as_of=as_of, cutoff=cutoff)
     capital = paid_in - withdrawn
     outstanding = sum(line.outstanding_ore for line in loans)
     exposure = sum(line.exposure_ore for line in guarantees)
@@ -439,6 +439,36 @@ def member_has_vote(*, membership: FundMembership, as_of: date, known_at: dateti
     if _paid_to_pledge(required.pledge_id, as_of=as_of, cutoff=cutoff) < amount:
         return False
     return member_capital_ore(membership=membership, as_of=as_of, known_at=cutoff) >= amount
+
+
+def voting_member_count(*, members: QuerySet[FundMembership], as_of: date, cutoff: datetime) -> int:
+    """How many of the members vote as of the date: member_has_vote for all of them in four grouped queries."""
+    required = dict(
+        FundShare.objects.filter(membership__in=members, is_required=True).values_list(
+            "membership_id", "pledge__amount_ore"
+        )
+    )
+    counted = PaymentAllocation.objects.filter(
+        pledge__fund_share__membership__in=members, payment__received_on__lte=as_of, created_at__lt=cutoff
+    )
+
+    def per_member(rows: QuerySet) -> dict[int, int]:  # type: ignore[type-arg]
+        return {key: int(total) for key, total in rows.annotate(total=Sum("amount_ore")).values_list("key", "total")}
+
+    key = F("pledge__fund_share__membership_id")
+    paid_required = per_member(counted.filter(pledge__fund_share__is_required=True).values(key=key))
+    paid_all = per_member(counted.values(key=key))
+    withdrawn = per_member(
+        CapitalWithdrawal.objects.filter(
+            membership__in=members, status=WithdrawalStatus.PAID, paid_on__lte=as_of, paid_recorded_at__lt=cutoff
+        ).values(key=F("membership_id"))
+    )
+    return sum(
+        1
+        for member_id, amount in required.items()
+        if paid_required.get(member_id, 0) >= amount
+        and paid_all.get(member_id, 0) - withdrawn.get(member_id, 0) >= amount
+    )
 
 
 def member_pending_withdrawals_ore(*, membership: FundMembership) -> int:

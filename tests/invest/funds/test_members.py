@@ -258,3 +258,30 @@ def test_treasurer_cannot_prepare_their_own_withdrawal(fund, rules, share_pool):
     withdrawal = capital_withdrawal_request(fund=fund, user=member, amount_ore=1_000)
     with pytest.raises(FourEyesRequired):
         capital_withdrawal_prepare(withdrawal=withdrawal, by=member)
+
+
+def test_voting_count_in_the_position_agrees_with_each_members_vote(fund, rules, share_pool, saver, other_saver):
+    from invest.funds.selectors import fund_position_now
+
+    paid = fund_member_join(fund=fund, user=saver, pool=share_pool)
+    pay(paid.shares.get().pledge, 100_000, timezone.localdate())
+    half = fund_member_join(fund=fund, user=other_saver, pool=share_pool, instalments=2)
+    pay(half.shares.get().pledge, 50_000, timezone.localdate())
+    third = fund_member_join(fund=fund, user=UserFactory(), pool=share_pool, voluntary_share_count=2)
+    for share in third.shares.all():  # voluntary paid in full does not make up for the required share
+        pay(share.pledge, 100_000 if not share.is_required else 99_999, timezone.localdate())
+    position = fund_position_now(fund=fund)
+    today = timezone.localdate()
+    expected = [member_has_vote(membership=m, as_of=today) for m in (paid, half, third)]
+    assert expected == [True, False, False]
+    assert (position.member_count, position.voting_member_count) == (3, 1)
+
+
+def test_changes_queue_one_pending_totals_recompute_per_fund(fund, rules, share_pool, saver, other_saver):
+    from operations.models import OutboxMessage
+
+    fund_member_join(fund=fund, user=saver, pool=share_pool)
+    fund_member_join(fund=fund, user=other_saver, pool=share_pool)
+    pending = OutboxMessage.objects.filter(dedupe_key=f"fund-totals:{fund.pk}", dispatched_at__isnull=True)
+    assert pending.count() == 1
+    assert pending.get().task_name == "workers.funds.recompute_fund_totals"
