@@ -218,6 +218,8 @@ class FundRulesView(APIView):
 
 class LoanLineSerializer(serializers.Serializer):
     loan_id = serializers.IntegerField(source="loan.pk")
+    written_off = serializers.BooleanField()
+    loss = OreAsKronorField(source="loss_ore")
     project = serializers.CharField(source="loan.project.name")
     principal = OreAsKronorField(source="principal_ore")
     repaid_principal = OreAsKronorField(source="repaid_principal_ore")
@@ -535,6 +537,8 @@ class LoanSerializer(serializers.ModelSerializer):
             "due": ore_to_string(line.due_ore),
             "overdue": ore_to_string(line.overdue_ore),
             "overdue_since": line.overdue_since,
+            "written_off": line.loss_ore > 0 or line.written_off,
+            "loss": ore_to_string(line.loss_ore),
             "schedule": ScheduleRowSerializer(line.instalments, many=True).data,
         }
 
@@ -616,6 +620,23 @@ class LoanRepaymentsView(APIView):
             reference=data.get("reference"),
         )
         return Response(RepaymentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class WriteOffSerializer(serializers.Serializer):
+    written_off_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class LoanWriteOffView(APIView):
+    """An organiser writes off what is left of a loan; the outstanding principal becomes a loss."""
+
+    @extend_schema(request=WriteOffSerializer, responses={200: LoanDetailSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
+        payload = WriteOffSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.loan_write_off(loan=loan, by=request.user, **payload.validated_data)
+        return Response(LoanDetailSerializer(selectors.loan_get_visible(user=request.user, loan_id=pk)).data)
 
 
 # ---------------------------------------------------------------- guarantees

@@ -55,6 +55,7 @@ urlpatterns = [
     path("loans/", funds.LoanListView.as_view(), name="loan-list"),
     path("loans/<int:pk>/", funds.LoanDetailView.as_view(), name="loan-detail"),
     path("loans/<int:pk>/repayments/", funds.LoanRepaymentsView.as_view(), name="loan-repayments"),
+    path("loans/<int:pk>/write-off/", funds.LoanWriteOffView.as_view(), name="loan-write-off"),
     path("guarantees/", funds.GuaranteeListView.as_view(), name="guarantee-list"),
     path("guarantees/<int:pk>/", funds.GuaranteeDetailView.as_view(), name="guarantee-detail"),
     path("guarantees/<int:pk>/<str:action>/", funds.GuaranteeActionView.as_view(), name="guarantee-action"),

@@ -109,5 +109,6 @@ from invest.funds.models import (  # noqa: E402, F401
     Loan,
     LoanInstalment,
     LoanRepayment,
+    LoanWriteOff,
     ShareInstalment,
 )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("language/", views.language_set, name="language"),
     path("funds/", fund_views.fund_list, name="fund-list"),
     path("funds/loans/<int:pk>/", fund_views.loan_detail, name="loan-detail"),
+    path("funds/loans/<int:pk>/write-off/", fund_views.loan_write_off, name="loan-write-off"),
     path("funds/guarantees/<int:pk>/", fund_views.guarantee_detail, name="guarantee-detail"),
     path("funds/guarantees/<int:pk>/<str:action>/", fund_views.guarantee_action, name="guarantee-action"),
     path("funds/withdrawals/<int:pk>/<str:action>/", fund_views.withdrawal_action, name="withdrawal-action"),

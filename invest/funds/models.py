@@ -218,6 +218,7 @@ class RepaymentMethod(models.TextChoices):
 class LoanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     REPAID = "repaid", _("Repaid")
+    WRITTEN_OFF = "written_off", _("Written off")
 
 
 class Loan(models.Model):
@@ -231,7 +232,7 @@ class Loan(models.Model):
     method = models.CharField(max_length=20, choices=RepaymentMethod.choices, default=RepaymentMethod.STRAIGHT_LINE)
     disbursed_on = models.DateField(_("paid out on"))
     first_due_on = models.DateField(_("first instalment due"))
-    status = models.CharField(max_length=10, choices=LoanStatus.choices, default=LoanStatus.ACTIVE)
+    status = models.CharField(max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -304,6 +305,27 @@ class LoanRepayment(models.Model):
 
     def __str__(self) -> str:
         return f"Repayment {self.pk} of loan {self.loan_id}"
+
+
+class LoanWriteOff(models.Model):
+    """The fund gives up on what is left of a loan: the outstanding principal becomes a loss."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="write_off")
+    written_off_on = models.DateField()
+    principal_ore = models.BigIntegerField()
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal_ore__gte=0, principal_ore__lte=MAX_ORE), name="loan_write_off_principal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Write-off of loan {self.loan_id}"
 
 
 class GuaranteeStatus(models.TextChoices):

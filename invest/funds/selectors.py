@@ -130,7 +130,7 @@ def withdrawal_get_for_treasury(*, user: User, withdrawal_id: int) -> CapitalWit
 
 def loan_list_visible(*, user: User) -> QuerySet[Loan]:
     """Organisers and treasurers see every loan; a project owner sees the loans to their projects."""
-    rows = Loan.objects.select_related("fund", "project", "project__owner")
+    rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")
     if user_reads_fund_reports(user):
         return rows
     if user.is_authenticated:
@@ -182,6 +182,8 @@ def recorded_cutoff(as_of: date, known_at: datetime | None = None) -> datetime:
 class LoanLine:
     loan: Loan
     disbursed: bool
+    written_off: bool
+    loss_ore: int
     principal_ore: int
     repaid_principal_ore: int
     interest_received_ore: int
@@ -296,13 +298,22 @@ def loan_line(loan: Loan, *, as_of: date, cutoff: datetime) -> LoanLine:
             }
         )
     principal = loan.principal_ore if disbursed else 0
+    outstanding = max(principal - repaid_principal, 0)
+    write_off = getattr(loan, "write_off", None)
+    written_off = bool(write_off and write_off.written_off_on <= as_of and write_off.recorded_at < cutoff)
+    loss = 0
+    if written_off:
+        # From the write-off on, what was outstanding is a loss and nothing more is due.
+        loss, outstanding, due, overdue, overdue_since = outstanding, 0, 0, 0, None
     return LoanLine(
         loan=loan,
         disbursed=disbursed,
+        written_off=written_off,
+        loss_ore=loss,
         principal_ore=principal,
         repaid_principal_ore=repaid_principal,
         interest_received_ore=interest,
-        outstanding_ore=max(principal - repaid_principal, 0),
+        outstanding_ore=outstanding,
         due_ore=due,
         overdue_ore=overdue,
         overdue_since=overdue_since,
@@ -351,7 +362,8 @@ def fund_position(*, fund: MicroFund, as_of: date, known_at: datetime | None = N
     """The fund's figures as of a date, by the as-of rule above; the same inputs always give the same figures.
 
     available = capital (paid in − withdrawn) + interest received − losses
-                − outstanding loans (disbursed − principal repaid) − guarantee exposure.
+                − outstanding loans (disbursed − principal repaid − written off) − guarantee exposure.
+    Losses are called guarantees' payments to the bank and loans' principal written off.
     """
     cutoff = recorded_cutoff(as_of, known_at)
     paid_in = _sum(capital_allocations(fund=fund, as_of=as_of, cutoff=cutoff))
@@ -363,7 +375,7 @@ def fund_position(*, fund: MicroFund, as_of: date, known_at: datetime | None = N
     loans = [
         loan_line(loan, as_of=as_of, cutoff=cutoff)
         for loan in Loan.objects.filter(fund=fund, disbursed_on__lte=as_of, recorded_at__lt=cutoff)
-        .select_related("project")
+        .select_related("project", "write_off")
         .prefetch_related("instalments", "repayments")
         .order_by("pk")
     ]
@@ -378,7 +390,7 @@ def fund_position(*, fund: MicroFund, as_of: date, known_at: datetime | None = N
     outstanding = sum(line.outstanding_ore for line in loans)
     exposure = sum(line.exposure_ore for line in guarantees)
     interest = sum(line.interest_received_ore for line in loans)
-    losses = sum(line.loss_ore for line in guarantees)
+    losses = sum(line.loss_ore for line in guarantees) + sum(line.loss_ore for line in loans)
     return FundPosition(
         fund=fund,
         as_of=as_of,
@@ -568,7 +580,7 @@ def engagements_for_owner(*, owner: User) -> dict[str, list[object]]:
     cutoff = timezone.now() + timedelta(seconds=1)
     loans = (
         Loan.objects.filter(project__owner=owner)
-        .select_related("fund", "project")
+        .select_related("fund", "project", "write_off")
         .prefetch_related("instalments", "repayments")
     )
     guarantees = (

@@ -50,6 +50,7 @@ from invest.funds.models import (
     LoanInstalment,
     LoanRepayment,
     LoanStatus,
+    LoanWriteOff,
     ShareInstalment,
     WithdrawalStatus,
 )
@@ -535,6 +536,8 @@ def loan_repayment_record(
     _require(user_records_repayments(by))
     MicroFund.objects.select_for_update().get(pk=loan.fund_id)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        raise RepaymentRefused(_("This loan has been written off."), field="status")
     amount = _money(amount_ore, field="amount")
     paid_on = _day(paid_on, field="paid_on", not_after_today=True)
     reference = (reference or "").strip()[:140] or None
@@ -570,6 +573,32 @@ def loan_repayment_record(
         loan.save(update_fields=["status"])
     fund_totals_enqueue(fund_id=loan.fund_id)
     return repayment
+
+
+@transaction.atomic
+def loan_write_off(*, loan: Loan, by: User, written_off_on: date, note: str = "") -> LoanWriteOff:
+    """Give up on what is left of a loan: the outstanding principal becomes a loss; queue totals.
+    Raises FundPermissionDenied, InvalidFundInput, RepaymentRefused (the loan is not active)."""
+    _require(user_manages_funds(by))
+    MicroFund.objects.select_for_update().get(pk=loan.fund_id)
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if loan.status != LoanStatus.ACTIVE:
+        raise RepaymentRefused(_("Only an active loan can be written off."), field="status")
+    day = _day(written_off_on, field="written_off_on", not_after_today=True)
+    if day < loan.disbursed_on:
+        raise InvalidFundInput(_("A loan cannot be written off before it was paid out."), field="written_off_on")
+    repaid = sum(loan.repayments.values_list("principal_ore", flat=True))
+    write_off = LoanWriteOff.objects.create(
+        loan=loan,
+        written_off_on=day,
+        principal_ore=loan.principal_ore - repaid,
+        note=(note or "").strip()[:500],
+        recorded_by=by,
+    )
+    loan.status = LoanStatus.WRITTEN_OFF
+    loan.save(update_fields=["status"])
+    fund_totals_enqueue(fund_id=loan.fund_id)
+    return write_off
 
 
 # ---------------------------------------------------------------- guarantees

@@ -411,3 +411,16 @@ def test_guarantee_list_is_scoped(fund, organiser, project, owner, saver):
     )
     assert len(client_for(owner).get(url("guarantee-list")).json()) == 1
     assert client_for(saver).get(url("guarantee-list")).json() == []
+
+
+def test_write_off_through_the_api(loan, organiser, treasurer, owner):
+    body = {"written_off_on": timezone.localdate().isoformat(), "note": "<b>Konkurs</b>"}
+    assert client_for(treasurer).post(url("loan-write-off", loan.pk), body, format="json").status_code == 403
+    assert client_for(ProjectFactory().owner).post(url("loan-write-off", loan.pk), body).status_code == 404
+    bad = client_for(organiser).post(url("loan-write-off", loan.pk), {"written_off_on": "1e9999"}, format="json")
+    assert bad.status_code == 400 and "written_off_on" in bad.json()
+    done = client_for(organiser).post(url("loan-write-off", loan.pk), body, format="json")
+    assert done.status_code == 200
+    assert done.json()["status"] == "written_off"
+    assert done.json()["figures"]["loss"] == "12000.00"
+    assert client_for(owner).get(url("loan-detail", loan.pk)).json()["figures"]["outstanding"] == "0.00"

@@ -363,3 +363,14 @@ def test_anonymous_visitor_sees_the_fund_but_not_its_engagements(fund, organiser
     assert response.status_code == 200
     assert "Byns Lanthandel" not in response.content.decode()
     assert browser().get(page("my-engagements")).status_code == 302
+
+
+def test_organiser_writes_off_a_loan_on_its_page(loan, organiser, owner):
+    today = timezone.localdate().isoformat()
+    assert browser(owner).post(page("loan-write-off", loan.pk), {"written_off_on": today}).status_code == 403
+    bad = browser(organiser).post(page("loan-write-off", loan.pk), {"written_off_on": "<script>"})
+    assert bad.status_code == 200 and 'class="error"' in bad.content.decode()
+    assert browser(organiser).post(page("loan-write-off", loan.pk), {"written_off_on": today}).status_code == 302
+    loan.refresh_from_db()
+    assert loan.status == "written_off"
+    assert "12 000,00 kr" in browser(owner).get(page("loan-detail", loan.pk)).content.decode()

@@ -164,3 +164,8 @@ class GuaranteeEventForm(forms.Form):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(label=_("As of"), widget=_date_widget(), required=False)
+
+
+class WriteOffForm(forms.Form):
+    written_off_on = forms.DateField(label=_("Written off on"), widget=_date_widget(), initial=timezone.localdate)
+    note = forms.CharField(label=_("Why"), max_length=500, required=False)

@@ -37,6 +37,7 @@ from web.funds.forms import (
     RulesForm,
     SharesForm,
     WithdrawalForm,
+    WriteOffForm,
 )
 
 
@@ -310,13 +311,13 @@ def guarantee_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def loan_detail(request: HttpRequest, pk: int, write_off_form: WriteOffForm | None = None) -> HttpResponse:
     """A loan, its schedule and repayments: for its project's owner, organisers and treasurers.
     Treasurers record repayments here."""
     loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
     may_record = selectors.user_records_repayments(request.user)
-    form = RepaymentForm(request.POST or None)
-    if request.method == "POST":
+    form = RepaymentForm(request.POST if write_off_form is None and request.method == "POST" else None)
+    if request.method == "POST" and write_off_form is None:
         if not may_record:
             raise PermissionDenied
         if form.is_valid():
@@ -343,8 +344,33 @@ def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "line": line,
             "repayments": selectors.repayments_recorded_for(loan=loan),
             "form": form if may_record else None,
+            "write_off_form": write_off_form
+            if write_off_form is not None
+            else (WriteOffForm() if selectors.user_manages_funds(request.user) else None),
         },
     )
+
+
+@login_required
+@require_POST
+def loan_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organiser writes off what is left of a loan."""
+    loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
+    form = WriteOffForm(request.POST)
+    if form.is_valid():
+        try:
+            services.loan_write_off(
+                loan=loan,
+                by=request.user,
+                written_off_on=form.cleaned_data["written_off_on"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("The loan is written off; what was left is recorded as a loss."))
+            return HttpResponseRedirect(reverse("web:loan-detail", args=[loan.pk]))
+    return loan_detail(request, pk, write_off_form=form)
 
 
 @login_required

@@ -292,3 +292,38 @@ def test_guarantee_events_cannot_predate_the_guarantee(fund, organiser, treasure
         guarantee_release(guarantee=g, by=organiser, effective_on=TODAY - timedelta(days=1))
     assert caught.value.field == "effective_on"
     assert timezone.localdate() == TODAY
+
+
+# ---------------------------------------------------------------- write-offs
+
+
+def test_written_off_loan_becomes_a_loss_from_its_date_on(fund, organiser, treasurer, project, funded):
+    from invest.funds.selectors import fund_position
+    from invest.funds.services import loan_write_off
+
+    loan = lend(fund, organiser, project, 1_200_000, on=TODAY - timedelta(days=70))
+    loan_repayment_record(loan=loan, by=treasurer, amount_ore=100_000, paid_on=TODAY - timedelta(days=35))
+    before = fund_position(fund=fund, as_of=TODAY - timedelta(days=1))
+    write_off = loan_write_off(loan=loan, by=organiser, written_off_on=TODAY, note="Konkurs")
+    assert write_off.principal_ore == 1_100_000
+    after = fund_position_now(fund=fund)
+    assert after.outstanding_loans_ore == 0
+    assert after.losses_ore == 1_100_000
+    assert after.repayments_overdue_ore == 0
+    assert after.available_ore == 100_000_000 - 1_100_000
+    assert fund_position(fund=fund, as_of=TODAY - timedelta(days=1)).figures() == before.figures()
+    with pytest.raises(RepaymentRefused):
+        loan_repayment_record(loan=loan, by=treasurer, amount_ore=100, paid_on=TODAY)
+    with pytest.raises(RepaymentRefused):
+        loan_write_off(loan=loan, by=organiser, written_off_on=TODAY)
+
+
+def test_write_off_is_for_organisers_and_not_before_the_payout(fund, organiser, treasurer, project, funded):
+    from invest.funds.services import loan_write_off
+
+    loan = lend(fund, organiser, project, 1_200_000, on=TODAY - timedelta(days=5))
+    with pytest.raises(FundPermissionDenied):
+        loan_write_off(loan=loan, by=treasurer, written_off_on=TODAY)
+    with pytest.raises(InvalidFundInput) as caught:
+        loan_write_off(loan=loan, by=organiser, written_off_on=TODAY - timedelta(days=6))
+    assert caught.value.field == "written_off_on"
