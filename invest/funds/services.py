@@ -54,7 +54,7 @@ from invest.funds.models import (
     ShareInstalment,
     WithdrawalStatus,
 )
-from invest.funds.schedules import due_dates, loan_schedule, next_banking_day, repayment_split
+from invest.funds.schedules import add_months, due_dates, loan_schedule, next_banking_day, repayment_split
 from invest.funds.selectors import (
     FundPosition,
     fund_position_now,
@@ -191,8 +191,14 @@ def _share_instalments(*, share: FundShare, amount_ore: int, count: int, first_d
 
 
 def _subscribe(
-    *, membership: FundMembership, pool: Pool, share_count: int, instalments: int, is_required: bool, rules
-) -> FundShare:  # type: ignore[no-untyped-def]
+    *,
+    membership: FundMembership,
+    pool: Pool,
+    share_count: int,
+    instalments: int,
+    is_required: bool,
+    rules: FundRulesVersion,
+) -> FundShare:
     pledge = pledge_create(pool=pool, saver=membership.member, kind=PledgeKind.SHARE, share_count=share_count)
     share = FundShare.objects.create(membership=membership, pledge=pledge, is_required=is_required)
     first_due_on = next_banking_day(timezone.localdate() + timedelta(days=FIRST_INSTALMENT_AFTER_DAYS))
@@ -482,7 +488,7 @@ def loan_create(
     term = _whole(term_months, field="term_months", low=1, high=MAX_TERM_MONTHS)
     interest = _whole(interest_bp, field="interest_percent", low=0, high=MAX_INTEREST_BP)
     disbursed_on = _day(disbursed_on, field="disbursed_on", not_after_today=True)
-    first_due_on = first_due_on if first_due_on is not None else _one_month_after(disbursed_on)
+    first_due_on = first_due_on if first_due_on is not None else add_months(disbursed_on, 1)
     first_due_on = _day(first_due_on, field="first_due_on")
     if first_due_on <= disbursed_on:
         raise InvalidFundInput(_("The first instalment falls due after the loan is paid out."), field="first_due_on")
@@ -519,12 +525,6 @@ def loan_create(
     )
     fund_totals_enqueue(fund_id=fund.pk)
     return loan
-
-
-def _one_month_after(day: date) -> date:
-    from invest.funds.schedules import add_months
-
-    return add_months(day, 1)
 
 
 @transaction.atomic
