@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, me, pledges, pools, projects
+from api import auth, funds, me, pledges, pools, projects
 
 app_name = "api"
 
@@ -45,6 +45,28 @@ urlpatterns = [
     path("pledges/<int:pk>/withdraw/", pledges.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
     path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
     path("me/export/", me.MyDataExportView.as_view(), name="my-export"),
+    path("funds/", funds.FundListView.as_view(), name="fund-list"),
+    path("funds/<int:pk>/", funds.FundDetailView.as_view(), name="fund-detail"),
+    path("funds/<int:pk>/rules/", funds.FundRulesView.as_view(), name="fund-rules"),
+    path("funds/<int:pk>/position/", funds.FundPositionView.as_view(), name="fund-position"),
+    path("funds/<int:pk>/join/", funds.FundJoinView.as_view(), name="fund-join"),
+    path("funds/<int:pk>/shares/", funds.FundSharesView.as_view(), name="fund-shares"),
+    path("funds/<int:pk>/statement/", funds.FundStatementView.as_view(), name="fund-statement"),
+    path("funds/<int:pk>/withdrawals/", funds.FundWithdrawalsView.as_view(), name="fund-withdrawals"),
+    path("funds/<int:pk>/loans/", funds.FundLoansView.as_view(), name="fund-loans"),
+    path("funds/<int:pk>/guarantees/", funds.FundGuaranteesView.as_view(), name="fund-guarantees"),
+    path(
+        "fund-withdrawals/<int:pk>/<str:action>/",
+        funds.WithdrawalActionView.as_view(),
+        name="fund-withdrawal-action",
+    ),
+    path("loans/", funds.LoanListView.as_view(), name="loan-list"),
+    path("loans/<int:pk>/", funds.LoanDetailView.as_view(), name="loan-detail"),
+    path("loans/<int:pk>/repayments/", funds.LoanRepaymentsView.as_view(), name="loan-repayments"),
+    path("loans/<int:pk>/write-off/", funds.LoanWriteOffView.as_view(), name="loan-write-off"),
+    path("guarantees/", funds.GuaranteeListView.as_view(), name="guarantee-list"),
+    path("guarantees/<int:pk>/", funds.GuaranteeDetailView.as_view(), name="guarantee-detail"),
+    path("guarantees/<int:pk>/<str:action>/", funds.GuaranteeActionView.as_view(), name="guarantee-action"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -21,3 +21,6 @@ class ProjectAdmin(admin.ModelAdmin):
 class MicroFundAdmin(admin.ModelAdmin):
     list_display = ("name", "organiser", "created_at")
     search_fields = ("name",)
+
+
+import invest.funds.admin  # noqa: E402, F401  (registers the micro-fund admin)

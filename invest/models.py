@@ -94,3 +94,21 @@ class MicroFund(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Micro-funds live in their own package (invest/funds/); imported here so Django registers them.
+from invest.funds.models import (  # noqa: E402, F401
+    CapitalWithdrawal,
+    FundMembership,
+    FundReminderSent,
+    FundRulesVersion,
+    FundShare,
+    FundTotals,
+    Guarantee,
+    GuaranteeEvent,
+    Loan,
+    LoanInstalment,
+    LoanRepayment,
+    LoanWriteOff,
+    ShareInstalment,
+)
