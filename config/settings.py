@@ -253,3 +253,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Investment fairs: follow-up reminders (how often, how many) and fair pools.
+FAIRS_REMINDER_INTERVAL_DAYS = env.int("FAIRS_REMINDER_INTERVAL_DAYS", default=7)
+FAIRS_MAX_REMINDERS = env.int("FAIRS_MAX_REMINDERS", default=2)
+FAIRS_REMINDER_SWEEP_MINUTES = env.int("FAIRS_REMINDER_SWEEP_MINUTES", default=60)
+FAIRS_POOL_OPEN_DAYS = env.int("FAIRS_POOL_OPEN_DAYS", default=60)
+FAIRS_DEFAULT_PITCH_TARGET_ORE = env.int("FAIRS_DEFAULT_PITCH_TARGET_ORE", default=10_000_000)

@@ -94,3 +94,17 @@ class MicroFund(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Fairs live in their own package; imported here so Django registers the models.
+from invest.fairs.models import (  # noqa: E402, F401
+    CardChannel,
+    Fair,
+    FairCard,
+    FairNotice,
+    FairStatus,
+    FollowUpOutcome,
+    Pitch,
+    PitchStatus,
+    PledgeFollowUp,
+)

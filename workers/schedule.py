@@ -9,6 +9,7 @@ TASK_MODULES = (
     "workers.health",
     "workers.totals",
     "workers.receipts",
+    "workers.fairs",
 )
 
 
@@ -23,5 +24,9 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "worker-heartbeat": {
             "task": "workers.health.worker_heartbeat",
             "schedule": timedelta(seconds=settings.WORKER_HEARTBEAT_INTERVAL),
+        },
+        "fair-reminders": {
+            "task": "workers.fairs.sweep_fair_reminders",
+            "schedule": timedelta(minutes=settings.FAIRS_REMINDER_SWEEP_MINUTES),
         },
     }
