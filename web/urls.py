@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from web import views
+from web.fairs.urls import urlpatterns as fair_urlpatterns
 
 app_name = "web"
 
@@ -13,3 +14,4 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language"),
 ]
+urlpatterns += fair_urlpatterns
