@@ -122,12 +122,12 @@ class BoardPitch:
 
 
 def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, object]]:
-    """One grouped aggregate query over the pledges of all the pools."""
+    """One grouped aggregate query over the card pledges of all the pools."""
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
     money = Q(kind__in=MONEY_KINDS)
     extra = {f"n_{kind}": Count("pk", filter=active & Q(kind=kind)) for kind in NON_MONEY_KINDS}
     rows = (
-        Pledge.objects.filter(pool_id__in=pool_ids)
+        Pledge.objects.filter(pool_id__in=pool_ids, source=PledgeSource.FAIR_CARD)
         .values("pool_id")
         .order_by("pool_id")
         .annotate(
@@ -152,7 +152,9 @@ def fair_board(*, fair: Fair, pitch: Pitch | None = None, names_per_pitch: int =
     figures = _board_figures(pool_ids)
     names: dict[int, list[str]] = {}
     recent = (
-        Pledge.objects.filter(pool_id__in=pool_ids, status__in=ACTIVE_PLEDGE_STATUSES, is_name_public=True)
+        Pledge.objects.filter(
+            pool_id__in=pool_ids, source=PledgeSource.FAIR_CARD, status__in=ACTIVE_PLEDGE_STATUSES, is_name_public=True
+        )
         .exclude(contact_name="", saver__isnull=True)
         .order_by("-pk")
         .values_list("pool_id", "contact_name", "saver__full_name")[: names_per_pitch * max(len(pool_ids), 1)]

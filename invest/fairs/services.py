@@ -165,9 +165,9 @@ def pitch_apply(*, fair: Fair, project: Project, by: User, title: str = "", summ
 
 
 @transaction.atomic
-def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None) -> Pitch:
-    """Choose an applied pitch for the programme and give it a draft `fair` pool.
-    Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool: Pool | None = None) -> Pitch:
+    """Choose an applied pitch for the programme and give it a draft `fair` pool (or attach the
+    project's existing `fair` pool). Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
     _require_organiser(by)
     fair = _lock_fair(pitch.fair)
     pitch = Pitch.objects.select_for_update().select_related("project").get(pk=pitch.pk)
@@ -183,6 +183,12 @@ def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None) -> Pi
     target = target or settings.FAIRS_DEFAULT_PITCH_TARGET_ORE
     if isinstance(target, bool) or not isinstance(target, int) or not 0 < target <= MAX_ORE:
         raise PitchRefused(_("Give a target above zero."), field="target")
+    if pool is not None:
+        pool = Pool.objects.select_for_update().get(pk=pool.pk)
+        taken = Pitch.objects.filter(pool=pool).exclude(pk=pitch.pk).exists()
+        if pool.kind != PoolKind.FAIR or pool.project_id != pitch.project_id or taken:
+            raise PitchRefused(_("Only an unused fair pool of the same project can be attached."), field="pool")
+        pitch.pool = pool
     if pitch.pool_id is None:
         pool = Pool(
             title=f"{pitch.project.name} – {fair.title}"[:200],
