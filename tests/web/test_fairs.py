@@ -248,7 +248,12 @@ def test_board_json_sums_per_pitch_and_shows_only_public_names(client, organiser
         data = client.get(url).json()
     first, second = data["pitches"]
     assert first["pledged"] == "750.00" and first["pledgers"] == 2 and first["names"] == ["Anna Berg"]
-    assert second["pledged"] == "0.00" and second["non_money_count"] == 1 and second["hours"] == "4.00"
+    assert (
+        second["pledged"] == "0.00"
+        and second["non_money_count"] == 1
+        and second["hours"] == "4.00"
+        and second["hours_display"] == "4"
+    )
     assert data["total_pledged"] == "750.00"
     assert "Hemlig" not in str(data)
 

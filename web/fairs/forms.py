@@ -82,7 +82,7 @@ class ProgrammeForm(forms.Form):
         return [(p, self[f"position_{p.pk}"], self[f"starts_at_{p.pk}"], self[f"minutes_{p.pk}"]) for p in self.pitches]
 
 
-KIND_CHOICES = [(k.value, k.label) for k in PledgeKind if k in CARD_KINDS]
+KIND_CHOICES = [(str(k), PledgeKind(k).label) for k in CARD_KINDS]  # gift first: the commonest card
 
 
 class CardForm(forms.Form):

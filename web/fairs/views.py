@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from decimal import Decimal
 
 import segno
 from django.contrib import messages
@@ -367,12 +368,21 @@ def board_json_body(fair: Fair, rows: list[BoardPitch]) -> dict[str, object]:
                 "money_count": r.money_count,
                 "non_money_count": r.non_money_count,
                 "hours": str(r.hours),
+                "hours_display": _hours_text(r.hours, language),
                 "non_money": {labels[k]: n for k, n in r.non_money.items() if n},
                 "names": r.names,
             }
             for r in rows
         ],
     }
+
+
+def _hours_text(hours: Decimal, language: str) -> str:
+    """6.50 -> "6,5" (sv) / "6.5" (en); whole hours without decimals."""
+    text = f"{hours:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language == "sv" else text
 
 
 @login_required

@@ -20,7 +20,7 @@
       var changed = setText(card.querySelector('[data-field="pledged_display"]'), p.pledged_display);
       setText(card.querySelector('[data-field="pledgers"]'), p.pledgers);
       setText(card.querySelector('[data-field="non_money_count"]'), p.non_money_count);
-      setText(card.querySelector('[data-field="hours"]'), p.hours);
+      setText(card.querySelector('[data-field="hours_display"]'), p.hours_display);
       var list = card.querySelector('[data-field="names"]');
       if (list && list.dataset.names !== JSON.stringify(p.names)) {
         list.dataset.names = JSON.stringify(p.names);

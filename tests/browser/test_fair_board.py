@@ -1,0 +1,101 @@
+"""The live board in Chromium: a card sent from a phone page shows on the projector within two seconds."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from invest.fairs.models import FairCard
+from pools.models import Pledge
+from tests.invest.fairs.builders import live_fair
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("needs Debian's Chromium at /usr/bin/chromium")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _logged_in_context(browser, live_server, user):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1600, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return context
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_board_updates_when_a_phone_card_is_sent(browser, live_server, organiser):
+    fair, (cafe, shop) = live_fair(organiser)
+    projector = _logged_in_context(browser, live_server, organiser).new_page()
+    projector.goto(f"{live_server.url}/fairs/{fair.pk}/board/")
+    cafe_money = projector.locator(f'[data-pitch="{cafe.pk}"] [data-field="pledged_display"]')
+    expect(cafe_money).to_have_text("0,00 kr")
+    projector.screenshot(path=str(SCREENSHOTS / "fair-board-before.png"), full_page=True)
+
+    phone = browser.new_context(locale="sv-SE", viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    phone.goto(f"{live_server.url}/f/{cafe.code}/")
+    phone.select_option("#id_kind", "gift")
+    phone.fill("#id_amount", "750")
+    phone.fill("#id_name", "Maja Holm")
+    phone.fill("#id_email", "maja@example.se")
+    phone.check("#id_is_name_public")
+    phone.screenshot(path=str(SCREENSHOTS / "fair-card-phone.png"), full_page=True)
+    phone.click("button.big")
+    expect(phone).to_have_url(re.compile(r"/thanks/"))
+    sent_at = time.monotonic()
+    phone.screenshot(path=str(SCREENSHOTS / "fair-card-thanks.png"), full_page=True)
+
+    expect(cafe_money).to_have_text("750,00 kr", timeout=2000)
+    seen_after = time.monotonic() - sent_at
+    expect(projector.locator(f'[data-pitch="{cafe.pk}"] .names li')).to_have_text(["Maja Holm"])
+    expect(projector.locator("#board-total")).to_have_text("750,00 kr")
+    projector.screenshot(path=str(SCREENSHOTS / "fair-board-after.png"), full_page=True)
+    assert seen_after < 2.0
+    assert Pledge.objects.get(pool=cafe.pool).amount_ore == 75_000
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_volunteer_types_paper_cards_with_the_keyboard_only(browser, live_server, organiser):
+    fair, (cafe, shop) = live_fair(organiser)
+    page = _logged_in_context(browser, live_server, organiser).new_page()
+    page.goto(f"{live_server.url}/fairs/{fair.pk}/cards/")
+    expect(page.locator("#id_kind")).to_be_focused()  # autofocus: the volunteer types at once
+    page.keyboard.press("Shift+Tab")  # back to the pitch
+    page.keyboard.press("ArrowDown")  # the second pitch
+    page.keyboard.press("Tab")
+    for amount in ("300", "120,50"):
+        expect(page.locator("#id_kind")).to_be_focused()
+        page.keyboard.press("Tab")
+        page.keyboard.type(amount)
+        page.keyboard.press("Enter")
+        expect(page.locator(".messages li")).to_contain_text(shop.title)
+    page.screenshot(path=str(SCREENSHOTS / "fair-volunteer-cards.png"), full_page=True)
+    assert sorted(Pledge.objects.filter(pool=shop.pool).values_list("amount_ore", flat=True)) == [12_050, 30_000]
+    assert FairCard.objects.filter(channel="paper").count() == 2
