@@ -11,6 +11,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
@@ -449,8 +450,19 @@ class PhoneCardView(APIView):
     """A pledge card from the audience, by the pitch's short code; no login needed while the fair is live."""
 
     permission_classes = [AllowAny]
+    # Per client address; generous, since a whole hall may share the venue's one address.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "fair_cards"
 
-    @extend_schema(request=CardSerializer, responses={201: CardOutSerializer, 200: CardOutSerializer, **ERRORS})
+    @extend_schema(
+        request=CardSerializer,
+        responses={
+            201: CardOutSerializer,
+            200: CardOutSerializer,
+            **ERRORS,
+            429: OpenApiResponse(description="Slow down"),
+        },
+    )
     def post(self, request: Request, code: str) -> Response:
         pitch = pitch_get_by_code(code=code)
         payload = CardSerializer(data=request.data)

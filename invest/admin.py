@@ -21,3 +21,7 @@ class ProjectAdmin(admin.ModelAdmin):
 class MicroFundAdmin(admin.ModelAdmin):
     list_display = ("name", "organiser", "created_at")
     search_fields = ("name",)
+
+
+# Fair admin lives with the fairs package.
+import invest.fairs.admin  # noqa: E402, F401
