@@ -170,7 +170,7 @@ def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool:
     project's existing `fair` pool). Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
     _require_organiser(by)
     fair = _lock_fair(pitch.fair)
-    pitch = Pitch.objects.select_for_update().select_related("project").get(pk=pitch.pk)
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project").get(pk=pitch.pk)
     if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
         raise FairWrongStatus()
     if pitch.status == PitchStatus.CHOSEN:
@@ -279,7 +279,7 @@ def fair_programme_set(*, fair: Fair, by: User, slots: list[Slot]) -> Fair:
 @transaction.atomic
 def pitch_confirm(*, pitch: Pitch, by: User) -> Pitch:
     """The project owner confirms their slot. Raises FairNotAllowed, FairWrongStatus."""
-    pitch = Pitch.objects.select_for_update().select_related("project", "fair").get(pk=pitch.pk)
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project", "fair").get(pk=pitch.pk)
     if pitch.project.owner_id != by.pk:
         raise FairNotAllowed(_("Only the project's owner confirms its slot."))
     if pitch.status != PitchStatus.CHOSEN or not pitch.is_scheduled:
@@ -295,7 +295,7 @@ def pitch_confirm(*, pitch: Pitch, by: User) -> Pitch:
 @transaction.atomic
 def pitch_page_update(*, pitch: Pitch, by: User, title: str, summary: str, ask: str) -> Pitch:
     """The owner (or an organiser) prepares the pitch page. Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
-    pitch = Pitch.objects.select_for_update().select_related("project", "fair").get(pk=pitch.pk)
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project", "fair").get(pk=pitch.pk)
     if not (pitch.project.owner_id == by.pk or user_may_manage_fairs(by)):
         raise FairNotAllowed()
     if pitch.fair.status in (FairStatus.FOLLOW_UP, FairStatus.CLOSED) or pitch.status in (
@@ -706,7 +706,7 @@ def fair_pledge_confirm(*, token: str) -> Pledge:
 def pledge_follow_up_record(*, pledge: Pledge, by: User, outcome: str, note: str = "") -> PledgeFollowUp:
     """The project owner (or an organiser) notes how following up a fair pledge went.
     Raises FairNotAllowed, FollowUpRefused."""
-    pledge = Pledge.objects.select_for_update().select_related("pool__project").get(pk=pledge.pk)
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("pool__project").get(pk=pledge.pk)
     project = pledge.pool.project
     if project is None or not (project.owner_id == by.pk or user_may_manage_fairs(by)):
         raise FairNotAllowed()
