@@ -333,3 +333,44 @@ def test_report_is_refused_to_savers_and_owners(client, organiser, owner, saver)
         client.force_login(user)
         for name in ("web:fair-report", "web:fair-report-csv", "web:fair-report-pdf"):
             assert client.get(reverse(name, args=[fair.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("position", ["-1", "1e9999", "NaN", "", "<b>1</b>", "' OR 1=1 --"])
+def test_programme_form_refuses_hostile_values_and_keeps_the_programme(client, organiser, position):
+    fair, (a, b) = fair_with_programme(organiser)
+    client.force_login(organiser)
+    client.post(
+        reverse("web:fair-programme", args=[fair.pk]),
+        {
+            f"position_{a.pk}": position,
+            f"starts_at_{a.pk}": "18:00",
+            f"minutes_{a.pk}": "8",
+            f"position_{b.pk}": "2",
+            f"starts_at_{b.pk}": "25:99",
+            f"minutes_{b.pk}": "999",
+        },
+    )
+    assert list(Pitch.objects.filter(fair=fair).order_by("position").values_list("pk", flat=True)) == [a.pk, b.pk]
+
+
+def test_pitch_page_form_refuses_an_empty_or_huge_title(client, organiser, owner):
+    _fair, (pitch, _b) = fair_with_programme(organiser, owner=owner)
+    client.force_login(owner)
+    for title in ("", "x" * 10_000):
+        response = client.post(reverse("web:pitch-edit", args=[pitch.pk]), {"title": title, "summary": "", "ask": ""})
+        assert response.status_code == 200 and "title" in response.context["form"].errors
+    pitch.refresh_from_db()
+    assert pitch.title == "Pitch 1"
+
+
+@pytest.mark.parametrize("target", ["1e9999", "NaN", "-1", "12.345", "x" * 10_000])
+def test_choose_refuses_a_bad_target(client, organiser, target):
+    fair = FairFactory(organiser=organiser)
+    project = ProjectFactory()
+    from invest.fairs.services import pitch_apply
+
+    pitch = pitch_apply(fair=fair, project=project, by=project.owner)
+    client.force_login(organiser)
+    client.post(reverse("web:pitch-choose", args=[pitch.pk]), {"target": target})
+    pitch.refresh_from_db()
+    assert pitch.status == PitchStatus.APPLIED and pitch.pool is None
