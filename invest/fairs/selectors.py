@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from invest.fairs.models import Fair, FairStatus, Pitch, PitchStatus, PledgeFollowUp
@@ -292,16 +293,29 @@ class FairReport:
 
 def fair_report(*, fair: Fair, as_of: date | None = None) -> FairReport:
     """Pledges per pitch and kind with conversion pledged -> confirmed -> fulfilled and money received
-    (from payment allocations, reversals included). Two grouped queries; `as_of` is the date printed."""
-    from django.utils import timezone
+    (payment allocations, reversals included), as the rows stood at the end of `as_of` (default today).
 
+    Reproducible for a past date from timestamps: created_at, withdrawn_at, confirmed_at and the
+    allocations' created_at. A money pledge counts as fulfilled once what it received by then covers
+    it; a non-money pledge has no dated fulfilment, so its current status is used. One grouped query."""
     as_of = as_of or timezone.localdate()
+    cutoff = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
     pitches = {p.pool_id: p for p in pitch_programme(fair=fair) if p.pool_id}
-    counted = ~Q(status=PledgeStatus.WITHDRAWN)
-    confirmed = Q(status__in=CONFIRMED_STATUSES)
-    fulfilled = Q(status=PledgeStatus.FULFILLED)
+    received_by_then = (
+        PaymentAllocation.objects.filter(pledge=OuterRef("pk"), created_at__lt=cutoff)
+        .order_by()
+        .values("pledge")
+        .annotate(total=Sum("amount_ore"))
+        .values("total")
+    )
+    money = Q(kind__in=MONEY_KINDS)
+    withdrawn = Q(status=PledgeStatus.WITHDRAWN, withdrawn_at__lt=cutoff)
+    counted = ~withdrawn
+    fulfilled = counted & ((money & Q(received__gte=F("amount_ore"))) | (~money & Q(status=PledgeStatus.FULFILLED)))
+    confirmed = counted & (Q(confirmed_at__lt=cutoff) | Q(received__gt=0) | fulfilled)
     grouped = (
-        Pledge.objects.filter(pool_id__in=list(pitches), source=PledgeSource.FAIR_CARD)
+        Pledge.objects.filter(pool_id__in=list(pitches), source=PledgeSource.FAIR_CARD, created_at__lt=cutoff)
+        .annotate(received=Coalesce(Subquery(received_by_then), Value(0)))
         .values("pool_id", "kind")
         .order_by("pool_id", "kind")
         .annotate(
@@ -311,18 +325,10 @@ def fair_report(*, fair: Fair, as_of: date | None = None) -> FairReport:
             confirmed_ore=Coalesce(Sum("amount_ore", filter=confirmed), Value(0)),
             fulfilled_count=Count("pk", filter=fulfilled),
             fulfilled_ore=Coalesce(Sum("amount_ore", filter=fulfilled), Value(0)),
-            withdrawn_count=Count("pk", filter=Q(status=PledgeStatus.WITHDRAWN)),
+            received_ore=Coalesce(Sum("received"), Value(0)),
+            withdrawn_count=Count("pk", filter=withdrawn),
         )
     )
-    received = {
-        (row["pledge__pool_id"], row["pledge__kind"]): int(row["total"])
-        for row in PaymentAllocation.objects.filter(
-            pledge__pool_id__in=list(pitches), pledge__source=PledgeSource.FAIR_CARD
-        )
-        .values("pledge__pool_id", "pledge__kind")
-        .order_by("pledge__pool_id", "pledge__kind")
-        .annotate(total=Coalesce(Sum("amount_ore"), Value(0)))
-    }
     rows = [
         ReportRow(
             pitch_id=pitches[g["pool_id"]].pk,
@@ -334,7 +340,7 @@ def fair_report(*, fair: Fair, as_of: date | None = None) -> FairReport:
             confirmed_ore=int(g["confirmed_ore"]),
             fulfilled_count=int(g["fulfilled_count"]),
             fulfilled_ore=int(g["fulfilled_ore"]),
-            received_ore=received.get((g["pool_id"], g["kind"]), 0),
+            received_ore=int(g["received_ore"]),
             withdrawn_count=int(g["withdrawn_count"]),
         )
         for g in grouped
