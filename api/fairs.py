@@ -303,6 +303,10 @@ class ReportRowSerializer(serializers.Serializer):
     withdrawn_count = serializers.IntegerField()
 
 
+class ReportQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="Figures as they stood at the end of this day.")
+
+
 def _report_body(report: FairReport) -> dict[str, object]:
     from pools.money import ore_to_string
 
@@ -550,7 +554,9 @@ class FairReportView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        parameters=[ReportQuerySerializer],
         responses={
+            400: ERRORS[400],
             200: inline_serializer(
                 "FairReport",
                 {
@@ -561,10 +567,12 @@ class FairReportView(APIView):
                 },
             ),
             404: ERRORS[404],
-        }
+        },
     )
     def get(self, request: Request, fair_id: int) -> Response:
         if not (user_may_manage_fairs(request.user) or request.user.has_perm("pools.view_reports")):
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
         fair = fair_get_visible(user=request.user, fair_id=fair_id)
-        return Response(_report_body(fair_report(fair=fair)))
+        params = ReportQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(_report_body(fair_report(fair=fair, as_of=params.validated_data.get("as_of"))))

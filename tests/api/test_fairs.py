@@ -298,3 +298,10 @@ def test_phone_cards_are_throttled_per_client(organiser, settings):
         PhoneCardView.throttle_classes[0].THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
         cache.clear()
     assert codes == [201, 201, 429]
+
+
+def test_report_as_of_is_validated(organiser):
+    fair, _pitches = live_fair(organiser)
+    assert _as(organiser).get(f"/api/fairs/{fair.pk}/report/?as_of=2026-13-01").status_code == 400
+    data = _as(organiser).get(f"/api/fairs/{fair.pk}/report/?as_of=2020-01-01").json()
+    assert data["as_of"] == "2020-01-01" and data["rows"] == []

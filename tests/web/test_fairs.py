@@ -374,3 +374,21 @@ def test_choose_refuses_a_bad_target(client, organiser, target):
     client.post(reverse("web:pitch-choose", args=[pitch.pk]), {"target": target})
     pitch.refresh_from_db()
     assert pitch.status == PitchStatus.APPLIED and pitch.pool is None
+
+
+@pytest.mark.parametrize("as_of", ["2026-02-30", "1e9999", "<script>", "x" * 10_000])
+def test_report_refuses_a_bad_date(client, organiser, as_of):
+    fair, _pitches = live_fair(organiser)
+    client.force_login(organiser)
+    page = client.get(reverse("web:fair-report", args=[fair.pk]), {"as_of": as_of})
+    assert page.status_code == 200 and page.context["form"].errors
+    assert client.get(reverse("web:fair-report-csv", args=[fair.pk]), {"as_of": as_of}).status_code == 400
+    assert client.get(reverse("web:fair-report-pdf", args=[fair.pk]), {"as_of": as_of}).status_code == 400
+
+
+def test_report_as_of_a_day_before_the_fair_is_empty(client, organiser):
+    fair, (a, _b) = live_fair(organiser)
+    card(a)
+    client.force_login(organiser)
+    page = client.get(reverse("web:fair-report", args=[fair.pk]), {"as_of": "2020-01-01"})
+    assert page.context["report"].rows == [] and b"?as_of=2020-01-01" in page.content

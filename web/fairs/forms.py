@@ -150,3 +150,7 @@ class VolunteerCardForm(CardForm):
 class FollowUpForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpOutcome.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReportDateForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -61,6 +70,7 @@ from web.fairs.forms import (
     FollowUpForm,
     PitchPageForm,
     ProgrammeForm,
+    ReportDateForm,
     VolunteerCardForm,
 )
 
@@ -455,10 +465,22 @@ def _report_fair(request: HttpRequest, fair_id: int) -> Fair:
     return fair_get_visible(user=request.user, fair_id=fair_id)
 
 
+def _report_as_of(request: HttpRequest) -> tuple[ReportDateForm, date | None]:
+    form = ReportDateForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["as_of"]
+    return form, None
+
+
 @login_required
 def report(request: HttpRequest, fair_id: int) -> HttpResponse:
+    """Conversion per pitch and kind, as of today or a past date (?as_of=YYYY-MM-DD)."""
     fair = _report_fair(request, fair_id)
-    return render(request, "fairs/report.html", {"report": fair_report(fair=fair)})
+    form, as_of = _report_as_of(request)
+    query = f"?as_of={as_of.isoformat()}" if as_of else ""
+    return render(
+        request, "fairs/report.html", {"report": fair_report(fair=fair, as_of=as_of), "form": form, "query": query}
+    )
 
 
 def csv_cell(value: object) -> str:
@@ -473,9 +495,12 @@ class _Echo:
 
 
 @login_required
-def report_csv(request: HttpRequest, fair_id: int) -> StreamingHttpResponse:
+def report_csv(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = _report_fair(request, fair_id)
-    data = fair_report(fair=fair)
+    form, as_of = _report_as_of(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(_("Give the date as YYYY-MM-DD."))
+    data = fair_report(fair=fair, as_of=as_of)
     writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
@@ -526,7 +551,11 @@ def report_pdf(request: HttpRequest, fair_id: int) -> HttpResponse:
     from weasyprint import HTML
 
     fair = _report_fair(request, fair_id)
-    html = render_to_string("fairs/report_pdf.html", {"report": fair_report(fair=fair)}, request=request)
+    form, as_of = _report_as_of(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(_("Give the date as YYYY-MM-DD."))
+    report_data = fair_report(fair=fair, as_of=as_of)
+    html = render_to_string("fairs/report_pdf.html", {"report": report_data}, request=request)
     pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="fair-{fair.pk}-report.pdf"'
