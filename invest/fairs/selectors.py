@@ -12,8 +12,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from invest.fairs.models import Fair, FairStatus, Pitch, PitchStatus, PledgeFollowUp
+from invest.fairs.models import Fair, FairCard, Pitch, PitchStatus, PledgeFollowUp
 from invest.fairs.services import user_may_manage_fairs
+from invest.models import Project, ProjectStatus
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
     MONEY_KINDS,
@@ -98,9 +99,16 @@ def pitch_get_by_code(*, code: str) -> Pitch:
         raise Http404 from exc
 
 
-def fair_list_for_applicant(*, user: User) -> QuerySet[Fair]:
-    """Planned fairs open for applications."""
-    return Fair.objects.filter(status=FairStatus.PLANNED, is_open_for_applications=True).order_by("held_on")
+def project_list_for_application(*, user: User, fair: Fair) -> QuerySet[Project]:
+    """The user's published projects that have not applied to this fair yet."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(owner=user, status=ProjectStatus.PUBLISHED).exclude(pitches__fair=fair)
+
+
+def fair_card_count(*, fair: Fair) -> int:
+    """Cards taken at the fair so far (phone and paper)."""
+    return FairCard.objects.filter(pitch__fair=fair).count()
 
 
 # ---------------------------------------------------------------- the live board

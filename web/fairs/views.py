@@ -30,6 +30,7 @@ from invest.fairs.models import CardChannel, Fair, FairStatus, PitchStatus
 from invest.fairs.selectors import (
     BoardPitch,
     fair_board,
+    fair_card_count,
     fair_get_managed,
     fair_get_visible,
     fair_list_visible,
@@ -41,6 +42,7 @@ from invest.fairs.selectors import (
     pitch_pledge_get_for_owner,
     pitch_pledges_for_owner,
     pitch_programme,
+    project_list_for_application,
 )
 from invest.fairs.services import (
     Slot,
@@ -58,7 +60,6 @@ from invest.fairs.services import (
     pledge_follow_up_record,
     user_may_manage_fairs,
 )
-from invest.models import ProjectStatus
 from operations.errors import DomainError
 from pools.models import PledgeKind
 from pools.money import format_sek, ore_to_string
@@ -129,7 +130,7 @@ def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
     own = [p for p in pitches if request.user.is_authenticated and p.project.owner_id == request.user.pk]
     apply_form = None
     if request.user.is_authenticated and fair.status == FairStatus.PLANNED and fair.is_open_for_applications:
-        projects = request.user.projects.filter(status=ProjectStatus.PUBLISHED).exclude(pitches__fair=fair)
+        projects = project_list_for_application(user=request.user, fair=fair)
         if projects.exists():
             apply_form = ApplyForm(projects=projects)
     context = {
@@ -150,7 +151,7 @@ def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
 @require_POST
 def fair_apply(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = fair_get_visible(user=request.user, fair_id=fair_id)
-    form = ApplyForm(request.POST, projects=request.user.projects.all())
+    form = ApplyForm(request.POST, projects=project_list_for_application(user=request.user, fair=fair))
     if form.is_valid():
         try:
             pitch_apply(
@@ -341,7 +342,7 @@ def card_volunteer(request: HttpRequest, fair_id: int) -> HttpResponse:
                 return HttpResponseRedirect(reverse("web:fair-cards", kwargs={"fair_id": fair.pk}))
     else:
         form = VolunteerCardForm(pitches=pitches, initial={"pitch": remembered})
-    count = sum(p.cards.count() for p in pitches) if fair.takes_paper_cards else 0
+    count = fair_card_count(fair=fair)
     return render(request, "fairs/card_volunteer.html", {"fair": fair, "form": form, "count": count})
 
 
