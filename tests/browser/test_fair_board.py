@@ -105,3 +105,28 @@ def test_volunteer_types_paper_cards_with_the_keyboard_only(browser, live_server
     assert FairCard.objects.filter(channel="paper").count() == len(amounts)
     print(f"volunteer keyboard entry: {per_minute:.0f} cards a minute (browser + server)")
     assert per_minute > 30
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_organiser_and_owner_pages_render_with_qr_report_and_follow_up(browser, live_server, organiser, owner):
+    from invest.fairs.services import fair_close
+    from tests.invest.fairs.builders import card
+
+    fair, (cafe, shop) = live_fair(organiser, owner=owner)
+    card(cafe, amount_ore=50_000, name="Maja Holm", email="maja@example.se", may_contact=True)
+    card(cafe, kind="time", amount_ore=None, hours=__import__("decimal").Decimal(4), description="Baka")
+    fair_close(fair=fair, by=organiser)
+    page = _logged_in_context(browser, live_server, organiser).new_page()
+    page.goto(f"{live_server.url}/fairs/{fair.pk}/")
+    qr = page.locator(f'img[src="/f/{cafe.code}/qr.svg"]')
+    expect(qr).to_be_visible()
+    assert page.evaluate("img => img.naturalWidth", qr.element_handle()) > 0  # the SVG really loaded
+    page.screenshot(path=str(SCREENSHOTS / "fair-detail-organiser.png"), full_page=True)
+    page.goto(f"{live_server.url}/fairs/{fair.pk}/report/")
+    expect(page.locator("table.report tbody tr")).to_have_count(2)
+    page.screenshot(path=str(SCREENSHOTS / "fair-report.png"), full_page=True)
+    owner_page = _logged_in_context(browser, live_server, owner).new_page()
+    owner_page.goto(f"{live_server.url}/pitches/{cafe.pk}/follow-up/")
+    expect(owner_page.locator("body")).to_contain_text("maja@example.se")
+    owner_page.screenshot(path=str(SCREENSHOTS / "fair-follow-up-owner.png"), full_page=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -304,8 +305,10 @@ def pitch_qr(request: HttpRequest, code: str) -> HttpResponse:
     """The pitch's short link as a QR code (SVG)."""
     pitch = pitch_get_by_code(code=code)
     url = request.build_absolute_uri(reverse("web:fair-card", kwargs={"code": pitch.code}))
-    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    # A standalone SVG document (with its namespace), so browsers load it in an <img>.
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=2, dark="#000", light="#fff", xmldecl=False)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
