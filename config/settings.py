@@ -264,3 +264,11 @@ FAIRS_DEFAULT_PITCH_TARGET_ORE = env.int("FAIRS_DEFAULT_PITCH_TARGET_ORE", defau
 REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})["fair_cards"] = env.str(
     "FAIRS_CARD_THROTTLE", default="600/min"
 )
+# Fairs: name the API's fair enums (a card's subset of pledge kinds, fair and pitch status).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "FairCardKindEnum": "invest.fairs.services.CARD_KINDS",
+        "FairStatusEnum": "invest.fairs.models.FairStatus",
+        "PitchStatusEnum": "invest.fairs.models.PitchStatus",
+    }
+)

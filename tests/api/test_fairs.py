@@ -305,3 +305,11 @@ def test_report_as_of_is_validated(organiser):
     assert _as(organiser).get(f"/api/fairs/{fair.pk}/report/?as_of=2026-13-01").status_code == 400
     data = _as(organiser).get(f"/api/fairs/{fair.pk}/report/?as_of=2020-01-01").json()
     assert data["as_of"] == "2020-01-01" and data["rows"] == []
+
+
+def test_the_schema_documents_the_fair_endpoints_and_their_errors():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    card = schema["paths"]["/api/fair-cards/{code}/"]["post"]
+    assert {"200", "201", "400", "404", "409", "429"} <= set(card["responses"])
+    assert "/api/fairs/{fair_id}/board/" in schema["paths"]
+    assert "FairCardKindEnum" in schema["components"]["schemas"]
