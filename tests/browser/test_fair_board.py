@@ -76,6 +76,7 @@ def test_board_updates_when_a_phone_card_is_sent(browser, live_server, organiser
     expect(projector.locator(f'[data-pitch="{cafe.pk}"] .names li')).to_have_text(["Maja Holm"])
     expect(projector.locator("#board-total")).to_have_text("750,00 kr")
     projector.screenshot(path=str(SCREENSHOTS / "fair-board-after.png"), full_page=True)
+    print(f"board showed the card {seen_after:.2f} s after the thanks page")
     assert seen_after < 2.0
     assert Pledge.objects.get(pool=cafe.pool).amount_ore == 75_000
 

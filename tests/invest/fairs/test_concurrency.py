@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 from decimal import Decimal
 
@@ -58,10 +59,13 @@ def test_200_concurrent_cards_are_each_counted_once(organiser):
             connection.close()
 
     threads = [threading.Thread(target=submit, args=(work[i::THREADS],)) for i in range(THREADS)]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    elapsed = time.monotonic() - started
+    print(f"{2 * CARDS} submits ({CARDS} cards, each twice) by {THREADS} threads in {elapsed:.1f} s")
     assert not errors, errors[:3]
     assert sum(created) == CARDS and len(created) == 2 * CARDS
 
