@@ -47,6 +47,7 @@ from invest.fairs.services import (
     pitch_confirm,
     pitch_decline,
     pitch_page_update,
+    pitch_withdraw,
     pledge_follow_up_record,
     user_may_manage_fairs,
 )
@@ -425,6 +426,15 @@ class PitchConfirmView(APIView):
     @extend_schema(request=None, responses={200: PitchSerializer, **ERRORS})
     def post(self, request: Request, pitch_id: int) -> Response:
         pitch = pitch_confirm(pitch=pitch_get_for_owner(user=request.user, pitch_id=pitch_id), by=request.user)
+        return Response(PitchSerializer(pitch, context={"request": request}).data)
+
+
+class PitchWithdrawView(APIView):
+    """The project owner withdraws their application or slot before the evening."""
+
+    @extend_schema(request=None, responses={200: PitchSerializer, **ERRORS})
+    def post(self, request: Request, pitch_id: int) -> Response:
+        pitch = pitch_withdraw(pitch=pitch_get_for_owner(user=request.user, pitch_id=pitch_id), by=request.user)
         return Response(PitchSerializer(pitch, context={"request": request}).data)
 
 

@@ -50,6 +50,7 @@ urlpatterns = [
     path("pitches/<int:pitch_id>/choose/", fairs_api.PitchChooseView.as_view(), name="pitch-choose"),
     path("pitches/<int:pitch_id>/decline/", fairs_api.PitchDeclineView.as_view(), name="pitch-decline"),
     path("pitches/<int:pitch_id>/confirm/", fairs_api.PitchConfirmView.as_view(), name="pitch-confirm"),
+    path("pitches/<int:pitch_id>/withdraw/", fairs_api.PitchWithdrawView.as_view(), name="pitch-withdraw"),
     path("pitches/<int:pitch_id>/board/", fairs_api.PitchBoardView.as_view(), name="pitch-board"),
     path("pitches/<int:pitch_id>/pledgers/", fairs_api.PitchPledgersView.as_view(), name="pitch-pledgers"),
     path(

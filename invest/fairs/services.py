@@ -227,6 +227,25 @@ def pitch_decline(*, pitch: Pitch, by: User) -> Pitch:
     return pitch
 
 
+@transaction.atomic
+def pitch_withdraw(*, pitch: Pitch, by: User) -> Pitch:
+    """The project's owner withdraws an application or slot before the evening.
+    Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    fair = _lock_fair(pitch.fair)
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project").get(pk=pitch.pk)
+    if pitch.project.owner_id != by.pk:
+        raise FairNotAllowed(_("Only the project's owner may withdraw its pitch."))
+    if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
+        raise FairWrongStatus()
+    if pitch.status not in (PitchStatus.APPLIED, PitchStatus.CHOSEN):
+        raise PitchRefused(_("This pitch cannot be withdrawn."), field="status")
+    pitch.status = PitchStatus.WITHDRAWN
+    pitch.position = None
+    pitch.starts_at = None
+    pitch.save(update_fields=["status", "position", "starts_at"])
+    return pitch
+
+
 @dataclass(frozen=True)
 class Slot:
     pitch_id: int

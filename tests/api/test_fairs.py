@@ -313,3 +313,11 @@ def test_the_schema_documents_the_fair_endpoints_and_their_errors():
     assert {"200", "201", "400", "404", "409", "429"} <= set(card["responses"])
     assert "/api/fairs/{fair_id}/board/" in schema["paths"]
     assert "FairCardKindEnum" in schema["components"]["schemas"]
+
+
+def test_owner_withdraws_through_the_api_and_another_owner_gets_404(organiser, owner):
+    _fair, (mine, other) = fair_with_programme(organiser, owner=owner)
+    assert _as(owner).post(f"/api/pitches/{other.pk}/withdraw/").status_code == 404
+    response = _as(owner).post(f"/api/pitches/{mine.pk}/withdraw/")
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    assert _as(owner).post(f"/api/pitches/{mine.pk}/withdraw/").status_code == 400

@@ -392,3 +392,16 @@ def test_report_as_of_a_day_before_the_fair_is_empty(client, organiser):
     client.force_login(organiser)
     page = client.get(reverse("web:fair-report", args=[fair.pk]), {"as_of": "2020-01-01"})
     assert page.context["report"].rows == [] and b"?as_of=2020-01-01" in page.content
+
+
+def test_owner_withdraws_from_the_fair_page_and_a_stranger_cannot(client, organiser, owner):
+    _fair, (mine, _other) = fair_with_programme(organiser, owner=owner)
+    stranger = UserFactory(roles=(Role.PROJECT_OWNER,))
+    client.force_login(stranger)
+    assert client.post(reverse("web:pitch-withdraw", args=[mine.pk])).status_code == 404
+    client.force_login(owner)
+    page = client.get(reverse("web:fair-detail", args=[mine.fair_id])).content.decode()
+    assert reverse("web:pitch-withdraw", args=[mine.pk]) in page
+    client.post(reverse("web:pitch-withdraw", args=[mine.pk]))
+    mine.refresh_from_db()
+    assert mine.status == PitchStatus.WITHDRAWN

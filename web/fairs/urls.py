@@ -20,6 +20,7 @@ urlpatterns = [
     path("pitches/<int:pitch_id>/choose/", views.pitch_choose_view, name="pitch-choose"),
     path("pitches/<int:pitch_id>/decline/", views.pitch_decline_view, name="pitch-decline"),
     path("pitches/<int:pitch_id>/confirm/", views.pitch_confirm_view, name="pitch-confirm"),
+    path("pitches/<int:pitch_id>/withdraw/", views.pitch_withdraw_view, name="pitch-withdraw"),
     path("pitches/<int:pitch_id>/edit/", views.pitch_edit, name="pitch-edit"),
     path("pitches/<int:pitch_id>/presenter/", views.presenter, name="pitch-presenter"),
     path("pitches/<int:pitch_id>/board.json", views.presenter_json, name="pitch-board-json"),

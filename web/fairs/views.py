@@ -58,6 +58,7 @@ from invest.fairs.services import (
     pitch_confirm,
     pitch_decline,
     pitch_page_update,
+    pitch_withdraw,
     pledge_follow_up_record,
     user_may_manage_fairs,
 )
@@ -249,6 +250,18 @@ def pitch_confirm_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
     try:
         pitch_confirm(pitch=pitch, by=request.user)
         messages.success(request, _("Your slot is confirmed."))
+    except DomainError as error:
+        _refuse(request, error)
+    return redirect("web:fair-detail", fair_id=pitch.fair_id)
+
+
+@login_required
+@require_POST
+def pitch_withdraw_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
+    pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
+    try:
+        pitch_withdraw(pitch=pitch, by=request.user)
+        messages.success(request, _("Your pitch is withdrawn."))
     except DomainError as error:
         _refuse(request, error)
     return redirect("web:fair-detail", fair_id=pitch.fair_id)

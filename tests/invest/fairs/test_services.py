@@ -336,3 +336,16 @@ def test_declining_keeps_a_declined_pitch_out_of_the_programme(organiser):
     assert pitch.status == PitchStatus.DECLINED
     with pytest.raises(ProgrammeInvalid):
         fair_programme_set(fair=fair, by=organiser, slots=[Slot(pitch.pk, 1, time(18), 8)])
+
+
+def test_owner_withdraws_their_slot_before_the_evening_only(organiser, owner, other_saver):
+    from invest.fairs.services import pitch_withdraw
+
+    fair, (pitch, _b) = fair_with_programme(organiser, owner=owner)
+    with pytest.raises(FairNotAllowed):
+        pitch_withdraw(pitch=pitch, by=other_saver)
+    pitch = pitch_withdraw(pitch=pitch, by=owner)
+    assert pitch.status == PitchStatus.WITHDRAWN and pitch.position is None
+    live, (started, _c) = live_fair(organiser, owner=UserFactory(roles=(Role.PROJECT_OWNER,)))
+    with pytest.raises(FairWrongStatus):
+        pitch_withdraw(pitch=started, by=started.project.owner)
