@@ -255,6 +255,7 @@ def test_board_json_sums_per_pitch_and_shows_only_public_names(client, organiser
         and second["hours_display"] == "4"
     )
     assert data["total_pledged"] == "750.00"
+    assert list(second["non_money"].values()) == [1] and second["non_money_text"].endswith(" 1")
     assert "Hemlig" not in str(data)
 
 

@@ -397,6 +397,7 @@ def board_json_body(fair: Fair, rows: list[BoardPitch]) -> dict[str, object]:
                 "hours": str(r.hours),
                 "hours_display": _hours_text(r.hours, language),
                 "non_money": {labels[k]: n for k, n in r.non_money.items() if n},
+                "non_money_text": " · ".join(f"{labels[k]} {n}" for k, n in r.non_money.items() if n),
                 "names": r.names,
             }
             for r in rows
