@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api import auth, funds, me, pledges, pools, projects
+from api import fairs as fairs_api
 
 app_name = "api"
 
@@ -67,6 +68,27 @@ urlpatterns = [
     path("guarantees/", funds.GuaranteeListView.as_view(), name="guarantee-list"),
     path("guarantees/<int:pk>/", funds.GuaranteeDetailView.as_view(), name="guarantee-detail"),
     path("guarantees/<int:pk>/<str:action>/", funds.GuaranteeActionView.as_view(), name="guarantee-action"),
+    path("fairs/", fairs_api.FairListView.as_view(), name="fair-list"),
+    path("fairs/<int:fair_id>/", fairs_api.FairDetailView.as_view(), name="fair-detail"),
+    path("fairs/<int:fair_id>/transitions/", fairs_api.FairTransitionView.as_view(), name="fair-transition"),
+    path("fairs/<int:fair_id>/applications/", fairs_api.FairApplyView.as_view(), name="fair-apply"),
+    path("fairs/<int:fair_id>/programme/", fairs_api.FairProgrammeView.as_view(), name="fair-programme"),
+    path("fairs/<int:fair_id>/cards/", fairs_api.VolunteerCardView.as_view(), name="fair-cards"),
+    path("fairs/<int:fair_id>/board/", fairs_api.FairBoardView.as_view(), name="fair-board"),
+    path("fairs/<int:fair_id>/report/", fairs_api.FairReportView.as_view(), name="fair-report"),
+    path("pitches/<int:pitch_id>/", fairs_api.PitchDetailView.as_view(), name="pitch-detail"),
+    path("pitches/<int:pitch_id>/choose/", fairs_api.PitchChooseView.as_view(), name="pitch-choose"),
+    path("pitches/<int:pitch_id>/decline/", fairs_api.PitchDeclineView.as_view(), name="pitch-decline"),
+    path("pitches/<int:pitch_id>/confirm/", fairs_api.PitchConfirmView.as_view(), name="pitch-confirm"),
+    path("pitches/<int:pitch_id>/withdraw/", fairs_api.PitchWithdrawView.as_view(), name="pitch-withdraw"),
+    path("pitches/<int:pitch_id>/board/", fairs_api.PitchBoardView.as_view(), name="pitch-board"),
+    path("pitches/<int:pitch_id>/pledgers/", fairs_api.PitchPledgersView.as_view(), name="pitch-pledgers"),
+    path(
+        "pitches/<int:pitch_id>/pledgers/<int:pledge_id>/follow-ups/",
+        fairs_api.PledgeFollowUpView.as_view(),
+        name="pledge-follow-up",
+    ),
+    path("fair-cards/<str:code>/", fairs_api.PhoneCardView.as_view(), name="fair-card"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

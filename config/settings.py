@@ -273,3 +273,22 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: igno
         "PoolStatusEnum": "pools.models.PoolStatus",
     }
 )
+
+# Investment fairs: follow-up reminders (how often, how many) and fair pools.
+FAIRS_REMINDER_INTERVAL_DAYS = env.int("FAIRS_REMINDER_INTERVAL_DAYS", default=7)
+FAIRS_MAX_REMINDERS = env.int("FAIRS_MAX_REMINDERS", default=2)
+FAIRS_REMINDER_SWEEP_MINUTES = env.int("FAIRS_REMINDER_SWEEP_MINUTES", default=60)
+FAIRS_POOL_OPEN_DAYS = env.int("FAIRS_POOL_OPEN_DAYS", default=60)
+FAIRS_DEFAULT_PITCH_TARGET_ORE = env.int("FAIRS_DEFAULT_PITCH_TARGET_ORE", default=10_000_000)
+# Phone cards through the API, per client address (a hall may share one address).
+REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})["fair_cards"] = env.str(
+    "FAIRS_CARD_THROTTLE", default="600/min"
+)
+# Fairs: name the API's fair enums (a card's subset of pledge kinds, fair and pitch status).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "FairCardKindEnum": "invest.fairs.services.CARD_KINDS",
+        "FairStatusEnum": "invest.fairs.models.FairStatus",
+        "PitchStatusEnum": "invest.fairs.models.PitchStatus",
+    }
+)

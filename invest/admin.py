@@ -23,4 +23,6 @@ class MicroFundAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+# Fair admin lives with the fairs package.
+import invest.fairs.admin  # noqa: E402, F401
 import invest.funds.admin  # noqa: E402, F401  (registers the micro-fund admin)

@@ -97,6 +97,18 @@ class MicroFund(models.Model):
 
 
 # Micro-funds live in their own package (invest/funds/); imported here so Django registers them.
+# Fairs live in their own package; imported here so Django registers the models.
+from invest.fairs.models import (  # noqa: E402, F401
+    CardChannel,
+    Fair,
+    FairCard,
+    FairNotice,
+    FairStatus,
+    FollowUpOutcome,
+    Pitch,
+    PitchStatus,
+    PledgeFollowUp,
+)
 from invest.funds.models import (  # noqa: E402, F401
     CapitalWithdrawal,
     FundMembership,

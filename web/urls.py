@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from web import views
+from web.fairs.urls import urlpatterns as fair_urlpatterns
 from web.funds import views as fund_views
 
 app_name = "web"
@@ -61,3 +62,4 @@ urlpatterns = [
     path("funds/<slug:slug>/position.pdf", fund_views.fund_position_pdf, name="fund-position-pdf"),
     path("my/engagements/", fund_views.my_engagements, name="my-engagements"),
 ]
+urlpatterns += fair_urlpatterns

@@ -12,6 +12,7 @@ TASK_MODULES = (
     "workers.totals",
     "workers.receipts",
     "workers.funds",
+    "workers.fairs",
 )
 
 
@@ -34,5 +35,9 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "fund-totals-sweep": {
             "task": "workers.funds.sweep_fund_totals",
             "schedule": timedelta(minutes=15),
+        },
+        "fair-reminders": {
+            "task": "workers.fairs.sweep_fair_reminders",
+            "schedule": timedelta(minutes=settings.FAIRS_REMINDER_SWEEP_MINUTES),
         },
     }
