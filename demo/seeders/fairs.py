@@ -20,7 +20,6 @@ from invest.fairs.services import (
     fair_card_submit,
     fair_close,
     fair_create,
-    fair_pledge_confirm,
     fair_programme_set,
     fair_start,
     pitch_apply,
@@ -30,7 +29,7 @@ from invest.fairs.services import (
 )
 from invest.models import Project
 from pools.models import PaymentChannel, Pledge, PledgeStatus, Pool
-from pools.services import payment_allocate, payment_record
+from pools.services import payment_allocate, payment_record, pledge_confirm
 
 PAST_TITLE = "Ödebymässan hösten 2026"
 UPCOMING_TITLE = "Vårmässan i Kvarnbyn"
@@ -135,7 +134,7 @@ def _past_fair(people: dict[str, User], pools: dict[str, Pool], rng: random.Rand
     fair_close(fair=fair, by=organiser)
     # The follow-up under way: about half confirmed, some paid, some notes by the owner.
     for pledge in pledges[::2]:
-        fair_pledge_confirm(token=pledge.confirmation_token or "")
+        pledge_confirm(token=pledge.confirmation_token or "", by=None)
     for pledge in pledges[::4]:
         pledge.refresh_from_db()
         if pledge.is_money and pledge.kind != "support_saving" and pledge.status == PledgeStatus.CONFIRMED:

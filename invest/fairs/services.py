@@ -709,19 +709,6 @@ def _opted_out(pledges: list[Pledge]) -> bool:
 
 
 @transaction.atomic
-def fair_pledge_confirm(*, token: str) -> Pledge:
-    """Confirm a fair card pledge by its emailed token (for the saver's confirm page). Raises FollowUpRefused."""
-    pledge = Pledge.objects.select_for_update().filter(confirmation_token=token, source=PledgeSource.FAIR_CARD).first()
-    if pledge is None or not token:
-        raise FollowUpRefused(_("This confirmation link is not valid."), field="token")
-    if pledge.status == PledgeStatus.PLEDGED:
-        pledge.status = PledgeStatus.CONFIRMED
-        pledge.confirmed_at = timezone.now()
-        pledge.save(update_fields=["status", "confirmed_at", "updated_at"])
-    return pledge
-
-
-@transaction.atomic
 def pledge_follow_up_record(*, pledge: Pledge, by: User, outcome: str, note: str = "") -> PledgeFollowUp:
     """The project owner (or an organiser) notes how following up a fair pledge went.
     Raises FairNotAllowed, FollowUpRefused."""

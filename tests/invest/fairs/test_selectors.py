@@ -9,9 +9,9 @@ import pytest
 import time_machine
 
 from invest.fairs.selectors import fair_board, fair_report, pitch_list_visible, pitch_pledges_for_owner
-from invest.fairs.services import fair_close, fair_pledge_confirm
+from invest.fairs.services import fair_close
 from pools.models import PaymentChannel
-from pools.services import payment_allocate, payment_record, pledge_create, pledge_withdraw
+from pools.services import payment_allocate, payment_record, pledge_confirm, pledge_create, pledge_withdraw
 from tests.factories import UserFactory
 from tests.invest.fairs.builders import card, live_fair
 
@@ -66,7 +66,7 @@ def test_report_as_of_a_past_date_gives_the_figures_of_that_day(organiser):
         card(a, kind="skill", amount_ore=None, description="Snickeri", email="c@example.se")
         fair_close(fair=fair, by=organiser)
     with time_machine.travel(day + timedelta(days=1), tick=False):
-        fair_pledge_confirm(token=gift.confirmation_token)
+        pledge_confirm(token=gift.confirmation_token, by=None)
         day_one_then = fair_report(fair=fair, as_of=(day + timedelta(days=1)).date()).totals
     with time_machine.travel(day + timedelta(days=2), tick=False):
         payment = payment_record(

@@ -32,7 +32,6 @@ from invest.fairs.services import (
     fair_create,
     fair_finish,
     fair_notice_send,
-    fair_pledge_confirm,
     fair_programme_set,
     fair_reminders_sweep,
     fair_start,
@@ -44,6 +43,7 @@ from invest.fairs.services import (
 )
 from operations.models import OutboxMessage
 from pools.models import Pledge, PledgeSource, PledgeStatus, PoolKind, PoolStatus
+from pools.services import pledge_confirm
 from tests.factories import FairFactory, ProjectFactory, UserFactory
 from tests.invest.fairs.builders import card, fair_with_programme, live_fair
 
@@ -286,7 +286,7 @@ def test_reminders_follow_the_interval_and_stop_at_the_maximum(organiser, settin
     assert fair_reminders_sweep(now=now + timedelta(days=8)) == 2
     assert fair_reminders_sweep(now=now + timedelta(days=8)) == 0  # a duplicate tick does nothing
     # Bo confirms: only Anna is reminded again.
-    fair_pledge_confirm(token=Pledge.objects.get(contact_email="bo@example.se").confirmation_token)
+    pledge_confirm(token=Pledge.objects.get(contact_email="bo@example.se").confirmation_token, by=None)
     FairNotice.objects.update(created_at=now)
     assert fair_reminders_sweep(now=now + timedelta(days=8)) == 1
     FairNotice.objects.update(created_at=now)
