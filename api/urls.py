@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, pools, projects
+from api import auth, jobs, pools, projects, reminders
 
 app_name = "api"
 
@@ -37,6 +37,8 @@ urlpatterns = [
     path("pools/<int:pk>/", pools.PoolDetailView.as_view(), name="pool-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("jobs/", jobs.JobLatestRunsView.as_view(), name="job-list"),
+    path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -253,3 +253,29 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Workers: pool totals, reminders, closing pools (issue 4). Times in Europe/Stockholm; intervals in seconds.
+TOTALS_RECONCILE_HOUR = env.int("TOTALS_RECONCILE_HOUR", default=3)
+TOTALS_RECONCILE_BATCH_SIZE = env.int("TOTALS_RECONCILE_BATCH_SIZE", default=2000)
+TOTALS_RECONCILE_MAX_LISTED = env.int("TOTALS_RECONCILE_MAX_LISTED", default=500)
+POOL_CLOSE_INTERVAL = env.int("POOL_CLOSE_INTERVAL", default=900)
+REMINDER_PLAN_INTERVAL = env.int("REMINDER_PLAN_INTERVAL", default=3600)
+REMINDER_SEND_INTERVAL = env.int("REMINDER_SEND_INTERVAL", default=60)
+REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=9)
+REMINDER_MONTHLY_DAYS_BEFORE = env.int("REMINDER_MONTHLY_DAYS_BEFORE", default=3)  # banking days
+REMINDER_PAYMENT_MISSING_AFTER_DAYS = env.int("REMINDER_PAYMENT_MISSING_AFTER_DAYS", default=3)
+REMINDER_PAYMENT_MISSING_EVERY_DAYS = env.int("REMINDER_PAYMENT_MISSING_EVERY_DAYS", default=7)
+REMINDER_PAYMENT_MISSING_MAX = env.int("REMINDER_PAYMENT_MISSING_MAX", default=3)
+REMINDER_FAIR_UNCONFIRMED_AFTER_DAYS = env.int("REMINDER_FAIR_UNCONFIRMED_AFTER_DAYS", default=2)
+REMINDER_POOL_CLOSING_DAYS_BEFORE = env.int("REMINDER_POOL_CLOSING_DAYS_BEFORE", default=3)  # banking days
+REMINDER_TERM_ENDING_DAYS_BEFORE = env.int("REMINDER_TERM_ENDING_DAYS_BEFORE", default=14)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+REMINDER_MAX_BATCHES_PER_RUN = env.int("REMINDER_MAX_BATCHES_PER_RUN", default=20)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=300)
+REMINDER_RETRY_BACKOFF_MAX_SECONDS = env.int("REMINDER_RETRY_BACKOFF_MAX_SECONDS", default=6 * 3600)
+REMINDER_SENDING_STALE_SECONDS = env.int("REMINDER_SENDING_STALE_SECONDS", default=900)
+# A mail backend by dotted path overrides EMAIL_URL's (tests use a slow file backend to kill a worker mid-batch).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

@@ -57,3 +57,9 @@ class AllocationError(PoolsError):
 class CurrencyNotSupported(PoolsError):
     code = "currency_not_supported"
     default_message = _("Only Swedish kronor (SEK) are accepted.")
+
+
+class PoolNotClosable(PoolsError):
+    code = "pool_not_closable"
+    status = 409
+    default_message = _("This pool's closing day has not passed yet.")

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from accounts.models import User
 from invest.models import ProjectStatus
-from pools.models import OPEN_POOL_STATUSES, Payment, Pledge, Pool, PoolStatus
+from pools.models import OPEN_POOL_STATUSES, Payment, Pledge, Pool, PoolStatus, Reminder, ReminderStatus
 
 
 def pool_list_public() -> QuerySet[Pool]:
@@ -52,3 +52,12 @@ def pledge_get_for_saver(*, saver: User, pledge_id: int) -> Pledge:
 def payment_list_for_saver(*, saver: User) -> QuerySet[Payment]:
     """Payments matched to the saver's pledges."""
     return Payment.objects.filter(allocations__pledge__saver=saver).distinct().order_by("-received_on", "-pk")
+
+
+def reminder_list_failed() -> QuerySet[Reminder]:
+    """Reminders that could not be delivered, newest first (for treasurers)."""
+    return (
+        Reminder.objects.filter(status=ReminderStatus.FAILED)
+        .select_related("saver", "pool")
+        .order_by("-updated_at", "-pk")
+    )

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web import views
+from web import ops, views
 
 app_name = "web"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language"),
+    path("ops/jobs/", ops.JobListView.as_view(), name="ops-jobs"),
+    path("ops/reminders/failed/", ops.FailedReminderListView.as_view(), name="ops-reminders-failed"),
 ]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 TASK_MODULES = (
     "workers.outbox",
     "workers.health",
     "workers.totals",
     "workers.receipts",
+    "workers.reminders",
+    "workers.pools",
 )
 
 
@@ -23,5 +27,22 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "worker-heartbeat": {
             "task": "workers.health.worker_heartbeat",
             "schedule": timedelta(seconds=settings.WORKER_HEARTBEAT_INTERVAL),
+        },
+        # Issue 4. Every task below is a sweep over rows, safe to run twice; due dates live in rows.
+        "reconcile-pool-totals": {
+            "task": "workers.totals.reconcile_pool_totals",
+            "schedule": crontab(minute=0, hour=settings.TOTALS_RECONCILE_HOUR),
+        },
+        "close-due-pools": {
+            "task": "workers.pools.close_due_pools",
+            "schedule": timedelta(seconds=settings.POOL_CLOSE_INTERVAL),
+        },
+        "plan-reminders": {
+            "task": "workers.reminders.plan_reminders",
+            "schedule": timedelta(seconds=settings.REMINDER_PLAN_INTERVAL),
+        },
+        "send-due-reminders": {
+            "task": "workers.reminders.send_due_reminders",
+            "schedule": timedelta(seconds=settings.REMINDER_SEND_INTERVAL),
         },
     }

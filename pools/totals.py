@@ -1,0 +1,226 @@
+"""Pool totals: every figure derived from the rows by set-based aggregate queries.
+
+One GROUP BY over the pledges and one over the payment matches of a set of pools give
+every figure of every pool in the set, so one pool's recompute costs the same whatever
+the size of the tables (index on the pool), and the full reconciliation is a few
+queries per batch of pools, never one query per pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pools.models import (
+    ACTIVE_PLEDGE_STATUSES,
+    MONEY_KINDS,
+    NON_MONEY_KINDS,
+    PaymentAllocation,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+    Pool,
+    PoolKind,
+    PoolTotals,
+)
+
+POOL_FIELDS = ("pk", "kind", "target_ore", "target_points", "minimum_ore", "points_per_krona_month")
+FIGURE_FIELDS = (
+    "pledged_ore",
+    "received_ore",
+    "outstanding_ore",
+    "saver_count",
+    "pledge_count",
+    "money_pledge_count",
+    "non_money_pledge_count",
+    "hours",
+    "percent_of_target",
+    "percent_of_minimum",
+    "estimated_points",
+)
+POINTS_POOL_KINDS = (PoolKind.SUPPORT_SAVING, PoolKind.FAIR)
+
+# Krona-months a support-saving pledge keeps in the bank, per row and rounded down like
+# pools.services.pledge_krona_months: monthly savers build up (n(n+1)/2 instalment-months),
+# a lump sum is kept for its term.
+KRONA_MONTHS = Case(
+    When(
+        monthly_ore__isnull=False,
+        months__isnull=False,
+        then=F("monthly_ore") * F("months") * (F("months") + 1) / 2 / 100,
+    ),
+    When(amount_ore__isnull=False, term_months__isnull=False, then=F("amount_ore") * F("term_months") / 100),
+    default=Value(0),
+    output_field=BigIntegerField(),
+)
+
+
+def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
+    money = Q(kind__in=MONEY_KINDS)
+    rows = (
+        Pledge.objects.filter(pool_id__in=pool_ids)
+        .order_by()
+        .values("pool_id")
+        .annotate(
+            pledged=Coalesce(Sum("amount_ore", filter=active & money), Value(0)),
+            pledge_count=Count("pk", filter=active),
+            money_count=Count("pk", filter=active & money),
+            non_money_count=Count("pk", filter=active & Q(kind__in=NON_MONEY_KINDS)),
+            savers=Count("saver", filter=active, distinct=True),
+            anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
+            hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
+            krona_months=Coalesce(Sum(KRONA_MONTHS, filter=active & Q(kind=PledgeKind.SUPPORT_SAVING)), Value(0)),
+        )
+    )
+    return {row["pool_id"]: row for row in rows}
+
+
+def _received_aggregates(pool_ids: Sequence[int]) -> dict[int, int]:
+    rows = (
+        PaymentAllocation.objects.filter(pledge__pool_id__in=pool_ids)
+        .exclude(pledge__status=PledgeStatus.REFUNDED)
+        .order_by()
+        .values("pledge__pool_id")
+        .annotate(total=Sum("amount_ore"))
+    )
+    return {row["pledge__pool_id"]: int(row["total"] or 0) for row in rows}
+
+
+def _percent(part: int, whole: int | None) -> Decimal:
+    if not whole:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
+
+
+def _figures(pool: dict[str, Any], pledges: dict[str, Any] | None, received: int) -> dict[str, Any]:
+    pledges = pledges or {}
+    pledged = int(pledges.get("pledged") or 0)
+    points = 0
+    if pool["kind"] in POINTS_POOL_KINDS:
+        points = int(pledges.get("krona_months") or 0) * int(pool["points_per_krona_month"])
+    target = pool["target_points"] or pool["target_ore"] or 0
+    return {
+        "pledged_ore": pledged,
+        "received_ore": received,
+        "outstanding_ore": max(pledged - received, 0),
+        "saver_count": int(pledges.get("savers") or 0) + int(pledges.get("anonymous") or 0),
+        "pledge_count": int(pledges.get("pledge_count") or 0),
+        "money_pledge_count": int(pledges.get("money_count") or 0),
+        "non_money_pledge_count": int(pledges.get("non_money_count") or 0),
+        "hours": Decimal(pledges.get("hours") or 0).quantize(Decimal("0.01")),
+        "percent_of_target": _percent(points if pool["target_points"] else pledged, target),
+        "percent_of_minimum": _percent(pledged, pool["minimum_ore"]) if pool["minimum_ore"] else None,
+        "estimated_points": points,
+    }
+
+
+def pool_totals_figures(*, pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Every totals figure of the given pools, from two GROUP BY queries over their rows."""
+    ids = sorted(set(pool_ids))
+    pools = Pool.objects.filter(pk__in=ids).order_by().values(*POOL_FIELDS)
+    pledges = _pledge_aggregates(ids)
+    received = _received_aggregates(ids)
+    return {pool["pk"]: _figures(pool, pledges.get(pool["pk"]), received.get(pool["pk"], 0)) for pool in pools}
+
+
+def _totals_rows_ensure(pool_ids: Iterable[int]) -> None:
+    PoolTotals.objects.bulk_create([PoolTotals(pool_id=pk) for pk in pool_ids], ignore_conflicts=True)
+
+
+def totals_touch(*, pool_ids: Iterable[int]) -> None:
+    """Mark pools' totals as due, inside the caller's change transaction.
+
+    The upsert holds the totals row lock until the change commits; a recompute locks the same
+    row before it aggregates, so it waits for the change and cannot miss it. Several pools are
+    touched in primary-key order, so two changes never deadlock.
+    """
+    now = timezone.now()
+    rows = [PoolTotals(pool_id=pk, requested_at=now) for pk in sorted(set(pool_ids))]
+    PoolTotals.objects.bulk_create(rows, update_conflicts=True, unique_fields=["pool"], update_fields=["requested_at"])
+
+
+@transaction.atomic
+def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
+    """Recompute and store one pool's totals from its rows (idempotent: never increments)."""
+    _totals_rows_ensure([pool_id])
+    # Lock first, aggregate second: the aggregate then sees every change committed before the lock,
+    # and a recompute that ran earlier with older rows can never overwrite this one.
+    totals = PoolTotals.objects.select_for_update().get(pool_id=pool_id)
+    figures = pool_totals_figures(pool_ids=[pool_id])[pool_id]
+    for name, value in figures.items():
+        setattr(totals, name, value)
+    totals.computed_at = timezone.now()
+    totals.save()
+    return totals
+
+
+def _as_json(value: object) -> object:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@transaction.atomic
+def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> int:
+    _totals_rows_ensure(pool_ids)
+    stored = {
+        t.pool_id: t for t in PoolTotals.objects.select_for_update().filter(pool_id__in=pool_ids).order_by("pool_id")
+    }
+    figures = pool_totals_figures(pool_ids=pool_ids)
+    now = timezone.now()
+    changed = []
+    for pool_id, wanted in figures.items():
+        totals = stored[pool_id]
+        before = {name: getattr(totals, name) for name in FIGURE_FIELDS}
+        drift = {name for name in FIGURE_FIELDS if before[name] != wanted[name]}
+        if not drift:
+            continue
+        for name in FIGURE_FIELDS:
+            setattr(totals, name, wanted[name])
+        totals.computed_at = now
+        changed.append(totals)
+        corrections.append(
+            {
+                "pool_id": pool_id,
+                "before": {name: _as_json(before[name]) for name in sorted(drift)},
+                "after": {name: _as_json(wanted[name]) for name in sorted(drift)},
+            }
+        )
+    if changed:
+        PoolTotals.objects.bulk_update(changed, [*FIGURE_FIELDS, "computed_at"])
+    return len(changed)
+
+
+def pool_totals_reconcile(
+    *, batch_size: int | None = None, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Recompute every pool's totals in batches, correct drift, and say what was corrected.
+
+    Each batch locks its totals rows (in pool order) and then aggregates its pools with one
+    GROUP BY per table, so a concurrent change is either fully seen or waits. Returns a summary
+    with the pool ids and before/after figures of every correction (the first
+    TOTALS_RECONCILE_MAX_LISTED of them; `corrected` counts all).
+    """
+    size = batch_size or settings.TOTALS_RECONCILE_BATCH_SIZE
+    pool_ids = list(Pool.objects.order_by("pk").values_list("pk", flat=True))
+    corrections: list[dict[str, Any]] = []
+    corrected = 0
+    for start in range(0, len(pool_ids), size):
+        batch = pool_ids[start : start + size]
+        corrected += _reconcile_batch(batch, corrections)
+        if progress is not None:
+            progress(len(batch))
+    limit = settings.TOTALS_RECONCILE_MAX_LISTED
+    return {
+        "pools_checked": len(pool_ids),
+        "batches": (len(pool_ids) + size - 1) // size,
+        "corrected": corrected,
+        "corrections": corrections[:limit],
+        "corrections_listed": min(len(corrections), limit),
+    }
