@@ -279,3 +279,6 @@ REMINDER_SENDING_STALE_SECONDS = env.int("REMINDER_SENDING_STALE_SECONDS", defau
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+if DJANGO_ENV == "test":
+    # Fast hashing keeps factories cheap in tests; never used outside DJANGO_ENV=test.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
