@@ -402,7 +402,12 @@ class PaymentAllocation(models.Model):
 class PoolTotals(models.Model):
     """Derived figures per pool; always recomputed from rows, never incremented."""
 
-    pool = models.OneToOneField(Pool, on_delete=models.CASCADE, primary_key=True, related_name="totals")
+    # No database foreign key on purpose: its check would make inserting a totals row wait for the
+    # pool row lock a pledge holds while that pledge waits for the totals row (a deadlock). Django
+    # still cascades deletes; pools are never deleted while pledges protect them.
+    pool = models.OneToOneField(
+        Pool, on_delete=models.CASCADE, primary_key=True, related_name="totals", db_constraint=False
+    )
     pledged_ore = models.BigIntegerField(default=0)
     received_ore = models.BigIntegerField(default=0)
     outstanding_ore = models.BigIntegerField(default=0)

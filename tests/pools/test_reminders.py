@@ -56,7 +56,14 @@ def test_payment_missing_schedule_is_bounded_and_on_banking_days(settings):
 def test_payment_missing_reminders_repeat_then_stop(saver):
     with at(date(2026, 3, 2)):
         pledge = _share_pledge(saver, due_on=date(2026, 3, 2))
-    for day in (date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 5), date(2026, 3, 12), date(2026, 5, 1), date(2026, 6, 1)):
+    for day in (
+        date(2026, 3, 4),
+        date(2026, 3, 5),
+        date(2026, 3, 5),
+        date(2026, 3, 12),
+        date(2026, 5, 1),
+        date(2026, 6, 1),
+    ):
         with at(day):
             reminders_plan()
             reminders_send_due()

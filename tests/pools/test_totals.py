@@ -37,7 +37,9 @@ def test_recompute_gives_every_figure_from_the_rows(saver, other_saver, treasure
         pool=pool, saver=None, source=PledgeSource.FAIR_CARD, kind=PledgeKind.SUPPORT_SAVING,
         amount_ore=100_000, term_months=12, contact_name="Kort", contact_email="kort@example.se",
     )  # fmt: skip
-    withdrawn = pledge_create(pool=pool, saver=other_saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=9_900, term_months=1)
+    withdrawn = pledge_create(
+        pool=pool, saver=other_saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=9_900, term_months=1
+    )
     pledge_withdraw(pledge=withdrawn, by=other_saver)
 
     totals = pool_totals_recompute(pool_id=pool.pk)

@@ -16,7 +16,7 @@ from tests.factories import PoolFactory
 from workers.pools import close_due_pools
 from workers.reminders import plan_reminders, send_due_reminders
 from workers.schedule import TASK_MODULES, beat_schedule
-from workers.totals import reconcile_pool_totals, recompute_pool_totals
+from workers.totals import recompute_pool_totals, reconcile_pool_totals
 
 pytestmark = pytest.mark.django_db
 
