@@ -256,7 +256,7 @@ LOGGING = {
 
 # Workers: pool totals, reminders, closing pools (issue 4). Times in Europe/Stockholm; intervals in seconds.
 TOTALS_RECONCILE_HOUR = env.int("TOTALS_RECONCILE_HOUR", default=3)
-TOTALS_RECONCILE_BATCH_SIZE = env.int("TOTALS_RECONCILE_BATCH_SIZE", default=2000)
+TOTALS_RECONCILE_BATCH_SIZE = env.int("TOTALS_RECONCILE_BATCH_SIZE", default=10000)
 TOTALS_RECONCILE_MAX_LISTED = env.int("TOTALS_RECONCILE_MAX_LISTED", default=500)
 POOL_CLOSE_INTERVAL = env.int("POOL_CLOSE_INTERVAL", default=900)
 REMINDER_PLAN_INTERVAL = env.int("REMINDER_PLAN_INTERVAL", default=3600)

@@ -166,13 +166,83 @@ def _as_json(value: object) -> object:
     return str(value) if isinstance(value, Decimal) else value
 
 
+# One GROUP BY for a whole range of pools: every pledge row is read once, and payment matches are
+# summed per pledge first, so a pledge with several matches is never counted twice. Same rules as
+# _pledge_aggregates/_received_aggregates (tests keep the two paths in agreement).
+RANGE_SQL = """
+SELECT p.pool_id,
+  SUM(CASE WHEN {active} AND {money} THEN p.amount_ore END) AS pledged,
+  COUNT(CASE WHEN {active} THEN 1 END) AS pledge_count,
+  COUNT(CASE WHEN {active} AND {money} THEN 1 END) AS money_count,
+  COUNT(CASE WHEN {active} AND {non_money} THEN 1 END) AS non_money_count,
+  COUNT(DISTINCT CASE WHEN {active} THEN p.saver_id END) AS savers,
+  COUNT(CASE WHEN {active} AND p.saver_id IS NULL THEN 1 END) AS anonymous,
+  SUM(CASE WHEN {active} AND p.kind = 'time' THEN p.quantity END) AS hours,
+  SUM(CASE WHEN {active} AND p.kind = 'support_saving' THEN
+        CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
+               THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
+             WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
+               THEN p.amount_ore * p.term_months / 100
+             ELSE 0 END
+      END) AS krona_months,
+  SUM(CASE WHEN p.status <> 'refunded' THEN r.total END) AS received
+FROM pools_pledge p
+LEFT JOIN (
+  SELECT a.pledge_id, SUM(a.amount_ore) AS total
+  FROM pools_paymentallocation a JOIN pools_pledge ap ON ap.id = a.pledge_id
+  WHERE ap.pool_id BETWEEN %s AND %s
+  GROUP BY a.pledge_id
+) r ON r.pledge_id = p.id
+WHERE p.pool_id BETWEEN %s AND %s
+GROUP BY p.pool_id
+"""
+
+
+def _in(values: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def _range_sql() -> str:
+    return RANGE_SQL.format(
+        active=f"p.status IN {_in(ACTIVE_PLEDGE_STATUSES)}",
+        money=f"p.kind IN {_in(MONEY_KINDS)}",
+        non_money=f"p.kind IN {_in(NON_MONEY_KINDS)}",
+    )
+
+
+def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[int, dict[str, Any]]:
+    """Every totals figure of every pool with an id in [first, last], from one GROUP BY over the rows.
+
+    For the full reconciliation: a single pass over the pledges of the range (the per-pool path
+    uses the pool index instead; both give the same figures).
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_range_sql(), [first_pool_id, last_pool_id, first_pool_id, last_pool_id])
+        columns = [c[0] for c in cursor.description]
+        rows = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    pools = Pool.objects.filter(pk__gte=first_pool_id, pk__lte=last_pool_id).order_by().values(*POOL_FIELDS)
+    figures = {}
+    for pool in pools:
+        row = rows.get(pool["pk"], {})
+        if row.get("hours") is not None:
+            row["hours"] = Decimal(str(row["hours"]))
+        figures[pool["pk"]] = _figures(pool, row, int(row.get("received") or 0))
+    return figures
+
+
 @transaction.atomic
 def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> int:
+    """Lock the batch's totals rows (pool order), then aggregate the batch in one pass and fix drift.
+
+    `pool_ids` is a contiguous slice of all pool ids in order, so the id range holds exactly them.
+    """
     _totals_rows_ensure(pool_ids)
     stored = {
         t.pool_id: t for t in PoolTotals.objects.select_for_update().filter(pool_id__in=pool_ids).order_by("pool_id")
     }
-    figures = pool_totals_figures(pool_ids=pool_ids)
+    figures = pool_totals_figures_range(first_pool_id=pool_ids[0], last_pool_id=pool_ids[-1])
     now = timezone.now()
     changed = []
     for pool_id, wanted in figures.items():

@@ -187,3 +187,35 @@ def test_other_pools_rows_are_not_counted(saver):
     _monthly(mine, saver)
     _monthly(other, UserFactory(), monthly_ore=50_000)
     assert pool_totals_recompute(pool_id=mine.pk).pledged_ore == 120_000
+
+
+def test_range_pass_and_per_pool_path_agree(saver, other_saver, treasurer):
+    from pools.models import Pledge
+    from pools.services import allocation_reverse
+    from pools.totals import pool_totals_figures_range
+
+    support, fair = PoolFactory(minimum_ore=50_000), PoolFactory(kind=PoolKind.FAIR)
+    shares = ShareOfferPoolFactory()
+    _monthly(support, saver, monthly_ore=12_345, months=7)
+    _monthly(support, saver, monthly_ore=100, months=1)
+    pledge_create(pool=support, saver=other_saver, kind=PledgeKind.TIME, description="x", quantity=Decimal("1.25"))
+    card = pledge_create(
+        pool=fair, saver=None, source=PledgeSource.FAIR_CARD, kind=PledgeKind.GIFT, amount_ore=77_700,
+        contact_name="Kort",
+    )  # fmt: skip
+    pledge_create(pool=fair, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=30_000, term_months=5)
+    share = pledge_create(pool=shares, saver=other_saver, kind=PledgeKind.SHARE, share_count=3)
+    refunded = pledge_create(pool=shares, saver=saver, kind=PledgeKind.SHARE, share_count=1)
+    payment = payment_record(amount_ore=200_000, received_on=shares.opens_on, channel="manual")
+    payment_allocate(payment=payment, parts=[(share, 60_000), (card, 10_000), (refunded, 20_000)], by=treasurer)
+    payment_allocate(payment=payment, parts=[(share, 5_000)], by=treasurer)
+    allocation_reverse(allocation=card.allocations.get(), by=treasurer)
+    Pledge.objects.filter(pk=refunded.pk).update(status=PledgeStatus.REFUNDED)
+
+    ids = sorted(p.pk for p in (support, fair, shares))
+    per_pool = pool_totals_figures(pool_ids=ids)
+    one_pass = pool_totals_figures_range(first_pool_id=ids[0], last_pool_id=ids[-1])
+    assert one_pass == per_pool
+    assert per_pool[shares.pk]["received_ore"] == 65_000
+    assert per_pool[fair.pk]["received_ore"] == 0
+    assert per_pool[support.pk]["saver_count"] == 2
