@@ -146,8 +146,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from pools.totals import pool_totals_reconcile
     from pools.totals import pool_totals_recompute as recompute
+    from pools.totals import pool_totals_reconcile
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -223,7 +223,9 @@ def main() -> None:
     full_ratio = statistics.median(full) / statistics.median(raw)
     inc_ratio = statistics.median(big) / statistics.median(small)
     print()
-    print(f"reconcile / raw SUM        = {full_ratio:.2f}   (goal <= 1.5)   corrected last pass: {summary['corrected']}")
+    print(
+        f"reconcile / raw SUM        = {full_ratio:.2f}   (goal <= 1.5)   corrected last pass: {summary['corrected']}"
+    )
     print(f"recompute 1M / recompute 10k = {inc_ratio:.2f}   (goal <= 1.3)")
 
 

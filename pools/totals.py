@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -167,7 +167,8 @@ def _as_json(value: object) -> object:
 
 
 # One GROUP BY for a whole range of pools: every pledge row is read once, and payment matches are
-# summed per pledge first, so a pledge with several matches is never counted twice. Same rules as
+# summed per pledge first (all of them: cheaper than restricting them to the range through another
+# join), so a pledge with several matches is never counted twice. Same rules as
 # _pledge_aggregates/_received_aggregates (tests keep the two paths in agreement).
 RANGE_SQL = """
 SELECT p.pool_id,
@@ -189,8 +190,7 @@ SELECT p.pool_id,
 FROM pools_pledge p
 LEFT JOIN (
   SELECT a.pledge_id, SUM(a.amount_ore) AS total
-  FROM pools_paymentallocation a JOIN pools_pledge ap ON ap.id = a.pledge_id
-  WHERE ap.pool_id BETWEEN %s AND %s
+  FROM pools_paymentallocation a
   GROUP BY a.pledge_id
 ) r ON r.pledge_id = p.id
 WHERE p.pool_id BETWEEN %s AND %s
@@ -216,10 +216,8 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
     For the full reconciliation: a single pass over the pledges of the range (the per-pool path
     uses the pool index instead; both give the same figures).
     """
-    from django.db import connection
-
     with connection.cursor() as cursor:
-        cursor.execute(_range_sql(), [first_pool_id, last_pool_id, first_pool_id, last_pool_id])
+        cursor.execute(_range_sql(), [first_pool_id, last_pool_id])
         columns = [c[0] for c in cursor.description]
         rows = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
     pools = Pool.objects.filter(pk__gte=first_pool_id, pk__lte=last_pool_id).order_by().values(*POOL_FIELDS)
@@ -242,6 +240,11 @@ def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> 
     stored = {
         t.pool_id: t for t in PoolTotals.objects.select_for_update().filter(pool_id__in=pool_ids).order_by("pool_id")
     }
+    if connection.vendor == "postgresql":
+        # One big aggregate: room to hash and sort in memory, and no JIT compile (it costs more than it saves).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
+            cursor.execute("SET LOCAL jit = off")
     figures = pool_totals_figures_range(first_pool_id=pool_ids[0], last_pool_id=pool_ids[-1])
     now = timezone.now()
     changed = []
