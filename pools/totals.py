@@ -166,35 +166,51 @@ def _as_json(value: object) -> object:
     return str(value) if isinstance(value, Decimal) else value
 
 
-# One GROUP BY for a whole range of pools: every pledge row is read once, and payment matches are
-# summed per pledge first (all of them: cheaper than restricting them to the range through another
-# join), so a pledge with several matches is never counted twice. Same rules as
-# _pledge_aggregates/_received_aggregates (tests keep the two paths in agreement).
+# The full reconciliation reads a whole range of pools at once. Pledges are first grouped by
+# (pool, status, kind, anonymous), a cheap hash aggregate like a plain SUM; the figures are then
+# folded from those few groups per pool. Distinct savers come from the (pool, saver) pairs and
+# money received from the matches joined to their pledges, each grouped by pool. Same rules as
+# _pledge_aggregates/_received_aggregates (a test keeps the two paths in agreement).
 RANGE_SQL = """
-SELECT p.pool_id,
-  SUM(CASE WHEN {active} AND {money} THEN p.amount_ore END) AS pledged,
-  COUNT(CASE WHEN {active} THEN 1 END) AS pledge_count,
-  COUNT(CASE WHEN {active} AND {money} THEN 1 END) AS money_count,
-  COUNT(CASE WHEN {active} AND {non_money} THEN 1 END) AS non_money_count,
-  COUNT(DISTINCT CASE WHEN {active} THEN p.saver_id END) AS savers,
-  COUNT(CASE WHEN {active} AND p.saver_id IS NULL THEN 1 END) AS anonymous,
-  SUM(CASE WHEN {active} AND p.kind = 'time' THEN p.quantity END) AS hours,
-  SUM(CASE WHEN {active} AND p.kind = 'support_saving' THEN
-        CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
-               THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
-             WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
-               THEN p.amount_ore * p.term_months / 100
-             ELSE 0 END
-      END) AS krona_months,
-  SUM(CASE WHEN p.status <> 'refunded' THEN r.total END) AS received
-FROM pools_pledge p
-LEFT JOIN (
-  SELECT a.pledge_id, SUM(a.amount_ore) AS total
-  FROM pools_paymentallocation a
-  GROUP BY a.pledge_id
-) r ON r.pledge_id = p.id
-WHERE p.pool_id BETWEEN %s AND %s
-GROUP BY p.pool_id
+WITH grouped AS (
+  SELECT p.pool_id, p.status, p.kind, (p.saver_id IS NULL) AS anonymous,
+         SUM(p.amount_ore) AS amount, COUNT(*) AS n, SUM(p.quantity) AS quantity,
+         SUM(CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
+                    THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
+                  WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
+                    THEN p.amount_ore * p.term_months / 100
+                  ELSE 0 END) AS krona_months
+  FROM pools_pledge p
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s
+  GROUP BY p.pool_id, p.status, p.kind, (p.saver_id IS NULL)
+),
+savers AS (
+  SELECT pairs.pool_id, COUNT(*) AS savers
+  FROM (SELECT p.pool_id, p.saver_id FROM pools_pledge p
+        WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.saver_id IS NOT NULL AND p.status IN {active}
+        GROUP BY p.pool_id, p.saver_id) pairs
+  GROUP BY pairs.pool_id
+),
+received AS (
+  SELECT p.pool_id, SUM(a.amount_ore) AS received
+  FROM pools_paymentallocation a JOIN pools_pledge p ON p.id = a.pledge_id
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
+  GROUP BY p.pool_id
+)
+SELECT g.pool_id,
+  SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.amount END) AS pledged,
+  SUM(CASE WHEN g.status IN {active} THEN g.n ELSE 0 END) AS pledge_count,
+  SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.n ELSE 0 END) AS money_count,
+  SUM(CASE WHEN g.status IN {active} AND g.kind IN {non_money} THEN g.n ELSE 0 END) AS non_money_count,
+  MAX(s.savers) AS savers,
+  SUM(CASE WHEN g.status IN {active} AND g.anonymous THEN g.n ELSE 0 END) AS anonymous,
+  SUM(CASE WHEN g.status IN {active} AND g.kind = 'time' THEN g.quantity END) AS hours,
+  SUM(CASE WHEN g.status IN {active} AND g.kind = 'support_saving' THEN g.krona_months ELSE 0 END) AS krona_months,
+  MAX(r.received) AS received
+FROM grouped g
+LEFT JOIN savers s ON s.pool_id = g.pool_id
+LEFT JOIN received r ON r.pool_id = g.pool_id
+GROUP BY g.pool_id
 """
 
 
@@ -203,11 +219,7 @@ def _in(values: Iterable[str]) -> str:
 
 
 def _range_sql() -> str:
-    return RANGE_SQL.format(
-        active=f"p.status IN {_in(ACTIVE_PLEDGE_STATUSES)}",
-        money=f"p.kind IN {_in(MONEY_KINDS)}",
-        non_money=f"p.kind IN {_in(NON_MONEY_KINDS)}",
-    )
+    return RANGE_SQL.format(active=_in(ACTIVE_PLEDGE_STATUSES), money=_in(MONEY_KINDS), non_money=_in(NON_MONEY_KINDS))
 
 
 def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[int, dict[str, Any]]:
@@ -217,7 +229,7 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
     uses the pool index instead; both give the same figures).
     """
     with connection.cursor() as cursor:
-        cursor.execute(_range_sql(), [first_pool_id, last_pool_id])
+        cursor.execute(_range_sql(), {"first": first_pool_id, "last": last_pool_id})
         columns = [c[0] for c in cursor.description]
         rows = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
     pools = Pool.objects.filter(pk__gte=first_pool_id, pk__lte=last_pool_id).order_by().values(*POOL_FIELDS)
@@ -236,9 +248,12 @@ def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> 
 
     `pool_ids` is a contiguous slice of all pool ids in order, so the id range holds exactly them.
     """
-    _totals_rows_ensure(pool_ids)
+    in_range = PoolTotals.objects.filter(pool_id__gte=pool_ids[0], pool_id__lte=pool_ids[-1])
+    _totals_rows_ensure(set(pool_ids) - set(in_range.values_list("pool_id", flat=True)))
+    # Lock the batch's totals rows in pool order, reading only the figures (no model objects).
     stored = {
-        t.pool_id: t for t in PoolTotals.objects.select_for_update().filter(pool_id__in=pool_ids).order_by("pool_id")
+        row["pool_id"]: row
+        for row in in_range.select_for_update().order_by("pool_id").values("pool_id", *FIGURE_FIELDS)
     }
     if connection.vendor == "postgresql":
         # One big aggregate: room to hash and sort in memory, and no JIT compile (it costs more than it saves).
@@ -249,15 +264,11 @@ def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> 
     now = timezone.now()
     changed = []
     for pool_id, wanted in figures.items():
-        totals = stored[pool_id]
-        before = {name: getattr(totals, name) for name in FIGURE_FIELDS}
+        before = stored[pool_id]
         drift = {name for name in FIGURE_FIELDS if before[name] != wanted[name]}
         if not drift:
             continue
-        for name in FIGURE_FIELDS:
-            setattr(totals, name, wanted[name])
-        totals.computed_at = now
-        changed.append(totals)
+        changed.append(PoolTotals(pool_id=pool_id, computed_at=now, **wanted))
         corrections.append(
             {
                 "pool_id": pool_id,
