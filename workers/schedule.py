@@ -13,6 +13,7 @@ TASK_MODULES = (
     "workers.receipts",
     "workers.reminders",
     "workers.pools",
+    "workers.jobs",
 )
 
 
@@ -44,5 +45,9 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "send-due-reminders": {
             "task": "workers.reminders.send_due_reminders",
             "schedule": timedelta(seconds=settings.REMINDER_SEND_INTERVAL),
+        },
+        "prune-job-runs": {
+            "task": "workers.jobs.prune_job_runs",
+            "schedule": crontab(minute=30, hour=settings.TOTALS_RECONCILE_HOUR),
         },
     }

@@ -123,3 +123,23 @@ def test_worker_tasks_ack_late_and_have_time_limits():
     ):
         task = app.tasks[name]
         assert task.acks_late and task.time_limit and task.soft_time_limit < task.time_limit
+
+
+def test_prune_job_runs_keeps_recent_and_each_jobs_latest(settings):
+    from operations.models import JobRun
+    from workers.jobs import prune_job_runs
+
+    settings.JOB_RUN_KEEP_DAYS = 30
+    now = timezone.now()
+    old = now - timedelta(days=40)
+    JobRun.objects.create(name="send_due_reminders", started_at=old)
+    JobRun.objects.create(name="send_due_reminders", started_at=now - timedelta(days=1))
+    JobRun.objects.create(name="rare_job", started_at=old - timedelta(days=1))
+    JobRun.objects.create(name="rare_job", started_at=old)
+    prune_job_runs()
+    prune_job_runs()
+    left = sorted(JobRun.objects.values_list("name", "started_at"))
+    assert ("rare_job", old) in left and ("send_due_reminders", old) not in left
+    assert [n for n, _ in left].count("rare_job") == 1
+    assert [n for n, _ in left].count("send_due_reminders") == 1
+    assert [n for n, _ in left].count("prune_job_runs") == 2
