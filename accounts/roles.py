@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pools.view_pool",
         "invest.view_project",
         "operations.view_jobrun",
+        "pools.view_reminder",
     ],
     Role.ORGANISER: [
         "pools.manage_pools",
@@ -41,5 +42,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pools.view_pool",
         "invest.view_project",
         "operations.view_jobrun",
+        "pools.view_reminder",
     ],
 }

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, funds, me, pledges, pools, projects
+from api import auth, funds, jobs, me, pledges, pools, projects, reminders
 from api import fairs as fairs_api
 
 app_name = "api"
@@ -89,6 +89,8 @@ urlpatterns = [
         name="pledge-follow-up",
     ),
     path("fair-cards/<str:code>/", fairs_api.PhoneCardView.as_view(), name="fair-card"),
+    path("jobs/", jobs.JobLatestRunsView.as_view(), name="job-list"),
+    path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

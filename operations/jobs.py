@@ -34,3 +34,17 @@ def job_run(name: str) -> Iterator[dict[str, object]]:
         duration_ms=int((time.monotonic() - started) * 1000),
         summary=summary,
     )
+
+
+def job_runs_prune(*, keep_days: int) -> int:
+    """Delete job runs older than `keep_days`, always keeping each job's latest run; returns how many went."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    latest = {row["name"]: row["last"] for row in JobRun.objects.values("name").annotate(last=Max("started_at"))}
+    deleted = 0
+    for name, last in latest.items():
+        deleted += JobRun.objects.filter(name=name, started_at__lt=min(cutoff, last)).delete()[0]
+    return deleted

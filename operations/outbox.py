@@ -48,7 +48,13 @@ def dispatch(message_ids: Iterable[int]) -> int:
             app.send_task(message.task_name, args=message.args)
         except Exception as exc:  # the broker is down or refused: keep it for the relay
             log.warning("outbox: could not send %s: %s", message.task_name, exc)
-            OutboxMessage.objects.filter(pk=message.pk).update(dispatched_at=None, last_error=str(exc)[:2000])
+            try:
+                with transaction.atomic():
+                    OutboxMessage.objects.filter(pk=message.pk).update(dispatched_at=None, last_error=str(exc)[:2000])
+            except IntegrityError:
+                # A newer message with the same dedupe key is pending and does the same work:
+                # leave this one closed rather than break the one-pending-per-key rule.
+                OutboxMessage.objects.filter(pk=message.pk).update(last_error=f"superseded after: {exc}"[:2000])
             break
         sent += 1
     return sent

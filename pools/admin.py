@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pools.models import Payment, PaymentAllocation, Pledge, Pool, PoolTotals
+from pools.models import Payment, PaymentAllocation, Pledge, Pool, PoolTotals, Reminder
 
 
 @admin.register(Pool)
@@ -43,3 +43,12 @@ class PaymentAdmin(admin.ModelAdmin):
 class PoolTotalsAdmin(admin.ModelAdmin):
     list_display = ("pool", "pledged_ore", "received_ore", "saver_count", "percent_of_target", "computed_at")
     readonly_fields = [f.name for f in PoolTotals._meta.fields]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ("pk", "kind", "period", "recipient_key", "status", "send_after", "attempts", "sent_at")
+    list_filter = ("kind", "status")
+    search_fields = ("recipient_key", "email", "saver__email")
+    raw_id_fields = ("saver", "pool", "pledge")
+    readonly_fields = [f.name for f in Reminder._meta.fields]

@@ -69,3 +69,9 @@ class IdempotencyConflict(PoolsError):
     code = "idempotency_key_reused"
     status = 409
     default_message = _("This Idempotency-Key was already used for a different request.")
+
+
+class PoolNotClosable(PoolsError):
+    code = "pool_not_closable"
+    status = 409
+    default_message = _("This pool's closing day has not passed yet.")

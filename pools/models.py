@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_giro_number
+from accounts.models import ReminderKind
 from invest.models import MicroFund, Project
 from pools.money import MAX_ORE
 
@@ -408,7 +409,12 @@ class PaymentAllocation(models.Model):
 class PoolTotals(models.Model):
     """Derived figures per pool; always recomputed from rows, never incremented."""
 
-    pool = models.OneToOneField(Pool, on_delete=models.CASCADE, primary_key=True, related_name="totals")
+    # No database foreign key on purpose: its check would make inserting a totals row wait for the
+    # pool row lock a pledge holds while that pledge waits for the totals row (a deadlock). Django
+    # still cascades deletes; pools are never deleted while pledges protect them.
+    pool = models.OneToOneField(
+        Pool, on_delete=models.CASCADE, primary_key=True, related_name="totals", db_constraint=False
+    )
     pledged_ore = models.BigIntegerField(default=0)
     received_ore = models.BigIntegerField(default=0)
     outstanding_ore = models.BigIntegerField(default=0)
@@ -421,6 +427,9 @@ class PoolTotals(models.Model):
     percent_of_minimum = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     estimated_points = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # Touched inside every transaction that changes the pool's pledges or payments: the row lock it
+    # takes makes a recompute wait for that transaction, so no committed change is ever missed.
+    requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "pool totals"
@@ -444,3 +453,75 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED_OPTED_OUT = "skipped_opted_out", _("Skipped: opted out")
+
+
+class ReminderSubject(models.TextChoices):
+    PLEDGE = "pledge", _("Pledge")
+    POOL = "pool", _("Pool")
+
+
+class Reminder(models.Model):
+    """One message to one saver about one thing, recorded under its key BEFORE it is sent.
+
+    The unique key (recipient, subject, kind, period) means a reminder exists at most once;
+    sending claims the row (pending -> sending) with a conditional update, so no saver gets
+    the same reminder twice even when a task runs twice or a worker dies mid-batch.
+    """
+
+    # "user:<id>" for a saver with an account, "email:<address>" for an anonymous pledge card.
+    recipient_key = models.CharField(max_length=300)
+    saver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    email = models.EmailField(blank=True)
+    kind = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=10, choices=ReminderSubject.choices)
+    subject_id = models.BigIntegerField()
+    period = models.CharField(max_length=40)
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="reminders")
+    pledge = models.ForeignKey(Pledge, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    status = models.CharField(max_length=20, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    send_after = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["send_after", "pk"]
+        indexes = [
+            models.Index(
+                fields=["send_after", "id"],
+                name="reminder_due_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["status", "-updated_at"], name="reminder_status_updated_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient_key", "subject_type", "subject_id", "kind", "period"],
+                name="reminder_once_per_key",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReminderStatus.values), name="reminder_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(subject_type__in=ReminderSubject.values), name="reminder_subject_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.SENT) | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} to {self.recipient_key}"

@@ -23,6 +23,8 @@ from pools.models import (
     PledgeStatus,
     Pool,
     PoolStatus,
+    Reminder,
+    ReminderStatus,
 )
 
 
@@ -155,4 +157,13 @@ def payment_allocations_for_saver(*, saver: User) -> QuerySet[PaymentAllocation]
         PaymentAllocation.objects.filter(pledge__saver=saver)
         .select_related("payment", "pledge", "pledge__pool")
         .order_by("-payment__received_on", "-pk")
+    )
+
+
+def reminder_list_failed() -> QuerySet[Reminder]:
+    """Reminders that could not be delivered, newest first (for treasurers)."""
+    return (
+        Reminder.objects.filter(status=ReminderStatus.FAILED)
+        .select_related("saver", "pool")
+        .order_by("-updated_at", "-pk")
     )

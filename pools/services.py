@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum, Value
+from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,13 +30,14 @@ from pools.errors import (
     PledgeKindNotAllowed,
     PledgeNotChangeable,
     PoolClosed,
+    PoolNotClosable,
     PoolOversubscribed,
 )
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
     MONEY_KINDS,
-    NON_MONEY_KINDS,
     POOL_PLEDGE_KINDS,
+    FundingRule,
     Payment,
     PaymentAllocation,
     PaymentChannel,
@@ -46,7 +47,6 @@ from pools.models import (
     PledgeSource,
     PledgeStatus,
     Pool,
-    PoolKind,
     PoolStatus,
     PoolTotals,
 )
@@ -62,7 +62,14 @@ RECEIPT_TASK = "workers.receipts.send_pledge_receipt"
 
 
 def totals_enqueue(*, pool_id: int) -> None:
-    """Queue a recompute of one pool's totals after commit (one pending per pool)."""
+    """Mark the pool's totals due and queue their recompute after commit (one pending per pool).
+
+    Call it inside the transaction that changes the pool's pledges or payments: the touch holds
+    the totals row until commit, so a pending recompute picked up meanwhile waits and sees the change.
+    """
+    from pools.totals import totals_touch
+
+    totals_touch(pool_ids=[pool_id])
     enqueue(TOTALS_TASK, pool_id, dedupe_key=f"totals:{pool_id}")
 
 
@@ -367,7 +374,9 @@ def payment_allocate(
     payment.save(update_fields=["status"])
     for pledge in pledges.values():
         _pledge_refresh_status(pledge)
-        totals_enqueue(pool_id=pledge.pool_id)
+    # Totals rows are touched in pool order so two matchers never deadlock on them.
+    for pool_id in sorted({pledge.pool_id for pledge in pledges.values()}):
+        totals_enqueue(pool_id=pool_id)
     return rows
 
 
@@ -408,72 +417,18 @@ def _pledge_refresh_status(pledge: Pledge) -> None:
 
 def pool_totals_compute(*, pool: Pool) -> dict[str, object]:
     """Every figure of a pool's totals, by aggregate queries over its rows only."""
-    active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
-    money = Q(kind__in=MONEY_KINDS)
-    pledges = Pledge.objects.filter(pool_id=pool.pk).aggregate(
-        pledged=Coalesce(Sum("amount_ore", filter=active & money), Value(0)),
-        pledge_count=Count("pk", filter=active),
-        money_count=Count("pk", filter=active & money),
-        non_money_count=Count("pk", filter=active & Q(kind__in=NON_MONEY_KINDS)),
-        savers=Count("saver", filter=active, distinct=True),
-        anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
-        hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
-        monthly_points=Coalesce(
-            Sum("amount_ore", filter=active & Q(kind=PledgeKind.SUPPORT_SAVING, monthly_ore__isnull=False)),
-            Value(0),
-        ),
-    )
-    received = int(
-        PaymentAllocation.objects.filter(pledge__pool_id=pool.pk)
-        .exclude(pledge__status__in=[PledgeStatus.REFUNDED])
-        .aggregate(total=Coalesce(Sum("amount_ore"), Value(0)))["total"]
-    )
-    pledged = int(pledges["pledged"])
-    points = _estimated_points(pool)
-    target_measure = points if pool.target_points else pledged
-    target = pool.target_points or pool.target_ore or 0
-    return {
-        "pledged_ore": pledged,
-        "received_ore": received,
-        "outstanding_ore": max(pledged - received, 0),
-        "saver_count": int(pledges["savers"]) + int(pledges["anonymous"]),
-        "pledge_count": int(pledges["pledge_count"]),
-        "money_pledge_count": int(pledges["money_count"]),
-        "non_money_pledge_count": int(pledges["non_money_count"]),
-        "hours": Decimal(pledges["hours"] or 0).quantize(Decimal("0.01")),
-        "percent_of_target": _percent(target_measure, target),
-        "percent_of_minimum": _percent(pledged, pool.minimum_ore) if pool.minimum_ore else None,
-        "estimated_points": points,
-    }
+    from pools.totals import pool_totals_figures
 
-
-def _percent(part: int, whole: int | None) -> Decimal:
-    if not whole:
-        return Decimal("0.00")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
-
-
-def _estimated_points(pool: Pool) -> int:
-    """Savings points, an estimate: kronor saved × months × the pool's points per krona-month.
-
-    A monthly saver's balance grows by one instalment a month, so over n months it earns
-    monthly × n(n+1)/2 krona-months; a lump sum kept for a term earns amount × term.
-    """
-    if pool.kind != PoolKind.SUPPORT_SAVING and pool.kind != PoolKind.FAIR:
-        return 0
-    rows = Pledge.objects.filter(
-        pool_id=pool.pk, kind=PledgeKind.SUPPORT_SAVING, status__in=ACTIVE_PLEDGE_STATUSES
-    ).values_list("amount_ore", "monthly_ore", "months", "term_months")
-    krona_months = 0
-    for amount, monthly, months, term in rows:
-        krona_months += pledge_krona_months(amount_ore=amount, monthly_ore=monthly, months=months, term_months=term)
-    return krona_months * pool.points_per_krona_month
+    return pool_totals_figures(pool_ids=[pool.pk])[pool.pk]
 
 
 def pledge_krona_months(
     *, amount_ore: int | None, monthly_ore: int | None, months: int | None, term_months: int | None
 ) -> int:
-    """Whole krona-months a support-saving pledge keeps in the bank (rounded down)."""
+    """Whole krona-months a support-saving pledge keeps in the bank (rounded down).
+
+    The same rule runs in SQL for pool totals (pools.totals.KRONA_MONTHS).
+    """
     if monthly_ore and months:
         return monthly_ore * months * (months + 1) // 2 // 100
     if amount_ore and term_months:
@@ -481,17 +436,11 @@ def pledge_krona_months(
     return 0
 
 
-@transaction.atomic
 def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
     """Recompute and store one pool's totals (idempotent: never increments)."""
-    pool = Pool.objects.get(pk=pool_id)
-    figures = pool_totals_compute(pool=pool)
-    totals, _created = PoolTotals.objects.select_for_update().get_or_create(pool=pool)
-    for name, value in figures.items():
-        setattr(totals, name, value)
-    totals.computed_at = timezone.now()
-    totals.save()
-    return totals
+    from pools.totals import pool_totals_recompute as recompute
+
+    return recompute(pool_id=pool_id)
 
 
 # ---------------------------------------------------------------- a saver's own pledges
@@ -666,3 +615,55 @@ def pledge_create_idempotent(
             raise
         return earlier
     return 201, body, False
+
+
+# ---------------------------------------------------------------- closing
+
+
+def pool_outcome(*, pool: Pool, figures: dict[str, object]) -> str:
+    """Succeeded or failed by the pool's funding rule, given its current totals figures.
+
+    Keep-what-you-raise always succeeds; all-or-nothing succeeds only when it reached its
+    minimum (its target when it has no minimum; points for a points target).
+    """
+    if pool.funding_rule != FundingRule.ALL_OR_NOTHING:
+        return PoolStatus.SUCCEEDED
+    if pool.minimum_ore is not None:
+        reached = int(figures["pledged_ore"]) >= pool.minimum_ore  # type: ignore[call-overload]
+    elif pool.target_points:
+        reached = int(figures["estimated_points"]) >= pool.target_points  # type: ignore[call-overload]
+    else:
+        reached = int(figures["pledged_ore"]) >= (pool.target_ore or 0)  # type: ignore[call-overload]
+    return PoolStatus.SUCCEEDED if reached else PoolStatus.FAILED
+
+
+@transaction.atomic
+def pool_close(*, pool_id: int, today: date | None = None) -> Pool:
+    """Close an open pool after its closing day: succeeded or failed by its funding rule; record its
+    pledgers' outcome reminders and queue its totals. Already closed: nothing happens. Raises PoolNotClosable."""
+    from pools.reminders import reminders_plan_pool_outcome
+
+    today = today or timezone.localdate()
+    # The pool lock keeps pledges out while the outcome is decided (pledge_create takes it too).
+    pool = Pool.objects.select_for_update().get(pk=pool_id)
+    if not pool.is_open:
+        return pool
+    if pool.closes_on >= today:
+        raise PoolNotClosable()
+    pool.status = pool_outcome(pool=pool, figures=pool_totals_compute(pool=pool))
+    pool.closed_at = timezone.now()
+    pool.save(update_fields=["status", "closed_at", "updated_at"])
+    reminders_plan_pool_outcome(pool=pool)
+    totals_enqueue(pool_id=pool.pk)
+    return pool
+
+
+def pools_close_due(*, today: date | None = None) -> dict[str, list[int]]:
+    """Close every open pool whose closing day has passed, each in its own transaction."""
+    today = today or timezone.localdate()
+    due = Pool.objects.filter(status__in=[s.value for s in (PoolStatus.OPEN, PoolStatus.EXTENDED)], closes_on__lt=today)
+    closed: dict[str, list[int]] = {PoolStatus.SUCCEEDED: [], PoolStatus.FAILED: []}
+    for pool_id in due.order_by("pk").values_list("pk", flat=True):
+        pool = pool_close(pool_id=pool_id, today=today)
+        closed.setdefault(pool.status, []).append(pool.pk)
+    return {str(k): v for k, v in closed.items()}

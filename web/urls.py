@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from web import views
+from web import ops, views
 from web.fairs.urls import urlpatterns as fair_urlpatterns
 from web.funds import views as fund_views
 
@@ -61,5 +61,7 @@ urlpatterns = [
     path("funds/<slug:slug>/position.csv", fund_views.fund_position_csv, name="fund-position-csv"),
     path("funds/<slug:slug>/position.pdf", fund_views.fund_position_pdf, name="fund-position-pdf"),
     path("my/engagements/", fund_views.my_engagements, name="my-engagements"),
+    path("ops/jobs/", ops.JobListView.as_view(), name="ops-jobs"),
+    path("ops/reminders/failed/", ops.FailedReminderListView.as_view(), name="ops-reminders-failed"),
 ]
 urlpatterns += fair_urlpatterns

@@ -13,6 +13,9 @@ TASK_MODULES = (
     "workers.receipts",
     "workers.funds",
     "workers.fairs",
+    "workers.reminders",
+    "workers.pools",
+    "workers.jobs",
 )
 
 
@@ -39,5 +42,26 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "fair-reminders": {
             "task": "workers.fairs.sweep_fair_reminders",
             "schedule": timedelta(minutes=settings.FAIRS_REMINDER_SWEEP_MINUTES),
+        },
+        # Issue 4. Every task below is a sweep over rows, safe to run twice; due dates live in rows.
+        "reconcile-pool-totals": {
+            "task": "workers.totals.reconcile_pool_totals",
+            "schedule": crontab(minute=0, hour=settings.TOTALS_RECONCILE_HOUR),
+        },
+        "close-due-pools": {
+            "task": "workers.pools.close_due_pools",
+            "schedule": timedelta(seconds=settings.POOL_CLOSE_INTERVAL),
+        },
+        "plan-reminders": {
+            "task": "workers.reminders.plan_reminders",
+            "schedule": timedelta(seconds=settings.REMINDER_PLAN_INTERVAL),
+        },
+        "send-due-reminders": {
+            "task": "workers.reminders.send_due_reminders",
+            "schedule": timedelta(seconds=settings.REMINDER_SEND_INTERVAL),
+        },
+        "prune-job-runs": {
+            "task": "workers.jobs.prune_job_runs",
+            "schedule": crontab(minute=30, hour=settings.TOTALS_RECONCILE_HOUR),
         },
     }

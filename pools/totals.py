@@ -1,0 +1,310 @@
+"""Pool totals: every figure derived from the rows by set-based aggregate queries.
+
+One GROUP BY over the pledges and one over the payment matches of a set of pools give
+every figure of every pool in the set, so one pool's recompute costs the same whatever
+the size of the tables (index on the pool), and the full reconciliation is a few
+queries per batch of pools, never one query per pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pools.models import (
+    ACTIVE_PLEDGE_STATUSES,
+    MONEY_KINDS,
+    NON_MONEY_KINDS,
+    PaymentAllocation,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+    Pool,
+    PoolKind,
+    PoolTotals,
+)
+
+POOL_FIELDS = ("pk", "kind", "target_ore", "target_points", "minimum_ore", "points_per_krona_month")
+FIGURE_FIELDS = (
+    "pledged_ore",
+    "received_ore",
+    "outstanding_ore",
+    "saver_count",
+    "pledge_count",
+    "money_pledge_count",
+    "non_money_pledge_count",
+    "hours",
+    "percent_of_target",
+    "percent_of_minimum",
+    "estimated_points",
+)
+POINTS_POOL_KINDS = (PoolKind.SUPPORT_SAVING, PoolKind.FAIR)
+
+# Krona-months a support-saving pledge keeps in the bank, per row and rounded down like
+# pools.services.pledge_krona_months: monthly savers build up (n(n+1)/2 instalment-months),
+# a lump sum is kept for its term.
+KRONA_MONTHS = Case(
+    When(
+        monthly_ore__isnull=False,
+        months__isnull=False,
+        then=F("monthly_ore") * F("months") * (F("months") + 1) / 2 / 100,
+    ),
+    When(amount_ore__isnull=False, term_months__isnull=False, then=F("amount_ore") * F("term_months") / 100),
+    default=Value(0),
+    output_field=BigIntegerField(),
+)
+
+
+def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
+    money = Q(kind__in=MONEY_KINDS)
+    rows = (
+        Pledge.objects.filter(pool_id__in=pool_ids)
+        .order_by()
+        .values("pool_id")
+        .annotate(
+            pledged=Coalesce(Sum("amount_ore", filter=active & money), Value(0)),
+            pledge_count=Count("pk", filter=active),
+            money_count=Count("pk", filter=active & money),
+            non_money_count=Count("pk", filter=active & Q(kind__in=NON_MONEY_KINDS)),
+            savers=Count("saver", filter=active, distinct=True),
+            anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
+            hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
+            krona_months=Coalesce(Sum(KRONA_MONTHS, filter=active & Q(kind=PledgeKind.SUPPORT_SAVING)), Value(0)),
+        )
+    )
+    return {row["pool_id"]: row for row in rows}
+
+
+def _received_aggregates(pool_ids: Sequence[int]) -> dict[int, int]:
+    rows = (
+        PaymentAllocation.objects.filter(pledge__pool_id__in=pool_ids)
+        .exclude(pledge__status=PledgeStatus.REFUNDED)
+        .order_by()
+        .values("pledge__pool_id")
+        .annotate(total=Sum("amount_ore"))
+    )
+    return {row["pledge__pool_id"]: int(row["total"] or 0) for row in rows}
+
+
+def _percent(part: int, whole: int | None) -> Decimal:
+    if not whole:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
+
+
+def _figures(pool: dict[str, Any], pledges: dict[str, Any] | None, received: int) -> dict[str, Any]:
+    pledges = pledges or {}
+    pledged = int(pledges.get("pledged") or 0)
+    points = 0
+    if pool["kind"] in POINTS_POOL_KINDS:
+        points = int(pledges.get("krona_months") or 0) * int(pool["points_per_krona_month"])
+    target = pool["target_points"] or pool["target_ore"] or 0
+    return {
+        "pledged_ore": pledged,
+        "received_ore": received,
+        "outstanding_ore": max(pledged - received, 0),
+        "saver_count": int(pledges.get("savers") or 0) + int(pledges.get("anonymous") or 0),
+        "pledge_count": int(pledges.get("pledge_count") or 0),
+        "money_pledge_count": int(pledges.get("money_count") or 0),
+        "non_money_pledge_count": int(pledges.get("non_money_count") or 0),
+        "hours": Decimal(pledges.get("hours") or 0).quantize(Decimal("0.01")),
+        "percent_of_target": _percent(points if pool["target_points"] else pledged, target),
+        "percent_of_minimum": _percent(pledged, pool["minimum_ore"]) if pool["minimum_ore"] else None,
+        "estimated_points": points,
+    }
+
+
+def pool_totals_figures(*, pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Every totals figure of the given pools, from two GROUP BY queries over their rows."""
+    ids = sorted(set(pool_ids))
+    pools = Pool.objects.filter(pk__in=ids).order_by().values(*POOL_FIELDS)
+    pledges = _pledge_aggregates(ids)
+    received = _received_aggregates(ids)
+    return {pool["pk"]: _figures(pool, pledges.get(pool["pk"]), received.get(pool["pk"], 0)) for pool in pools}
+
+
+def _totals_rows_ensure(pool_ids: Iterable[int]) -> None:
+    PoolTotals.objects.bulk_create([PoolTotals(pool_id=pk) for pk in pool_ids], ignore_conflicts=True)
+
+
+def totals_touch(*, pool_ids: Iterable[int]) -> None:
+    """Mark pools' totals as due, inside the caller's change transaction.
+
+    The upsert holds the totals row lock until the change commits; a recompute locks the same
+    row before it aggregates, so it waits for the change and cannot miss it. Several pools are
+    touched in primary-key order, so two changes never deadlock.
+    """
+    now = timezone.now()
+    rows = [PoolTotals(pool_id=pk, requested_at=now) for pk in sorted(set(pool_ids))]
+    PoolTotals.objects.bulk_create(rows, update_conflicts=True, unique_fields=["pool"], update_fields=["requested_at"])
+
+
+@transaction.atomic
+def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
+    """Recompute and store one pool's totals from its rows (idempotent: never increments)."""
+    _totals_rows_ensure([pool_id])
+    # Lock first, aggregate second: the aggregate then sees every change committed before the lock,
+    # and a recompute that ran earlier with older rows can never overwrite this one.
+    totals = PoolTotals.objects.select_for_update().get(pool_id=pool_id)
+    figures = pool_totals_figures(pool_ids=[pool_id])[pool_id]
+    for name, value in figures.items():
+        setattr(totals, name, value)
+    totals.computed_at = timezone.now()
+    totals.save()
+    return totals
+
+
+def _as_json(value: object) -> object:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+# The full reconciliation reads a whole range of pools at once. Pledges are first grouped by
+# (pool, status, kind, anonymous), a cheap hash aggregate like a plain SUM; the figures are then
+# folded from those few groups per pool. Distinct savers come from the (pool, saver) pairs and
+# money received from the matches joined to their pledges, each grouped by pool. Same rules as
+# _pledge_aggregates/_received_aggregates (a test keeps the two paths in agreement).
+RANGE_SQL = """
+WITH grouped AS (
+  SELECT p.pool_id, p.status, p.kind, (p.saver_id IS NULL) AS anonymous,
+         SUM(p.amount_ore) AS amount, COUNT(*) AS n, SUM(p.quantity) AS quantity,
+         SUM(CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
+                    THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
+                  WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
+                    THEN p.amount_ore * p.term_months / 100
+                  ELSE 0 END) AS krona_months
+  FROM pools_pledge p
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s
+  GROUP BY p.pool_id, p.status, p.kind, (p.saver_id IS NULL)
+),
+savers AS (
+  SELECT pairs.pool_id, COUNT(*) AS savers
+  FROM (SELECT p.pool_id, p.saver_id FROM pools_pledge p
+        WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.saver_id IS NOT NULL AND p.status IN {active}
+        GROUP BY p.pool_id, p.saver_id) pairs
+  GROUP BY pairs.pool_id
+),
+received AS (
+  SELECT p.pool_id, SUM(a.amount_ore) AS received
+  FROM pools_paymentallocation a JOIN pools_pledge p ON p.id = a.pledge_id
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
+  GROUP BY p.pool_id
+)
+SELECT g.pool_id,
+  SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.amount END) AS pledged,
+  SUM(CASE WHEN g.status IN {active} THEN g.n ELSE 0 END) AS pledge_count,
+  SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.n ELSE 0 END) AS money_count,
+  SUM(CASE WHEN g.status IN {active} AND g.kind IN {non_money} THEN g.n ELSE 0 END) AS non_money_count,
+  MAX(s.savers) AS savers,
+  SUM(CASE WHEN g.status IN {active} AND g.anonymous THEN g.n ELSE 0 END) AS anonymous,
+  SUM(CASE WHEN g.status IN {active} AND g.kind = 'time' THEN g.quantity END) AS hours,
+  SUM(CASE WHEN g.status IN {active} AND g.kind = 'support_saving' THEN g.krona_months ELSE 0 END) AS krona_months,
+  MAX(r.received) AS received
+FROM grouped g
+LEFT JOIN savers s ON s.pool_id = g.pool_id
+LEFT JOIN received r ON r.pool_id = g.pool_id
+GROUP BY g.pool_id
+"""
+
+
+def _in(values: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def _range_sql() -> str:
+    return RANGE_SQL.format(active=_in(ACTIVE_PLEDGE_STATUSES), money=_in(MONEY_KINDS), non_money=_in(NON_MONEY_KINDS))
+
+
+def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[int, dict[str, Any]]:
+    """Every totals figure of every pool with an id in [first, last], from one GROUP BY over the rows.
+
+    For the full reconciliation: a single pass over the pledges of the range (the per-pool path
+    uses the pool index instead; both give the same figures).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_range_sql(), {"first": first_pool_id, "last": last_pool_id})
+        columns = [c[0] for c in cursor.description]
+        rows = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    pools = Pool.objects.filter(pk__gte=first_pool_id, pk__lte=last_pool_id).order_by().values(*POOL_FIELDS)
+    figures = {}
+    for pool in pools:
+        row = rows.get(pool["pk"], {})
+        if row.get("hours") is not None:
+            row["hours"] = Decimal(str(row["hours"]))
+        figures[pool["pk"]] = _figures(pool, row, int(row.get("received") or 0))
+    return figures
+
+
+@transaction.atomic
+def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> int:
+    """Lock the batch's totals rows (pool order), then aggregate the batch in one pass and fix drift.
+
+    `pool_ids` is a contiguous slice of all pool ids in order, so the id range holds exactly them.
+    """
+    in_range = PoolTotals.objects.filter(pool_id__gte=pool_ids[0], pool_id__lte=pool_ids[-1])
+    _totals_rows_ensure(set(pool_ids) - set(in_range.values_list("pool_id", flat=True)))
+    # Lock the batch's totals rows in pool order, reading only the figures (no model objects).
+    stored = {
+        row["pool_id"]: row
+        for row in in_range.select_for_update().order_by("pool_id").values("pool_id", *FIGURE_FIELDS)
+    }
+    if connection.vendor == "postgresql":
+        # One big aggregate: room to hash and sort in memory, and no JIT compile (it costs more than it saves).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
+            cursor.execute("SET LOCAL jit = off")
+    figures = pool_totals_figures_range(first_pool_id=pool_ids[0], last_pool_id=pool_ids[-1])
+    now = timezone.now()
+    changed = []
+    for pool_id, wanted in figures.items():
+        before = stored[pool_id]
+        drift = {name for name in FIGURE_FIELDS if before[name] != wanted[name]}
+        if not drift:
+            continue
+        changed.append(PoolTotals(pool_id=pool_id, computed_at=now, **wanted))
+        corrections.append(
+            {
+                "pool_id": pool_id,
+                "before": {name: _as_json(before[name]) for name in sorted(drift)},
+                "after": {name: _as_json(wanted[name]) for name in sorted(drift)},
+            }
+        )
+    if changed:
+        PoolTotals.objects.bulk_update(changed, [*FIGURE_FIELDS, "computed_at"])
+    return len(changed)
+
+
+def pool_totals_reconcile(
+    *, batch_size: int | None = None, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Recompute every pool's totals in batches, correct drift, and say what was corrected.
+
+    Each batch locks its totals rows (in pool order) and then aggregates its pools with one
+    GROUP BY per table, so a concurrent change is either fully seen or waits. Returns a summary
+    with the pool ids and before/after figures of every correction (the first
+    TOTALS_RECONCILE_MAX_LISTED of them; `corrected` counts all).
+    """
+    size = batch_size or settings.TOTALS_RECONCILE_BATCH_SIZE
+    pool_ids = list(Pool.objects.order_by("pk").values_list("pk", flat=True))
+    corrections: list[dict[str, Any]] = []
+    corrected = 0
+    for start in range(0, len(pool_ids), size):
+        batch = pool_ids[start : start + size]
+        corrected += _reconcile_batch(batch, corrections)
+        if progress is not None:
+            progress(len(batch))
+    limit = settings.TOTALS_RECONCILE_MAX_LISTED
+    return {
+        "pools_checked": len(pool_ids),
+        "batches": (len(pool_ids) + size - 1) // size,
+        "corrected": corrected,
+        "corrections": corrections[:limit],
+        "corrections_listed": min(len(corrections), limit),
+    }

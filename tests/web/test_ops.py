@@ -1,0 +1,56 @@
+"""/ops/jobs/ and /ops/reminders/failed/: pages for treasurers and organisers only."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from operations.jobs import job_run
+from pools.models import Reminder, ReminderStatus
+from tests.factories import PoolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_treasurer_sees_the_jobs_page(client, treasurer):
+    with job_run("close_due_pools") as summary:
+        summary["failed"] = [4]
+    client.force_login(treasurer)
+    response = client.get("/ops/jobs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "close_due_pools" in html and "ms" in html
+
+
+def test_organiser_sees_the_jobs_page(client, organiser):
+    client.force_login(organiser)
+    assert client.get("/ops/jobs/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/reminders/failed/"])
+def test_saver_is_refused(client, saver, path):
+    client.force_login(saver)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/reminders/failed/"])
+def test_anonymous_is_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_failed_reminders_page_escapes_errors(client, treasurer, saver):
+    pool = PoolFactory()
+    Reminder.objects.create(
+        recipient_key=f"user:{saver.pk}", saver=saver, kind="pool_outcome", subject_type="pool",
+        subject_id=pool.pk, pool=pool, period="failed", status=ReminderStatus.FAILED,
+        last_error="<script>x</script>", send_after=timezone.now(),
+    )  # fmt: skip
+    client.force_login(treasurer)
+    html = client.get("/ops/reminders/failed/").content.decode()
+    assert saver.email in html and "&lt;script&gt;" in html and "<script>x" not in html
+
+
+def test_failed_reminders_page_survives_a_hostile_page_number(client, treasurer):
+    client.force_login(treasurer)
+    assert client.get("/ops/reminders/failed/?page=1e9999").status_code == 404
