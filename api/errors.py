@@ -23,4 +23,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (MoneyError, InvalidReference)):
         return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # `raise ValidationError("...")` gives a bare list; every error body is an object (api/schema.py).
+        response.data = {"non_field_errors": response.data}
+    elif response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        # A machine-readable reason next to the message: not_authenticated, two_factor_required, throttled...
+        code = getattr(response.data["detail"], "code", None)
+        if code:
+            response.data["code"] = code
+    return response

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from api.fields import OreAsKronorField
+from api.filters import IdFilter
 from pools.models import Pool, PoolKind, PoolStatus, PoolTotals
 from pools.selectors import pool_list_public
 
@@ -81,8 +82,8 @@ class PoolSerializer(serializers.ModelSerializer):
 class PoolFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=PoolKind.choices)
     status = django_filters.ChoiceFilter(choices=PoolStatus.choices)
-    project = django_filters.NumberFilter(field_name="project_id")
-    micro_fund = django_filters.NumberFilter(field_name="micro_fund_id")
+    project = IdFilter(field_name="project_id")
+    micro_fund = IdFilter(field_name="micro_fund_id")
 
     class Meta:
         model = Pool

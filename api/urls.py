@@ -1,7 +1,9 @@
 """JSON API routes under /api/."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,10 +11,25 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api import auth, pools, projects
+from api.docs import ApiDocsView
 
 app_name = "api"
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "ApiRoot",
+        {
+            "pools": serializers.URLField(),
+            "projects": serializers.URLField(),
+            "token": serializers.URLField(),
+            "schema": serializers.URLField(),
+            "docs": serializers.URLField(),
+            "authentication": serializers.ListField(child=serializers.CharField()),
+            "user": serializers.EmailField(allow_null=True),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_root(request: Request, format: str | None = None) -> Response:
@@ -38,5 +55,5 @@ urlpatterns = [
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]
