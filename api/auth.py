@@ -8,6 +8,7 @@ their powers need a two-factor verified browser session (api/authentication.py).
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -69,5 +70,7 @@ class TokenCreateView(APIView):
                 _("Treasurers and organisers cannot use API tokens: use the two-factor verified website."),
                 code="token_not_allowed_for_role",
             )
+        # A token handed out is a login: last_login is stored and axes clears the failure count.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -17,3 +17,14 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` over an explicit allow-list of fields, with pk last so pages never overlap."""
+
+    def filter(self, qs, value):  # type: ignore[no-untyped-def]
+        qs = super().filter(qs, value)
+        if value:
+            ordering = [field for field in qs.query.order_by if field.lstrip("-") != "pk"]
+            qs = qs.order_by(*ordering, "pk")
+        return qs

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from api.fields import OreAsKronorField
-from api.filters import IdFilter
+from api.filters import IdFilter, StableOrderingFilter
 from pools.models import Pool, PoolKind, PoolStatus, PoolTotals
 from pools.selectors import pool_list_public
 
@@ -74,6 +75,7 @@ class PoolSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(PoolTotalsSerializer(allow_null=True))
     def get_totals(self, pool: Pool) -> dict | None:
         totals = getattr(pool, "totals", None) if hasattr(pool, "totals") else None
         return PoolTotalsSerializer(totals).data if totals is not None else None
@@ -84,6 +86,10 @@ class PoolFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PoolStatus.choices)
     project = IdFilter(field_name="project_id")
     micro_fund = IdFilter(field_name="micro_fund_id")
+    ordering = StableOrderingFilter(
+        fields=(("closes_on", "closes_on"), ("opens_on", "opens_on"), ("title", "title"), ("target_ore", "target")),
+        help_text="Sort by closes_on, opens_on, title or target; prefix - for descending.",
+    )
 
     class Meta:
         model = Pool
@@ -102,6 +108,8 @@ class PoolListView(generics.ListAPIView):
 
 
 class PoolDetailView(generics.RetrieveAPIView):
+    """One pool anyone may see (drafts and cancelled pools answer 404)."""
+
     serializer_class = PoolSerializer
     permission_classes = [AllowAny]
 
