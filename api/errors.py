@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,3 +36,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if code:
             response.data["code"] = code
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for URLs no route matches: JSON under /api/ (clients parse it), the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under /api/, the HTML page elsewhere (the error itself is logged by Django)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Server error.")), "code": "server_error"}, status=500)
+    return defaults.server_error(request)

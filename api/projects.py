@@ -15,6 +15,7 @@ from invest.selectors import project_list_visible
 class ProjectSerializer(serializers.ModelSerializer):
     loan_need = OreAsKronorField(source="loan_need_ore")
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
+    website = serializers.CharField(read_only=True, help_text="The project's web address, or empty.")
 
     class Meta:
         model = Project
