@@ -73,9 +73,11 @@ security: bandit pip-audit
 bandit: $(STAMP_DEV)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config invest pools web workers operations demo -lll
 
+# --strict: a package the vulnerability service cannot look up fails the run (else "no known
+# vulnerabilities" would be printed when nothing was checked, e.g. with no route to pypi.org).
 pip-audit: $(STAMP_DEV)
-	@$(VENV)/bin/pip-audit -r requirements.txt --no-deps --disable-pip --progress-spinner off --timeout 20 \
-	  || { echo "pip-audit failed: a known vulnerability above, or the vulnerability service (pypi.org / osv.dev) is unreachable"; exit 1; }
+	@$(VENV)/bin/pip-audit -r requirements.txt --no-deps --disable-pip --strict --progress-spinner off --timeout 20 \
+	  || { echo "pip-audit FAILED: a known vulnerability above, or pypi.org's vulnerability data could not be reached for a package"; exit 1; }
 
 ## fuzz: schemathesis against the live schema (a live server on 127.0.0.1, logged in as a saver)
 fuzz: $(STAMP_DEV)

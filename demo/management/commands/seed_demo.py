@@ -16,6 +16,7 @@ from tqdm import tqdm
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create, user_set_roles
+from demo.seeders import api as api_seeder
 from invest.models import MicroFund, Project, ProjectStatus
 from invest.services import micro_fund_create, project_create, project_set_status
 from pools.models import (
@@ -67,6 +68,7 @@ class Command(BaseCommand):
 
     def _extend(self, people: dict[str, User], pools: dict[str, Pool], rng: random.Random) -> None:
         """Hook for later capabilities (funds, fairs) to add their demo rows."""
+        api_seeder.seed(people=people, pools=pools, rng=rng)
 
     def _people(self) -> dict[str, User]:
         people: dict[str, User] = {}
