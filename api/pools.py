@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from api.fields import OreAsKronorField
 from api.filters import IdFilter, StableOrderingFilter
+from api.serializers import FastRepresentationMixin
 from pools.models import Pool, PoolKind, PoolStatus, PoolTotals
 from pools.selectors import pool_list_public
 
 
-class PoolTotalsSerializer(serializers.ModelSerializer):
+class PoolTotalsSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """Derived figures of a pool, recomputed by workers after every change (computed_at says when)."""
+
     pledged = OreAsKronorField(source="pledged_ore")
     received = OreAsKronorField(source="received_ore")
     outstanding = OreAsKronorField(source="outstanding_ore")
@@ -35,7 +37,9 @@ class PoolTotalsSerializer(serializers.ModelSerializer):
         ]
 
 
-class PoolSerializer(serializers.ModelSerializer):
+class PoolSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """A pool and its latest totals. Amounts are decimal strings in kronor; all fields are read-only."""
+
     target = OreAsKronorField(source="target_ore")
     minimum = OreAsKronorField(source="minimum_ore")
     cap = OreAsKronorField(source="cap_ore")
@@ -45,7 +49,7 @@ class PoolSerializer(serializers.ModelSerializer):
     project_id = serializers.IntegerField(read_only=True, allow_null=True)
     micro_fund_id = serializers.IntegerField(read_only=True, allow_null=True)
     beneficiary = serializers.CharField(source="beneficiary_name", read_only=True)
-    totals = serializers.SerializerMethodField()
+    totals = PoolTotalsSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Pool
@@ -74,11 +78,6 @@ class PoolSerializer(serializers.ModelSerializer):
             "totals",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(PoolTotalsSerializer(allow_null=True))
-    def get_totals(self, pool: Pool) -> dict | None:
-        totals = getattr(pool, "totals", None) if hasattr(pool, "totals") else None
-        return PoolTotalsSerializer(totals).data if totals is not None else None
 
 
 class PoolFilter(django_filters.FilterSet):

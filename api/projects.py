@@ -8,11 +8,14 @@ from rest_framework.permissions import AllowAny
 
 from api.fields import OreAsKronorField
 from api.filters import StableOrderingFilter
+from api.serializers import FastRepresentationMixin
 from invest.models import Project, ProjectStatus
 from invest.selectors import project_list_visible
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """A project seeking capital. loan_need is a decimal string in kronor; all fields are read-only."""
+
     loan_need = OreAsKronorField(source="loan_need_ore")
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
     website = serializers.CharField(read_only=True, help_text="The project's web address, or empty.")

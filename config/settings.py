@@ -316,6 +316,9 @@ AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
 OTP_TOTP_ISSUER = "Lokalkapital"
 TWO_FACTOR_ROLES = ["treasurer", "organiser"]
 
+# bench/api.py mounts its baseline views under /bench/ with this; never on a real site.
+BENCH_VIEWS = env.bool("LOKALKAPITAL_BENCH", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -20,3 +20,7 @@ if settings.DEBUG:
 # Under /api/ unmatched URLs and crashes answer JSON, like every other API error.
 handler404 = "api.errors.page_not_found"
 handler500 = "api.errors.server_error"
+
+if settings.BENCH_VIEWS:
+    # Baseline views for bench/api.py only; never set LOKALKAPITAL_BENCH on a real site.
+    urlpatterns.insert(0, path("bench/", include("bench.urls")))

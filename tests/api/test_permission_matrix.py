@@ -219,3 +219,50 @@ def test_draft_pool_and_others_draft_project_are_not_listed(world, login_as) -> 
     assert world.project.pk in project_ids and world.draft_project.pk not in project_ids
     own = login_as(APIClient(), world.users["owner"]).get("/api/projects/?page_size=200").json()["results"]
     assert world.draft_project.pk in [p["id"] for p in own]
+
+
+# Fields a client must never set (no mass assignment). An endpoint that really takes one as
+# input (a status transition endpoint, say) lists (component, field) in MASS_ASSIGNMENT_ALLOWED.
+SERVER_OWNED_FIELDS = {
+    "id",
+    "status",
+    "owner",
+    "owner_id",
+    "saver",
+    "saver_id",
+    "received",
+    "received_ore",
+    "amount_received",
+    "pledged",
+    "outstanding",
+    "totals",
+    "ocr_reference",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+}
+MASS_ASSIGNMENT_ALLOWED: set[tuple[str, str]] = set()
+
+
+def test_no_request_body_accepts_server_owned_fields() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    offenders = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {})
+            for media in body.values():
+                ref = media["schema"].get("$ref", "")
+                component = ref.rsplit("/", 1)[-1]
+                props = schema["components"]["schemas"].get(component, {}).get("properties", {})
+                for name, spec in props.items():
+                    if spec.get("readOnly"):
+                        continue
+                    if name in SERVER_OWNED_FIELDS and (component, name) not in MASS_ASSIGNMENT_ALLOWED:
+                        offenders.append(f"{method.upper()} {path}: {component}.{name}")
+    assert not offenders, "clients could set server-owned fields: " + ", ".join(sorted(set(offenders)))
