@@ -35,6 +35,7 @@ class PoolTotalsSerializer(FastRepresentationMixin, serializers.ModelSerializer)
             "estimated_points",
             "computed_at",
         ]
+        read_only_fields = fields
 
 
 class PoolSerializer(FastRepresentationMixin, serializers.ModelSerializer):

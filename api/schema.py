@@ -119,3 +119,21 @@ class TwoFactorTokenScheme(TokenScheme):
     """Documents api.authentication's token class as `Authorization: Token <key>`."""
 
     target_class = "api.authentication.TwoFactorTokenAuthentication"
+
+
+def drop_database_ranges(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Postprocessing hook: integer bounds taken from the database backend (PositiveIntegerField is
+    64-bit on SQLite, 32-bit on PostgreSQL) are left out, so the committed schema is the same
+    whichever database generated it. Bounds a serializer sets itself are kept."""
+    backend_bounds = {2**31 - 1, 2**63 - 1, -(2**31), -(2**63)}
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for spec in (component.get("properties") or {}).values():
+            if spec.get("type") != "integer":
+                continue
+            if spec.get("maximum") in backend_bounds:
+                spec.pop("maximum")
+                if spec.get("format") == "int64":
+                    spec.pop("format")
+            if spec.get("minimum") in backend_bounds:
+                spec.pop("minimum")
+    return result

@@ -258,6 +258,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # No call to validator.swagger.io: the docs page loads nothing from outside.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.drop_database_ranges",  # the same schema from SQLite and PostgreSQL
+    ],
 }
 
 # Production hardening: `manage.py check --deploy --fail-level WARNING` passes.
