@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -16,9 +17,19 @@ class FastRepresentationMixin:
     DRF walks every field through a generic getter (callables, mappings, defaults, dotted
     sources) for every row. For a field whose source is one plain attribute this reads the
     attribute directly; any other field (dotted or '*' source, relations, method fields)
-    still goes DRF's way. Output is identical (tests/api/test_serializers.py); put it first
-    in the bases of read serializers of long lists.
+    still goes DRF's way. Fields are built once per class, not per request, so use it only on
+    serializers whose fields do not depend on the request (no get_fields override reading
+    self.context). Output is identical (tests/api/test_serializers.py); put it first in the bases.
     """
+
+    def get_fields(self) -> dict[str, Any]:
+        # ModelSerializer inspects the model for every serializer instance, i.e. every request;
+        # build the fields once per class and hand out copies (what DRF does for declared fields).
+        cls = type(self)
+        prototype = _FIELD_PROTOTYPES.get(cls)
+        if prototype is None:
+            prototype = _FIELD_PROTOTYPES[cls] = super().get_fields()  # type: ignore[misc]
+        return copy.deepcopy(prototype)
 
     @cached_property
     def _fast_plan(self) -> list[tuple[str, str | None, Any, type | None]]:
@@ -64,6 +75,8 @@ class FastRepresentationMixin:
                 ret[name] = field.to_representation(value)
         return ret
 
+
+_FIELD_PROTOTYPES: dict[type, dict[str, Any]] = {}
 
 _PASSTHROUGH: dict[type, type] = {
     serializers.CharField: str,  # str(value)
