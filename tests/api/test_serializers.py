@@ -52,3 +52,11 @@ def test_choice_fields_with_non_string_keys_are_not_passed_through() -> None:
     data = Row(Obj()).data
     assert data == {"level": 1, "name": "Ödeby", "flag": 1}
     assert type(data["flag"]) is int
+
+
+def test_fields_built_once_per_class_are_still_separate_objects_per_serializer() -> None:
+    first, second = PoolSerializer(), PoolSerializer()
+    assert first.fields["title"] is not second.fields["title"]
+    assert first.fields["title"].parent is first and second.fields["title"].parent is second
+    assert first.fields["totals"] is not second.fields["totals"]
+    assert list(first.fields) == list(second.fields) == PoolSerializer.Meta.fields
