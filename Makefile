@@ -7,7 +7,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test lint check-migrations deploy-check lock system-deps ci clean
+.PHONY: run test lint check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,33 @@ ci:
 
 clean:
 	rm -rf var test-artifacts
+
+## schema: regenerate the committed OpenAPI schema (openapi.yaml) after changing the API
+schema: $(STAMP_DEV)
+	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --lang en --file openapi.yaml
+
+## schema-check: the committed openapi.yaml matches the code, and the schema has no warnings
+schema-check: $(STAMP_DEV)
+	@mkdir -p var
+	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --lang en --file var/openapi.generated.yaml
+	@diff -u openapi.yaml var/openapi.generated.yaml || { echo "openapi.yaml is out of date: run make schema and commit it"; exit 1; }
+
+## security: bandit (no high findings) and pip-audit (no known vulnerabilities in the locked set)
+security: bandit pip-audit
+
+bandit: $(STAMP_DEV)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config invest pools web workers operations demo -lll
+
+# --strict: a package the vulnerability service cannot look up fails the run (else "no known
+# vulnerabilities" would be printed when nothing was checked, e.g. with no route to pypi.org).
+pip-audit: $(STAMP_DEV)
+	@$(VENV)/bin/pip-audit -r requirements.txt --no-deps --disable-pip --strict --progress-spinner off --timeout 20 \
+	  || { echo "pip-audit FAILED: a known vulnerability above, or pypi.org's vulnerability data could not be reached for a package"; exit 1; }
+
+## fuzz: schemathesis against the live schema (a live server on 127.0.0.1, logged in as a saver)
+fuzz: $(STAMP_DEV)
+	DJANGO_ENV=test $(PY) -m pytest tests/api/test_schema_fuzz.py -q -p no:randomly -m slow
+
+## bench-api: API latency and throughput against bare Django views (PostgreSQL lk_api_bench, gunicorn)
+bench-api: $(STAMP_DEV)
+	$(PY) bench/api.py

@@ -6,6 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import AlreadyErased, EmailTaken
 from accounts.models import Language, ReminderKind, ReminderPreference, User
@@ -139,3 +141,40 @@ def user_erase(*, user: User, reason: str) -> User:
     Pledge.objects.filter(pk__in=pledge_ids).exclude(kind__in=MONEY_KINDS).update(description=ERASED_TEXT, unit="")
     Payment.objects.filter(allocations__pledge__saver=user).update(payer_name="", payer_account="")
     return user
+
+
+def password_check(*, password: str, user: User | None = None) -> list[str]:
+    """The messages of every AUTH_PASSWORD_VALIDATORS rule the password breaks ([] when it passes).
+
+    Sign-up and password-change forms and serializers call this and show the messages on the
+    password field; `user` (unsaved is fine) lets the similarity check compare email and name.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if len(password) > 4096:  # hashing megabytes of input is a cheap denial of service
+        return [str(_("The password is too long."))]
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        return [str(message) for message in exc.messages]
+    return []
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """Begin two-factor setup: a new unconfirmed TOTP device (replacing an earlier unconfirmed one)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
+    """Confirm a device being set up when the code matches; other devices of the user are removed."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+    return True

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,4 +26,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (MoneyError, InvalidReference)):
         return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # `raise ValidationError("...")` gives a bare list; every error body is an object (api/schema.py).
+        response.data = {"non_field_errors": response.data}
+    elif response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        # A machine-readable reason next to the message: not_authenticated, two_factor_required, throttled...
+        code = getattr(response.data["detail"], "code", None)
+        if code:
+            response.data["code"] = code
+    return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for URLs no route matches: JSON under /api/ (clients parse it), the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under /api/, the HTML page elsewhere (the error itself is logged by Django)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Server error.")), "code": "server_error"}, status=500)
+    return defaults.server_error(request)

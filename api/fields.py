@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -54,9 +54,23 @@ class KronorField(serializers.Field):
         return ore_to_string(value)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d{1,13}\.\d{2}$", "example": "1234.50", "readOnly": True}
+)
 class OreAsKronorField(serializers.ReadOnlyField):
-    """Read-only: an öre integer attribute shown as a kronor decimal string (None stays None)."""
+    """Read-only: an öre integer attribute shown as a kronor decimal string (None stays None).
+
+    Documented as nullable exactly when the model column is (so the OpenAPI schema tells the truth).
+    """
+
+    def bind(self, field_name: str, parent: serializers.BaseSerializer) -> None:
+        super().bind(field_name, parent)
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        if model is not None and "." not in self.source:
+            try:
+                self.allow_null = self.allow_null or model._meta.get_field(self.source).null
+            except FieldDoesNotExist:  # a property or annotation: leave as declared
+                return
 
     def to_representation(self, value: int | None) -> str | None:
         return None if value is None else ore_to_string(value)

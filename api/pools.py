@@ -9,11 +9,15 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from api.fields import OreAsKronorField
+from api.filters import IdFilter, StableOrderingFilter
+from api.serializers import FastRepresentationMixin
 from pools.models import OPEN_POOL_STATUSES, Pool, PoolKind, PoolStatus, PoolTotals
 from pools.selectors import pool_list_public
 
 
-class PoolTotalsSerializer(serializers.ModelSerializer):
+class PoolTotalsSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """Derived figures of a pool, recomputed by workers after every change (computed_at says when)."""
+
     pledged = OreAsKronorField(source="pledged_ore")
     received = OreAsKronorField(source="received_ore")
     outstanding = OreAsKronorField(source="outstanding_ore")
@@ -33,9 +37,12 @@ class PoolTotalsSerializer(serializers.ModelSerializer):
             "estimated_points",
             "computed_at",
         ]
+        read_only_fields = fields
 
 
-class PoolSerializer(serializers.ModelSerializer):
+class PoolSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    """A pool and its latest totals. Amounts are decimal strings in kronor; all fields are read-only."""
+
     target = OreAsKronorField(source="target_ore")
     minimum = OreAsKronorField(source="minimum_ore")
     cap = OreAsKronorField(source="cap_ore")
@@ -45,7 +52,7 @@ class PoolSerializer(serializers.ModelSerializer):
     project_id = serializers.IntegerField(read_only=True, allow_null=True)
     micro_fund_id = serializers.IntegerField(read_only=True, allow_null=True)
     beneficiary = serializers.CharField(source="beneficiary_name", read_only=True)
-    totals = serializers.SerializerMethodField()
+    totals = PoolTotalsSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Pool
@@ -75,16 +82,10 @@ class PoolSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_totals(self, pool: Pool) -> dict | None:
-        totals = getattr(pool, "totals", None) if hasattr(pool, "totals") else None
-        return PoolTotalsSerializer(totals).data if totals is not None else None
-
 
 class PoolFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=PoolKind.choices)
     status = django_filters.ChoiceFilter(choices=PoolStatus.choices)
-    project = django_filters.NumberFilter(field_name="project_id")
-    micro_fund = django_filters.NumberFilter(field_name="micro_fund_id")
     is_open = django_filters.BooleanFilter(method="filter_is_open")
     closes_before = django_filters.DateFilter(field_name="closes_on", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_text", max_length=100)
@@ -99,6 +100,13 @@ class PoolFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(project__name__icontains=value) | Q(project__place__icontains=value)
         )
+
+    project = IdFilter(field_name="project_id")
+    micro_fund = IdFilter(field_name="micro_fund_id")
+    ordering = StableOrderingFilter(
+        fields=(("closes_on", "closes_on"), ("opens_on", "opens_on"), ("title", "title"), ("target_ore", "target")),
+        help_text="Sort by closes_on, opens_on, title or target; prefix - for descending.",
+    )
 
     class Meta:
         model = Pool
@@ -117,6 +125,8 @@ class PoolListView(generics.ListAPIView):
 
 
 class PoolDetailView(generics.RetrieveAPIView):
+    """One pool anyone may see (drafts and cancelled pools answer 404)."""
+
     serializer_class = PoolSerializer
     permission_classes = [AllowAny]
 

@@ -1,8 +1,9 @@
 """JSON API routes under /api/."""
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -11,11 +12,25 @@ from rest_framework.reverse import reverse
 
 from api import auth, funds, jobs, me, pledges, pools, projects, reminders
 from api import fairs as fairs_api
+from api.docs import ApiDocsView
 
 app_name = "api"
 
 
-@extend_schema(exclude=True)
+@extend_schema(
+    responses=inline_serializer(
+        "ApiRoot",
+        {
+            "pools": serializers.URLField(),
+            "projects": serializers.URLField(),
+            "token": serializers.URLField(),
+            "schema": serializers.URLField(),
+            "docs": serializers.URLField(),
+            "authentication": serializers.ListField(child=serializers.CharField()),
+            "user": serializers.EmailField(allow_null=True),
+        },
+    )
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_root(request: Request, format: str | None = None) -> Response:
@@ -92,5 +107,5 @@ urlpatterns = [
     path("jobs/", jobs.JobLatestRunsView.as_view(), name="job-list"),
     path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

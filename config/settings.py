@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "invest",
     "pools",
@@ -62,10 +65,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a lockout flagged during authenticate() into a 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,13 +113,20 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out credentials before any password is checked (django-axes).
+    "accounts.backends.LockoutBackend",
+    "accounts.backends.EmailBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if DJANGO_ENV == "test":
+    # Tests create hundreds of users: a fast hash there; real ones use Django's default (PBKDF2).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
@@ -211,11 +226,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lokalkapital <norepl
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Both refuse treasurers and organisers without two-factor verification (api/authentication.py).
+        # Token first: its WWW-Authenticate header makes a failed login a 401, not a 403.
+        "api.authentication.TwoFactorTokenAuthentication",
+        "api.authentication.TwoFactorSessionAuthentication",
     ],
+    # Only views with a throttle_scope are throttled; rates below, counted in the shared default cache.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Client address for throttling: REMOTE_ADDR unless this many trusted proxies add X-Forwarded-For
+    # (left at None, DRF would trust a client-sent X-Forwarded-For and throttles could be dodged).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("API_THROTTLE_LOGIN", default="10/min"),
+        "pledge_create": env.str("API_THROTTLE_PLEDGE_CREATE", default="30/min"),
+        "write": env.str("API_THROTTLE_WRITE", default="120/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.DefaultPagination",
@@ -231,6 +258,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # No call to validator.swagger.io: the docs page loads nothing from outside.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.drop_database_ranges",  # the same schema from SQLite and PostgreSQL
+    ],
 }
 
 # Production hardening: `manage.py check --deploy --fail-level WARNING` passes.
@@ -247,6 +280,50 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy (django-csp): our own origin only, no inline scripts or styles.
+from csp.constants import NONE, SELF  # noqa: E402  (kept next to the policy it builds)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login lockout (django-axes): 5 failures for one email from one address lock it for 15 minutes.
+# Counts the page login (/login/) and the token endpoint (both call authenticate() with the request).
+from datetime import timedelta  # noqa: E402
+
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+# The address axes counts: REMOTE_ADDR only, unless trusted proxies are declared (a client-sent
+# X-Forwarded-For would otherwise let an attacker rotate addresses and never be locked out).
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+
+# Two-factor (django-otp TOTP): treasurers and organisers must verify a code after logging in.
+OTP_TOTP_ISSUER = "Lokalkapital"
+TWO_FACTOR_ROLES = ["treasurer", "organiser"]
+
+# bench/api.py mounts its baseline views under /bench/ with this; never on a real site.
+BENCH_VIEWS = env.bool("LOKALKAPITAL_BENCH", default=False)
 
 LOGGING = {
     "version": 1,

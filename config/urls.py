@@ -16,3 +16,11 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Under /api/ unmatched URLs and crashes answer JSON, like every other API error.
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"
+
+if settings.BENCH_VIEWS:
+    # Baseline views for bench/api.py only; never set LOKALKAPITAL_BENCH on a real site.
+    urlpatterns.insert(0, path("bench/", include("bench.urls")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import factory
 from django.utils import timezone
@@ -12,6 +13,9 @@ from accounts.roles import Role
 from accounts.services import user_set_roles
 from invest.models import MicroFund, Project, ProjectStatus
 from pools.models import FundingRule, Pool, PoolKind, PoolStatus
+
+if TYPE_CHECKING:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -92,3 +96,19 @@ class FairFactory(factory.django.DjangoModelFactory):
     capacity = 120
     pitch_slots = 5
     organiser = factory.SubFactory(UserFactory, roles=(Role.ORGANISER,))
+
+
+def totp_device_for(user: User, *, key: str | None = None) -> TOTPDevice:
+    """A confirmed TOTP device for the user (two-factor set up); `key` is hex, random when omitted."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    fields = {"key": key} if key else {}
+    return TOTPDevice.objects.create(user=user, name="test", confirmed=True, **fields)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the device's authenticator app shows now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

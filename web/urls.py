@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from web import ops, views
+from web import ops, twofactor, views
 from web.fairs.urls import urlpatterns as fair_urlpatterns
 from web.funds import views as fund_views
 
@@ -63,5 +63,7 @@ urlpatterns = [
     path("my/engagements/", fund_views.my_engagements, name="my-engagements"),
     path("ops/jobs/", ops.JobListView.as_view(), name="ops-jobs"),
     path("ops/reminders/failed/", ops.FailedReminderListView.as_view(), name="ops-reminders-failed"),
+    path("account/two-factor/setup/", twofactor.two_factor_setup, name="two-factor-setup"),
+    path("account/two-factor/verify/", twofactor.two_factor_verify, name="two-factor-verify"),
 ]
 urlpatterns += fair_urlpatterns

@@ -1,0 +1,30 @@
+"""Filters shared by list endpoints."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A filter on an id: whole numbers only, within the database's range (else 400, never a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` over an explicit allow-list of fields, with pk last so pages never overlap."""
+
+    def filter(self, qs, value):  # type: ignore[no-untyped-def]
+        qs = super().filter(qs, value)
+        if value:
+            ordering = [field for field in qs.query.order_by if field.lstrip("-") != "pk"]
+            qs = qs.order_by(*ordering, "pk")
+        return qs

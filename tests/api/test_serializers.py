@@ -1,0 +1,62 @@
+"""FastRepresentationMixin renders exactly what DRF's own to_representation would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework import serializers
+
+from api.pools import PoolSerializer, PoolTotalsSerializer
+from api.serializers import FastRepresentationMixin
+from pools.models import PoolKind, PoolTotals
+from pools.selectors import pool_list_public
+from tests.factories import MicroFundFactory, PoolFactory, ShareOfferPoolFactory
+
+
+def _drf(serializer_class: type, instance: Any) -> dict:
+    """What plain DRF renders: the mixin's method skipped in the lookup."""
+    serializer = serializer_class(instance)
+    return serializers.Serializer.to_representation(serializer, instance)
+
+
+@pytest.mark.django_db
+def test_pool_rows_render_identically_with_and_without_the_fast_path() -> None:
+    with_totals = PoolFactory(minimum_ore=5_000_00)
+    PoolTotals.objects.create(pool=with_totals, pledged_ore=1_234_56, percent_of_minimum=None)
+    PoolFactory(project=None, micro_fund=MicroFundFactory(), kind=PoolKind.FUND_CAPITAL)
+    PoolFactory(target_ore=None, target_points=5_000)
+    ShareOfferPoolFactory(max_per_saver_ore=10_000_00)
+    pools = list(pool_list_public())
+    assert len(pools) == 4
+    for pool in pools:
+        fast = PoolSerializer(pool).data
+        slow = _drf(PoolSerializer, pool)
+        if slow["totals"] is not None:
+            slow["totals"] = _drf(PoolTotalsSerializer, pool.totals)
+        assert fast == slow
+        assert type(fast["kind"]) is str and type(fast["id"]) is int
+
+
+def test_choice_fields_with_non_string_keys_are_not_passed_through() -> None:
+    class Row(FastRepresentationMixin, serializers.Serializer):
+        level = serializers.ChoiceField(choices=[(1, "one"), (2, "two")])
+        name = serializers.CharField()
+        flag = serializers.IntegerField()
+
+    class Obj:
+        level = "1"
+        name = "Ödeby"
+        flag = True  # a bool is not passed through as an int
+
+    data = Row(Obj()).data
+    assert data == {"level": 1, "name": "Ödeby", "flag": 1}
+    assert type(data["flag"]) is int
+
+
+def test_fields_built_once_per_class_are_still_separate_objects_per_serializer() -> None:
+    first, second = PoolSerializer(), PoolSerializer()
+    assert first.fields["title"] is not second.fields["title"]
+    assert first.fields["title"].parent is first and second.fields["title"].parent is second
+    assert first.fields["totals"] is not second.fields["totals"]
+    assert list(first.fields) == list(second.fields) == PoolSerializer.Meta.fields
