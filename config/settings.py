@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "web",
     "workers",
     "demo",
+    "treasury",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "treasury.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -253,3 +255,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Treasury: bank files with more payments than this are imported by a worker, with progress shown.
+TREASURY_WORKER_THRESHOLD = env.int("TREASURY_WORKER_THRESHOLD", default=500)
+TREASURY_MAX_UPLOAD_BYTES = env.int("TREASURY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# The account refunds and payouts are paid from (pain.001 debtor).
+TREASURY_DEBTOR_NAME = env.str("TREASURY_DEBTOR_NAME", default="Lokalkapital ekonomisk förening")
+TREASURY_DEBTOR_BANKGIRO = env.str("TREASURY_DEBTOR_BANKGIRO", default="5050-1055")
+TREASURY_DEBTOR_BIC = env.str("TREASURY_DEBTOR_BIC", default="SWEDSESS")

@@ -9,6 +9,7 @@ TASK_MODULES = (
     "workers.health",
     "workers.totals",
     "workers.receipts",
+    "workers.treasury",
 )
 
 
