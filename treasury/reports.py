@@ -255,7 +255,8 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
 
     rows = _fold(pledge_figures(params, pools=pools), "pool_id", ("pool_id", "pool", "pool_kind"))
     by_id = {r["pool_id"]: r for r in rows}
-    pool_rows = Pool.objects.filter(created_at__lt=params.cutoff)
+    # Pools that existed by the day (and any with pledges by then, should a pool's row be younger).
+    pool_rows = Pool.objects.filter(Q(created_at__lt=params.cutoff) | Q(pk__in=list(by_id)))
     if pools is not None:
         pool_rows = pool_rows.filter(_strip_pool_prefix(pools))
     result = []
