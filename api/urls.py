@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api import auth, pools, projects
+from api import treasury as treasury_api
 
 app_name = "api"
 
@@ -37,6 +38,27 @@ urlpatterns = [
     path("pools/<int:pk>/", pools.PoolDetailView.as_view(), name="pool-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("treasury/bank-files/", treasury_api.BankFileListView.as_view(), name="treasury-bankfile-list"),
+    path("treasury/bank-files/<int:pk>/", treasury_api.BankFileDetailView.as_view(), name="treasury-bankfile-detail"),
+    path("treasury/payments/", treasury_api.PaymentListView.as_view(), name="treasury-payment-list"),
+    path("treasury/payments/<int:pk>/", treasury_api.PaymentDetailView.as_view(), name="treasury-payment-detail"),
+    path("treasury/payments/<int:pk>/match/", treasury_api.PaymentMatchView.as_view(), name="treasury-payment-match"),
+    path(
+        "treasury/allocations/<int:pk>/reverse/",
+        treasury_api.AllocationReverseView.as_view(),
+        name="treasury-allocation-reverse",
+    ),
+    path("treasury/pledges/", treasury_api.PledgeSearchView.as_view(), name="treasury-pledge-search"),
+    path("treasury/reports/<str:kind>/", treasury_api.ReportView.as_view(), name="treasury-report"),
+    path("treasury/payout-candidates/", treasury_api.PayoutCandidateListView.as_view(), name="treasury-candidates"),
+    path("treasury/payouts/", treasury_api.PayoutListView.as_view(), name="treasury-payout-list"),
+    path("treasury/payouts/<int:pk>/", treasury_api.PayoutDetailView.as_view(), name="treasury-payout-detail"),
+    path(
+        "treasury/payouts/<int:pk>/approve/", treasury_api.PayoutApproveView.as_view(), name="treasury-payout-approve"
+    ),
+    path("treasury/payouts/<int:pk>/cancel/", treasury_api.PayoutCancelView.as_view(), name="treasury-payout-cancel"),
+    path("treasury/payouts/<int:pk>/export/", treasury_api.PayoutExportView.as_view(), name="treasury-payout-export"),
+    path("treasury/audit/", treasury_api.AuditEventListView.as_view(), name="treasury-audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -204,3 +204,27 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
         sub(sub(account, "SchmeNm"), "Prtry", "BGNR")
         sub(sub(tx, "RmtInf"), "Ustrd", (line.message or "-")[:140])
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def report_http_response(report: Report, export: str, *, language: str = "sv") -> Any:
+    """The HTTP answer carrying a report file: CSV and Excel streamed, PDF in one piece."""
+    from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+    name = f"{report.kind}-{report.params.as_of.isoformat()}"
+    if export == "csv":
+        response = StreamingHttpResponse(report_csv_lines(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if export == "xlsx":
+        return FileResponse(
+            report_xlsx_file(report),
+            as_attachment=True,
+            filename=f"{name}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = HttpResponse(report_pdf(report, language=language), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

@@ -46,8 +46,9 @@ def history(pool, saver, other_saver, treasurer):
 def test_report_as_of_a_past_date_is_identical_after_later_payments_and_reversals(history, pool, treasurer):
     as_of = date(2026, 3, 31)
     with at(date(2026, 4, 1)):
-        before = {kind: materialize(kind, as_of, **({"pool_id": pool.pk} if kind == "pool" else {}))
-                  for kind in REPORT_KINDS}
+        before = {
+            kind: materialize(kind, as_of, **({"pool_id": pool.pk} if kind == "pool" else {})) for kind in REPORT_KINDS
+        }
     # April: a late payment dated in March, a reversal of a March match, and a new pledge.
     with at(date(2026, 4, 5)):
         late = payment_record(amount_ore=30_000, received_on=date(2026, 3, 25), channel=PaymentChannel.MANUAL)
@@ -55,8 +56,9 @@ def test_report_as_of_a_past_date_is_identical_after_later_payments_and_reversal
         allocation_undo(allocation=history["allocation"], by=treasurer)
         money_pledge(pool, amount_ore=5_000, contact_name="Ny")
     with at(date(2026, 4, 6)):
-        after = {kind: materialize(kind, as_of, **({"pool_id": pool.pk} if kind == "pool" else {}))
-                 for kind in REPORT_KINDS}
+        after = {
+            kind: materialize(kind, as_of, **({"pool_id": pool.pk} if kind == "pool" else {})) for kind in REPORT_KINDS
+        }
         now = materialize("pools", date(2026, 4, 6))
     assert after == before
     # ... while a report as of today does see the changes.
@@ -123,13 +125,18 @@ def test_saver_fund_and_fair_reports_group_their_pools(saver, other_saver, treas
 def test_monthly_pledge_arrears_count_only_instalments_due():
     # 100 kr a month for 12 months from 1 Jan; 150 kr received; as of 10 April: Jan-Apr due = 400 kr.
     overdue, days = pledge_arrears(
-        amount_ore=120_000, monthly_ore=10_000, months=12, first_due_on=date(2026, 1, 1),
-        received_ore=15_000, as_of=date(2026, 4, 10),
+        amount_ore=120_000,
+        monthly_ore=10_000,
+        months=12,
+        first_due_on=date(2026, 1, 1),
+        received_ore=15_000,
+        as_of=date(2026, 4, 10),
     )
     assert overdue == 25_000
     assert days == (date(2026, 4, 10) - date(2026, 2, 1)).days
-    assert pledge_arrears(amount_ore=1, monthly_ore=None, months=None, first_due_on=None, received_ore=0,
-                          as_of=date(2026, 1, 1)) == (0, 0)
+    assert pledge_arrears(
+        amount_ore=1, monthly_ore=None, months=None, first_due_on=None, received_ore=0, as_of=date(2026, 1, 1)
+    ) == (0, 0)
 
 
 def test_report_params_refuse_bad_dates():
