@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -562,7 +562,6 @@ class PayoutExportView(APIView):
     """The payment order file for the bank: only for an approved list."""
 
     permission_classes = [IsAuthenticated, CanManagePayments]
-    parser_classes = [JSONParser, FormParser]
 
     @extend_schema(
         request=PayoutExportSerializer, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS}
