@@ -67,6 +67,9 @@ class Command(BaseCommand):
 
     def _extend(self, people: dict[str, User], pools: dict[str, Pool], rng: random.Random) -> None:
         """Hook for later capabilities (funds, fairs) to add their demo rows."""
+        from demo.seeders import treasury as treasury_seeder
+
+        treasury_seeder.seed(people=people, pools=pools, rng=rng)
 
     def _people(self) -> dict[str, User]:
         people: dict[str, User] = {}
