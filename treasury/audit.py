@@ -102,6 +102,10 @@ def _execute_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: b
             )
         else:
             _resolved.actor = actor
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                _resolved.actor = None  # never leak an actor into a write that bypasses this wrapper
     return execute(sql, params, many, context)
 
 

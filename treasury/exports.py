@@ -51,8 +51,14 @@ class _Echo:
 
 def report_csv_lines(report: Report) -> Iterator[str]:
     """The report as CSV lines (UTF-8 with a BOM so Excel reads å, ä, ö), one row at a time."""
+    # Labels now, in the request's language: the rows are produced later, while the response streams.
+    header = [str(c.label) for c in report.columns]
+    return _csv_rows(header, report)
+
+
+def _csv_rows(header: list[str], report: Report) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow([str(c.label) for c in report.columns])
+    yield "\ufeff" + writer.writerow(header)
     for row in report.rows:
         yield writer.writerow([_csv_value(c, row.get(c.key)) for c in report.columns])
 

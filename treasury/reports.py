@@ -12,8 +12,10 @@ import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -129,6 +131,7 @@ def pledge_rows_as_of(params: ReportParams, *, pools: Q | None = None) -> QueryS
         pledge=OuterRef("pk"),
         reason__in=[PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL],
         batch__exported_at__lt=params.cutoff,
+        is_active=True,
     )
     rows = Pledge.objects.filter(kind__in=MONEY_KINDS, created_at__lt=params.cutoff)
     if pools is not None:
@@ -137,6 +140,9 @@ def pledge_rows_as_of(params: ReportParams, *, pools: Q | None = None) -> QueryS
         received_total=_received_subquery(params, in_period=False),
         received_period=_received_subquery(params, in_period=True),
         is_refunded=Exists(refunded),
+        refunded_total=Coalesce(
+            Subquery(refunded.order_by().values("pledge").annotate(t=Sum("amount_ore")).values("t")[:1]), Value(0)
+        ),
     ).order_by("pk")
 
 
@@ -163,6 +169,7 @@ _PLEDGE_FIELDS = (
     "received_total",
     "received_period",
     "is_refunded",
+    "refunded_total",
 )
 
 
@@ -177,7 +184,10 @@ def pledge_figures(params: ReportParams, *, pools: Q | None = None, chunk_size: 
         )
         amount = int(row["amount_ore"] or 0)
         received = int(row["received_total"])
-        first_due = row["due_on"] or row["starts_on"]
+        # No due date recorded: the payment term after the pledge (settings.TREASURY_PAYMENT_TERM_DAYS).
+        first_due = (
+            row["due_on"] or row["starts_on"] or created_on + timedelta(days=settings.TREASURY_PAYMENT_TERM_DAYS)
+        )
         if active:
             arrears, days_late = pledge_arrears(
                 amount_ore=amount,
@@ -205,13 +215,14 @@ def pledge_figures(params: ReportParams, *, pools: Q | None = None, chunk_size: 
             "is_active": active,
             "pledged_ore": amount if active and in_period else 0,
             "received_ore": int(row["received_period"]),
+            "refunded_ore": int(row["refunded_total"]),
             "outstanding_ore": max(amount - received, 0) if active else 0,
             "arrears_ore": arrears,
             "days_late": days_late,
         }
 
 
-_SUM_KEYS = ("pledged_ore", "received_ore", "outstanding_ore", "arrears_ore")
+_SUM_KEYS = ("pledged_ore", "received_ore", "refunded_ore", "outstanding_ore", "arrears_ore")
 
 
 def _fold(rows: Iterator[dict[str, Any]], key: str, label_keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -242,6 +253,7 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 FIGURE_COLUMNS = [
     Column("pledged_ore", _("Pledged"), "money"),
     Column("received_ore", _("Received"), "money"),
+    Column("refunded_ore", _("Refunded"), "money"),
     Column("outstanding_ore", _("Outstanding"), "money"),
     Column("arrears_ore", _("In arrears"), "money"),
     Column("late_count", _("Pledges late"), "int"),
@@ -267,7 +279,9 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
         }
         row.update(pool=pool["title"], pool_kind=pool["kind"], target_ore=pool["target_ore"] or 0)
         row["percent_of_target"] = (
-            round(row["received_ore"] * 100 / pool["target_ore"], 1) if pool["target_ore"] else None
+            (Decimal(row["received_ore"]) * 100 / pool["target_ore"]).quantize(Decimal("0.1"))
+            if pool["target_ore"]
+            else None
         )
         result.append(row)
     columns = [

@@ -82,8 +82,9 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
     parsed = bankfile_parse(content=content)
     payment_total = sum(p.amount_ore for p in parsed.payments)
     deduction_total = sum(p.amount_ore for p in parsed.deductions)
-    if payment_total - deduction_total != parsed.computed_total_ore:
-        # The parsers already check the file's own totals; this guards our reading of them.
+    if parsed.format == BankFileFormat.BGMAX and payment_total - deduction_total != parsed.computed_total_ore:
+        # The parser already checks the file's own totals; this guards our reading of them. (camt's
+        # computed total also counts entries not yet booked, which are not payments.)
         raise BankFileRefused(_("The file's totals do not add up; nothing was imported."), field="file")
     with audit_actor(by):
         try:

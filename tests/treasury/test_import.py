@@ -205,3 +205,62 @@ def test_worker_resumes_after_a_partial_run(pool, treasurer, settings, monkeypat
     bank_file.refresh_from_db()
     assert (bank_file.status, bank_file.processed) == (BankFileStatus.DONE, 5)
     assert Payment.objects.count() == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "file_format"),
+    [
+        ("bgmax_two_sections.txt", "bgmax"),
+        ("camt053_v2.xml", "camt053"),
+        ("camt053_v8.xml", "camt053"),
+        ("camt054_v6.xml", "camt054"),
+    ],
+)
+def test_published_sample_files_import_whole(treasurer, name, file_format):
+    from pathlib import Path
+
+    from treasury.bankfiles import parse_bgmax, parse_camt
+
+    content = (Path(__file__).parent / "files" / name).read_bytes()
+    parsed = parse_bgmax(content) if file_format == "bgmax" else parse_camt(content)
+    bank_file = bankfile_import(content=content, filename=name, by=treasurer)
+    assert bank_file.format == file_format
+    assert bank_file.payments_created == len(parsed.payments)
+    assert bank_file.deduction_count == len(parsed.deductions)
+    assert Payment.objects.filter(bank_file_line__bank_file=bank_file).aggregate(t=Sum("amount_ore"))["t"] == sum(
+        p.amount_ore for p in parsed.payments
+    )
+    if file_format == "bgmax":
+        assert bank_file.net_total_ore == parsed.computed_total_ore
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_files_paying_one_pledge_at_once_never_allocate_more_than_it_owes(pool, saver, treasurer):
+    import threading
+
+    from django.db import connection
+
+    pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(50001))
+    files = [bgmax([BgPayment(8_000, ocr(50001))], stamp=f"2026030506153000000{n}") for n in (1, 2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(content: bytes) -> None:
+        try:
+            barrier.wait()
+            bankfile_import(content=content, filename="race", by=treasurer)
+        except BaseException as exc:  # noqa: BLE001  (collected and re-raised in the test thread)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(content,)) for content in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert received(pledge) == 10_000  # 8 000 + 2 000, the second payment's excess stays unallocated
+    outcomes = sorted(BankFileLine.objects.values_list("outcome", flat=True))
+    assert outcomes == [LineOutcome.OVERPAID, LineOutcome.UNDERPAID]  # whichever came first is the under-payment

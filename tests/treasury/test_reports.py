@@ -146,3 +146,39 @@ def test_report_params_refuse_bad_dates():
         report_params(as_of=date(1999, 1, 1), date_from=None, date_to=None)
     with pytest.raises(ReportPeriodInvalid):
         report_params(as_of=None, date_from=date(2026, 3, 2), date_to=date(2026, 3, 1))
+
+
+def test_pledge_without_due_date_falls_into_arrears_after_the_payment_term(pool, saver, settings):
+    settings.TREASURY_PAYMENT_TERM_DAYS = 30
+    with at(date(2026, 3, 1)):
+        money_pledge(pool, saver, amount_ore=10_000)
+    with at(date(2026, 5, 1)):
+        on_time, _t, _m = materialize("pledges", date(2026, 3, 31))
+        late, _t, _m = materialize("pledges", date(2026, 4, 10))
+    assert (on_time[0]["arrears_ore"], on_time[0]["days_late"]) == (0, 0)
+    assert (late[0]["arrears_ore"], late[0]["days_late"]) == (10_000, 10)
+
+
+def test_refund_export_shows_as_refunded_from_its_day_on(pool, saver, treasurer, second_treasurer):
+    from pools.models import Pledge, PledgeStatus
+    from pools.services import pledge_withdraw
+    from treasury.services import payout_approve, payout_export, payout_prepare
+
+    with at(date(2026, 3, 1)):
+        pledge = money_pledge(pool, saver, amount_ore=20_000)
+        payment = payment_record(amount_ore=20_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+        payment_match_manual(payment=payment, parts=[(pledge, 20_000)], by=treasurer)
+        Pledge.objects.filter(pk=pledge.pk).update(status=PledgeStatus.CONFIRMED)
+    with at(date(2026, 3, 5)):
+        pledge_withdraw(pledge=pledge, by=saver)
+    with at(date(2026, 3, 10)):
+        batch = payout_prepare(kind="refund", source_keys=[f"pledge:{pledge.pk}"], by=treasurer)
+        payout_approve(batch=batch, by=second_treasurer)
+        payout_export(batch=batch, by=treasurer, file_format="csv")
+    with at(date(2026, 4, 1)):
+        [before] = materialize("pledges", date(2026, 3, 9))[0]
+        [after] = materialize("pledges", date(2026, 3, 10))[0]
+        [early] = materialize("pledges", date(2026, 3, 2))[0]
+    assert (early["pledged_ore"], early["received_ore"], early["refunded_ore"]) == (20_000, 20_000, 0)
+    assert (before["pledged_ore"], before["received_ore"], before["refunded_ore"]) == (0, 20_000, 0)
+    assert (after["pledged_ore"], after["received_ore"], after["refunded_ore"]) == (0, 20_000, 20_000)
