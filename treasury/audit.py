@@ -226,3 +226,31 @@ def triggers_remove(apps: Any, schema_editor: Any) -> None:
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_audit_{suffix}", params=None)
     if vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS treasury_audit_row()", params=None)
+
+
+PG_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION treasury_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS treasury_auditevent_append_only ON treasury_auditevent;
+CREATE TRIGGER treasury_auditevent_append_only BEFORE UPDATE OR DELETE ON treasury_auditevent
+FOR EACH ROW EXECUTE FUNCTION treasury_audit_append_only();
+"""
+
+
+def append_only_install(apps: Any, schema_editor: Any) -> None:
+    """On PostgreSQL, refuse UPDATE and DELETE of audit rows. (Not on SQLite: Django's test flush
+    deletes rows there, and TRUNCATE, used on PostgreSQL, is left allowed for the same reason.)"""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_APPEND_ONLY, params=None)
+
+
+def append_only_remove(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS treasury_auditevent_append_only ON treasury_auditevent; "
+            "DROP FUNCTION IF EXISTS treasury_audit_append_only()",
+            params=None,
+        )

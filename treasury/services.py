@@ -253,6 +253,10 @@ def payment_match_auto(*, payment: Payment, references: list[str], by: User | No
     found = [pledges[r] for r in valid if r in pledges]
     if not found:
         return MatchResult(LineOutcome.UNMATCHED, _("No pledge has this reference."))
+    found = [p for p in found if p.status != PledgeStatus.REFUNDED]
+    if not found:
+        # Money for a pledge already refunded: a person decides what it is.
+        return MatchResult(LineOutcome.UNMATCHED, _("The pledge was refunded."))
     with audit_actor(by):
         parts: list[tuple[Pledge, int]] = []
         left = payment.amount_ore

@@ -95,3 +95,16 @@ def test_request_user_is_the_actor_of_a_page_write(client, treasurer, pool, save
     )
     assert response.status_code == 302, response.content[:500]
     assert events("pools_payment", payment.pk)[-1].actor_id == treasurer.pk
+
+
+@pytest.mark.postgres
+def test_audit_rows_cannot_be_changed_or_deleted_on_postgresql(pool):
+    from django.db import DatabaseError, transaction
+
+    event = AuditEvent.objects.filter(table_name="pools_pool", row_id=pool.pk).first()
+    assert event is not None
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(actor_id=1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk, actor_id=event.actor_id).exists()

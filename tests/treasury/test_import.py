@@ -264,3 +264,14 @@ def test_two_files_paying_one_pledge_at_once_never_allocate_more_than_it_owes(po
     assert received(pledge) == 10_000  # 8 000 + 2 000, the second payment's excess stays unallocated
     outcomes = sorted(BankFileLine.objects.values_list("outcome", flat=True))
     assert outcomes == [LineOutcome.OVERPAID, LineOutcome.UNDERPAID]  # whichever came first is the under-payment
+
+
+def test_money_for_a_refunded_pledge_goes_to_the_queue(pool, saver, treasurer):
+    from pools.models import Pledge
+
+    pledge = money_pledge(pool, saver, amount_ore=1_000, reference=ocr(70001))
+    Pledge.objects.filter(pk=pledge.pk).update(status=PledgeStatus.REFUNDED)
+    bank_file = bankfile_import(content=bgmax([BgPayment(1_000, ocr(70001))]), filename="r", by=treasurer)
+    line = bank_file.lines.get()
+    assert (line.outcome, line.detail) == (LineOutcome.UNMATCHED, "The pledge was refunded.")
+    assert received(pledge) == 0
