@@ -104,7 +104,7 @@ def bar_chart_svg(points: list[dict[str, Any]], value_key: str, *, width: int = 
     values = [max(int(p[value_key]), 0) for p in points]
     top = max(values) or 1
     gap = 4
-    bar = max((width - 40) // len(points) - gap, 2)
+    bar = min(max((width - 40) // len(points) - gap, 2), 60)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 40}" role="img" '
         f'class="chart" preserveAspectRatio="xMinYMin meet">'

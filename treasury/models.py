@@ -274,3 +274,11 @@ class AuditEvent(models.Model):
         if not self.before or not self.after:
             return []
         return sorted(k for k in self.after if self.before.get(k) != self.after.get(k))
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for an update; every field of the row for an insert or delete."""
+        if self.before and self.after:
+            return [(k, self.before.get(k), self.after.get(k)) for k in self.changed_fields]
+        row = self.after or self.before or {}
+        return [(k, None if self.after else v, v if self.after else None) for k, v in sorted(row.items())]

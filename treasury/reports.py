@@ -204,6 +204,7 @@ def pledge_figures(params: ReportParams, *, pools: Q | None = None, chunk_size: 
             "pool_id": row["pool_id"],
             "pool": row["pool__title"],
             "pool_kind": row["pool__kind"],
+            "pool_kind_label": _kind_label(row["pool__kind"]),
             "micro_fund_id": row["pool__micro_fund_id"],
             "micro_fund": row["pool__micro_fund__name"] or "",
             "saver_id": row["saver_id"],
@@ -220,6 +221,10 @@ def pledge_figures(params: ReportParams, *, pools: Q | None = None, chunk_size: 
             "arrears_ore": arrears,
             "days_late": days_late,
         }
+
+
+def _kind_label(kind: str) -> str:
+    return str(PoolKind(kind).label) if kind in PoolKind.values else kind
 
 
 _SUM_KEYS = ("pledged_ore", "received_ore", "refunded_ore", "outstanding_ore", "arrears_ore")
@@ -265,7 +270,7 @@ FIGURE_COLUMNS = [
 def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -> Report:
     from pools.models import Pool
 
-    rows = _fold(pledge_figures(params, pools=pools), "pool_id", ("pool_id", "pool", "pool_kind"))
+    rows = _fold(pledge_figures(params, pools=pools), "pool_id", ("pool_id", "pool", "pool_kind", "pool_kind_label"))
     by_id = {r["pool_id"]: r for r in rows}
     # Pools that existed by the day (and any with pledges by then, should a pool's row be younger).
     pool_rows = Pool.objects.filter(Q(created_at__lt=params.cutoff) | Q(pk__in=list(by_id)))
@@ -277,7 +282,12 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
             "pool_id": pool["pk"],
             **dict.fromkeys((*_SUM_KEYS, "pledge_count", "late_count", "max_days_late"), 0),
         }
-        row.update(pool=pool["title"], pool_kind=pool["kind"], target_ore=pool["target_ore"] or 0)
+        row.update(
+            pool=pool["title"],
+            pool_kind=pool["kind"],
+            pool_kind_label=_kind_label(pool["kind"]),
+            target_ore=pool["target_ore"] or 0,
+        )
         row["percent_of_target"] = (
             (Decimal(row["received_ore"]) * 100 / pool["target_ore"]).quantize(Decimal("0.1"))
             if pool["target_ore"]
@@ -287,7 +297,7 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
     columns = [
         Column("pool_id", _("Pool id"), "int"),
         Column("pool", _("Pool")),
-        Column("pool_kind", _("Kind")),
+        Column("pool_kind_label", _("Kind")),
         Column("target_ore", _("Target"), "money"),
         *FIGURE_COLUMNS,
         Column("percent_of_target", _("Received, % of target"), "percent"),
@@ -377,9 +387,9 @@ def report_build(*, kind: str, params: ReportParams, pool_id: int | None = None)
             monthly_received(params, pools=Q(pool__micro_fund__isnull=False)),
         )
     if kind == "overview":
-        rows = _fold(pledge_figures(params), "pool_kind", ("pool_kind",))
+        rows = _fold(pledge_figures(params), "pool_kind", ("pool_kind", "pool_kind_label"))
         rows.sort(key=lambda r: r["pool_kind"])
-        columns = [Column("pool_kind", _("Kind of pool")), *FIGURE_COLUMNS]
+        columns = [Column("pool_kind_label", _("Kind of pool")), *FIGURE_COLUMNS]
         return Report(kind, _("Overview of all pools"), params, columns, rows, _totals(rows), monthly_received(params))
     if kind == "ledger":
         return _ledger_report(params)

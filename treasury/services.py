@@ -191,7 +191,7 @@ def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, chan
             is_deduction=True,
             amount_ore=entry.amount_ore,
             booked_on=entry.booked_on,
-            reference=entry.reference or entry.raw[:140],
+            reference=entry.reference or _free_text(entry, channel)[:140],
             payer_name=entry.payer_name[:200],
             outcome=LineOutcome.DEDUCTION,
             detail=_("Deducted by the bank from this deposit."),
@@ -201,10 +201,10 @@ def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, chan
         amount_ore=entry.amount_ore,
         received_on=entry.booked_on,
         channel=channel,
-        reference=entry.reference or entry.raw[:140],
+        reference=entry.reference or _free_text(entry, channel)[:140],
         payer_name=entry.payer_name,
         bank_reference=entry.bank_reference,
-        note=entry.raw[:1000] if entry.reference else "",
+        note=entry.raw[:2000],  # the bank's own record, kept for tracing
         created_by=bank_file.imported_by,
     )
     result = payment_match_auto(
@@ -221,6 +221,22 @@ def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, chan
         outcome=result.outcome,
         detail=result.detail[:300],
     )
+
+
+def _free_text(entry: ParsedPayment, channel: str) -> str:
+    """What the payer wrote when there is no OCR reference: BgMax's reference field and information
+    texts (TK25); camt's unstructured remittance text."""
+    if channel != PaymentChannel.BGMAX:
+        return entry.raw.strip()
+    parts = []
+    for record in entry.raw.splitlines():
+        if record[:2] in ("20", "21"):
+            text = record[12:37].strip()
+            if text and text.strip("0"):
+                parts.append(text)
+        elif record[:2] == "25":
+            parts.append(record[2:52].strip())
+    return " / ".join(p for p in parts if p)
 
 
 # ---------------------------------------------------------------- matching
