@@ -22,6 +22,7 @@ from pools.money import ore_to_kronor, ore_to_string
 from treasury.models import PayoutBatch, PayoutLine
 from treasury.reports import Column, Report
 
+PDF_MAX_ROWS = 5000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -129,7 +130,11 @@ def report_pdf(report: Report, *, language: str = "sv") -> bytes:
     """The report as a PDF through WeasyPrint, with its charts drawn as SVG."""
     from weasyprint import HTML
 
-    rows = list(report.rows)
+    rows = []
+    for row in report.rows:  # a PDF is for reading: the first PDF_MAX_ROWS rows; CSV and Excel carry all
+        if len(rows) >= PDF_MAX_ROWS:
+            break
+        rows.append(row)
     html = render_to_string(
         "treasury/report_pdf.html",
         {
@@ -138,6 +143,7 @@ def report_pdf(report: Report, *, language: str = "sv") -> bytes:
             "chart_monthly": bar_chart_svg(report.monthly, "received_ore"),
             "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore"),
             "generated_at": timezone.localtime(),
+            "is_truncated": len(rows) >= PDF_MAX_ROWS,
         },
     )
     return HTML(string=html).write_pdf()
