@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -67,6 +68,13 @@ def bankfile_parse(*, content: bytes) -> ParsedFile:
     raise BankFileRefused(_("This is neither a BgMax file nor a camt.053/054 statement."), field="file")
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """BgMax stamps are local Swedish time without a zone; camt carries its own offset."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment)
+
+
 def _entries(parsed: ParsedFile) -> list[ParsedPayment]:
     """The file's payments, then its deductions: position n of a file is always the same entry."""
     return [*parsed.payments, *parsed.deductions]
@@ -96,7 +104,7 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
                     content=content,
                     size_bytes=len(content),
                     payee_account=parsed.payee_account[:40],
-                    file_created_at=parsed.created_at if parsed.created_at and parsed.created_at.tzinfo else None,
+                    file_created_at=_aware(parsed.created_at),
                     payment_count=len(parsed.payments),
                     payment_total_ore=payment_total,
                     deduction_count=len(parsed.deductions),

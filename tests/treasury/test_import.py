@@ -275,3 +275,11 @@ def test_money_for_a_refunded_pledge_goes_to_the_queue(pool, saver, treasurer):
     line = bank_file.lines.get()
     assert (line.outcome, line.detail) == (LineOutcome.UNMATCHED, "The pledge was refunded.")
     assert received(pledge) == 0
+
+
+def test_bgmax_file_time_is_kept_as_stockholm_time(treasurer):
+    from zoneinfo import ZoneInfo
+
+    bank_file = bankfile_import(content=bgmax([BgPayment(100, "")]), filename="t", by=treasurer)
+    stamp = bank_file.file_created_at.astimezone(ZoneInfo("Europe/Stockholm"))
+    assert (stamp.date(), stamp.hour, stamp.minute) == (date(2026, 3, 5), 6, 15)
