@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -444,3 +444,18 @@ def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[by
     if file_format == "csv":
         return payment_order_csv(batch, lines), "text/csv; charset=utf-8", f"payment-order-{batch.pk}.csv"
     return payment_order_pain001(batch, lines), "application/xml", f"pain001-{batch.pk}.xml"
+
+
+def bankfile_resume_stalled(*, older_than_minutes: int = 15) -> int:
+    """Queue again every unfinished file imported a while ago (a lost message or a dead worker);
+    harmless when a worker is still on it: lines already imported are skipped. Returns how many."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stalled = list(
+        BankFile.objects.filter(status__in=[BankFileStatus.QUEUED, BankFileStatus.PROCESSING], imported_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for bank_file_id in stalled:
+        with transaction.atomic():
+            enqueue(PROCESS_TASK, bank_file_id, dedupe_key=f"bankfile:{bank_file_id}")
+    return len(stalled)

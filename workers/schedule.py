@@ -25,4 +25,8 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "task": "workers.health.worker_heartbeat",
             "schedule": timedelta(seconds=settings.WORKER_HEARTBEAT_INTERVAL),
         },
+        "treasury-resume-stalled-bank-files": {
+            "task": "workers.treasury.resume_stalled_bank_files",
+            "schedule": timedelta(minutes=10),
+        },
     }

@@ -11,3 +11,13 @@ def process_bank_file(bank_file_id: int) -> None:
     from treasury.services import bankfile_process
 
     bankfile_process(bank_file_id=bank_file_id)
+
+
+@shared_task(name="workers.treasury.resume_stalled_bank_files", acks_late=True, time_limit=60, soft_time_limit=50)
+def resume_stalled_bank_files() -> None:
+    """Re-queue bank files whose import stopped (beat, every ten minutes)."""
+    from operations.jobs import job_run
+    from treasury.services import bankfile_resume_stalled
+
+    with job_run("resume_stalled_bank_files") as summary:
+        summary["queued"] = bankfile_resume_stalled()

@@ -283,3 +283,29 @@ def test_bgmax_file_time_is_kept_as_stockholm_time(treasurer):
     bank_file = bankfile_import(content=bgmax([BgPayment(100, "")]), filename="t", by=treasurer)
     stamp = bank_file.file_created_at.astimezone(ZoneInfo("Europe/Stockholm"))
     assert (stamp.date(), stamp.hour, stamp.minute) == (date(2026, 3, 5), 6, 15)
+
+
+def test_stalled_import_is_queued_again_by_the_sweep(treasurer, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from operations.models import OutboxMessage
+    from workers.treasury import resume_stalled_bank_files
+
+    settings.TREASURY_WORKER_THRESHOLD = 1
+    bank_file = bankfile_import(content=bgmax([BgPayment(100, ""), BgPayment(200, "")]), filename="s", by=treasurer)
+    OutboxMessage.objects.all().update(dispatched_at=timezone.now())  # the first message was sent, then lost
+    resume_stalled_bank_files()
+    assert not OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()  # too recent to be stalled
+    BankFile.objects.filter(pk=bank_file.pk).update(imported_at=timezone.now() - timedelta(hours=1))
+    resume_stalled_bank_files()
+    resume_stalled_bank_files()  # one pending message per file, however often the sweep runs
+    pending = OutboxMessage.objects.filter(dispatched_at__isnull=True, task_name="workers.treasury.process_bank_file")
+    assert [m.args for m in pending] == [[bank_file.pk]]
+    bankfile_process(bank_file_id=bank_file.pk)
+    bank_file.refresh_from_db()
+    assert bank_file.status == BankFileStatus.DONE
+    pending.update(dispatched_at=timezone.now())
+    resume_stalled_bank_files()
+    assert pending.count() == 0  # a finished file is left alone
