@@ -316,3 +316,19 @@ def test_api_write_names_the_token_user_in_the_audit_trail(world, treasurer):
     assert response.status_code == 201
     event = AuditEvent.objects.get(table_name="pools_paymentallocation", row_id=response.json()["id"])
     assert event.actor_id == treasurer.pk
+
+
+def test_approval_needs_the_approve_payouts_permission(world):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(roles=())
+    clerk.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="pools", codename__in=["view_reports", "manage_payments"])
+    )
+    client = as_user(clerk)
+    assert client.get(f"/api/treasury/payouts/{world['batch'].pk}/").status_code == 200
+    assert client.post(f"/api/treasury/payouts/{world['batch'].pk}/approve/").status_code == 403
+    world["batch"].refresh_from_db()
+    assert world["batch"].status == PayoutStatus.PREPARED
