@@ -38,7 +38,7 @@ check-migrations: $(STAMP_DEV)
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 
 deploy-check: $(STAMP_RUN)
-	DJANGO_ENV=production SECRET_KEY=ci-only-$$(openssl rand -hex 32 2>/dev/null || echo 0123456789abcdef0123456789abcdef0123456789abcdef) \
+	DJANGO_ENV=production SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
 	ALLOWED_HOSTS=lokalkapital.example DATABASE_URL=sqlite:///:memory: \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

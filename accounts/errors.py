@@ -11,3 +11,7 @@ class AccountError(Exception):
 
 class EmailTaken(AccountError):
     code = "email_taken"
+
+
+class AlreadyErased(AccountError):
+    code = "already_erased"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from api.fields import OreAsKronorField
-from pools.models import Pool, PoolKind, PoolStatus, PoolTotals
+from pools.models import OPEN_POOL_STATUSES, Pool, PoolKind, PoolStatus, PoolTotals
 from pools.selectors import pool_list_public
 
 
@@ -83,10 +85,24 @@ class PoolFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PoolStatus.choices)
     project = django_filters.NumberFilter(field_name="project_id")
     micro_fund = django_filters.NumberFilter(field_name="micro_fund_id")
+    is_open = django_filters.BooleanFilter(method="filter_is_open")
+    closes_before = django_filters.DateFilter(field_name="closes_on", lookup_expr="lte")
+    q = django_filters.CharFilter(method="filter_text", max_length=100)
+
+    def filter_is_open(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        """Pools taking pledges now (true) or not (false)."""
+        open_now = Q(status__in=OPEN_POOL_STATUSES, closes_on__gte=timezone.localdate())
+        return queryset.filter(open_now) if value else queryset.exclude(open_now)
+
+    def filter_text(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        """Words in the pool's title or its project's name or place."""
+        return queryset.filter(
+            Q(title__icontains=value) | Q(project__name__icontains=value) | Q(project__place__icontains=value)
+        )
 
     class Meta:
         model = Pool
-        fields = ["kind", "status", "project", "micro_fund"]
+        fields = ["kind", "status", "project", "micro_fund", "is_open", "closes_before", "q"]
 
 
 class PoolListView(generics.ListAPIView):

@@ -1,6 +1,7 @@
 """JSON API routes under /api/."""
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -8,12 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, pools, projects
+from api import auth, funds, me, pledges, pools, projects
+from api import fairs as fairs_api
 from api import treasury as treasury_api
 
 app_name = "api"
 
 
+@extend_schema(exclude=True)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_root(request: Request, format: str | None = None) -> Response:
@@ -38,6 +41,55 @@ urlpatterns = [
     path("pools/<int:pk>/", pools.PoolDetailView.as_view(), name="pool-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("pools/<int:pool_id>/pledges/", pledges.PledgeCreateView.as_view(), name="pledge-create"),
+    path("pledges/", pledges.PledgeListView.as_view(), name="pledge-list"),
+    path("pledges/<int:pk>/", pledges.PledgeDetailView.as_view(), name="pledge-detail"),
+    path("pledges/<int:pk>/withdraw/", pledges.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
+    path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
+    path("me/export/", me.MyDataExportView.as_view(), name="my-export"),
+    path("funds/", funds.FundListView.as_view(), name="fund-list"),
+    path("funds/<int:pk>/", funds.FundDetailView.as_view(), name="fund-detail"),
+    path("funds/<int:pk>/rules/", funds.FundRulesView.as_view(), name="fund-rules"),
+    path("funds/<int:pk>/position/", funds.FundPositionView.as_view(), name="fund-position"),
+    path("funds/<int:pk>/join/", funds.FundJoinView.as_view(), name="fund-join"),
+    path("funds/<int:pk>/shares/", funds.FundSharesView.as_view(), name="fund-shares"),
+    path("funds/<int:pk>/statement/", funds.FundStatementView.as_view(), name="fund-statement"),
+    path("funds/<int:pk>/withdrawals/", funds.FundWithdrawalsView.as_view(), name="fund-withdrawals"),
+    path("funds/<int:pk>/loans/", funds.FundLoansView.as_view(), name="fund-loans"),
+    path("funds/<int:pk>/guarantees/", funds.FundGuaranteesView.as_view(), name="fund-guarantees"),
+    path(
+        "fund-withdrawals/<int:pk>/<str:action>/",
+        funds.WithdrawalActionView.as_view(),
+        name="fund-withdrawal-action",
+    ),
+    path("loans/", funds.LoanListView.as_view(), name="loan-list"),
+    path("loans/<int:pk>/", funds.LoanDetailView.as_view(), name="loan-detail"),
+    path("loans/<int:pk>/repayments/", funds.LoanRepaymentsView.as_view(), name="loan-repayments"),
+    path("loans/<int:pk>/write-off/", funds.LoanWriteOffView.as_view(), name="loan-write-off"),
+    path("guarantees/", funds.GuaranteeListView.as_view(), name="guarantee-list"),
+    path("guarantees/<int:pk>/", funds.GuaranteeDetailView.as_view(), name="guarantee-detail"),
+    path("guarantees/<int:pk>/<str:action>/", funds.GuaranteeActionView.as_view(), name="guarantee-action"),
+    path("fairs/", fairs_api.FairListView.as_view(), name="fair-list"),
+    path("fairs/<int:fair_id>/", fairs_api.FairDetailView.as_view(), name="fair-detail"),
+    path("fairs/<int:fair_id>/transitions/", fairs_api.FairTransitionView.as_view(), name="fair-transition"),
+    path("fairs/<int:fair_id>/applications/", fairs_api.FairApplyView.as_view(), name="fair-apply"),
+    path("fairs/<int:fair_id>/programme/", fairs_api.FairProgrammeView.as_view(), name="fair-programme"),
+    path("fairs/<int:fair_id>/cards/", fairs_api.VolunteerCardView.as_view(), name="fair-cards"),
+    path("fairs/<int:fair_id>/board/", fairs_api.FairBoardView.as_view(), name="fair-board"),
+    path("fairs/<int:fair_id>/report/", fairs_api.FairReportView.as_view(), name="fair-report"),
+    path("pitches/<int:pitch_id>/", fairs_api.PitchDetailView.as_view(), name="pitch-detail"),
+    path("pitches/<int:pitch_id>/choose/", fairs_api.PitchChooseView.as_view(), name="pitch-choose"),
+    path("pitches/<int:pitch_id>/decline/", fairs_api.PitchDeclineView.as_view(), name="pitch-decline"),
+    path("pitches/<int:pitch_id>/confirm/", fairs_api.PitchConfirmView.as_view(), name="pitch-confirm"),
+    path("pitches/<int:pitch_id>/withdraw/", fairs_api.PitchWithdrawView.as_view(), name="pitch-withdraw"),
+    path("pitches/<int:pitch_id>/board/", fairs_api.PitchBoardView.as_view(), name="pitch-board"),
+    path("pitches/<int:pitch_id>/pledgers/", fairs_api.PitchPledgersView.as_view(), name="pitch-pledgers"),
+    path(
+        "pitches/<int:pitch_id>/pledgers/<int:pledge_id>/follow-ups/",
+        fairs_api.PledgeFollowUpView.as_view(),
+        name="pledge-follow-up",
+    ),
+    path("fair-cards/<str:code>/", fairs_api.PhoneCardView.as_view(), name="fair-card"),
     path("treasury/bank-files/", treasury_api.BankFileListView.as_view(), name="treasury-bankfile-list"),
     path("treasury/bank-files/<int:pk>/", treasury_api.BankFileDetailView.as_view(), name="treasury-bankfile-detail"),
     path("treasury/payments/", treasury_api.PaymentListView.as_view(), name="treasury-payment-list"),

@@ -129,6 +129,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
+# The SQLite file, the demo broker and static files live under var/; make sure it exists.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -256,6 +258,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+if DJANGO_ENV == "test":
+    # Fast hashing keeps the suite quick; never used outside tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Pledge creation through the API is throttled per user, counted in the shared cache (Redis when REDIS_URL is set).
+THROTTLE_RATES: dict[str, str] = REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})  # type: ignore[assignment]
+THROTTLE_RATES["pledge"] = env.str("PLEDGE_THROTTLE_RATE", default="30/minute")
+
+# Pools and pledges both have `kind` and `status`: give each choice set its own name in the API schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]
+    {
+        "PledgeKindEnum": "pools.models.PledgeKind",
+        "PledgeStatusEnum": "pools.models.PledgeStatus",
+        "PoolKindEnum": "pools.models.PoolKind",
+        "PoolStatusEnum": "pools.models.PoolStatus",
+    }
+)
+
+# Investment fairs: follow-up reminders (how often, how many) and fair pools.
+FAIRS_REMINDER_INTERVAL_DAYS = env.int("FAIRS_REMINDER_INTERVAL_DAYS", default=7)
+FAIRS_MAX_REMINDERS = env.int("FAIRS_MAX_REMINDERS", default=2)
+FAIRS_REMINDER_SWEEP_MINUTES = env.int("FAIRS_REMINDER_SWEEP_MINUTES", default=60)
+FAIRS_POOL_OPEN_DAYS = env.int("FAIRS_POOL_OPEN_DAYS", default=60)
+FAIRS_DEFAULT_PITCH_TARGET_ORE = env.int("FAIRS_DEFAULT_PITCH_TARGET_ORE", default=10_000_000)
+# Phone cards through the API, per client address (a hall may share one address).
+REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})["fair_cards"] = env.str(
+    "FAIRS_CARD_THROTTLE", default="600/min"
+)
+# Fairs: name the API's fair enums (a card's subset of pledge kinds, fair and pitch status).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "FairCardKindEnum": "invest.fairs.services.CARD_KINDS",
+        "FairStatusEnum": "invest.fairs.models.FairStatus",
+        "PitchStatusEnum": "invest.fairs.models.PitchStatus",
+    }
+)
 # Treasury: bank files with more payments than this are imported by a worker, with progress shown.
 TREASURY_WORKER_THRESHOLD = env.int("TREASURY_WORKER_THRESHOLD", default=500)
 TREASURY_MAX_UPLOAD_BYTES = env.int("TREASURY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)

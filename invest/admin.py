@@ -21,3 +21,8 @@ class ProjectAdmin(admin.ModelAdmin):
 class MicroFundAdmin(admin.ModelAdmin):
     list_display = ("name", "organiser", "created_at")
     search_fields = ("name",)
+
+
+# Fair admin lives with the fairs package.
+import invest.fairs.admin  # noqa: E402, F401
+import invest.funds.admin  # noqa: E402, F401  (registers the micro-fund admin)

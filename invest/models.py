@@ -94,3 +94,33 @@ class MicroFund(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Micro-funds live in their own package (invest/funds/); imported here so Django registers them.
+# Fairs live in their own package; imported here so Django registers the models.
+from invest.fairs.models import (  # noqa: E402, F401
+    CardChannel,
+    Fair,
+    FairCard,
+    FairNotice,
+    FairStatus,
+    FollowUpOutcome,
+    Pitch,
+    PitchStatus,
+    PledgeFollowUp,
+)
+from invest.funds.models import (  # noqa: E402, F401
+    CapitalWithdrawal,
+    FundMembership,
+    FundReminderSent,
+    FundRulesVersion,
+    FundShare,
+    FundTotals,
+    Guarantee,
+    GuaranteeEvent,
+    Loan,
+    LoanInstalment,
+    LoanRepayment,
+    LoanWriteOff,
+    ShareInstalment,
+)

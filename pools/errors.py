@@ -57,3 +57,15 @@ class AllocationError(PoolsError):
 class CurrencyNotSupported(PoolsError):
     code = "currency_not_supported"
     default_message = _("Only Swedish kronor (SEK) are accepted.")
+
+
+class PledgeNotFound(PoolsError):
+    code = "pledge_not_found"
+    status = 404
+    default_message = _("No such pledge.")
+
+
+class IdempotencyConflict(PoolsError):
+    code = "idempotency_key_reused"
+    status = 409
+    default_message = _("This Idempotency-Key was already used for a different request.")

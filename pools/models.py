@@ -88,8 +88,15 @@ class Pool(models.Model):
                 name="pool_one_beneficiary",
             ),
             models.CheckConstraint(
-                condition=(Q(target_ore__gt=0, target_ore__lte=MAX_ORE) & Q(target_points__isnull=True))
-                | (Q(target_ore__isnull=True) & Q(target_points__gt=0) & Q(kind=PoolKind.SUPPORT_SAVING)),
+                condition=(
+                    Q(target_ore__isnull=False, target_ore__gt=0, target_ore__lte=MAX_ORE)
+                    & Q(target_points__isnull=True)
+                )
+                | (
+                    Q(target_ore__isnull=True)
+                    & Q(target_points__isnull=False, target_points__gt=0)
+                    & Q(kind=PoolKind.SUPPORT_SAVING)
+                ),
                 name="pool_one_target",
             ),
             models.CheckConstraint(
@@ -263,7 +270,7 @@ class Pledge(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind__in=[k.value for k in MONEY_KINDS])
                 | (
-                    Q(amount_ore__gt=0, amount_ore__lte=MAX_ORE)
+                    Q(amount_ore__isnull=False, amount_ore__gt=0, amount_ore__lte=MAX_ORE)
                     & Q(ocr_reference__isnull=False)
                     & Q(quantity__isnull=True)
                 ),
@@ -285,14 +292,14 @@ class Pledge(models.Model):
                 condition=(Q(monthly_ore__isnull=True) & Q(months__isnull=True))
                 | (
                     Q(kind=PledgeKind.SUPPORT_SAVING)
-                    & Q(monthly_ore__gt=0)
-                    & Q(months__gt=0)
-                    & Q(amount_ore=F("monthly_ore") * F("months"))
+                    & Q(monthly_ore__isnull=False, monthly_ore__gt=0)
+                    & Q(months__isnull=False, months__gt=0)
+                    & Q(amount_ore__isnull=False, amount_ore=F("monthly_ore") * F("months"))
                 ),
                 name="pledge_monthly_saving_consistent",
             ),
             models.CheckConstraint(
-                condition=~Q(kind=PledgeKind.SHARE) | Q(share_count__gt=0),
+                condition=~Q(kind=PledgeKind.SHARE) | Q(share_count__isnull=False, share_count__gt=0),
                 name="pledge_share_has_count",
             ),
             models.CheckConstraint(

@@ -14,7 +14,7 @@ ORE_PER_KRONA = 100
 # The largest amount the platform accepts anywhere: 10 000 000 000 kr (fits a bigint many times).
 MAX_ORE = 10_000_000_000 * ORE_PER_KRONA
 
-_AMOUNT_TEXT = re.compile(r"^-?\d{1,15}([.,]\d+)?$")
+_AMOUNT_TEXT = re.compile(r"^-?[0-9]{1,15}([.,][0-9]+)?$")
 
 
 class MoneyError(ValueError):

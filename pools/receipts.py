@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from pools.models import Pledge
 from pools.money import format_sek
+from pools.selectors import pledge_due
 
 
 def pledge_receipt_send(*, pledge_id: int) -> bool:
@@ -22,6 +23,7 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
     if not email or (pledge.saver_id and pledge.saver.is_erased):
         return False
     language = pledge.saver.language if pledge.saver_id else "sv"
+    due = pledge_due(pledge=pledge, received_ore=0, today=timezone.localdate())
     try:
         with translation.override(language):
             context = {
@@ -30,6 +32,8 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
                 "amount": format_sek(pledge.amount_ore, language) if pledge.amount_ore else "",
                 "monthly": format_sek(pledge.monthly_ore, language) if pledge.monthly_ore else "",
                 "site_url": settings.SITE_URL,
+                "points": due.estimated_points if due else 0,
+                "due_on": due.next_due_on if due else None,
             }
             subject = render_to_string("emails/pledge_receipt_subject.txt", context).strip()
             text = render_to_string("emails/pledge_receipt.txt", context)

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from invest.models import ProjectStatus
-from pools.models import OPEN_POOL_STATUSES, Payment, Pledge, Pool, PoolStatus
+from pools.models import (
+    OPEN_POOL_STATUSES,
+    Payment,
+    PaymentAllocation,
+    Pledge,
+    PledgeKind,
+    PledgeSource,
+    PledgeStatus,
+    Pool,
+    PoolStatus,
+)
 
 
 def pool_list_public() -> QuerySet[Pool]:
@@ -52,3 +68,91 @@ def pledge_get_for_saver(*, saver: User, pledge_id: int) -> Pledge:
 def payment_list_for_saver(*, saver: User) -> QuerySet[Payment]:
     """Payments matched to the saver's pledges."""
     return Payment.objects.filter(allocations__pledge__saver=saver).distinct().order_by("-received_on", "-pk")
+
+
+def pledge_list_for_saver_with_received(*, saver: User) -> QuerySet[Pledge]:
+    """The saver's own pledges with `received_ore` (money matched so far) and their matches."""
+    return pledge_list_for_saver(saver=saver).annotate(received_ore=Coalesce(Sum("allocations__amount_ore"), Value(0)))
+
+
+def pledge_allocations_for_saver(*, saver: User, pledge: Pledge) -> QuerySet[PaymentAllocation]:
+    """The payment matches of one of the saver's pledges (reversals included)."""
+    return (
+        PaymentAllocation.objects.filter(pledge=pledge, pledge__saver=saver)
+        .select_related("payment")
+        .order_by("payment__received_on", "pk")
+    )
+
+
+def pledge_get_by_token(*, token: str) -> Pledge:
+    """The fair pledge card behind a confirmation link, or 404."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+        raise Http404
+    try:
+        return Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund").get(
+            confirmation_token=token, source=PledgeSource.FAIR_CARD
+        )
+    except Pledge.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class PledgeDue:
+    """What a money pledge asks for: due so far, still to come, the next due date, estimated points."""
+
+    received_ore: int
+    due_now_ore: int
+    remaining_ore: int
+    next_due_on: date | None
+    estimated_points: int
+
+
+def pledge_due(*, pledge: Pledge, received_ore: int, today: date) -> PledgeDue | None:
+    """Monthly saving falls due one instalment a month from its start; any other money pledge by its
+    due date (or the pool's closing day). None for non-money pledges. Points are an estimate."""
+    from pools.services import pledge_krona_months
+
+    if not pledge.is_money or pledge.amount_ore is None:
+        return None
+    total = pledge.amount_ore
+    remaining = max(total - received_ore, 0)
+    inactive = pledge.status in (PledgeStatus.WITHDRAWN, PledgeStatus.LAPSED, PledgeStatus.REFUNDED)
+    points = 0
+    if pledge.kind == PledgeKind.SUPPORT_SAVING:
+        points = (
+            pledge_krona_months(
+                amount_ore=pledge.amount_ore,
+                monthly_ore=pledge.monthly_ore,
+                months=pledge.months,
+                term_months=pledge.term_months,
+            )
+            * pledge.pool.points_per_krona_month
+        )
+    if inactive or remaining == 0:
+        return PledgeDue(received_ore, 0, remaining if not inactive else 0, None, points)
+    if pledge.monthly_ore and pledge.months:
+        start = pledge.starts_on or timezone.localtime(pledge.created_at).date()
+        elapsed = 0
+        while elapsed < pledge.months and _add_months(start, elapsed) <= today:
+            elapsed += 1
+        due_now = max(pledge.monthly_ore * elapsed - received_ore, 0)
+        paid_instalments = received_ore // pledge.monthly_ore
+        next_due = _add_months(start, paid_instalments) if paid_instalments < pledge.months else None
+        return PledgeDue(received_ore, due_now, remaining, next_due, points)
+    due_on = pledge.due_on or pledge.pool.closes_on
+    return PledgeDue(received_ore, remaining if due_on <= today else 0, remaining, due_on, points)
+
+
+def payment_allocations_for_saver(*, saver: User) -> QuerySet[PaymentAllocation]:
+    """Every match of a payment to one of the saver's pledges (their share only), newest first."""
+    return (
+        PaymentAllocation.objects.filter(pledge__saver=saver)
+        .select_related("payment", "pledge", "pledge__pool")
+        .order_by("-payment__received_on", "-pk")
+    )

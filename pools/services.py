@@ -7,8 +7,10 @@ queues follow-up work through the outbox (operations.outbox.enqueue) after commi
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum, Value
@@ -490,3 +492,177 @@ def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
     totals.computed_at = timezone.now()
     totals.save()
     return totals
+
+
+# ---------------------------------------------------------------- a saver's own pledges
+
+CHANGEABLE_PLEDGE_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED)
+
+
+@transaction.atomic
+def pledge_change(
+    *,
+    pledge: Pledge,
+    by: User,
+    amount_ore: int | None = None,
+    monthly_ore: int | None = None,
+    months: int | None = None,
+    term_months: int | None = None,
+    share_count: int | None = None,
+) -> Pledge:
+    """Change a money pledge's amount, monthly amount, months, term or shares while its pool is open;
+    limits re-checked under the pool lock; queues totals. Raises PledgeNotChangeable, InvalidPledge,
+    AmountBelowMinimum, AmountAboveMaximum, PoolOversubscribed."""
+    # Same lock order as pledge_create: pool first, then the pledge.
+    pool = Pool.objects.select_for_update().get(pk=pledge.pool_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.saver_id != by.pk:
+        raise PledgeNotChangeable()
+    if (
+        not pool.is_open
+        or timezone.localdate() > pool.closes_on
+        or pledge.status not in CHANGEABLE_PLEDGE_STATUSES
+        or pledge.kind not in MONEY_KINDS
+    ):
+        raise PledgeNotChangeable()
+    is_monthly = pledge.monthly_ore is not None
+    if pledge.kind == PledgeKind.SHARE:
+        new = {"share_count": share_count if share_count is not None else pledge.share_count}
+    elif is_monthly:
+        new = {
+            "monthly_ore": monthly_ore if monthly_ore is not None else pledge.monthly_ore,
+            "months": months if months is not None else pledge.months,
+        }
+    else:
+        new = {
+            "amount_ore": amount_ore if amount_ore is not None else pledge.amount_ore,
+            "term_months": term_months if term_months is not None else pledge.term_months,
+        }
+    # Refill on a scratch copy so a refusal leaves the row untouched.
+    draft = Pledge(pool=pool, saver=pledge.saver, kind=pledge.kind)
+    _fill_money(
+        draft,
+        pool,
+        amount_ore=new.get("amount_ore"),
+        monthly_ore=new.get("monthly_ore"),
+        months=new.get("months"),
+        term_months=new.get("term_months"),
+        share_count=new.get("share_count"),
+    )
+    _check_money_limits(pool, saver=by, amount_ore=int(draft.amount_ore or 0), exclude_pk=pledge.pk)
+    fields = ["amount_ore", "monthly_ore", "months", "term_months", "share_count"]
+    for name in fields:
+        setattr(pledge, name, getattr(draft, name))
+    pledge.save(update_fields=[*fields, "updated_at"])
+    totals_enqueue(pool_id=pool.pk)
+    return pledge
+
+
+def _fair_pledge_for_token(token: str) -> Pledge:
+    """The fair pledge with this confirmation token, locked; raises PledgeNotFound."""
+    from pools.errors import PledgeNotFound
+
+    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+        raise PledgeNotFound()
+    pledge = Pledge.objects.select_for_update().filter(confirmation_token=token).first()
+    if pledge is None:
+        raise PledgeNotFound()
+    return pledge
+
+
+@transaction.atomic
+def pledge_confirm(*, token: str, by: User | None) -> Pledge:
+    """Confirm a fair pledge card by its link; a logged-in saver without a claim on it takes it over.
+    Queues totals. Raises PledgeNotFound, PledgeNotChangeable."""
+    pledge = _fair_pledge_for_token(token)
+    if pledge.status != PledgeStatus.PLEDGED:
+        raise PledgeNotChangeable(_("This pledge was already answered."))
+    if by is not None and pledge.saver_id not in (None, by.pk):
+        raise PledgeNotChangeable(_("This pledge belongs to another account."))
+    if by is not None and pledge.saver_id is None:
+        pledge.saver = by
+    pledge.status = PledgeStatus.CONFIRMED
+    pledge.confirmed_at = timezone.now()
+    pledge.save(update_fields=["saver", "status", "confirmed_at", "updated_at"])
+    totals_enqueue(pool_id=pledge.pool_id)
+    return pledge
+
+
+@transaction.atomic
+def pledge_decline(*, token: str, by: User | None) -> Pledge:
+    """Decline a fair pledge card by its link: it becomes withdrawn. Queues totals.
+    Raises PledgeNotFound, PledgeNotChangeable."""
+    pledge = _fair_pledge_for_token(token)
+    if pledge.status != PledgeStatus.PLEDGED:
+        raise PledgeNotChangeable(_("This pledge was already answered."))
+    if by is not None and pledge.saver_id not in (None, by.pk):
+        raise PledgeNotChangeable(_("This pledge belongs to another account."))
+    pledge.status = PledgeStatus.WITHDRAWN
+    pledge.withdrawn_at = timezone.now()
+    pledge.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    totals_enqueue(pool_id=pledge.pool_id)
+    return pledge
+
+
+@transaction.atomic
+def pledge_claim_by_email(*, user: User) -> int:
+    """Attach unclaimed fair cards given with the user's confirmed email to the account; returns how many.
+    Nothing is claimed before the email address is confirmed."""
+    if user.email_confirmed_at is None or user.is_erased or not user.email:
+        return 0
+    # Lock the cards in primary-key order, then claim only those still unclaimed.
+    ids = list(
+        Pledge.objects.select_for_update()
+        .filter(saver__isnull=True, source=PledgeSource.FAIR_CARD, contact_email__iexact=user.email)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    claimed = Pledge.objects.filter(pk__in=ids, saver__isnull=True).update(saver=user, updated_at=timezone.now())
+    for pool_id in sorted(set(Pledge.objects.filter(pk__in=ids).values_list("pool_id", flat=True))):
+        totals_enqueue(pool_id=pool_id)
+    return claimed
+
+
+# ---------------------------------------------------------------- idempotent creation
+
+
+def pledge_create_idempotent(
+    *,
+    user: User,
+    key: str,
+    request_hash: str,
+    respond: Callable[[Pledge], dict],
+    **pledge_fields: Any,
+) -> tuple[int, dict, bool]:
+    """Create a pledge once per (user, key): returns (status, body, replayed). The key row is written in
+    the pledge's transaction. Raises IdempotencyConflict when the key was used with another request."""
+    from pools.errors import IdempotencyConflict
+    from pools.models import IdempotencyKey
+
+    def replay() -> tuple[int, dict, bool] | None:
+        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if stored is None:
+            return None
+        if stored.request_hash != request_hash:
+            raise IdempotencyConflict(field="idempotency_key")
+        return stored.response_status, stored.response_body, True
+
+    earlier = replay()
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            pledge = pledge_create(saver=user, **pledge_fields)
+            body = respond(pledge)
+            IdempotencyKey.objects.create(
+                user=user, key=key, request_hash=request_hash, response_status=201, response_body=body
+            )
+    except IntegrityError:
+        # A parallel request with the same key won the race; its pledge stands, ours rolled back.
+        earlier = replay()
+        if earlier is None:
+            raise
+        return earlier
+    return 201, body, False

@@ -77,3 +77,18 @@ class PoolFactory(factory.django.DjangoModelFactory):
 class ShareOfferPoolFactory(PoolFactory):
     kind = PoolKind.SHARE_OFFER
     share_price_ore = 50_000
+
+
+class FairFactory(factory.django.DjangoModelFactory):
+    """A planned fair two weeks ahead, open for applications."""
+
+    class Meta:
+        model = "invest.Fair"
+
+    title = factory.Sequence(lambda n: f"Investeringsmässa {n}")
+    held_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    starts_at = factory.LazyFunction(lambda: __import__("datetime").time(18, 0))
+    place = "Bygdegården, Ödeby"
+    capacity = 120
+    pitch_slots = 5
+    organiser = factory.SubFactory(UserFactory, roles=(Role.ORGANISER,))

@@ -1,9 +1,11 @@
 """Page routes."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 from web import views
+from web.fairs.urls import urlpatterns as fair_urlpatterns
+from web.funds import views as fund_views
 
 app_name = "web"
 
@@ -12,5 +14,53 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="savers/password_reset_form.html",
+            email_template_name="emails/password_reset.txt",
+            subject_template_name="emails/password_reset_subject.txt",
+            success_url=reverse_lazy("web:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="savers/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="savers/password_reset_confirm.html", success_url=reverse_lazy("web:password-reset-complete")
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="savers/password_reset_complete.html"),
+        name="password-reset-complete",
+    ),
+    path("", include("web.savers.urls")),
+    path("funds/", fund_views.fund_list, name="fund-list"),
+    path("funds/loans/<int:pk>/", fund_views.loan_detail, name="loan-detail"),
+    path("funds/loans/<int:pk>/write-off/", fund_views.loan_write_off, name="loan-write-off"),
+    path("funds/guarantees/<int:pk>/", fund_views.guarantee_detail, name="guarantee-detail"),
+    path("funds/guarantees/<int:pk>/<str:action>/", fund_views.guarantee_action, name="guarantee-action"),
+    path("funds/withdrawals/<int:pk>/<str:action>/", fund_views.withdrawal_action, name="withdrawal-action"),
+    path("funds/<slug:slug>/", fund_views.fund_detail, name="fund-detail"),
+    path("funds/<slug:slug>/join/", fund_views.fund_join, name="fund-join"),
+    path("funds/<slug:slug>/statement/", fund_views.fund_statement, name="fund-statement"),
+    path("funds/<slug:slug>/withdraw/", fund_views.fund_withdraw, name="fund-withdraw"),
+    path("funds/<slug:slug>/shares/", fund_views.fund_shares, name="fund-shares"),
+    path("funds/<slug:slug>/rules/", fund_views.fund_rules, name="fund-rules"),
+    path("funds/<slug:slug>/loans/new/", fund_views.loan_create, name="fund-loan-new"),
+    path("funds/<slug:slug>/guarantees/new/", fund_views.guarantee_create, name="fund-guarantee-new"),
+    path("funds/<slug:slug>/withdrawals/", fund_views.fund_withdrawals, name="fund-withdrawals"),
+    path("funds/<slug:slug>/position/", fund_views.fund_position, name="fund-position"),
+    path("funds/<slug:slug>/position.csv", fund_views.fund_position_csv, name="fund-position-csv"),
+    path("funds/<slug:slug>/position.pdf", fund_views.fund_position_pdf, name="fund-position-pdf"),
+    path("my/engagements/", fund_views.my_engagements, name="my-engagements"),
     path("treasury/", include("web.treasury_urls")),
 ]
+urlpatterns += fair_urlpatterns

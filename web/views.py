@@ -14,18 +14,22 @@ from accounts.models import Language
 from accounts.services import user_set_language
 from invest.selectors import project_list_public
 from pools.selectors import pool_list_open
+from pools.services import pledge_claim_by_email
 from web.forms import EmailAuthenticationForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Published projects and the pools open now."""
+    today = timezone.localdate()
+    pools = list(pool_list_open().order_by("closes_on", "pk")[:50])
     return render(
         request,
         "web/home.html",
         {
             "projects": project_list_public().order_by("name")[:50],
-            "pools": pool_list_open().order_by("closes_on", "pk")[:50],
-            "today": timezone.localdate(),
+            "pools": pools,
+            "pool_rows": [{"pool": pool, "days_left": pool.days_left(today)} for pool in pools],
+            "today": today,
         },
     )
 
@@ -34,6 +38,12 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # Fair cards given with this (confirmed) email join the account at log-in.
+        pledge_claim_by_email(user=form.get_user())
+        return response
 
 
 @require_POST

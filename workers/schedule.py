@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 TASK_MODULES = (
     "workers.outbox",
     "workers.health",
     "workers.totals",
     "workers.receipts",
+    "workers.funds",
+    "workers.fairs",
     "workers.treasury",
 )
 
@@ -24,6 +28,18 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "worker-heartbeat": {
             "task": "workers.health.worker_heartbeat",
             "schedule": timedelta(seconds=settings.WORKER_HEARTBEAT_INTERVAL),
+        },
+        "fund-reminders": {
+            "task": "workers.funds.send_fund_reminders",
+            "schedule": crontab(hour=8, minute=15),
+        },
+        "fund-totals-sweep": {
+            "task": "workers.funds.sweep_fund_totals",
+            "schedule": timedelta(minutes=15),
+        },
+        "fair-reminders": {
+            "task": "workers.fairs.sweep_fair_reminders",
+            "schedule": timedelta(minutes=settings.FAIRS_REMINDER_SWEEP_MINUTES),
         },
         "treasury-resume-stalled-bank-files": {
             "task": "workers.treasury.resume_stalled_bank_files",

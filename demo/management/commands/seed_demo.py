@@ -66,10 +66,11 @@ class Command(BaseCommand):
             self.stdout.write("  admin (staff)                admin@demo.lokalkapital.se")
 
     def _extend(self, people: dict[str, User], pools: dict[str, Pool], rng: random.Random) -> None:
-        """Hook for later capabilities (funds, fairs) to add their demo rows."""
-        from demo.seeders import treasury as treasury_seeder
+        """Each capability adds its own demo rows (demo/seeders/<area>.py), idempotently."""
+        from demo.seeders import fairs, funds, savers, treasury
 
-        treasury_seeder.seed(people=people, pools=pools, rng=rng)
+        for seeder in (savers, funds, fairs, treasury):
+            seeder.seed(people=people, pools=pools, rng=rng)
 
     def _people(self) -> dict[str, User]:
         people: dict[str, User] = {}

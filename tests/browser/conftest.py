@@ -1,0 +1,73 @@
+"""Shared Playwright fixtures: Debian's Chromium, one browser per session, a fresh page per test.
+
+Use in any browser test:
+
+    @pytest.mark.browser
+    def test_x(live_server, browser_page, screenshot):
+        browser_page.goto(live_server.url + "/")
+        screenshot(browser_page, "home")
+
+Tests skip with a clear reason when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+# pytest-django's live_server runs Django in a thread while Playwright's sync API holds an event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser: Any) -> Iterator[Any]:
+    """A fresh context (no cookies) and page, phone-sized unless a test resizes it."""
+    context = chromium_browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+    """Save a full-page screenshot as test-artifacts/screenshots/<test>-<nn>-<name>.png."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    counter = {"n": 0}
+
+    def take(page: Any, name: str) -> Path:
+        counter["n"] += 1
+        path = SCREENSHOT_DIR / f"{test_name}-{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

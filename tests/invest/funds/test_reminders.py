@@ -1,0 +1,108 @@
+"""Fund reminders: what is due, sent once per period, bounded repeats, opt-out respected."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from accounts.models import ReminderKind
+from accounts.services import reminder_preference_set
+from invest.funds.models import FundReminderKind, FundReminderSent
+from invest.funds.reminders import fund_reminders_sweep, instalment_reminders_due, repayment_reminders_due
+from invest.funds.services import fund_member_join, loan_create, loan_repayment_record
+from tests.invest.funds.conftest import pay
+from workers.funds import recompute_fund_totals, send_fund_reminders
+
+pytestmark = pytest.mark.django_db
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def at(day: date):
+    return time_machine.travel(datetime(day.year, day.month, day.day, 9, tzinfo=STOCKHOLM), tick=False)
+
+
+@pytest.fixture
+def loan(fund, organiser, rules, project, add_capital):
+    with at(date(2026, 1, 5)):
+        add_capital(100_000_000, date(2026, 1, 5))
+        return loan_create(
+            fund=fund,
+            by=organiser,
+            project=project,
+            principal_ore=1_200_000,
+            term_months=12,
+            disbursed_on=date(2026, 1, 5),
+        )
+
+
+def test_repayment_due_reminder_goes_to_the_owner_a_week_before(loan):
+    first = loan.instalments.get(number=1)  # due 5 February 2026
+    with at(first.due_on - timedelta(days=8)):
+        assert repayment_reminders_due(today=date.today()) == []
+    with at(first.due_on - timedelta(days=7)):
+        due = repayment_reminders_due(today=first.due_on - timedelta(days=7))
+    assert [(d.user, d.kind, d.period) for d in due] == [
+        (loan.project.owner, FundReminderKind.REPAYMENT_DUE, first.due_on.isoformat())
+    ]
+
+
+def test_sweep_sends_each_reminder_once_even_when_run_twice(loan):
+    first = loan.instalments.get(number=1)
+    with at(first.due_on - timedelta(days=3)):
+        assert fund_reminders_sweep(today=first.due_on - timedelta(days=3)) == {"due": 1, "sent": 1}
+        assert fund_reminders_sweep(today=first.due_on - timedelta(days=3)) == {"due": 1, "sent": 0}
+        send_fund_reminders()
+    assert len(mail.outbox) == 1
+    assert loan.project.owner.email in mail.outbox[0].to
+    assert FundReminderSent.objects.get().sent_at is not None
+
+
+def test_overdue_reminders_repeat_three_times_then_stop(loan):
+    first = loan.instalments.get(number=1)
+    periods = []
+    for late in range(1, 40):
+        day = first.due_on + timedelta(days=late)
+        with at(day):
+            periods += [d.period for d in repayment_reminders_due(today=day) if d.subject.endswith(":1")]
+    assert sorted(set(periods)) == [f"{first.due_on.isoformat()}/late-{n}" for n in (1, 2, 3)]
+
+
+def test_paid_instalment_gets_no_reminder(loan, treasurer):
+    first = loan.instalments.get(number=1)
+    with at(first.due_on - timedelta(days=5)):
+        loan_repayment_record(loan=loan, by=treasurer, amount_ore=first.amount_ore, paid_on=date.today())
+        assert repayment_reminders_due(today=date.today()) == []
+
+
+def test_owner_who_opted_out_gets_no_repayment_reminder(loan):
+    reminder_preference_set(user=loan.project.owner, kind=ReminderKind.REPAYMENT_DUE, is_enabled=False)
+    first = loan.instalments.get(number=1)
+    with at(first.due_on):
+        assert fund_reminders_sweep(today=first.due_on)["sent"] == 0
+    assert mail.outbox == []
+
+
+def test_member_is_reminded_of_an_unpaid_instalment_in_their_language(fund, rules, share_pool, saver):
+    saver.language = "en"
+    saver.save()
+    with at(date(2026, 3, 2)):
+        membership = fund_member_join(fund=fund, user=saver, pool=share_pool, instalments=2)
+        share = membership.shares.get()
+        pay(share.pledge, 50_000, date(2026, 3, 2))  # the first instalment
+    second = share.instalments.get(number=2)
+    with at(second.due_on + timedelta(days=1)):
+        due = instalment_reminders_due(today=second.due_on + timedelta(days=1))
+        assert [(d.kind, d.subject) for d in due] == [(FundReminderKind.INSTALMENT_OVERDUE, f"share:{share.pk}:2")]
+        fund_reminders_sweep(today=second.due_on + timedelta(days=1))
+    assert "overdue" in mail.outbox[0].subject
+    assert share.pledge.ocr_reference in mail.outbox[0].body
+
+
+def test_recompute_task_stores_totals(fund, loan):
+    recompute_fund_totals(fund.pk)
+    fund.refresh_from_db()
+    assert fund.totals.outstanding_loans_ore == 1_200_000

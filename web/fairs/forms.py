@@ -1,0 +1,156 @@
+"""Forms for the fair pages. Shape and field checks only; the services decide the rest."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from invest.fairs.models import FollowUpOutcome, Pitch
+from invest.fairs.services import CARD_KINDS, MAX_HOURS, CardInput
+from pools.models import PledgeKind
+from pools.money import MoneyError, parse_kronor
+
+
+class FairForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_at = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    place = forms.CharField(label=_("Place"), max_length=200)
+    capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=100_000)
+    pitch_slots = forms.IntegerField(label=_("Pitch slots"), min_value=1, max_value=30, initial=5)
+    description = forms.CharField(label=_("Description"), max_length=2000, required=False, widget=forms.Textarea)
+
+
+class KronorFormField(forms.CharField):
+    """Kronor as people write them ("1 234,50"); cleaned to whole öre."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def clean(self, value: object) -> int | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_kronor(text)
+        except MoneyError as exc:
+            raise forms.ValidationError(_("Give an amount in kronor, like 500 or 1 234,50.")) from exc
+
+
+class ApplyForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None)  # type: ignore[arg-type]
+    title = forms.CharField(label=_("Pitch title"), max_length=200, required=False)
+    ask = forms.CharField(label=_("What you ask for"), max_length=500, required=False)
+
+    def __init__(self, *args: object, projects: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+
+
+class ChooseForm(forms.Form):
+    target = KronorFormField(label=_("Target (kr)"), required=False)
+
+
+class PitchPageForm(forms.Form):
+    title = forms.CharField(label=_("Pitch title"), max_length=200)
+    summary = forms.CharField(label=_("What you will present"), max_length=2000, required=False, widget=forms.Textarea)
+    ask = forms.CharField(label=_("What you ask for"), max_length=500, required=False)
+
+
+class ProgrammeForm(forms.Form):
+    """One row per chosen pitch: order, start time, length."""
+
+    def __init__(self, *args: object, pitches: list[Pitch], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.pitches = pitches
+        for index, pitch in enumerate(pitches, start=1):
+            self.fields[f"position_{pitch.pk}"] = forms.IntegerField(
+                label=_("Order"), min_value=1, max_value=30, initial=pitch.position or index
+            )
+            self.fields[f"starts_at_{pitch.pk}"] = forms.TimeField(
+                label=_("Starts at"), initial=pitch.starts_at, widget=forms.TimeInput(attrs={"type": "time"})
+            )
+            self.fields[f"minutes_{pitch.pk}"] = forms.IntegerField(
+                label=_("Minutes"), min_value=1, max_value=60, initial=pitch.minutes
+            )
+
+    def rows(self) -> list[tuple[Pitch, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [(p, self[f"position_{p.pk}"], self[f"starts_at_{p.pk}"], self[f"minutes_{p.pk}"]) for p in self.pitches]
+
+
+KIND_CHOICES = [(str(k), PledgeKind(k).label) for k in CARD_KINDS]  # gift first: the commonest card
+
+
+class CardForm(forms.Form):
+    """A pledge card: kind, amount or description, and who (or anonymous)."""
+
+    card_id = forms.UUIDField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("I pledge"), choices=KIND_CHOICES)
+    amount = KronorFormField(
+        label=_("Amount (kr)"),
+        required=False,
+        help_text=_("For monthly saving: per month."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    months = forms.IntegerField(
+        label=_("Months"), required=False, min_value=1, max_value=600, help_text=_("Saving months, or a loan's term.")
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"), required=False, min_value=Decimal("0.01"), max_value=MAX_HOURS, max_digits=7, decimal_places=2
+    )
+    description = forms.CharField(
+        label=_("What you offer"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    is_name_public = forms.BooleanField(label=_("My name may be shown on the board"), required=False)
+    may_contact = forms.BooleanField(label=_("The project may contact me"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not self.is_bound:
+            self.initial.setdefault("card_id", uuid.uuid4())
+
+    def card(self) -> CardInput:
+        data = self.cleaned_data
+        return CardInput(
+            kind=data["kind"],
+            amount_ore=data.get("amount"),
+            months=data.get("months"),
+            hours=data.get("hours"),
+            description=data.get("description") or "",
+            name=data.get("name") or "",
+            email=data.get("email") or "",
+            phone=data.get("phone") or "",
+            is_name_public=bool(data.get("is_name_public")),
+            may_contact=bool(data.get("may_contact")),
+        )
+
+
+class VolunteerCardForm(CardForm):
+    """A paper card typed in by a volunteer: the pitch first, remembered between cards."""
+
+    pitch = forms.TypedChoiceField(label=_("Pitch"), coerce=int, choices=())
+
+    field_order = ["pitch", "kind", "amount", "months", "hours", "description", "name", "email", "phone"]
+
+    def __init__(self, *args: object, pitches: list[Pitch], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pitch"].choices = [(p.pk, f"{p.position or '–'}. {p.title}") for p in pitches]  # type: ignore[attr-defined]
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpOutcome.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReportDateForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,275 @@
+"""Forms of the saver's pages: sign-up, pledging, changing a pledge, preferences, erasure.
+
+Forms check shape (types, lengths, ranges); the services check the pool's rules.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language, ReminderKind, User
+from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, Pledge, PledgeKind, Pool
+from pools.money import MAX_ORE, MoneyError, parse_kronor
+from pools.services import MAX_MONTHS, MAX_QUANTITY, MAX_SHARES
+
+SAVING_MONTHLY = "monthly"
+SAVING_LUMP = "lump"
+
+
+class KronorFormField(forms.CharField):
+    """Kronor as people type them ("1 234,50", "1234.50") into whole öre; never float."""
+
+    default_error_messages = {
+        "invalid": _("Give an amount in kronor with at most two decimals, like 1234,50."),
+        "min_value": _("The amount must be above zero."),
+        "max_value": _("The amount is too large."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        if len(text) > 40:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            ore = parse_kronor(text)
+        except MoneyError as exc:
+            code = "max_value" if str(exc) == "amount too large" else "invalid"
+            raise ValidationError(self.error_messages[code], code=code) from exc
+        if ore <= 0:
+            raise ValidationError(self.error_messages["min_value"], code="min_value")
+        if ore > MAX_ORE:
+            raise ValidationError(self.error_messages["max_value"], code="max_value")
+        return ore
+
+    def run_validators(self, value: Any) -> None:
+        # The length validators of CharField were applied to the text already.
+        return None
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise ValidationError(_("An account with this email already exists. Log in or reset your password."))
+        return email
+
+    def clean_full_name(self) -> str:
+        return self.cleaned_data["full_name"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            probe = User(email=data.get("email") or "", full_name=data.get("full_name") or "")
+            try:
+                validate_password(first, probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class PledgeForm(forms.Form):
+    """One form for every kind of pledge; the kinds offered depend on the pool."""
+
+    kind = forms.ChoiceField(label=_("What do you pledge?"))
+    saving_mode = forms.ChoiceField(
+        label=_("How do you save?"),
+        choices=[(SAVING_MONTHLY, _("An amount every month")), (SAVING_LUMP, _("A lump sum kept for a term"))],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    monthly_amount = KronorFormField(label=_("Per month (kr)"), required=False)
+    months = forms.IntegerField(label=_("Number of months"), min_value=1, max_value=MAX_MONTHS, required=False)
+    amount = KronorFormField(label=_("Amount (kr)"), required=False)
+    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=MAX_MONTHS, required=False)
+    share_count = forms.IntegerField(label=_("Number of shares"), min_value=1, max_value=MAX_SHARES, required=False)
+    description = forms.CharField(
+        label=_("What do you offer?"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    quantity = forms.DecimalField(
+        label=_("How much (e.g. hours)"),
+        max_digits=9,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_QUANTITY,
+        required=False,
+    )
+    unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
+    currency = forms.CharField(max_length=3, initial="SEK", widget=forms.HiddenInput)
+    is_name_public = forms.BooleanField(label=_("Show my name among the savers"), required=False)
+    may_contact = forms.BooleanField(label=_("The project may contact me"), required=False, initial=True)
+
+    def __init__(self, *args: Any, pool: Pool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+        kinds = POOL_PLEDGE_KINDS.get(pool.kind, ())
+        self.fields["kind"].choices = [(k, PledgeKind(k).label) for k in kinds]
+        if kinds:
+            self.fields["kind"].initial = kinds[0]
+        self.fields["saving_mode"].initial = SAVING_MONTHLY
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"]
+        if currency != "SEK":
+            raise ValidationError(_("Only Swedish kronor (SEK) are accepted."))
+        return currency
+
+    def clean_unit(self) -> str:
+        return self.cleaned_data["unit"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if not kind:
+            return data
+        required: list[str]
+        if kind == PledgeKind.SUPPORT_SAVING:
+            mode = data.get("saving_mode") or SAVING_MONTHLY
+            data["saving_mode"] = mode
+            required = ["monthly_amount", "months"] if mode == SAVING_MONTHLY else ["amount", "term_months"]
+        elif kind == PledgeKind.SHARE:
+            required = ["share_count"]
+        elif kind in NON_MONEY_KINDS:
+            required = ["description"] + (["quantity"] if kind == PledgeKind.TIME else [])
+        else:
+            required = ["amount"]
+        for name in required:
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, _("This field is required for this kind of pledge."))
+        return data
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The cleaned values as pledge_create's keyword arguments (only those this kind uses)."""
+        data = self.cleaned_data
+        kind = data["kind"]
+        args: dict[str, Any] = {
+            "kind": kind,
+            "currency": data["currency"],
+            "is_name_public": data["is_name_public"],
+            "may_contact": data["may_contact"],
+        }
+        if kind == PledgeKind.SUPPORT_SAVING and data["saving_mode"] == SAVING_MONTHLY:
+            args.update(monthly_ore=data["monthly_amount"], months=data["months"])
+        elif kind == PledgeKind.SUPPORT_SAVING:
+            args.update(amount_ore=data["amount"], term_months=data["term_months"])
+        elif kind == PledgeKind.SHARE:
+            args.update(share_count=data["share_count"])
+        elif kind in NON_MONEY_KINDS:
+            args.update(description=data["description"], quantity=data["quantity"], unit=data["unit"])
+        else:
+            args.update(amount_ore=data["amount"], term_months=data["term_months"])
+        return args
+
+
+class PointsEstimateForm(forms.Form):
+    """The few numbers the savings-points estimate needs; bad input gives no estimate."""
+
+    saving_mode = forms.ChoiceField(choices=[(SAVING_MONTHLY, SAVING_MONTHLY), (SAVING_LUMP, SAVING_LUMP)])
+    monthly_amount = KronorFormField(required=False)
+    months = forms.IntegerField(min_value=1, max_value=MAX_MONTHS, required=False)
+    amount = KronorFormField(required=False)
+    term_months = forms.IntegerField(min_value=1, max_value=MAX_MONTHS, required=False)
+
+
+class PledgeChangeForm(forms.Form):
+    """Change what a money pledge asks for; only the fields its kind uses are shown."""
+
+    monthly_amount = KronorFormField(label=_("Per month (kr)"), required=False)
+    months = forms.IntegerField(label=_("Number of months"), min_value=1, max_value=MAX_MONTHS, required=False)
+    amount = KronorFormField(label=_("Amount (kr)"), required=False)
+    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=MAX_MONTHS, required=False)
+    share_count = forms.IntegerField(label=_("Number of shares"), min_value=1, max_value=MAX_SHARES, required=False)
+
+    def __init__(self, *args: Any, pledge: Pledge, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pledge = pledge
+        if pledge.kind == PledgeKind.SHARE:
+            keep = {"share_count"}
+        elif pledge.monthly_ore is not None:
+            keep = {"monthly_amount", "months"}
+        else:
+            keep = {"amount", "term_months"}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and all(value in (None, "") for value in data.values()):
+            raise ValidationError(_("Change at least one value."))
+        return data
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        names = {
+            "monthly_amount": "monthly_ore",
+            "months": "months",
+            "amount": "amount_ore",
+            "term_months": "term_months",
+            "share_count": "share_count",
+        }
+        return {names[k]: v for k, v in data.items() if v is not None}
+
+
+class ReminderPreferencesForm(forms.Form):
+    """One checkbox per kind of reminder."""
+
+    def __init__(self, *args: Any, current: dict[str, bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in ReminderKind:
+            self.fields[kind.value] = forms.BooleanField(
+                label=kind.label, required=False, initial=current.get(kind.value, True)
+            )
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(label=_("Yes, erase my personal data. This cannot be undone."))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Wrong password."))
+        return password

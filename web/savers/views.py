@@ -1,0 +1,377 @@
+"""The saver's pages: projects and pools, pledging, receipts, my pledges, fair-card confirmation,
+sign-up and email confirmation, reminder preferences, data download and erasure."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import reminder_preferences_get, user_data_export, user_data_export_csv_rows
+from accounts.services import (
+    email_confirmation_token,
+    reminder_preference_set,
+    user_confirm_email,
+    user_create,
+    user_erase,
+)
+from invest.models import Project
+from invest.selectors import project_list_public
+from operations.errors import DomainError
+from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, PledgeKind, PledgeStatus
+from pools.selectors import (
+    pledge_allocations_for_saver,
+    pledge_due,
+    pledge_get_by_token,
+    pledge_get_for_saver,
+    pledge_list_for_saver_with_received,
+    pool_get_public,
+    pool_list_public,
+)
+from pools.services import (
+    CHANGEABLE_PLEDGE_STATUSES,
+    pledge_change,
+    pledge_claim_by_email,
+    pledge_confirm,
+    pledge_create,
+    pledge_decline,
+    pledge_krona_months,
+    pledge_received_ore,
+    pledge_withdraw,
+)
+from web.savers.forms import (
+    SAVING_MONTHLY,
+    ErasureForm,
+    PledgeChangeForm,
+    PledgeForm,
+    PointsEstimateForm,
+    ReminderPreferencesForm,
+    SignupForm,
+)
+
+
+def _add_domain_error(form: Any, error: DomainError, arguments: dict[str, Any] | None = None) -> None:
+    """Put a service's refusal next to the input it concerns (or on top of the form)."""
+    field = error.field
+    if field == "amount" and arguments is not None:
+        # A limit on the whole pledge: show it at the amount input this pledge used.
+        if "monthly_ore" in arguments:
+            field = "monthly_amount"
+        elif "share_count" in arguments:
+            field = "share_count"
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+# ---------------------------------------------------------------- public pages
+
+
+def _pool_rows(pools: Any) -> list[dict[str, Any]]:
+    today = timezone.localdate()
+    return [{"pool": pool, "days_left": pool.days_left(today)} for pool in pools]
+
+
+@require_GET
+def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One published project and its public pools."""
+    if len(slug) > 80:
+        raise Http404
+    try:
+        project = project_list_public().get(slug=slug)
+    except Project.DoesNotExist as exc:
+        raise Http404 from exc
+    pools = pool_list_public().filter(project=project).order_by("closes_on", "pk")
+    return render(request, "savers/project_detail.html", {"project": project, "pool_rows": _pool_rows(pools)})
+
+
+@require_GET
+def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """One pool with its progress and, when it is open, the pledge form."""
+    pool = pool_get_public(pool_id=pool_id)
+    return _render_pool(request, pool, PledgeForm(pool=pool))
+
+
+def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm, status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    kinds = [str(k) for k in POOL_PLEDGE_KINDS.get(pool.kind, ())]
+    context = {
+        "pool": pool,
+        "totals": getattr(pool, "totals", None),
+        "days_left": pool.days_left(today),
+        "is_open": pool.is_open and today <= pool.closes_on,
+        "form": form,
+        "kinds": kinds,
+        "has_amount_kinds": bool(set(kinds) - {PledgeKind.SHARE, *NON_MONEY_KINDS}),
+        "has_non_money_kinds": bool(set(kinds) & set(NON_MONEY_KINDS)),
+    }
+    return render(request, "savers/pool_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def pledge_create_view(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """Validate the pledge form, create the pledge, show the receipt; errors stay on the form."""
+    pool = pool_get_public(pool_id=pool_id)
+    form = PledgeForm(request.POST, pool=pool)
+    if form.is_valid():
+        arguments = form.service_arguments()
+        try:
+            pledge = pledge_create(pool=pool, saver=request.user, **arguments)
+        except DomainError as error:
+            _add_domain_error(form, error, arguments)
+        else:
+            return redirect("web:savers:pledge-receipt", pledge_id=pledge.pk)
+    return _render_pool(request, pool, form, status=400)
+
+
+@require_GET
+def points_estimate(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """htmx fragment: the savings points a support-saving pledge would give, as an estimate."""
+    pool = pool_get_public(pool_id=pool_id)
+    form = PointsEstimateForm(request.GET)
+    points = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["saving_mode"] == SAVING_MONTHLY:
+            months = pledge_krona_months(
+                amount_ore=None, monthly_ore=data["monthly_amount"], months=data["months"], term_months=None
+            )
+        else:
+            months = pledge_krona_months(
+                amount_ore=data["amount"], monthly_ore=None, months=None, term_months=data["term_months"]
+            )
+        points = months * pool.points_per_krona_month if months else None
+    return render(request, "savers/_points_estimate.html", {"points": points})
+
+
+# ---------------------------------------------------------------- my pledges
+
+
+def _pledge_row(pledge: Any, received: int | None = None) -> dict[str, Any]:
+    received_ore = pledge_received_ore(pledge) if received is None else received
+    return {
+        "pledge": pledge,
+        "due": pledge_due(pledge=pledge, received_ore=received_ore, today=timezone.localdate()),
+        "can_withdraw": pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open,
+        "can_change": pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open and pledge.is_money,
+    }
+
+
+@login_required
+@require_GET
+def pledge_receipt(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """Payment instructions for one of the saver's pledges."""
+    pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    return render(request, "savers/pledge_receipt.html", {"pledge": pledge, "pool": pledge.pool, **_pledge_row(pledge)})
+
+
+@login_required
+@require_GET
+def my_pledges(request: HttpRequest) -> HttpResponse:
+    """The saver's pledges with status, money matched, what is due and estimated points."""
+    claimed = pledge_claim_by_email(user=request.user)
+    if claimed:
+        messages.success(
+            request, _("%(count)s pledge cards from a fair were added to your account.") % {"count": claimed}
+        )
+    rows = [_pledge_row(p, p.received_ore) for p in pledge_list_for_saver_with_received(saver=request.user)[:200]]
+    return render(request, "savers/my_pledges.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """One of the saver's pledges: payments matched, what is due, and its actions."""
+    pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    return _render_pledge_detail(request, pledge, PledgeChangeForm(pledge=pledge))
+
+
+def _render_pledge_detail(request: HttpRequest, pledge: Any, form: PledgeChangeForm, status: int = 200) -> HttpResponse:
+    context = {
+        **_pledge_row(pledge),
+        "allocations": pledge_allocations_for_saver(saver=request.user, pledge=pledge),
+        "change_form": form,
+    }
+    return render(request, "savers/pledge_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def pledge_withdraw_view(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    try:
+        pledge_withdraw(pledge=pledge, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your pledge was withdrawn."))
+    return redirect("web:savers:pledge-detail", pledge_id=pledge.pk)
+
+
+@login_required
+@require_POST
+def pledge_change_view(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    form = PledgeChangeForm(request.POST, pledge=pledge)
+    if form.is_valid():
+        arguments = form.service_arguments()
+        try:
+            pledge_change(pledge=pledge, by=request.user, **arguments)
+        except DomainError as error:
+            _add_domain_error(form, error, arguments)
+        else:
+            messages.success(request, _("Your pledge was changed."))
+            return redirect("web:savers:pledge-detail", pledge_id=pledge.pk)
+    return _render_pledge_detail(request, pledge, form, status=400)
+
+
+# ---------------------------------------------------------------- fair cards
+
+
+@require_http_methods(["GET", "POST"])
+def fair_pledge_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """A fair pledge card behind its link: see it, then confirm or decline it."""
+    pledge = pledge_get_by_token(token=token)
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and pledge.saver_id not in (None, user.pk):
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm":
+                pledge = pledge_confirm(token=token, by=user)
+                messages.success(request, _("Thank you: your pledge is confirmed."))
+            elif action == "decline":
+                pledge = pledge_decline(token=token, by=user)
+                messages.success(request, _("Your pledge was declined; nothing more will be asked of you."))
+            else:
+                messages.error(request, _("Choose confirm or decline."))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return redirect("web:savers:fair-pledge", token=token)
+    return render(
+        request,
+        "savers/fair_pledge.html",
+        {"pledge": pledge, "pool": pledge.pool, "is_open": pledge.status == PledgeStatus.PLEDGED},
+    )
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def _send_confirmation(request: HttpRequest, user: Any) -> None:
+    link = request.build_absolute_uri(
+        reverse("web:savers:confirm-email", kwargs={"token": email_confirmation_token(user=user)})
+    )
+    with translation.override(user.language):
+        subject = _("Confirm your email address")
+        body = render_to_string("emails/confirm_email.txt", {"user": user, "link": link})
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create a saver account with email and password, log in, and mail a confirmation link."""
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = SignupForm(request.POST or None, initial={"language": translation.get_language() or "sv"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = user_create(
+            email=data["email"], password=data["password1"], full_name=data["full_name"], language=data["language"]
+        )
+        login(request, user, backend="accounts.backends.EmailBackend")
+        translation.activate(user.language)
+        _send_confirmation(request, user)
+        messages.success(request, _("Welcome! We sent you a link to confirm your email address."))
+        next_url = request.POST.get("next", "")
+        if next_url.startswith("/") and not next_url.startswith("//"):
+            return redirect(next_url)
+        return redirect("web:home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "savers/signup.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
+
+
+@require_GET
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """Confirm an email address from the mailed link; fair cards given with it join the account."""
+    user = user_confirm_email(token=token)
+    if user is None:
+        return render(request, "savers/confirm_email_failed.html", status=400)
+    messages.success(request, _("Your email address is confirmed."))
+    return redirect("web:savers:my-pledges" if request.user.is_authenticated else "web:login")
+
+
+@login_required
+@require_POST
+def confirm_email_resend(request: HttpRequest) -> HttpResponse:
+    if request.user.email_confirmed_at is None:
+        _send_confirmation(request, request.user)
+        messages.success(request, _("We sent you a new confirmation link."))
+    return redirect("web:savers:preferences")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Reminder preferences per kind."""
+    current = reminder_preferences_get(user=request.user)
+    form = ReminderPreferencesForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        for kind, is_enabled in form.cleaned_data.items():
+            if current.get(kind) != is_enabled:
+                reminder_preference_set(user=request.user, kind=kind, is_enabled=is_enabled)
+        messages.success(request, _("Your reminder preferences were saved."))
+        return redirect("web:savers:preferences")
+    return render(request, "savers/preferences.html", {"form": form})
+
+
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download links and the way to erasure."""
+    return render(request, "savers/my_data.html", {"erasure_form": ErasureForm(user=request.user)})
+
+
+@login_required
+@require_GET
+def my_data_json(request: HttpRequest) -> HttpResponse:
+    body = json.dumps(user_data_export(user=request.user), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lokalkapital-my-data.json"'
+    return response
+
+
+@login_required
+@require_GET
+def my_data_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lokalkapital-my-data.csv"'
+    writer = csv.writer(response)
+    writer.writerows(user_data_export_csv_rows(user=request.user))
+    return response
+
+
+@login_required
+@require_POST
+def erase(request: HttpRequest) -> HttpResponse:
+    """Erase the saver's personal data after a password check, then log out."""
+    form = ErasureForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, "savers/my_data.html", {"erasure_form": form}, status=400)
+    user_erase(user=request.user, reason=form.cleaned_data["reason"] or "requested by the person")
+    logout(request)
+    messages.success(request, _("Your personal data was erased. Bookkeeping records are kept anonymised."))
+    return redirect("web:home")
