@@ -277,7 +277,11 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
     if pools is not None:
         pool_rows = pool_rows.filter(_strip_pool_prefix(pools))
     result = []
-    for pool in pool_rows.order_by("pk").values("pk", "title", "kind", "target_ore", "minimum_ore"):
+    fields = ["pk", "title", "kind", "target_ore", "minimum_ore"]
+    if kind == "fairs":
+        # A fair pool belongs to one pitch at one fair (invest.fairs): name the fair and its date.
+        fields += ["fair_pitch__fair__title", "fair_pitch__fair__held_on"]
+    for pool in pool_rows.order_by("pk").values(*fields):
         row = by_id.get(pool["pk"]) or {
             "pool_id": pool["pk"],
             **dict.fromkeys((*_SUM_KEYS, "pledge_count", "late_count", "max_days_late"), 0),
@@ -288,13 +292,19 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
             pool_kind_label=_kind_label(pool["kind"]),
             target_ore=pool["target_ore"] or 0,
         )
+        if kind == "fairs":
+            row["fair"] = pool.get("fair_pitch__fair__title") or ""
+            row["fair_on"] = pool.get("fair_pitch__fair__held_on")
         row["percent_of_target"] = (
             (Decimal(row["received_ore"]) * 100 / pool["target_ore"]).quantize(Decimal("0.1"))
             if pool["target_ore"]
             else None
         )
         result.append(row)
+    if kind == "fairs":
+        result.sort(key=lambda r: (r["fair_on"] or date.max, r["fair"], r["pool_id"]))
     columns = [
+        *([Column("fair_on", _("Fair date"), "date"), Column("fair", _("Fair"))] if kind == "fairs" else []),
         Column("pool_id", _("Pool id"), "int"),
         Column("pool", _("Pool")),
         Column("pool_kind_label", _("Kind")),

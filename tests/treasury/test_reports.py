@@ -182,3 +182,25 @@ def test_refund_export_shows_as_refunded_from_its_day_on(pool, saver, treasurer,
     assert (early["pledged_ore"], early["received_ore"], early["refunded_ore"]) == (20_000, 20_000, 0)
     assert (before["pledged_ore"], before["received_ore"], before["refunded_ore"]) == (0, 20_000, 0)
     assert (after["pledged_ore"], after["received_ore"], after["refunded_ore"]) == (0, 20_000, 20_000)
+
+
+def test_fairs_report_names_the_fair_of_each_pitch_pool(saver, organiser):
+    from invest.fairs.models import Pitch
+    from tests.factories import FairFactory
+
+    fair = FairFactory(title="Vårmässan i Ödeby", held_on=date(2026, 3, 20))
+    fair_pool = PoolFactory(kind=PoolKind.FAIR)
+    Pitch.objects.create(
+        fair=fair, project=fair_pool.project, title="Bystugan", pool=fair_pool, code="TREAS1", applied_by=organiser
+    )
+    with at(date(2026, 3, 20), hour=20):
+        money_pledge(fair_pool, saver, amount_ore=25_000)
+    with at(date(2026, 3, 21)):
+        rows, totals, _m = materialize("fairs", date(2026, 3, 21))
+    [row] = rows
+    assert (row["fair"], row["fair_on"], row["pool_id"], row["pledged_ore"]) == (
+        "Vårmässan i Ödeby",
+        date(2026, 3, 20),
+        fair_pool.pk,
+        25_000,
+    )
