@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 
 from api import auth, funds, jobs, me, pledges, pools, projects, reminders
 from api import fairs as fairs_api
+from api import treasury as treasury_api
 from api.docs import ApiDocsView
 
 app_name = "api"
@@ -106,6 +107,27 @@ urlpatterns = [
     path("fair-cards/<str:code>/", fairs_api.PhoneCardView.as_view(), name="fair-card"),
     path("jobs/", jobs.JobLatestRunsView.as_view(), name="job-list"),
     path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
+    path("treasury/bank-files/", treasury_api.BankFileListView.as_view(), name="treasury-bankfile-list"),
+    path("treasury/bank-files/<int:pk>/", treasury_api.BankFileDetailView.as_view(), name="treasury-bankfile-detail"),
+    path("treasury/payments/", treasury_api.PaymentListView.as_view(), name="treasury-payment-list"),
+    path("treasury/payments/<int:pk>/", treasury_api.PaymentDetailView.as_view(), name="treasury-payment-detail"),
+    path("treasury/payments/<int:pk>/match/", treasury_api.PaymentMatchView.as_view(), name="treasury-payment-match"),
+    path(
+        "treasury/allocations/<int:pk>/reverse/",
+        treasury_api.AllocationReverseView.as_view(),
+        name="treasury-allocation-reverse",
+    ),
+    path("treasury/pledges/", treasury_api.PledgeSearchView.as_view(), name="treasury-pledge-search"),
+    path("treasury/reports/<str:kind>/", treasury_api.ReportView.as_view(), name="treasury-report"),
+    path("treasury/payout-candidates/", treasury_api.PayoutCandidateListView.as_view(), name="treasury-candidates"),
+    path("treasury/payouts/", treasury_api.PayoutListView.as_view(), name="treasury-payout-list"),
+    path("treasury/payouts/<int:pk>/", treasury_api.PayoutDetailView.as_view(), name="treasury-payout-detail"),
+    path(
+        "treasury/payouts/<int:pk>/approve/", treasury_api.PayoutApproveView.as_view(), name="treasury-payout-approve"
+    ),
+    path("treasury/payouts/<int:pk>/cancel/", treasury_api.PayoutCancelView.as_view(), name="treasury-payout-cancel"),
+    path("treasury/payouts/<int:pk>/export/", treasury_api.PayoutExportView.as_view(), name="treasury-payout-export"),
+    path("treasury/audit/", treasury_api.AuditEventListView.as_view(), name="treasury-audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "web",
     "workers",
     "demo",
+    "treasury",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
+    "treasury.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -396,3 +398,13 @@ JOB_RUN_KEEP_DAYS = env.int("JOB_RUN_KEEP_DAYS", default=30)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Treasury: bank files with more payments than this are imported by a worker, with progress shown.
+TREASURY_WORKER_THRESHOLD = env.int("TREASURY_WORKER_THRESHOLD", default=500)
+TREASURY_MAX_UPLOAD_BYTES = env.int("TREASURY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# The account refunds and payouts are paid from (pain.001 debtor).
+TREASURY_DEBTOR_NAME = env.str("TREASURY_DEBTOR_NAME", default="Lokalkapital ekonomisk förening")
+TREASURY_DEBTOR_BANKGIRO = env.str("TREASURY_DEBTOR_BANKGIRO", default="5050-1055")
+TREASURY_DEBTOR_BIC = env.str("TREASURY_DEBTOR_BIC", default="SWEDSESS")
+# A pledge with no due date is due this many days after it was made (arrears in treasurer reports).
+TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PayoutKindEnum"] = "treasury.models.PayoutKind"

@@ -65,5 +65,6 @@ urlpatterns = [
     path("ops/reminders/failed/", ops.FailedReminderListView.as_view(), name="ops-reminders-failed"),
     path("account/two-factor/setup/", twofactor.two_factor_setup, name="two-factor-setup"),
     path("account/two-factor/verify/", twofactor.two_factor_verify, name="two-factor-verify"),
+    path("treasury/", include("web.treasury_urls")),
 ]
 urlpatterns += fair_urlpatterns

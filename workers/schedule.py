@@ -16,6 +16,7 @@ TASK_MODULES = (
     "workers.reminders",
     "workers.pools",
     "workers.jobs",
+    "workers.treasury",
 )
 
 
@@ -63,5 +64,9 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "prune-job-runs": {
             "task": "workers.jobs.prune_job_runs",
             "schedule": crontab(minute=30, hour=settings.TOTALS_RECONCILE_HOUR),
+        },
+        "treasury-resume-stalled-bank-files": {
+            "task": "workers.treasury.resume_stalled_bank_files",
+            "schedule": timedelta(minutes=10),
         },
     }

@@ -1,0 +1,256 @@
+"""The audit trail's plumbing: database triggers write AuditEvent rows, this module tells them who acts.
+
+Why triggers: signals miss QuerySet.update(), bulk_create() and raw SQL; a trigger sees every row.
+The triggers (created by the treasury_audit_triggers migration, for PostgreSQL and SQLite) read
+the acting user from the connection:
+
+- PostgreSQL: the session setting `lokalkapital.user_id`, set by `set_config()` just before each
+  write to an audited table (so it is right even after a rolled-back transaction).
+- SQLite: an application-defined SQL function `lk_audit_actor()` registered on every connection,
+  returning the same value. A write from outside Django (the sqlite3 shell) has no such function
+  and is refused on audited tables; on PostgreSQL such a write is recorded with no actor.
+
+Who acts: an explicit `audit_actor(user)` block (services, tasks) wins; otherwise the user of the
+current request (AuditActorMiddleware), resolved lazily only when an audited table is written.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+AUDITED_TABLES: dict[str, str] = {
+    # table -> "all" (every change) or a column whose change alone is recorded
+    "pools_pledge": "all",
+    "pools_payment": "all",
+    "pools_paymentallocation": "all",
+    "pools_pool": "status",
+    "treasury_payoutbatch": "all",
+    "treasury_payoutline": "all",
+}
+AUDITED_MODELS: dict[str, tuple[str, str]] = {
+    "pools_pledge": ("pools", "Pledge"),
+    "pools_payment": ("pools", "Payment"),
+    "pools_paymentallocation": ("pools", "PaymentAllocation"),
+    "pools_pool": ("pools", "Pool"),
+    "treasury_payoutbatch": ("treasury", "PayoutBatch"),
+    "treasury_payoutline": ("treasury", "PayoutLine"),
+}
+_QUOTED_TABLES = tuple(f'"{name}"' for name in AUDITED_TABLES)
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+
+_UNSET = object()
+_explicit_actor: contextvars.ContextVar[object] = contextvars.ContextVar("lk_audit_actor", default=_UNSET)
+_request_var: contextvars.ContextVar[Any] = contextvars.ContextVar("lk_audit_request", default=None)
+# What the SQLite function returns: resolved by the execute wrapper just before an audited write.
+_resolved = threading.local()
+
+
+@contextmanager
+def audit_actor(user: Any) -> Iterator[None]:
+    """Attribute every audited write inside the block to `user` (a User, an id, or None)."""
+    token = _explicit_actor.set(getattr(user, "pk", user))
+    try:
+        yield
+    finally:
+        _explicit_actor.reset(token)
+
+
+@contextmanager
+def audit_request(request: Any) -> Iterator[None]:
+    """Make the request's user the default actor (used by the middleware)."""
+    token = _request_var.set(request)
+    try:
+        yield
+    finally:
+        _request_var.reset(token)
+
+
+def current_actor_id() -> int | None:
+    """The acting user's id: an explicit audit_actor block, else the request's logged-in user."""
+    explicit = _explicit_actor.get()
+    if explicit is not _UNSET:
+        return int(explicit) if explicit is not None else None  # type: ignore[call-overload]
+    request = _request_var.get()
+    if request is None:
+        return None
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return int(user.pk)
+    return None
+
+
+def _is_audited_write(sql: str) -> bool:
+    head = sql.lstrip()[:6].upper()
+    return head in _WRITE_VERBS and any(table in sql for table in _QUOTED_TABLES)
+
+
+def _execute_wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    if isinstance(sql, str) and _is_audited_write(sql):
+        actor = current_actor_id()
+        connection = context["connection"]
+        if connection.vendor == "postgresql":
+            # The raw cursor, so the extra round trip is not logged as a query of the caller's.
+            context["cursor"].cursor.execute(
+                "SELECT set_config('lokalkapital.user_id', %s, false)", ["" if actor is None else str(actor)]
+            )
+        else:
+            _resolved.actor = actor
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                _resolved.actor = None  # never leak an actor into a write that bypasses this wrapper
+    return execute(sql, params, many, context)
+
+
+def _sqlite_actor() -> int | None:
+    return getattr(_resolved, "actor", None)
+
+
+@receiver(connection_created)
+def _install_on_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Hook every new connection: the write wrapper, and on SQLite the actor function."""
+    if _execute_wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_execute_wrapper)
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("lk_audit_actor", 0, _sqlite_actor, deterministic=False)
+
+
+# ---------------------------------------------------------------- trigger SQL (used by the migration)
+
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION treasury_audit_row() RETURNS trigger AS $$
+DECLARE
+    actor_text text := NULLIF(current_setting('lokalkapital.user_id', true), '');
+    old_row jsonb;
+    new_row jsonb;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        new_row := to_jsonb(NEW);
+    ELSIF TG_OP = 'UPDATE' THEN
+        old_row := to_jsonb(OLD);
+        new_row := to_jsonb(NEW);
+        IF old_row = new_row THEN
+            RETURN NEW;
+        END IF;
+    ELSE
+        old_row := to_jsonb(OLD);
+    END IF;
+    INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at)
+    VALUES (TG_TABLE_NAME, COALESCE((new_row->>'id')::bigint, (old_row->>'id')::bigint),
+            lower(TG_OP), old_row, new_row, actor_text::bigint, clock_timestamp());
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def pg_trigger_sql(table: str, scope: str) -> list[str]:
+    """CREATE TRIGGER statements for one table on PostgreSQL."""
+    name = f"{table}_audit"
+    if scope == "all":
+        return [
+            f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
+            f'CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()",
+        ]
+    return [
+        f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
+        f'DROP TRIGGER IF EXISTS {name}_upd ON "{table}"',
+        f'CREATE TRIGGER {name} AFTER INSERT OR DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()',
+        f'CREATE TRIGGER {name}_upd AFTER UPDATE OF "{scope}" ON "{table}" FOR EACH ROW '
+        f'WHEN (OLD."{scope}" IS DISTINCT FROM NEW."{scope}") EXECUTE FUNCTION treasury_audit_row()',
+    ]
+
+
+def sqlite_trigger_sql(table: str, scope: str, columns: list[str]) -> list[str]:
+    """CREATE TRIGGER statements for one table on SQLite (columns listed: no row-to-JSON there)."""
+
+    def row_json(alias: str) -> str:
+        pairs = ", ".join(f"'{col}', {alias}.\"{col}\"" for col in columns)
+        return f"json_object({pairs})"
+
+    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    insert = "INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at) VALUES "
+    changed = " OR ".join(f'OLD."{col}" IS NOT NEW."{col}"' for col in (columns if scope == "all" else [scope]))
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_audit_ins",
+        f"DROP TRIGGER IF EXISTS {table}_audit_upd",
+        f"DROP TRIGGER IF EXISTS {table}_audit_del",
+        f'CREATE TRIGGER {table}_audit_ins AFTER INSERT ON "{table}" BEGIN {insert}'
+        f"('{table}', NEW.id, 'insert', NULL, {row_json('NEW')}, lk_audit_actor(), {now}); END",
+        f'CREATE TRIGGER {table}_audit_upd AFTER UPDATE ON "{table}" WHEN {changed} BEGIN {insert}'
+        f"('{table}', NEW.id, 'update', {row_json('OLD')}, {row_json('NEW')}, lk_audit_actor(), {now}); END",
+        f'CREATE TRIGGER {table}_audit_del AFTER DELETE ON "{table}" BEGIN {insert}'
+        f"('{table}', OLD.id, 'delete', {row_json('OLD')}, NULL, lk_audit_actor(), {now}); END",
+    ]
+
+
+def triggers_install(apps: Any, schema_editor: Any) -> None:
+    """Create (or re-create) every audit trigger for the connection's vendor, from the models' columns."""
+    vendor = schema_editor.connection.vendor
+    statements: list[str] = []
+    if vendor == "postgresql":
+        statements.append(PG_FUNCTION)
+        for table, scope in AUDITED_TABLES.items():
+            statements += pg_trigger_sql(table, scope)
+    elif vendor == "sqlite":
+        for table, scope in AUDITED_TABLES.items():
+            model = apps.get_model(*AUDITED_MODELS[table])
+            columns = [field.column for field in model._meta.concrete_fields]
+            statements += sqlite_trigger_sql(table, scope, columns)
+    else:
+        return  # other databases: no audit trail (documented)
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def triggers_remove(apps: Any, schema_editor: Any) -> None:
+    """Drop every audit trigger (the migration's reverse)."""
+    vendor = schema_editor.connection.vendor
+    for table in AUDITED_TABLES:
+        if vendor == "postgresql":
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit ON "{table}"', params=None)
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit_upd ON "{table}"', params=None)
+        elif vendor == "sqlite":
+            for suffix in ("ins", "upd", "del"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_audit_{suffix}", params=None)
+    if vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS treasury_audit_row()", params=None)
+
+
+PG_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION treasury_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS treasury_auditevent_append_only ON treasury_auditevent;
+CREATE TRIGGER treasury_auditevent_append_only BEFORE UPDATE OR DELETE ON treasury_auditevent
+FOR EACH ROW EXECUTE FUNCTION treasury_audit_append_only();
+"""
+
+
+def append_only_install(apps: Any, schema_editor: Any) -> None:
+    """On PostgreSQL, refuse UPDATE and DELETE of audit rows. (Not on SQLite: Django's test flush
+    deletes rows there, and TRUNCATE, used on PostgreSQL, is left allowed for the same reason.)"""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_APPEND_ONLY, params=None)
+
+
+def append_only_remove(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS treasury_auditevent_append_only ON treasury_auditevent; "
+            "DROP FUNCTION IF EXISTS treasury_audit_append_only()",
+            params=None,
+        )

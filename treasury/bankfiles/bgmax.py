@@ -1,0 +1,482 @@
+"""Parser for Bankgirot's BgMax file (service "Bankgiro Inbetalningar").
+
+Sources checked for the record layout
+-------------------------------------
+* Bankgirot, "Bankgiro Inbetalningar - Teknisk manual" / "Technical Manual"
+  (Swedish edition Aug 2015, English edition Nov 2019; copies indexed at
+  docplayer.se/661720 and documents.pub).  Only the table of contents
+  (record list TK01, 05, 20-29, 15, 70) could be read there, not the field
+  tables.
+* Bankgirot's own published example files ("BgMaxfil4" and "exempelfil avtal
+  om OCR-kontroll, checksiffra, längd"), as reproduced in the test data of
+  Zimpler/bankgiro_inbetalningar and rickardlindgren/BgMax.  Every position
+  below was checked by slicing those example records, and every count/sum
+  rule below holds in them.
+* Field layouts in open-source parsers written against the manual:
+  jonpetterbergman/bgmax (Haskell), notima/bankgiro-api (Java),
+  richardolsson/pybgmax (Python).
+
+Record layout (positions 1-based and inclusive, records 80 characters)
+----------------------------------------------------------------------
+TK01 start    3-22 layout name "BGMAX", 23-24 version "01",
+              25-44 timestamp YYYYMMDDHHMMSSffffff, 45 "T" test / "P" production
+TK05 opening  3-12 payee bankgiro, 13-22 payee plusgiro, 23-25 currency
+TK20 payment  3-12 payer bankgiro, 13-37 reference, 38-55 amount in öre,
+              56 reference code, 57 payment channel, 58-69 BGC serial number,
+              70 image mark
+TK21 deduction  as TK20, plus 71 deduction code
+TK22/TK23 extra reference (TK23 = negative amount)  as TK20
+TK25 information text 3-52
+TK26 name 3-37, extra name 38-72
+TK27 address 3-37, postcode 38-46
+TK28 town 3-37, country 38-72, country code 73-74
+TK29 organisation number 3-14
+TK15 deposit  3-37 receiving bank account, 38-45 payment date YYYYMMDD,
+              46-50 deposit serial, 51-68 deposit amount in öre,
+              69-71 currency, 72-79 number of payments, 80 deposit type
+TK70 end      3-10 number of TK20, 11-18 number of TK21,
+              19-26 number of TK22+TK23, 27-34 number of TK15
+
+Reference codes: 0/1 no reference, 2 correct OCR reference, 3 one or more
+references (free text), 4 one reference (free text), 5 incorrect reference.
+Only code 2 gives a ``reference``; all other text stays in ``raw``.
+
+Rules enforced (any violation refuses the whole file)
+-----------------------------------------------------
+* Each line is at most 80 characters after removing CR/LF; shorter lines are
+  right-padded with spaces (trailing blanks are often stripped in transit).
+* The first record is TK01 with layout BGMAX version 01, the last is TK70.
+* Sections are TK05, then TK20/TK21 each followed by its TK22-TK29 records,
+  then TK15.  Name and address records belong to the preceding TK20/TK21.
+* TK15 amount == sum(TK20) - sum(TK21) of its section, and TK15's "number of
+  payments" == number of TK20 + TK21 records (Bankgirot's example file counts
+  deductions here: 2 payments + 1 deduction -> 00000003).
+* TK70 counts equal the records actually present.
+* Currency is SEK everywhere; all sections are for the same payee bankgiro.
+* Test files (TK01 mark "T") are refused unless ``allow_test_file=True``.
+
+Character encoding
+------------------
+The bytes are always decoded as ISO-8859-1 (Bankgirot's encoding).  Decoding
+cannot fail and nothing is guessed, so the result is deterministic.  A file
+that was re-saved as UTF-8 behaves like this: "å" becomes the two bytes
+C3 A5, which decode as the two characters "Ã¥".  If the record was padded to
+80 *characters* before encoding, the line is now longer than 80 and the file
+is refused; if it was padded to 80 *bytes*, the name comes out as mojibake
+("Ã\\x85sa" for "Åsa") while amounts and references, being ASCII, are
+unaffected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .types import BankFileError, ParsedFile, ParsedPayment, format_sek, is_ascii_digits
+
+RECORD_LENGTH = 80
+CHANNEL = "bgmax"
+OCR_REFERENCE_CODE = "2"
+_REFUSED = "The file was refused; nothing was imported."
+
+
+@dataclass
+class _Entry:
+    """A TK20 payment or TK21 deduction, collected with its follow-up records."""
+
+    line_no: int
+    deduction: bool
+    amount_ore: int
+    reference: str
+    bank_reference: str
+    lines: list[str]
+    extra_references: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    street: str = ""
+    postcode: str = ""
+    town: str = ""
+    country: str = ""
+
+
+@dataclass
+class _Section:
+    """Records between a TK05 opening record and its TK15 deposit record."""
+
+    line_no: int
+    payee_bankgiro: str
+    entries: list[_Entry] = field(default_factory=list)
+
+
+def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
+    """Parse and validate a BgMax file given as raw bytes.
+
+    Returns a ``ParsedFile`` whose ``payments`` are the TK20 records and
+    ``deductions`` the TK21 records.  ``declared_count`` is TK70's number of
+    TK20 records and ``declared_total_ore`` the sum of all TK15 deposits;
+    ``computed_total_ore`` is payments minus deductions.
+    Raises ``BankFileError`` if anything is malformed or does not add up.
+    """
+    records = _split_records(data)
+    first_line_no, first_record = records[0]
+    created_at = _parse_start(first_line_no, first_record, allow_test_file)
+
+    end_line_no, end_record = records[-1]
+    if len(records) < 2 or end_record[:2] != "70":
+        raise BankFileError(
+            f"The last record (line {end_line_no}) is TK{end_record[:2]}, but a BgMax file "
+            f"must end with an end record (TK70). The file may be truncated. {_REFUSED}"
+        )
+
+    payments: list[ParsedPayment] = []
+    deductions: list[ParsedPayment] = []
+    payees: list[str] = []
+    deposits_ore = 0
+    deposit_count = 0
+    extra_reference_count = 0
+    section: _Section | None = None
+    entry: _Entry | None = None
+
+    for line_no, record in records[1:-1]:
+        tk = record[:2]
+        if tk == "05":
+            if section is not None:
+                raise BankFileError(
+                    f"Line {line_no}: opening record TK05 starts a new section, but the section "
+                    f"opened on line {section.line_no} was never closed by a deposit record "
+                    f"(TK15). {_REFUSED}"
+                )
+            section = _Section(line_no, _parse_opening(line_no, record))
+            entry = None
+        elif tk in ("20", "21"):
+            section = _require_section(section, line_no, tk)
+            entry = _parse_entry(line_no, record)
+            section.entries.append(entry)
+        elif tk in ("22", "23"):
+            entry = _require_entry(entry, line_no, tk)
+            _add_extra_reference(entry, line_no, record)
+            extra_reference_count += 1
+        elif tk in ("25", "26", "27", "28", "29"):
+            entry = _require_entry(entry, line_no, tk)
+            _add_detail(entry, record)
+        elif tk == "15":
+            section = _require_section(section, line_no, tk)
+            booked_on, deposit_ore = _close_section(section, line_no, record)
+            for done in section.entries:
+                target = deductions if done.deduction else payments
+                target.append(_to_payment(done, booked_on))
+            payees.append(section.payee_bankgiro)
+            deposits_ore += deposit_ore
+            deposit_count += 1
+            section = None
+            entry = None
+        elif tk == "01":
+            raise BankFileError(f"Line {line_no}: a second start record (TK01) was found. {_REFUSED}")
+        elif tk == "70":
+            raise BankFileError(f"Line {line_no}: end record (TK70) found before the end of the file. {_REFUSED}")
+        else:
+            raise BankFileError(f"Line {line_no}: unknown record type {tk!r}. {_REFUSED}")
+
+    if section is not None:
+        raise BankFileError(
+            f"The section opened by TK05 on line {section.line_no} is not closed by a deposit "
+            f"record (TK15) before the end record. {_REFUSED}"
+        )
+
+    _check_end_record(
+        end_line_no,
+        end_record,
+        {
+            "payment records (TK20)": len(payments),
+            "deduction records (TK21)": len(deductions),
+            "extra reference records (TK22/TK23)": extra_reference_count,
+            "deposit records (TK15)": deposit_count,
+        },
+    )
+
+    distinct_payees = sorted(set(payees))
+    if len(distinct_payees) > 1:
+        raise BankFileError(
+            "The file contains sections for several payee bankgiro numbers "
+            f"({', '.join(distinct_payees)}); one file must be for one bankgiro number. {_REFUSED}"
+        )
+
+    computed_total = sum(p.amount_ore for p in payments) - sum(d.amount_ore for d in deductions)
+    return ParsedFile(
+        format="bgmax",
+        created_at=created_at,
+        payee_account=distinct_payees[0] if distinct_payees else "",
+        currency="SEK",
+        payments=tuple(payments),
+        deductions=tuple(deductions),
+        declared_count=_number(end_line_no, end_record, 3, 10, "the number of payment records"),
+        declared_total_ore=deposits_ore,
+        computed_count=len(payments),
+        computed_total_ore=computed_total,
+    )
+
+
+# --- reading lines -------------------------------------------------------
+
+
+def _split_records(data: bytes) -> list[tuple[int, str]]:
+    """Decode the file and return (line number, 80-character record) pairs."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("parse_bgmax expects the raw file content as bytes")
+    lines = bytes(data).decode("iso-8859-1").split("\n")
+    while lines and not lines[-1].strip("\r "):
+        lines.pop()  # a final newline or trailing blank lines
+    if not lines:
+        raise BankFileError("The file is empty.")
+
+    records = []
+    for line_no, line in enumerate(lines, start=1):
+        line = line.removesuffix("\r")
+        if len(line) > RECORD_LENGTH:
+            raise BankFileError(
+                f"Line {line_no} is {len(line)} characters long; BgMax records are exactly "
+                f"{RECORD_LENGTH} characters. {_REFUSED}"
+            )
+        control = next((c for c in line if ord(c) < 32 or ord(c) == 127), None)
+        if control is not None:
+            raise BankFileError(
+                f"Line {line_no} contains the control character {control!r}; BgMax records are "
+                f"fixed-width text. {_REFUSED}"
+            )
+        if not line.strip():
+            raise BankFileError(
+                f"Line {line_no} is blank; blank lines are only allowed at the end of the file. {_REFUSED}"
+            )
+        records.append((line_no, line.ljust(RECORD_LENGTH)))
+    return records
+
+
+# --- field helpers -------------------------------------------------------
+
+
+def _field(record: str, start: int, end: int) -> str:
+    """Positions ``start``..``end`` of a record (1-based, inclusive)."""
+    return record[start - 1 : end]
+
+
+def _number(line_no: int, record: str, start: int, end: int, what: str) -> int:
+    """A zero-padded numeric field as int; anything but digits is refused."""
+    text = _field(record, start, end)
+    if not is_ascii_digits(text):
+        raise BankFileError(
+            f"Line {line_no} (TK{record[:2]}): {what} (positions {start}-{end}) must be digits, "
+            f"got {text!r}. {_REFUSED}"
+        )
+    return int(text)
+
+
+def _date(line_no: int, record: str, start: int, end: int, what: str) -> date:
+    """A YYYYMMDD field as a date."""
+    text = _field(record, start, end)
+    try:
+        if not is_ascii_digits(text):
+            raise ValueError
+        return date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        raise BankFileError(
+            f"Line {line_no} (TK{record[:2]}): {what} (positions {start}-{end}) is not a valid "
+            f"date YYYYMMDD: {text!r}. {_REFUSED}"
+        ) from None
+
+
+def _structured_reference(text: str, reference_code: str) -> str:
+    """Digits-only OCR reference for reference code 2, else ''."""
+    if reference_code != OCR_REFERENCE_CODE:
+        return ""
+    compact = text.replace(" ", "")
+    return compact if is_ascii_digits(compact) else ""
+
+
+# --- records -------------------------------------------------------------
+
+
+def _parse_start(line_no: int, record: str, allow_test_file: bool) -> datetime:
+    """Check the TK01 start record and return its timestamp."""
+    if record[:2] != "01":
+        raise BankFileError(
+            f"Line {line_no} must be a start record (TK01) but begins with {record[:2]!r}; "
+            f"this is not a BgMax file. {_REFUSED}"
+        )
+    layout = _field(record, 3, 22).strip()
+    if layout != "BGMAX":
+        raise BankFileError(
+            f"The start record (TK01, line {line_no}) names the layout {layout!r}; only "
+            f"'BGMAX' files are accepted. {_REFUSED}"
+        )
+    version = _field(record, 23, 24)
+    if version != "01":
+        raise BankFileError(
+            f"The start record (TK01, line {line_no}) has layout version {version!r}; only "
+            f"version 01 is supported. {_REFUSED}"
+        )
+    stamp = _field(record, 25, 44)
+    try:
+        if not is_ascii_digits(stamp):
+            raise ValueError
+        created_at = datetime(
+            int(stamp[0:4]),
+            int(stamp[4:6]),
+            int(stamp[6:8]),
+            int(stamp[8:10]),
+            int(stamp[10:12]),
+            int(stamp[12:14]),
+            int(stamp[14:20]),
+        )
+    except ValueError:
+        raise BankFileError(
+            f"The start record (TK01, line {line_no}) has an invalid timestamp {stamp!r}; "
+            f"expected YYYYMMDDHHMMSSffffff. {_REFUSED}"
+        ) from None
+    mark = _field(record, 45, 45)
+    if mark == "T" and not allow_test_file:
+        raise BankFileError(
+            f"The start record (TK01, line {line_no}) marks this as a TEST file ('T'). Test "
+            "files are refused so that test payments are never booked; pass "
+            "allow_test_file=True to read it anyway."
+        )
+    if mark not in ("T", "P"):
+        raise BankFileError(
+            f"The start record (TK01, line {line_no}) has the test/production mark {mark!r}; "
+            f"expected 'P' or 'T'. {_REFUSED}"
+        )
+    return created_at
+
+
+def _parse_opening(line_no: int, record: str) -> str:
+    """Check a TK05 opening record and return the payee bankgiro number."""
+    bankgiro = _number(line_no, record, 3, 12, "the payee bankgiro number")
+    currency = _field(record, 23, 25)
+    if currency != "SEK":
+        raise BankFileError(
+            f"Line {line_no} (TK05): the section currency is {currency.strip()!r}; only SEK is supported. {_REFUSED}"
+        )
+    return str(bankgiro)
+
+
+def _require_section(section: _Section | None, line_no: int, tk: str) -> _Section:
+    if section is None:
+        raise BankFileError(
+            f"Line {line_no}: record TK{tk} appears outside a section; it must come after an "
+            f"opening record (TK05). {_REFUSED}"
+        )
+    return section
+
+
+def _require_entry(entry: _Entry | None, line_no: int, tk: str) -> _Entry:
+    if entry is None:
+        raise BankFileError(
+            f"Line {line_no}: record TK{tk} must follow a payment (TK20) or deduction (TK21) "
+            f"record in the same section. {_REFUSED}"
+        )
+    return entry
+
+
+def _parse_entry(line_no: int, record: str) -> _Entry:
+    """Read a TK20 payment or TK21 deduction record."""
+    deduction = record[:2] == "21"
+    amount = _number(line_no, record, 38, 55, "the amount")
+    if amount == 0:
+        kind = "deduction" if deduction else "payment"
+        raise BankFileError(f"Line {line_no} (TK{record[:2]}): the {kind} amount is 0. {_REFUSED}")
+    return _Entry(
+        line_no=line_no,
+        deduction=deduction,
+        amount_ore=amount,
+        reference=_structured_reference(_field(record, 13, 37), _field(record, 56, 56)),
+        bank_reference=_field(record, 58, 69).strip(),
+        lines=[record.rstrip()],
+    )
+
+
+def _add_extra_reference(entry: _Entry, line_no: int, record: str) -> None:
+    """Attach a TK22/TK23 extra reference record to its payment."""
+    _number(line_no, record, 38, 55, "the amount")  # validated; the amount stays in raw
+    reference = _structured_reference(_field(record, 13, 37), _field(record, 56, 56))
+    if reference:
+        entry.extra_references.append(reference)
+    entry.lines.append(record.rstrip())
+
+
+def _add_detail(entry: _Entry, record: str) -> None:
+    """Attach a TK25-TK29 information/name/address record to its payment."""
+    tk = record[:2]
+    if tk == "26":
+        name = " ".join(p for p in (_field(record, 3, 37).strip(), _field(record, 38, 72).strip()) if p)
+        if name:
+            entry.names.append(name)
+    elif tk == "27":
+        entry.street = _field(record, 3, 37).strip()
+        entry.postcode = _field(record, 38, 46).strip()
+    elif tk == "28":
+        entry.town = _field(record, 3, 37).strip()
+        entry.country = _field(record, 38, 72).strip() or _field(record, 73, 74).strip()
+    # TK25 (information text) and TK29 (organisation number) are kept in raw only.
+    entry.lines.append(record.rstrip())
+
+
+def _close_section(section: _Section, line_no: int, record: str) -> tuple[date, int]:
+    """Validate a TK15 deposit record against its section; return (date, amount)."""
+    booked_on = _date(line_no, record, 38, 45, "the payment date")
+    deposit_ore = _number(line_no, record, 51, 68, "the deposit amount")
+    declared_count = _number(line_no, record, 72, 79, "the number of payments")
+    currency = _field(record, 69, 71)
+    if currency != "SEK":
+        raise BankFileError(
+            f"Line {line_no} (TK15): the deposit currency is {currency.strip()!r}; only SEK is supported. {_REFUSED}"
+        )
+
+    paid = [e for e in section.entries if not e.deduction]
+    deducted = [e for e in section.entries if e.deduction]
+    paid_ore = sum(e.amount_ore for e in paid)
+    deducted_ore = sum(e.amount_ore for e in deducted)
+    net_ore = paid_ore - deducted_ore
+    if deposit_ore != net_ore:
+        raise BankFileError(
+            f"Deposit record TK15 on line {line_no} states a deposit of "
+            f"{format_sek(deposit_ore)}, but the section starting on line "
+            f"{section.line_no} adds up to {format_sek(net_ore)} ({len(paid)} payments "
+            f"of {format_sek(paid_ore)} minus {len(deducted)} deductions of "
+            f"{format_sek(deducted_ore)}). {_REFUSED}"
+        )
+    if declared_count != len(section.entries):
+        raise BankFileError(
+            f"Deposit record TK15 on line {line_no} states {declared_count} payments, but the "
+            f"section starting on line {section.line_no} contains {len(section.entries)} "
+            f"({len(paid)} payment records TK20 and {len(deducted)} deduction records TK21). "
+            f"{_REFUSED}"
+        )
+    return booked_on, deposit_ore
+
+
+def _check_end_record(line_no: int, record: str, counted: dict[str, int]) -> None:
+    """Compare the TK70 end record's counts with what was actually read."""
+    positions = [(3, 10), (11, 18), (19, 26), (27, 34)]
+    for (start, end), (what, actual) in zip(positions, counted.items(), strict=True):
+        declared = _number(line_no, record, start, end, f"the number of {what}")
+        if declared != actual:
+            raise BankFileError(
+                f"End record TK70 on line {line_no} declares {declared} {what}, but the file "
+                f"contains {actual}. {_REFUSED}"
+            )
+
+
+def _to_payment(entry: _Entry, booked_on: date) -> ParsedPayment:
+    """Turn a collected entry into the public result type."""
+    town_line = " ".join(p for p in (entry.postcode, entry.town) if p)
+    address = ", ".join(p for p in (entry.street, town_line, entry.country) if p)
+    return ParsedPayment(
+        amount_ore=entry.amount_ore,
+        booked_on=booked_on,
+        reference=entry.reference,
+        payer_name=" ".join(entry.names),
+        payer_address=address,
+        channel=CHANNEL,
+        bank_reference=entry.bank_reference,
+        deduction=entry.deduction,
+        raw="\n".join(entry.lines),
+        extra_references=tuple(entry.extra_references),
+    )

@@ -1,0 +1,466 @@
+"""Parser for ISO 20022 camt.053 (BankToCustomerStatement) and camt.054
+(BankToCustomerDebitCreditNotification), versions .001.02 to .001.08.
+
+Safety: the size is checked *before* parsing (``max_bytes``, default 20 MiB),
+and the XML is parsed with ``defusedxml.ElementTree.fromstring(data,
+forbid_dtd=True)``, so DTDs, entity declarations ("billion laughs") and
+external references (XXE) are refused before anything is expanded or fetched.
+
+What is read
+------------
+* Namespace (and so message type and version) comes from the root element
+  ``{urn:iso:std:iso:20022:tech:xsd:camt.05X.001.NN}Document``.
+* Each ``Stmt`` (camt.053) or ``Ntfctn`` (camt.054) is read; all must be for
+  the same account (``Acct/Id/IBAN``, else ``Acct/Id/Othr/Id``).
+* Payments come from credit entries (``CdtDbtInd`` CRDT) that are booked
+  (``Sts`` = BOOK up to v6, ``Sts/Cd`` = BOOK from v7).  Each ``TxDtls`` gives
+  one payment; an entry without ``TxDtls`` gives one payment from the entry.
+  A credit with ``RvslInd`` true (a returned outgoing payment) is imported
+  like any other credit, with "[reversal]" at the start of ``raw``.
+* A ``TxDtls`` amount is ``TxDtls/Amt`` (v3+) or ``TxDtls/AmtDtls/TxAmt/Amt``
+  (v2); with a single ``TxDtls`` and no amount, the entry amount is used.
+  A ``TxDtls`` marked DBIT inside a credit entry is a deduction and goes to
+  ``ParsedFile.deductions``.  The entry amount must equal credits minus
+  deductions of its ``TxDtls``.
+* Amounts must be in SEK and are converted to öre with ``Decimal``; a value
+  that is not a whole number of öre (e.g. "10.005") is refused.
+* ``reference`` is the first ``RmtInf/Strd/CdtrRefInf/Ref`` that is digits
+  only (spaces removed); further digit references go to
+  ``extra_references``.  Non-digit references (e.g. RF creditor references)
+  are not used as ``reference``.  ``raw`` is a short text of all structured
+  references ("Ref: ..."), ``Ustrd`` lines and additional information.
+* Payer: ``RltdPties/Dbtr/Nm`` (up to v7) or ``RltdPties/Dbtr/Pty/Nm`` (v8).
+* ``bank_reference`` is ``TxDtls/Refs/AcctSvcrRef``, else the entry's
+  ``AcctSvcrRef``.  Split entries without per-transaction references share
+  the entry's value, so it is not unique per payment.
+
+Totals
+------
+camt.053 uses ``Stmt/TxsSummry``; camt.054 uses ``Ntfctn/TxsSummry`` (the
+camt.054 group header has no totals in these versions).  When present,
+``TtlCdtNtries`` (``NbOfNtries``, ``Sum``) must equal the number and sum of
+the credit entries, and ``TtlDbtNtries`` those of the debit entries, in the
+same statement/notification.  Both count *entries* of any status, as the
+summary describes the entries in the message.  ``ParsedFile.computed_count``
+and ``computed_total_ore`` are therefore the credit entries' count and sum;
+``declared_*`` is ``None`` unless every statement/notification declares it.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from .types import BankFileError, ParsedFile, ParsedPayment, format_sek, is_ascii_digits
+
+MAX_BYTES_DEFAULT = 20 * 1024 * 1024
+RAW_MAX_CHARS = 1000
+_NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(\d\d)")
+_SUPPORTED_VERSIONS = range(2, 9)
+_AMOUNT_RE = re.compile(r"[0-9]{1,18}(\.[0-9]{1,10})?")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_REFUSED = "The file was refused; nothing was imported."
+_MESSAGES = {
+    "053": ("BkToCstmrStmt", "Stmt", "statement"),
+    "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn", "notification"),
+}
+
+
+@dataclass
+class _Totals:
+    """Count and sum (öre) of a group of entries."""
+
+    count: int = 0
+    total_ore: int = 0
+
+    def add(self, amount_ore: int) -> None:
+        self.count += 1
+        self.total_ore += amount_ore
+
+
+def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile:
+    """Parse and validate a camt.053 or camt.054 file given as raw bytes.
+
+    Raises ``BankFileError`` for oversize input, unsafe or malformed XML,
+    unsupported message types, non-SEK amounts and totals that do not match.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("parse_camt expects the raw file content as bytes")
+    if len(data) > max_bytes:
+        raise BankFileError(f"The file is {len(data)} bytes, more than the limit of {max_bytes} bytes. {_REFUSED}")
+    if not bytes(data).strip():
+        raise BankFileError("The file is empty.")
+    root = _parse_xml(bytes(data))
+    return _CamtReader(root).read()
+
+
+def _parse_xml(data: bytes) -> ET.Element:
+    """Parse XML safely, turning every parser complaint into BankFileError."""
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DTDForbidden:
+        raise BankFileError(
+            "The XML contains a document type declaration (DTD). Bank files never need one and "
+            f"it can be used for entity-expansion or external-entity attacks. {_REFUSED}"
+        ) from None
+    except defusedxml.EntitiesForbidden:
+        raise BankFileError(f"The XML declares entities, which are not allowed. {_REFUSED}") from None
+    except defusedxml.ExternalReferenceForbidden:
+        raise BankFileError(f"The XML refers to an external resource, which is not allowed. {_REFUSED}") from None
+    except ET.ParseError as exc:
+        raise BankFileError(f"The file is not well-formed XML ({exc}). {_REFUSED}") from None
+    except (LookupError, ValueError) as exc:  # e.g. an unknown encoding declaration
+        raise BankFileError(f"The XML cannot be read ({exc}). {_REFUSED}") from None
+
+
+class _CamtReader:
+    """Walks one parsed camt document; all element lookups use its namespace."""
+
+    def __init__(self, root: ET.Element) -> None:
+        if root.tag.startswith("{"):
+            namespace, _, local = root.tag[1:].partition("}")
+        else:
+            namespace, local = "", root.tag
+        match = _NAMESPACE_RE.fullmatch(namespace)
+        if local != "Document" or match is None:
+            raise BankFileError(f"This is not a camt.053 or camt.054 file (root element {root.tag!r}). {_REFUSED}")
+        message, version = match.group(1), int(match.group(2))
+        if version not in _SUPPORTED_VERSIONS:
+            raise BankFileError(
+                f"camt.{message}.001.{version:02d} is not supported; supported versions are "
+                f".001.02 to .001.08. {_REFUSED}"
+            )
+        self.root = root
+        self.ns = {"c": namespace}
+        self.message = message
+        self.channel = f"camt{message}"
+
+    # --- element helpers -------------------------------------------------
+
+    def _path(self, path: str) -> str:
+        return "/".join(f"c:{step}" for step in path.split("/"))
+
+    def find(self, element: ET.Element, path: str) -> ET.Element | None:
+        return element.find(self._path(path), self.ns)
+
+    def findall(self, element: ET.Element, path: str) -> list[ET.Element]:
+        return element.findall(self._path(path), self.ns)
+
+    def text(self, element: ET.Element, path: str) -> str:
+        found = self.find(element, path)
+        return (found.text or "").strip() if found is not None else ""
+
+    def texts(self, element: ET.Element, path: str) -> list[str]:
+        return [t for t in ((e.text or "").strip() for e in self.findall(element, path)) if t]
+
+    # --- document --------------------------------------------------------
+
+    def read(self) -> ParsedFile:
+        """Read every statement/notification and build the ParsedFile."""
+        wrapper_tag, block_tag, block_name = _MESSAGES[self.message]
+        wrapper = self.find(self.root, wrapper_tag)
+        if wrapper is None:
+            raise BankFileError(f"The camt.{self.message} document has no {wrapper_tag} element. {_REFUSED}")
+        created_at = self._datetime(self.text(wrapper, "GrpHdr/CreDtTm"), "GrpHdr/CreDtTm")
+
+        payments: list[ParsedPayment] = []
+        deductions: list[ParsedPayment] = []
+        accounts: list[str] = []
+        credits = _Totals()
+        declared: list[_Totals | None] = []
+        blocks = self.findall(wrapper, block_tag)
+        for number, block in enumerate(blocks, start=1):
+            block_id = self.text(block, "Id")
+            where = f"{block_tag} {number}" + (f" (Id {block_id})" if block_id else "")
+            accounts.append(self._account(block, where))
+            block_credits, block_declared = self._read_block(block, where, payments, deductions)
+            credits.count += block_credits.count
+            credits.total_ore += block_credits.total_ore
+            declared.append(block_declared)
+
+        distinct = sorted(set(accounts))
+        if len(distinct) > 1:
+            raise BankFileError(
+                f"The file contains {block_name}s for several accounts ({', '.join(distinct)}); "
+                f"one file must be for one account. {_REFUSED}"
+            )
+        complete = bool(declared) and all(d is not None for d in declared)
+        return ParsedFile(
+            format=self.channel,
+            created_at=created_at,
+            payee_account=distinct[0] if distinct else "",
+            currency="SEK",
+            payments=tuple(payments),
+            deductions=tuple(deductions),
+            declared_count=sum(d.count for d in declared if d) if complete else None,
+            declared_total_ore=sum(d.total_ore for d in declared if d) if complete else None,
+            computed_count=credits.count,
+            computed_total_ore=credits.total_ore,
+        )
+
+    def _account(self, block: ET.Element, where: str) -> str:
+        """The account identifier of a statement/notification (IBAN or other id)."""
+        account = self.text(block, "Acct/Id/IBAN") or self.text(block, "Acct/Id/Othr/Id")
+        currency = self.text(block, "Acct/Ccy")
+        if currency and currency != "SEK":
+            raise BankFileError(f"{where}: the account currency is {currency!r}; only SEK is supported. {_REFUSED}")
+        return account.replace(" ", "")
+
+    def _read_block(
+        self,
+        block: ET.Element,
+        where: str,
+        payments: list[ParsedPayment],
+        deductions: list[ParsedPayment],
+    ) -> tuple[_Totals, _Totals | None]:
+        """Read one Stmt/Ntfctn; return its credit totals and declared credit totals."""
+        credits, debits = _Totals(), _Totals()
+        for number, entry in enumerate(self.findall(block, "Ntry"), start=1):
+            entry_ref = self.text(entry, "AcctSvcrRef")
+            entry_where = f"{where}, entry {number}" + (f" (AcctSvcrRef {entry_ref})" if entry_ref else "")
+            amount = self._amount(self.find(entry, "Amt"), entry_where)
+            direction = self.text(entry, "CdtDbtInd")
+            if direction == "DBIT":
+                debits.add(amount)
+                continue
+            if direction != "CRDT":
+                raise BankFileError(f"{entry_where}: CdtDbtInd is {direction!r}; expected CRDT or DBIT. {_REFUSED}")
+            credits.add(amount)
+            if self._status(entry) == "BOOK":
+                self._read_credit_entry(entry, entry_where, amount, payments, deductions)
+
+        declared_credits = self._check_summary(block, where, "TtlCdtNtries", "credit", credits)
+        self._check_summary(block, where, "TtlDbtNtries", "debit", debits)
+        return credits, declared_credits
+
+    def _check_summary(self, block: ET.Element, where: str, tag: str, kind: str, actual: _Totals) -> _Totals | None:
+        """Compare TxsSummry/<tag> with the entries read.
+
+        Returns the declared totals, or None unless both NbOfNtries and Sum
+        are declared (whatever is declared is still checked).
+        """
+        summary = self.find(block, f"TxsSummry/{tag}")
+        if summary is None:
+            return None
+        count_text = self.text(summary, "NbOfNtries")
+        sum_element = self.find(summary, "Sum")
+        declared_count = declared_sum = None
+        if count_text:
+            if not is_ascii_digits(count_text):
+                raise BankFileError(f"{where}: TxsSummry/{tag}/NbOfNtries {count_text!r} is not a number. {_REFUSED}")
+            declared_count = int(count_text)
+            if declared_count != actual.count:
+                raise BankFileError(
+                    f"{where}: TxsSummry/{tag} declares {declared_count} {kind} entries, but the "
+                    f"file contains {actual.count}. {_REFUSED}"
+                )
+        if sum_element is not None:
+            declared_sum = _to_ore(sum_element.text, f"{where}, TxsSummry/{tag}/Sum")
+            if declared_sum != actual.total_ore:
+                raise BankFileError(
+                    f"{where}: TxsSummry/{tag} declares a sum of {format_sek(declared_sum)} for "
+                    f"{kind} entries, but the entries add up to {format_sek(actual.total_ore)}. "
+                    f"{_REFUSED}"
+                )
+        if declared_count is None or declared_sum is None:
+            return None
+        return _Totals(declared_count, declared_sum)
+
+    # --- entries ---------------------------------------------------------
+
+    def _status(self, entry: ET.Element) -> str:
+        """Entry status: plain text up to v6, Sts/Cd (or Sts/Prtry) from v7."""
+        status = self.find(entry, "Sts")
+        if status is None:
+            return ""
+        return self.text(status, "Cd") or self.text(status, "Prtry") or (status.text or "").strip()
+
+    def _read_credit_entry(
+        self,
+        entry: ET.Element,
+        where: str,
+        amount: int,
+        payments: list[ParsedPayment],
+        deductions: list[ParsedPayment],
+    ) -> None:
+        """Turn one booked credit entry into payments (one per TxDtls)."""
+        if amount == 0:
+            raise BankFileError(f"{where}: a booked credit entry has the amount 0. {_REFUSED}")
+        booked_on = self._booking_date(entry, where)
+        entry_reference = self.text(entry, "AcctSvcrRef")
+        reversal = self.text(entry, "RvslInd").lower() in ("true", "1")
+        details = self.findall(entry, "NtryDtls/TxDtls")
+
+        if not details:
+            raw = _join(["[reversal]" if reversal else "", self.text(entry, "AddtlNtryInf")])
+            payments.append(
+                ParsedPayment(
+                    amount_ore=amount,
+                    booked_on=booked_on,
+                    reference="",
+                    payer_name="",
+                    payer_address="",
+                    channel=self.channel,
+                    bank_reference=entry_reference,
+                    raw=raw,
+                )
+            )
+            return
+
+        parsed: list[ParsedPayment] = []
+        net = 0
+        for number, tx in enumerate(details, start=1):
+            tx_where = f"{where}, TxDtls {number}"
+            tx_amount = self._tx_amount(tx, tx_where, amount if len(details) == 1 else None)
+            is_deduction = self.text(tx, "CdtDbtInd") == "DBIT"
+            net += -tx_amount if is_deduction else tx_amount
+            parsed.append(self._tx_payment(entry, tx, tx_amount, booked_on, is_deduction, reversal))
+
+        if net != amount:
+            raise BankFileError(
+                f"{where}: the entry amount is {format_sek(amount)}, but its "
+                f"{len(details)} transaction details add up to {format_sek(net)}. "
+                f"{_REFUSED}"
+            )
+        for payment in parsed:
+            (deductions if payment.deduction else payments).append(payment)
+
+    def _tx_amount(self, tx: ET.Element, where: str, fallback: int | None) -> int:
+        """Amount of one TxDtls in öre (v3+ Amt, v2 AmtDtls/TxAmt/Amt)."""
+        element = self.find(tx, "Amt")
+        if element is None:
+            element = self.find(tx, "AmtDtls/TxAmt/Amt")
+        if element is None:
+            if fallback is None:
+                raise BankFileError(
+                    f"{where}: the entry has several transaction details but this one has no "
+                    f"amount, so the entry cannot be split. {_REFUSED}"
+                )
+            return fallback
+        amount = self._amount(element, where)
+        if amount == 0:
+            raise BankFileError(f"{where}: the transaction amount is 0. {_REFUSED}")
+        return amount
+
+    def _tx_payment(
+        self,
+        entry: ET.Element,
+        tx: ET.Element,
+        amount: int,
+        booked_on: date,
+        deduction: bool,
+        reversal: bool,
+    ) -> ParsedPayment:
+        """Build one payment from a TxDtls element."""
+        refs = [ref.replace(" ", "") for ref in self.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref")]
+        digit_refs = [ref for ref in refs if is_ascii_digits(ref)]
+        raw = _join(
+            ["[reversal]" if reversal else ""]
+            + [f"Ref: {ref}" for ref in refs]
+            + self.texts(tx, "RmtInf/Ustrd")
+            + self.texts(tx, "RmtInf/Strd/AddtlRmtInf")
+            + [self.text(tx, "AddtlTxInf"), self.text(entry, "AddtlNtryInf")]
+        )
+        party = self.find(tx, "RltdPties/Dbtr/Pty")  # v8
+        if party is None:
+            party = self.find(tx, "RltdPties/Dbtr")  # v2-v7
+        return ParsedPayment(
+            amount_ore=amount,
+            booked_on=booked_on,
+            reference=digit_refs[0] if digit_refs else "",
+            payer_name=self.text(party, "Nm") if party is not None else "",
+            payer_address=self._address(party) if party is not None else "",
+            channel=self.channel,
+            bank_reference=self.text(tx, "Refs/AcctSvcrRef") or self.text(entry, "AcctSvcrRef"),
+            deduction=deduction,
+            raw=raw,
+            extra_references=tuple(digit_refs[1:]),
+        )
+
+    def _address(self, party: ET.Element) -> str:
+        """A one-line postal address from PstlAdr (AdrLine or structured parts)."""
+        lines = self.texts(party, "PstlAdr/AdrLine")
+        if lines:
+            return ", ".join(lines)
+        street = " ".join(
+            p
+            for p in (
+                self.text(party, "PstlAdr/StrtNm"),
+                self.text(party, "PstlAdr/BldgNb"),
+            )
+            if p
+        )
+        town = " ".join(
+            p
+            for p in (
+                self.text(party, "PstlAdr/PstCd"),
+                self.text(party, "PstlAdr/TwnNm"),
+            )
+            if p
+        )
+        return ", ".join(p for p in (street, town, self.text(party, "PstlAdr/Ctry")) if p)
+
+    # --- values ----------------------------------------------------------
+
+    def _amount(self, element: ET.Element | None, where: str) -> int:
+        """An <Amt Ccy="SEK"> element as öre; other currencies are refused."""
+        if element is None:
+            raise BankFileError(f"{where}: the amount (Amt) is missing. {_REFUSED}")
+        currency = element.get("Ccy", "")
+        if currency != "SEK":
+            raise BankFileError(
+                f"{where}: the amount is in {currency or 'no currency'!r}; only SEK is supported. {_REFUSED}"
+            )
+        return _to_ore(element.text, where)
+
+    def _booking_date(self, entry: ET.Element, where: str) -> date:
+        """BookgDt/Dt or BookgDt/DtTm as a date (the date as written in the file)."""
+        day = self.text(entry, "BookgDt/Dt")
+        if day:
+            if _DATE_RE.match(day):
+                try:
+                    return date.fromisoformat(day[:10])
+                except ValueError:
+                    pass
+            raise BankFileError(f"{where}: BookgDt/Dt {day!r} is not a valid date. {_REFUSED}")
+        stamp = self.text(entry, "BookgDt/DtTm")
+        if stamp:
+            return self._datetime(stamp, f"{where}, BookgDt/DtTm").date()
+        raise BankFileError(f"{where}: a booked entry has no booking date (BookgDt). {_REFUSED}")
+
+    def _datetime(self, text: str, where: str) -> datetime | None:
+        """An ISO date-time (with or without offset); '' gives None."""
+        if not text:
+            return None
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise BankFileError(f"{where}: {text!r} is not a valid ISO date-time. {_REFUSED}") from None
+
+
+def _to_ore(text: str | None, where: str) -> int:
+    """Convert an ISO 20022 decimal amount string to whole öre, exactly."""
+    value = (text or "").strip()
+    if not _AMOUNT_RE.fullmatch(value):
+        raise BankFileError(f"{where}: {value!r} is not a valid amount. {_REFUSED}")
+    try:
+        ore = Decimal(value) * 100
+    except InvalidOperation:  # pragma: no cover - the regex already rules this out
+        raise BankFileError(f"{where}: {value!r} is not a valid amount. {_REFUSED}") from None
+    if ore != ore.to_integral_value():
+        raise BankFileError(
+            f"{where}: the amount {value} has more than 2 decimals and is not a whole number of öre. {_REFUSED}"
+        )
+    return int(ore)
+
+
+def _join(parts: list[str]) -> str:
+    """Join the non-empty parts with ' | ', capped at RAW_MAX_CHARS."""
+    text = " | ".join(p for p in parts if p)
+    return text if len(text) <= RAW_MAX_CHARS else text[: RAW_MAX_CHARS - 1] + "…"

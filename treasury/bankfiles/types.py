@@ -1,0 +1,99 @@
+"""Result types shared by the bank file parsers.
+
+Money is always an ``int`` number of öre (1 SEK = 100 öre), never a float.
+All result objects are frozen dataclasses, so a parsed file cannot be changed
+by accident after it has been validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+CHANNELS = ("bgmax", "camt053", "camt054")
+FORMATS = CHANNELS
+
+
+class BankFileError(ValueError):
+    """The bank file is malformed or inconsistent and was refused as a whole.
+
+    The message says, in plain words, what is wrong (and, for BgMax, on which
+    line), so it can be shown to the treasurer who uploaded the file.
+    """
+
+
+@dataclass(frozen=True)
+class ParsedPayment:
+    """One incoming payment, or with ``deduction=True`` one deduction.
+
+    ``amount_ore`` is always positive; a deduction is a positive amount with
+    ``deduction=True`` and must be *subtracted* by the caller.
+    ``reference`` is the structured/OCR reference as digits only, or ``""``
+    when the payer gave none (free text then lives in ``raw``).
+    """
+
+    amount_ore: int
+    booked_on: date
+    reference: str
+    payer_name: str
+    payer_address: str
+    channel: str
+    bank_reference: str
+    deduction: bool = False
+    raw: str = ""
+    extra_references: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if type(self.amount_ore) is not int:
+            raise TypeError(f"amount_ore must be an int (öre), got {self.amount_ore!r}")
+        if self.amount_ore <= 0:
+            raise ValueError(f"amount_ore must be positive, got {self.amount_ore!r}")
+        if type(self.booked_on) is not date:
+            raise TypeError(f"booked_on must be a datetime.date, got {self.booked_on!r}")
+        if self.reference and not is_ascii_digits(self.reference):
+            raise ValueError(f"reference must be digits only or empty, got {self.reference!r}")
+        if self.channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, got {self.channel!r}")
+        if not isinstance(self.extra_references, tuple):
+            raise TypeError("extra_references must be a tuple")
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A fully validated bank file.
+
+    ``declared_*`` are the totals the file states about itself and
+    ``computed_*`` are what the parser counted; a file is only returned when
+    the two agree.  ``declared_*`` is ``None`` when the file carries no totals
+    (possible for camt, never for BgMax).  What is counted depends on the
+    format; see ``parse_bgmax`` and ``parse_camt``.
+    """
+
+    format: str
+    created_at: datetime | None
+    payee_account: str
+    currency: str
+    payments: tuple[ParsedPayment, ...]
+    deductions: tuple[ParsedPayment, ...]
+    declared_count: int | None
+    declared_total_ore: int | None
+    computed_count: int
+    computed_total_ore: int
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"format must be one of {FORMATS}, got {self.format!r}")
+        if not isinstance(self.payments, tuple) or not isinstance(self.deductions, tuple):
+            raise TypeError("payments and deductions must be tuples")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True for a non-empty string of the ASCII digits 0-9 only."""
+    return text.isascii() and text.isdigit()
+
+
+def format_sek(ore: int) -> str:
+    """Format öre as e.g. '1500.00 SEK' (for messages; never parse this back)."""
+    sign = "-" if ore < 0 else ""
+    kronor, rest = divmod(abs(ore), 100)
+    return f"{sign}{kronor}.{rest:02d} SEK"

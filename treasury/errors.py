@@ -1,0 +1,47 @@
+"""Domain errors of treasury/. The API's exception handler turns them into 400/409 answers."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from operations.errors import DomainError
+
+
+class TreasuryError(DomainError):
+    code = "treasury_error"
+
+
+class BankFileRefused(TreasuryError):
+    code = "bank_file_refused"
+    default_message = _("The bank file was refused; nothing was imported.")
+
+
+class BankFileDuplicate(TreasuryError):
+    code = "bank_file_duplicate"
+    status = 409
+    default_message = _("This file has already been imported.")
+
+
+class MatchError(TreasuryError):
+    code = "match_error"
+    status = 409
+
+
+class PayoutError(TreasuryError):
+    code = "payout_error"
+    status = 409
+
+
+class FourEyesViolation(PayoutError):
+    code = "four_eyes"
+    status = 403
+    default_message = _("A second treasurer must approve: you prepared this list yourself.")
+
+
+class NotApproved(PayoutError):
+    code = "not_approved"
+    default_message = _("Only an approved list can be exported to the bank.")
+
+
+class ReportPeriodInvalid(TreasuryError):
+    code = "report_period_invalid"

@@ -1,0 +1,242 @@
+"""Reports out as CSV (streamed), Excel (openpyxl write-only), PDF (WeasyPrint); bank payment orders.
+
+Memory stays flat for large reports: CSV rows are yielded one by one from a database iterator, and
+the Excel workbook is written in write-only mode to a temporary file that is then streamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from pools.money import ore_to_kronor, ore_to_string
+from treasury.models import PayoutBatch, PayoutLine
+from treasury.reports import Column, Report
+
+PDF_MAX_ROWS = 5000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_value(column: Column, value: Any) -> Any:
+    if value is None:
+        return ""
+    if column.kind == "money":
+        return ore_to_string(int(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(str(value)) if column.kind == "text" else value
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer inside a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def report_csv_lines(report: Report) -> Iterator[str]:
+    """The report as CSV lines (UTF-8 with a BOM so Excel reads å, ä, ö), one row at a time."""
+    # Labels now, in the request's language: the rows are produced later, while the response streams.
+    header = [str(c.label) for c in report.columns]
+    return _csv_rows(header, report)
+
+
+def _csv_rows(header: list[str], report: Report) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=";")
+    yield "\ufeff" + writer.writerow(header)
+    for row in report.rows:
+        yield writer.writerow([_csv_value(c, row.get(c.key)) for c in report.columns])
+
+
+def _excel_value(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.kind == "money":
+        return ore_to_kronor(int(value))  # Decimal: exact, never float
+    if column.kind == "text":
+        return safe_cell(str(value))
+    return value
+
+
+def report_xlsx_file(report: Report) -> Any:
+    """The report as an .xlsx in a temporary file (write-only workbook: rows go straight to disk)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(report.kind)[:30])
+    header = []
+    for column in report.columns:
+        cell = WriteOnlyCell(sheet, value=str(column.label))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append([str(report.title)])
+    sheet.append([f"as of {report.params.as_of.isoformat()}"])
+    sheet.append(header)
+    for row in report.rows:
+        sheet.append([_excel_value(c, row.get(c.key)) for c in report.columns])
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response that streams it)
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def bar_chart_svg(points: list[dict[str, Any]], value_key: str, *, width: int = 640, height: int = 200) -> str:
+    """A plain inline SVG bar chart (no scripts, no CDN); labels are the months."""
+    if not points:
+        return ""
+    values = [max(int(p[value_key]), 0) for p in points]
+    top = max(values) or 1
+    gap = 4
+    bar = min(max((width - 40) // len(points) - gap, 2), 60)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 40}" role="img" '
+        f'class="chart" preserveAspectRatio="xMinYMin meet">'
+    ]
+    for index, (point, value) in enumerate(zip(points, values, strict=True)):
+        h = value * height // top
+        x = 30 + index * (bar + gap)
+        label = ore_to_string(value)
+        parts.append(
+            f'<rect x="{x}" y="{height - h + 10}" width="{bar}" height="{h}" fill="#2f6f4f">'
+            f"<title>{point['month']}: {label}</title></rect>"
+        )
+        if len(points) <= 24 or index % 3 == 0:
+            parts.append(
+                f'<text x="{x + bar / 2}" y="{height + 28}" font-size="10" text-anchor="middle">{point["month"]}</text>'
+            )
+    parts.append(f'<line x1="28" y1="{height + 10}" x2="{width}" y2="{height + 10}" stroke="#555"/></svg>')
+    return "".join(parts)
+
+
+def report_pdf(report: Report, *, language: str = "sv") -> bytes:
+    """The report as a PDF through WeasyPrint, with its charts drawn as SVG."""
+    from weasyprint import HTML
+
+    rows = []
+    for row in report.rows:  # a PDF is for reading: the first PDF_MAX_ROWS rows; CSV and Excel carry all
+        if len(rows) >= PDF_MAX_ROWS:
+            break
+        rows.append(row)
+    html = render_to_string(
+        "treasury/report_pdf.html",
+        {
+            "report": report,
+            "rows": rows,
+            "chart_monthly": bar_chart_svg(report.monthly, "received_ore"),
+            "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore"),
+            "generated_at": timezone.localtime(),
+            "is_truncated": len(rows) >= PDF_MAX_ROWS,
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+# ---------------------------------------------------------------- payment orders to the bank
+
+
+def payment_order_csv(batch: PayoutBatch, lines: Iterable[PayoutLine]) -> bytes:
+    """A simple payment order file: one transfer a line, amounts in kronor with a point."""
+    rows = [["batch", "line", "payee_name", "payee_account", "amount_sek", "message", "reason"]]
+    for line in lines:
+        rows.append(
+            [
+                str(batch.pk),
+                str(line.pk),
+                safe_cell(line.payee_name),
+                safe_cell(line.payee_account),
+                ore_to_string(line.amount_ore),
+                safe_cell(line.message),
+                line.reason,
+            ]
+        )
+    out: list[str] = []
+    writer = csv.writer(_Echo(), delimiter=";")
+    for row in rows:
+        out.append(writer.writerow(row))
+    return "".join(out).encode("utf-8")
+
+
+def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
+    """ISO 20022 pain.001.001.03 customer credit transfer initiation for an approved batch."""
+    ns = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
+    ET.register_namespace("", ns)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ns}}}{tag}")
+        if text is not None:
+            element.text = text
+        return element
+
+    total = sum((ore_to_kronor(line.amount_ore) for line in lines), Decimal("0.00"))
+    root = ET.Element(f"{{{ns}}}Document")
+    initiation = sub(root, "CstmrCdtTrfInitn")
+    header = sub(initiation, "GrpHdr")
+    sub(header, "MsgId", f"LK-{batch.pk}")
+    sub(header, "CreDtTm", timezone.localtime(batch.exported_at or timezone.now()).strftime("%Y-%m-%dT%H:%M:%S"))
+    sub(header, "NbOfTxs", str(len(lines)))
+    sub(header, "CtrlSum", f"{total:.2f}")
+    sub(sub(header, "InitgPty"), "Nm", settings.TREASURY_DEBTOR_NAME[:70])
+    info = sub(initiation, "PmtInf")
+    sub(info, "PmtInfId", f"LK-{batch.pk}-1")
+    sub(info, "PmtMtd", "TRF")
+    sub(info, "NbOfTxs", str(len(lines)))
+    sub(info, "CtrlSum", f"{total:.2f}")
+    sub(info, "ReqdExctnDt", timezone.localdate().isoformat())
+    sub(sub(info, "Dbtr"), "Nm", settings.TREASURY_DEBTOR_NAME[:70])
+    debtor_account = sub(sub(sub(info, "DbtrAcct"), "Id"), "Othr")
+    sub(debtor_account, "Id", settings.TREASURY_DEBTOR_BANKGIRO.replace("-", ""))
+    sub(sub(debtor_account, "SchmeNm"), "Prtry", "BGNR")
+    sub(sub(sub(info, "DbtrAgt"), "FinInstnId"), "BIC", settings.TREASURY_DEBTOR_BIC)
+    for line in lines:
+        tx = sub(info, "CdtTrfTxInf")
+        sub(sub(tx, "PmtId"), "EndToEndId", f"LK-{batch.pk}-{line.pk}")
+        amount = sub(sub(tx, "Amt"), "InstdAmt", f"{ore_to_kronor(line.amount_ore):.2f}")
+        amount.set("Ccy", "SEK")
+        sub(sub(tx, "Cdtr"), "Nm", (line.payee_name or "-")[:70])
+        account = sub(sub(sub(tx, "CdtrAcct"), "Id"), "Othr")
+        sub(account, "Id", line.payee_account.replace("-", "").replace(" ", "") or "-")
+        sub(sub(account, "SchmeNm"), "Prtry", "BGNR")
+        sub(sub(tx, "RmtInf"), "Ustrd", (line.message or "-")[:140])
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def report_http_response(report: Report, export: str, *, language: str = "sv") -> Any:
+    """The HTTP answer carrying a report file: CSV and Excel streamed, PDF in one piece."""
+    from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+    name = f"{report.kind}-{report.params.as_of.isoformat()}"
+    if export == "csv":
+        response = StreamingHttpResponse(report_csv_lines(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if export == "xlsx":
+        return FileResponse(
+            report_xlsx_file(report),
+            as_attachment=True,
+            filename=f"{name}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = HttpResponse(report_pdf(report, language=language), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

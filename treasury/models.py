@@ -1,0 +1,284 @@
+"""The treasurer's records: imported bank files, refund and payout batches, the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from pools.models import Payment, Pledge, Pool
+
+
+class BankFileFormat(models.TextChoices):
+    BGMAX = "bgmax", _("BgMax (Bankgirot)")
+    CAMT053 = "camt053", _("camt.053 bank statement")
+    CAMT054 = "camt054", _("camt.054 notification")
+
+
+class BankFileStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BankFile(models.Model):
+    """An imported bank file: its hash (the same file twice is refused), totals and what it produced.
+
+    A file whose own totals do not add up is refused before a row is written, so every
+    BankFile row is a file that passed its own checks.
+    """
+
+    sha256 = models.CharField(max_length=64)
+    format = models.CharField(max_length=10, choices=BankFileFormat.choices)
+    original_name = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField(editable=False)
+    size_bytes = models.PositiveIntegerField(default=0)
+    payee_account = models.CharField(max_length=40, blank=True)
+    file_created_at = models.DateTimeField(null=True, blank=True)
+    # The file's own figures (checked before import): payments in, deductions out, net.
+    payment_count = models.PositiveIntegerField(default=0)
+    payment_total_ore = models.BigIntegerField(default=0)
+    deduction_count = models.PositiveIntegerField(default=0)
+    deduction_total_ore = models.BigIntegerField(default=0)
+    net_total_ore = models.BigIntegerField(default=0)
+    # What it produced.
+    status = models.CharField(max_length=12, choices=BankFileStatus.choices, default=BankFileStatus.QUEUED)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    payments_created = models.PositiveIntegerField(default=0)
+    matched_count = models.PositiveIntegerField(default=0)
+    unmatched_count = models.PositiveIntegerField(default=0)
+    underpaid_count = models.PositiveIntegerField(default=0)
+    overpaid_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sha256"], name="bankfile_sha256_unique"),
+            models.CheckConstraint(condition=Q(format__in=BankFileFormat.values), name="bankfile_format_valid"),
+            models.CheckConstraint(condition=Q(status__in=BankFileStatus.values), name="bankfile_status_valid"),
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="bankfile_processed_le_total"),
+            models.CheckConstraint(
+                condition=Q(net_total_ore=F("payment_total_ore") - F("deduction_total_ore")),
+                name="bankfile_net_is_payments_minus_deductions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {self.original_name or self.sha256[:12]}"
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.total else self.processed * 100 // self.total
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BankFileStatus.DONE, BankFileStatus.FAILED)
+
+
+class LineOutcome(models.TextChoices):
+    EXACT = "exact", _("Matched, exact amount")
+    UNDERPAID = "underpaid", _("Matched, under-payment")
+    OVERPAID = "overpaid", _("Matched, over-payment")
+    SPLIT = "split", _("Split over several pledges")
+    UNMATCHED = "unmatched", _("Unmatched")
+    DEDUCTION = "deduction", _("Deduction")
+
+
+class BankFileLine(models.Model):
+    """One payment or deduction of a bank file and what became of it.
+
+    Unique per (file, position), so a worker that runs twice skips what it already did.
+    """
+
+    bank_file = models.ForeignKey(BankFile, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField()
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_file_line"
+    )
+    is_deduction = models.BooleanField(default=False)
+    amount_ore = models.BigIntegerField()
+    booked_on = models.DateField()
+    reference = models.CharField(max_length=140, blank=True)
+    payer_name = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=12, choices=LineOutcome.choices)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["bank_file", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank_file", "position"], name="bankfileline_position_unique"),
+            models.CheckConstraint(condition=Q(amount_ore__gt=0), name="bankfileline_amount_positive"),
+            models.CheckConstraint(condition=Q(outcome__in=LineOutcome.values), name="bankfileline_outcome_valid"),
+            models.CheckConstraint(
+                condition=(Q(is_deduction=True) & Q(payment__isnull=True) & Q(outcome=LineOutcome.DEDUCTION))
+                | (Q(is_deduction=False) & Q(payment__isnull=False) & ~Q(outcome=LineOutcome.DEDUCTION)),
+                name="bankfileline_payment_or_deduction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.position} of bank file {self.bank_file_id}"
+
+
+class PayoutKind(models.TextChoices):
+    REFUND = "refund", _("Refunds")
+    PAYOUT = "payout", _("Payouts to beneficiaries")
+
+
+class PayoutStatus(models.TextChoices):
+    PREPARED = "prepared", _("Prepared, awaiting approval")
+    APPROVED = "approved", _("Approved")
+    EXPORTED = "exported", _("Exported to the bank")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PayoutBatch(models.Model):
+    """A list of money going out, prepared by one treasurer and approved by another."""
+
+    kind = models.CharField(max_length=10, choices=PayoutKind.choices)
+    status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PREPARED)
+    note = models.CharField(max_length=500, blank=True)
+    total_ore = models.BigIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    exported_at = models.DateTimeField(null=True, blank=True)
+    export_format = models.CharField(max_length=10, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-prepared_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PayoutKind.values), name="payoutbatch_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=PayoutStatus.values), name="payoutbatch_status_valid"),
+            # Four eyes: the preparer can never be the approver.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+                name="payoutbatch_approver_not_preparer",
+            ),
+            # Approved and exported batches carry their approval; nothing is exported unapproved.
+            models.CheckConstraint(
+                condition=~Q(status__in=[PayoutStatus.APPROVED, PayoutStatus.EXPORTED])
+                | (Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),
+                name="payoutbatch_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PayoutStatus.EXPORTED) | Q(exported_at__isnull=False),
+                name="payoutbatch_exported_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(exported_at__isnull=True) | Q(approved_by__isnull=False),
+                name="payoutbatch_export_needs_approval",
+            ),
+            models.CheckConstraint(condition=Q(total_ore__gte=0), name="payoutbatch_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class PayoutReason(models.TextChoices):
+    OVERPAYMENT = "overpayment", _("Over-payment")
+    WITHDRAWN = "withdrawn", _("Withdrawn pledge with money received")
+    FAILED_POOL = "failed_pool", _("All-or-nothing pool failed")
+    UNMATCHED = "unmatched", _("Unmatched payment returned")
+    BENEFICIARY = "beneficiary", _("Payout to the beneficiary")
+
+
+class PayoutLine(models.Model):
+    """One transfer in a batch. `source_key` names what it pays out, so nothing is paid twice."""
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines")
+    reason = models.CharField(max_length=12, choices=PayoutReason.choices)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pledge = models.ForeignKey(Pledge, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount_ore = models.BigIntegerField()
+    payee_name = models.CharField(max_length=200, blank=True)
+    payee_account = models.CharField(max_length=40, blank=True)
+    message = models.CharField(max_length=140, blank=True)
+    source_key = models.CharField(max_length=80)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_ore__gt=0), name="payoutline_amount_positive"),
+            models.CheckConstraint(condition=Q(reason__in=PayoutReason.values), name="payoutline_reason_valid"),
+            # One live line per thing paid out: the same over-payment is never refunded twice.
+            models.UniqueConstraint(
+                fields=["source_key"], condition=Q(is_active=True), name="payoutline_source_active_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.amount_ore} öre in batch {self.batch_id}"
+
+
+class AuditAction(models.TextChoices):
+    INSERT = "insert", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+
+
+class AuditEvent(models.Model):
+    """One change to a money record, written by a database trigger (so QuerySet.update() is caught too).
+
+    Never written by application code: see treasury/audit.py and the treasury_audit_triggers migration.
+    """
+
+    table_name = models.CharField(max_length=63)
+    row_id = models.BigIntegerField()
+    action = models.CharField(max_length=6, choices=AuditAction.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # the trigger writes whatever id the connection carries; users are never deleted
+        related_name="+",
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["table_name", "row_id"], name="auditevent_row_idx"),
+            models.Index(fields=["-at"], name="auditevent_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.table_name}#{self.row_id}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        if not self.before or not self.after:
+            return []
+        return sorted(k for k in self.after if self.before.get(k) != self.after.get(k))
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for an update; every field of the row for an insert or delete."""
+        if self.before and self.after:
+            return [(k, self.before.get(k), self.after.get(k)) for k in self.changed_fields]
+        row = self.after or self.before or {}
+        return [(k, None if self.after else v, v if self.after else None) for k, v in sorted(row.items())]

@@ -1,0 +1,276 @@
+"""Reads for treasury/: bank files, the unmatched queue, refund and payout candidates, the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from pools.models import (
+    MONEY_KINDS,
+    FundingRule,
+    Payment,
+    PaymentAllocation,
+    PaymentStatus,
+    Pledge,
+    PledgeStatus,
+    Pool,
+    PoolStatus,
+)
+from treasury.models import AuditEvent, BankFile, PayoutBatch, PayoutKind, PayoutLine, PayoutReason
+
+MAX_SEARCH_LENGTH = 200
+
+
+def bankfile_list() -> QuerySet[BankFile]:
+    """Imported bank files, newest first, without their content."""
+    return BankFile.objects.defer("content").select_related("imported_by").order_by("-imported_at", "-pk")
+
+
+def bankfile_get(*, bank_file_id: int) -> BankFile:
+    """One bank file or 404."""
+    try:
+        return bankfile_list().get(pk=bank_file_id)
+    except BankFile.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _allocated_subquery() -> Subquery:
+    return Subquery(
+        PaymentAllocation.objects.filter(payment=OuterRef("pk"))
+        .order_by()
+        .values("payment")
+        .annotate(t=Sum("amount_ore"))
+        .values("t")[:1]
+    )
+
+
+def payment_list_treasury(
+    *,
+    status: str | None = None,
+    q: str = "",
+    amount_ore: int | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+) -> QuerySet[Payment]:
+    """Payments for treasurers, with `allocated_ore` and `unallocated_ore`; searchable by name,
+    reference, amount and date."""
+    rows = Payment.objects.annotate(allocated_ore=Coalesce(_allocated_subquery(), Value(0))).annotate(
+        unallocated_ore=F("amount_ore") - F("allocated_ore")
+    )
+    if status:
+        rows = rows.filter(status=status)
+    text = (q or "").strip()[:MAX_SEARCH_LENGTH]
+    if text:
+        rows = rows.filter(
+            Q(payer_name__icontains=text)
+            | Q(reference__icontains=text)
+            | Q(bank_reference__icontains=text)
+            | Q(note__icontains=text)
+        )
+    if amount_ore is not None:
+        rows = rows.filter(amount_ore=amount_ore)
+    if received_from:
+        rows = rows.filter(received_on__gte=received_from)
+    if received_to:
+        rows = rows.filter(received_on__lte=received_to)
+    return rows.order_by("-received_on", "-pk")
+
+
+def payment_get_treasury(*, payment_id: int) -> Payment:
+    """One payment with its allocation figures, or 404."""
+    try:
+        return payment_list_treasury().get(pk=payment_id)
+    except Payment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def pledge_search_for_matching(*, q: str = "", amount_ore: int | None = None, limit: int = 30) -> list[Pledge]:
+    """Money pledges a treasurer may match a payment to: by name, e-mail, OCR reference or amount."""
+    rows = (
+        Pledge.objects.filter(kind__in=MONEY_KINDS)
+        .select_related("pool", "saver")
+        .annotate(
+            received_ore=Coalesce(
+                Subquery(
+                    PaymentAllocation.objects.filter(pledge=OuterRef("pk"))
+                    .order_by()
+                    .values("pledge")
+                    .annotate(t=Sum("amount_ore"))
+                    .values("t")[:1]
+                ),
+                Value(0),
+            )
+        )
+    )
+    text = (q or "").strip()[:MAX_SEARCH_LENGTH]
+    if text:
+        rows = rows.filter(
+            Q(saver__full_name__icontains=text)
+            | Q(saver__email__icontains=text)
+            | Q(contact_name__icontains=text)
+            | Q(contact_email__icontains=text)
+            | Q(ocr_reference__icontains=text.replace(" ", ""))
+            | Q(pool__title__icontains=text)
+        )
+    if amount_ore is not None:
+        rows = rows.filter(Q(amount_ore=amount_ore) | Q(monthly_ore=amount_ore))
+    if not text and amount_ore is None:
+        return []
+    return list(rows.order_by("-created_at", "-pk")[:limit])
+
+
+def allocation_list_for_payment(*, payment: Payment) -> QuerySet[PaymentAllocation]:
+    """A payment's matches and reversals, oldest first, with who made them."""
+    return (
+        PaymentAllocation.objects.filter(payment=payment)
+        .select_related("pledge", "pledge__pool", "pledge__saver", "created_by", "reverses")
+        .order_by("pk")
+    )
+
+
+# ---------------------------------------------------------------- payouts
+
+
+@dataclass(frozen=True)
+class PayoutCandidate:
+    source_key: str
+    reason: str
+    amount_ore: int
+    payee_name: str
+    payee_account: str
+    message: str
+    payment_id: int | None = None
+    pledge_id: int | None = None
+    pool_id: int | None = None
+
+
+def _active_keys() -> set[str]:
+    return set(PayoutLine.objects.filter(is_active=True).values_list("source_key", flat=True))
+
+
+def _pledge_received() -> Coalesce:
+    return Coalesce(Sum("allocations__amount_ore"), Value(0))
+
+
+def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
+    """Money that should go out and is in no live list yet: refunds (over-payments, withdrawn pledges
+    with money, failed all-or-nothing pools) or payouts to the beneficiaries of succeeded pools."""
+    taken = _active_keys()
+    found: list[PayoutCandidate] = []
+    if kind == PayoutKind.REFUND:
+        overpaid = payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0)
+        for payment in overpaid:
+            found.append(
+                PayoutCandidate(
+                    source_key=f"overpayment:{payment.pk}",
+                    reason=PayoutReason.OVERPAYMENT,
+                    amount_ore=int(payment.unallocated_ore),  # type: ignore[attr-defined]
+                    payee_name=payment.payer_name,
+                    payee_account=payment.payer_account,
+                    message=f"Återbetalning {payment.reference}"[:140],
+                    payment_id=payment.pk,
+                )
+            )
+        refundable = (
+            Pledge.objects.filter(kind__in=MONEY_KINDS)
+            .filter(
+                Q(status=PledgeStatus.WITHDRAWN)
+                | Q(pool__status=PoolStatus.FAILED, pool__funding_rule=FundingRule.ALL_OR_NOTHING)
+            )
+            .exclude(status=PledgeStatus.REFUNDED)
+            .select_related("saver", "pool")
+            .annotate(received_ore=_pledge_received())
+            .filter(received_ore__gt=0)
+            .order_by("pk")
+        )
+        for pledge in refundable:
+            reason = PayoutReason.WITHDRAWN if pledge.status == PledgeStatus.WITHDRAWN else PayoutReason.FAILED_POOL
+            found.append(
+                PayoutCandidate(
+                    source_key=f"pledge:{pledge.pk}",
+                    reason=reason,
+                    amount_ore=int(pledge.received_ore),  # type: ignore[attr-defined]
+                    payee_name=pledge.pledger_name,
+                    payee_account="",
+                    message=f"Återbetalning {pledge.ocr_reference}"[:140],
+                    pledge_id=pledge.pk,
+                    pool_id=pledge.pool_id,
+                )
+            )
+    elif kind == PayoutKind.PAYOUT:
+        paid_out = {
+            row["pool_id"]: row["t"]
+            for row in PayoutLine.objects.filter(reason=PayoutReason.BENEFICIARY, is_active=True)
+            .values("pool_id")
+            .annotate(t=Sum("amount_ore"))
+        }
+        pools = (
+            Pool.objects.filter(status__in=[PoolStatus.SUCCEEDED, PoolStatus.SETTLED])
+            .select_related("project", "micro_fund")
+            .annotate(received_ore=Coalesce(Sum("pledges__allocations__amount_ore"), Value(0)))
+            .order_by("pk")
+        )
+        for pool in pools:
+            due = int(pool.received_ore) - int(paid_out.get(pool.pk, 0))  # type: ignore[attr-defined]
+            key = f"pool:{pool.pk}:{int(pool.received_ore)}"  # type: ignore[attr-defined]
+            if due > 0:
+                found.append(
+                    PayoutCandidate(
+                        source_key=key,
+                        reason=PayoutReason.BENEFICIARY,
+                        amount_ore=due,
+                        payee_name=pool.beneficiary_name,
+                        payee_account=pool.bankgiro,
+                        message=f"Utbetalning {pool.title}"[:140],
+                        pool_id=pool.pk,
+                    )
+                )
+    return [c for c in found if c.source_key not in taken]
+
+
+def payout_batch_list() -> QuerySet[PayoutBatch]:
+    """All payout and refund lists, newest first."""
+    return PayoutBatch.objects.select_related("prepared_by", "approved_by", "exported_by").order_by(
+        "-prepared_at", "-pk"
+    )
+
+
+def payout_batch_get(*, batch_id: int) -> PayoutBatch:
+    """One batch or 404."""
+    try:
+        return payout_batch_list().get(pk=batch_id)
+    except PayoutBatch.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# ---------------------------------------------------------------- audit trail
+
+
+def audit_event_list(
+    *,
+    table: str = "",
+    row_id: int | None = None,
+    actor_id: int | None = None,
+    action: str = "",
+    at_from: date | None = None,
+    at_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events, newest first, filtered by table, row, actor, action and date."""
+    rows = AuditEvent.objects.select_related("actor")
+    if table:
+        rows = rows.filter(table_name=table)
+    if row_id is not None:
+        rows = rows.filter(row_id=row_id)
+    if actor_id is not None:
+        rows = rows.filter(actor_id=actor_id)
+    if action:
+        rows = rows.filter(action=action)
+    if at_from:
+        rows = rows.filter(at__date__gte=at_from)
+    if at_to:
+        rows = rows.filter(at__date__lte=at_to)
+    return rows.order_by("-at", "-pk")

@@ -1,0 +1,433 @@
+"""The treasurer's pages: bank files, the unmatched queue, matching, reports, payouts, audit trail.
+
+Every page needs a treasury permission: anonymous users go to the login page, everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from operations.errors import DomainError
+from pools.models import PaymentAllocation, PaymentStatus, Pledge
+from treasury.exports import bar_chart_svg, report_http_response
+from treasury.models import AuditEvent, BankFileStatus, PayoutKind, PayoutStatus
+from treasury.reports import REPORT_KINDS, report_build, report_params
+from treasury.selectors import (
+    allocation_list_for_payment,
+    audit_event_list,
+    bankfile_get,
+    bankfile_list,
+    payment_get_treasury,
+    payment_list_treasury,
+    payout_batch_get,
+    payout_batch_list,
+    payout_candidates,
+    pledge_search_for_matching,
+)
+from treasury.services import (
+    allocation_undo,
+    bankfile_import,
+    payment_match_manual,
+    payout_approve,
+    payout_cancel,
+    payout_export,
+    payout_prepare,
+)
+from web.treasury_forms import (
+    MAX_SPLIT_PARTS,
+    AuditFilterForm,
+    BankFileUploadForm,
+    MatchForm,
+    PaymentSearchForm,
+    PayoutExportForm,
+    PayoutPrepareForm,
+    PledgeSearchForm,
+    ReportForm,
+)
+
+View = Callable[..., HttpResponse]
+
+
+def treasury_required(permission: str) -> Callable[[View], View]:
+    """Anonymous: to the login page. Logged in without the permission: 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+VIEW = "pools.view_reports"
+MANAGE = "pools.manage_payments"
+APPROVE = "pools.approve_payouts"
+
+
+@require_GET
+@treasury_required(VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What needs the treasurer: unmatched payments, lists to approve, recent files."""
+    return render(
+        request,
+        "treasury/dashboard.html",
+        {
+            "unmatched_count": payment_list_treasury(status=PaymentStatus.UNMATCHED).count(),
+            "awaiting": payout_batch_list().filter(status=PayoutStatus.PREPARED)[:20],
+            "bank_files": bankfile_list()[:5],
+            "report_kinds": [k for k in REPORT_KINDS if k != "pool"],
+        },
+    )
+
+
+# ---------------------------------------------------------------- bank files
+
+
+@require_http_methods(["GET", "POST"])
+@treasury_required(VIEW)
+def bankfile_list_view(request: HttpRequest) -> HttpResponse:
+    form = BankFileUploadForm()
+    if request.method == "POST":
+        if not request.user.has_perm(MANAGE):
+            raise PermissionDenied
+        form = BankFileUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            from django.conf import settings
+
+            if upload.size > settings.TREASURY_MAX_UPLOAD_BYTES:
+                form.add_error("file", _("The file is too large."))
+            else:
+                try:
+                    bank_file = bankfile_import(content=upload.read(), filename=upload.name, by=request.user)
+                except DomainError as exc:
+                    form.add_error("file", str(exc.message))
+                else:
+                    messages.success(request, _("The file was accepted."))
+                    return redirect("web:treasury:bankfile-detail", pk=bank_file.pk)
+    return render(
+        request,
+        "treasury/bankfile_list.html",
+        {"form": form, "bank_files": bankfile_list()[:100]},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@treasury_required(VIEW)
+def bankfile_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bank_file = bankfile_get(bank_file_id=pk)
+    lines = bank_file.lines.select_related("payment").order_by("position")
+    page = Paginator(lines, 200).get_page(request.GET.get("page"))
+    return render(request, "treasury/bankfile_detail.html", {"bank_file": bank_file, "page": page})
+
+
+@require_GET
+@treasury_required(VIEW)
+def bankfile_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar alone; htmx polls it while a worker imports the file."""
+    bank_file = bankfile_get(bank_file_id=pk)
+    response = render(request, "treasury/_bankfile_progress.html", {"bank_file": bank_file})
+    if bank_file.status == BankFileStatus.DONE and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # reload once to show the lines
+    return response
+
+
+# ---------------------------------------------------------------- payments and matching
+
+
+@require_GET
+@treasury_required(VIEW)
+def payment_list_view(request: HttpRequest) -> HttpResponse:
+    """The unmatched queue by default; search by name, amount and date."""
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = PaymentStatus.UNMATCHED
+    form = PaymentSearchForm(data)
+    rows = payment_list_treasury().none()
+    if form.is_valid():
+        rows = payment_list_treasury(
+            status=form.cleaned_data["status"] or None,
+            q=form.cleaned_data["q"],
+            amount_ore=form.cleaned_data["amount"],
+            received_from=form.cleaned_data["received_from"],
+            received_to=form.cleaned_data["received_to"],
+        )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "treasury/payment_list.html", {"form": form, "page": page}, status=200 if form.is_valid() else 400
+    )
+
+
+@require_GET
+@treasury_required(VIEW)
+def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = payment_get_treasury(payment_id=pk)
+    search = PledgeSearchForm(request.GET or None)
+    found: list[Pledge] = []
+    if search.is_bound and search.is_valid():
+        found = pledge_search_for_matching(q=search.cleaned_data["q"], amount_ore=search.cleaned_data["amount"])
+    return _payment_page(request, payment, search=search, found=found, match_form=MatchForm())
+
+
+def _payment_page(
+    request: HttpRequest, payment: Any, *, search: Any, found: list, match_form: MatchForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "treasury/payment_detail.html",
+        {
+            "payment": payment,
+            "allocations": allocation_list_for_payment(payment=payment),
+            "search": search,
+            "found": found,
+            "match_form": match_form,
+            "part_numbers": range(1, MAX_SPLIT_PARTS + 1),
+            "can_manage": request.user.has_perm(MANAGE),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@treasury_required(MANAGE)
+def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = payment_get_treasury(payment_id=pk)
+    form = MatchForm(request.POST)
+    if form.is_valid():
+        wanted = form.cleaned_data["parts"]
+        pledges = {p.pk: p for p in Pledge.objects.filter(pk__in=[pledge_id for pledge_id, _a in wanted])}
+        if len(pledges) != len({pledge_id for pledge_id, _a in wanted}):
+            form.add_error(None, _("No such pledge."))
+        else:
+            try:
+                payment_match_manual(
+                    payment=payment,
+                    parts=[(pledges[pledge_id], amount) for pledge_id, amount in wanted],
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("The payment was matched."))
+                return redirect("web:treasury:payment-detail", pk=payment.pk)
+    return _payment_page(request, payment, search=PledgeSearchForm(), found=[], match_form=form, status=400)
+
+
+@require_POST
+@treasury_required(MANAGE)
+def allocation_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        allocation = PaymentAllocation.objects.get(pk=pk)
+    except PaymentAllocation.DoesNotExist as exc:
+        raise Http404 from exc
+    note = (request.POST.get("note") or "")[:200]
+    try:
+        allocation_undo(allocation=allocation, by=request.user, note=note)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The match was reversed."))
+    return redirect("web:treasury:payment-detail", pk=allocation.payment_id)
+
+
+# ---------------------------------------------------------------- reports
+
+
+@require_GET
+@treasury_required(VIEW)
+def report_view(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in REPORT_KINDS:
+        raise Http404
+    form = ReportForm(request.GET or None)
+    report = None
+    status = 200
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        try:
+            params = report_params(
+                as_of=data.get("as_of"), date_from=data.get("date_from"), date_to=data.get("date_to")
+            )
+            report = report_build(kind=kind, params=params, pool_id=data.get("pool"))
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+            report, status = None, 400
+        if report is not None and data.get("export"):
+            return report_http_response(report, data["export"], language=translation.get_language() or "sv")
+    else:
+        status = 400
+    rows = []
+    if report is not None:
+        rows = list(report.rows) if kind not in ("pledges", "ledger", "pool") else _first(report.rows, 500)
+    return render(
+        request,
+        "treasury/report.html",
+        {
+            "kind": kind,
+            "form": form,
+            "report": report,
+            "rows": rows,
+            "kinds": [k for k in REPORT_KINDS if k != "pool"],
+            "chart_monthly": bar_chart_svg(report.monthly, "received_ore") if report else "",
+            "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore") if report else "",
+            "query": request.GET.urlencode(),
+        },
+        status=status,
+    )
+
+
+def _first(rows: Any, limit: int) -> list:
+    out = []
+    for row in rows:
+        out.append(row)
+        if len(out) >= limit:
+            break
+    return out
+
+
+# ---------------------------------------------------------------- payouts
+
+
+@require_http_methods(["GET", "POST"])
+@treasury_required(VIEW)
+def payout_list_view(request: HttpRequest) -> HttpResponse:
+    """Candidates for refunds and payouts, a form to prepare a list, and the lists so far."""
+    form = PayoutPrepareForm(initial={"kind": PayoutKind.REFUND})
+    if request.method == "POST":
+        if not request.user.has_perm(MANAGE):
+            raise PermissionDenied
+        form = PayoutPrepareForm(request.POST)
+        if form.is_valid():
+            keys = [k[:80] for k in request.POST.getlist("source_keys")[:1000]]
+            try:
+                batch = payout_prepare(
+                    kind=form.cleaned_data["kind"], source_keys=keys, by=request.user, note=form.cleaned_data["note"]
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("The list was prepared; a second treasurer must approve it."))
+                return redirect("web:treasury:payout-detail", pk=batch.pk)
+    return render(
+        request,
+        "treasury/payout_list.html",
+        {
+            "form": form,
+            "refunds": payout_candidates(kind=PayoutKind.REFUND),
+            "payouts": payout_candidates(kind=PayoutKind.PAYOUT),
+            "batches": payout_batch_list()[:100],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@treasury_required(VIEW)
+def payout_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = payout_batch_get(batch_id=pk)
+    return render(
+        request,
+        "treasury/payout_detail.html",
+        {
+            "batch": batch,
+            "lines": batch.lines.order_by("pk"),
+            "export_form": PayoutExportForm(),
+            "can_approve": request.user.has_perm(APPROVE) and batch.prepared_by_id != request.user.pk,
+        },
+    )
+
+
+@require_POST
+@treasury_required(APPROVE)
+def payout_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        payout_approve(batch=payout_batch_get(batch_id=pk), by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("web:treasury:payout-detail", pk=pk) if exc.status != 403 else _forbidden(exc)
+    messages.success(request, _("Approved."))
+    return redirect("web:treasury:payout-detail", pk=pk)
+
+
+def _forbidden(exc: DomainError) -> HttpResponse:
+    raise PermissionDenied(str(exc.message))
+
+
+@require_POST
+@treasury_required(MANAGE)
+def payout_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        payout_cancel(batch=payout_batch_get(batch_id=pk), by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The list was cancelled."))
+    return redirect("web:treasury:payout-detail", pk=pk)
+
+
+@require_POST
+@treasury_required(MANAGE)
+def payout_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = payout_batch_get(batch_id=pk)
+    form = PayoutExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose CSV or pain.001."))
+        return redirect("web:treasury:payout-detail", pk=pk)
+    try:
+        content, content_type, filename = payout_export(
+            batch=batch, by=request.user, file_format=form.cleaned_data["file_format"]
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("web:treasury:payout-detail", pk=pk)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ---------------------------------------------------------------- audit trail
+
+
+@require_GET
+@treasury_required(VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    rows = AuditEvent.objects.none()
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        rows = audit_event_list(
+            table=data.get("table", ""),
+            row_id=data.get("row_id"),
+            actor_id=data.get("actor"),
+            action=data.get("action", ""),
+            at_from=data.get("date_from"),
+            at_to=data.get("date_to"),
+        )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "treasury/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=200 if not form.is_bound or form.is_valid() else 400,
+    )

@@ -1,0 +1,25 @@
+"""Treasurer page routes under /treasury/ (namespace web:treasury)."""
+
+from django.urls import path
+
+from web import treasury as views
+
+app_name = "treasury"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("bank-files/", views.bankfile_list_view, name="bankfile-list"),
+    path("bank-files/<int:pk>/", views.bankfile_detail, name="bankfile-detail"),
+    path("bank-files/<int:pk>/progress/", views.bankfile_progress, name="bankfile-progress"),
+    path("payments/", views.payment_list_view, name="payment-list"),
+    path("payments/<int:pk>/", views.payment_detail, name="payment-detail"),
+    path("payments/<int:pk>/match/", views.payment_match, name="payment-match"),
+    path("allocations/<int:pk>/reverse/", views.allocation_reverse_view, name="allocation-reverse"),
+    path("reports/<str:kind>/", views.report_view, name="report"),
+    path("payouts/", views.payout_list_view, name="payout-list"),
+    path("payouts/<int:pk>/", views.payout_detail, name="payout-detail"),
+    path("payouts/<int:pk>/approve/", views.payout_approve_view, name="payout-approve"),
+    path("payouts/<int:pk>/cancel/", views.payout_cancel_view, name="payout-cancel"),
+    path("payouts/<int:pk>/export/", views.payout_export_view, name="payout-export"),
+    path("audit/", views.audit_list, name="audit"),
+]

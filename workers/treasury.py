@@ -1,0 +1,23 @@
+"""Treasury background work: import a large bank file chunk by chunk, with progress on its row."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="workers.treasury.process_bank_file", acks_late=True, time_limit=1800, soft_time_limit=1780)
+def process_bank_file(bank_file_id: int) -> None:
+    """Import a queued bank file's payments (idempotent: lines already done are skipped)."""
+    from treasury.services import bankfile_process
+
+    bankfile_process(bank_file_id=bank_file_id)
+
+
+@shared_task(name="workers.treasury.resume_stalled_bank_files", acks_late=True, time_limit=60, soft_time_limit=50)
+def resume_stalled_bank_files() -> None:
+    """Re-queue bank files whose import stopped (beat, every ten minutes)."""
+    from operations.jobs import job_run
+    from treasury.services import bankfile_resume_stalled
+
+    with job_run("resume_stalled_bank_files") as summary:
+        summary["queued"] = bankfile_resume_stalled()
