@@ -217,7 +217,7 @@ class PledgeCreateView(APIView):
     """Pledge to an open pool. With an `Idempotency-Key` header a retry replays the first answer."""
 
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "pledge"
+    throttle_scope = "pledge_create"
 
     @extend_schema(
         request=PledgeCreateSerializer,

@@ -339,9 +339,6 @@ if DJANGO_ENV == "test":
     # Fast hashing keeps the suite quick; never used outside tests.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Pledge creation through the API is throttled per user, counted in the shared cache (Redis when REDIS_URL is set).
-THROTTLE_RATES: dict[str, str] = REST_FRAMEWORK.setdefault("DEFAULT_THROTTLE_RATES", {})  # type: ignore[assignment]
-THROTTLE_RATES["pledge"] = env.str("PLEDGE_THROTTLE_RATE", default="30/minute")
 
 # Pools and pledges both have `kind` and `status`: give each choice set its own name in the API schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]

@@ -100,18 +100,6 @@ def login_as():
     Their pages and session API calls are refused until the session is OTP-verified
     (accounts.middleware.TwoFactorMiddleware, api.authentication), so tests log them in with this.
     """
-    from django_otp import DEVICE_ID_SESSION_KEY
+    from tests.twofactor import login_verified
 
-    from accounts.twofactor import two_factor_required
-    from tests.factories import totp_device_for
-
-    def _login(client, user):
-        client.force_login(user)
-        if two_factor_required(user):
-            device = user.totpdevice_set.filter(confirmed=True).first() or totp_device_for(user)
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
-        return client
-
-    return _login
+    return login_verified

@@ -314,7 +314,7 @@ def test_schema_documents_pledge_endpoints(api_client):
 def test_pledge_creation_is_throttled_per_user(as_saver, pool, settings):
     from rest_framework.throttling import ScopedRateThrottle
 
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "pledge": "2/minute"}
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "pledge_create": "2/minute"}
     original = ScopedRateThrottle.THROTTLE_RATES
     ScopedRateThrottle.THROTTLE_RATES = rates
     try:

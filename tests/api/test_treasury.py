@@ -12,6 +12,7 @@ from pools.models import PaymentAllocation, PaymentChannel
 from pools.services import payment_record
 from tests.treasury.builders import BgPayment, CamtTx, bgmax, camt053
 from tests.treasury.helpers import money_pledge, ocr
+from tests.twofactor import login_verified
 from treasury.models import BankFile, PayoutBatch, PayoutStatus
 from treasury.services import payment_match_manual, payout_prepare
 
@@ -82,7 +83,7 @@ def test_every_endpoint_refuses_anonymous(world):
 
 def test_session_post_needs_csrf(world, treasurer):
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.post(f"/api/treasury/allocations/{world['allocation'].pk}/reverse/", {}, format="json")
     assert response.status_code == 403
     assert PaymentAllocation.objects.count() == 1
@@ -304,14 +305,12 @@ def test_audit_endpoint_filters_by_record(world, treasurer):
     assert client.get("/api/treasury/audit/", {"row_id": "1 OR 1=1"}).status_code == 400
 
 
-def test_api_write_names_the_token_user_in_the_audit_trail(world, treasurer):
-    from rest_framework.authtoken.models import Token
-
+def test_api_write_names_the_session_user_in_the_audit_trail(world, treasurer):
+    # Treasurers have no API tokens (a token never saw the second factor): their API writes come
+    # from a two-factor-verified session, and the trail names them.
     from treasury.models import AuditEvent
 
-    token = Token.objects.create(user=treasurer)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = login_verified(APIClient(), treasurer)
     response = client.post(f"/api/treasury/allocations/{world['allocation'].pk}/reverse/", {}, format="json")
     assert response.status_code == 201
     event = AuditEvent.objects.get(table_name="pools_paymentallocation", row_id=response.json()["id"])

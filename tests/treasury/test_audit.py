@@ -9,6 +9,7 @@ import pytest
 from pools.models import Payment, PaymentChannel, PaymentStatus, Pledge, PledgeStatus, Pool, PoolStatus
 from pools.services import payment_record
 from tests.treasury.helpers import money_pledge
+from tests.twofactor import login_verified
 from treasury.audit import audit_actor
 from treasury.models import AuditEvent
 from treasury.services import allocation_undo, payment_match_manual
@@ -88,7 +89,7 @@ def test_match_and_reversal_record_who_and_when(pool, saver, treasurer, second_t
 def test_request_user_is_the_actor_of_a_page_write(client, treasurer, pool, saver):
     pledge = money_pledge(pool, saver, amount_ore=10_000)
     payment = payment_record(amount_ore=10_000, received_on=date(2026, 3, 2), channel=PaymentChannel.MANUAL)
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.post(
         f"/treasury/payments/{payment.pk}/match/",
         {"pledge_1": pledge.pk, "amount_1": "100,00"},

@@ -16,6 +16,7 @@ from pools.models import Pledge
 from pools.services import pledge_confirm
 from tests.factories import FairFactory, ProjectFactory, UserFactory
 from tests.invest.fairs.builders import card, fair_with_programme, live_fair
+from tests.twofactor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def _card_post(**fields: object) -> dict[str, object]:
 
 
 def test_organiser_plans_a_fair_through_the_form(client, organiser):
-    client.force_login(organiser)
+    login_verified(client, organiser)
     response = client.post(
         reverse("web:fair-create"),
         {
@@ -53,7 +54,7 @@ def test_organiser_plans_a_fair_through_the_form(client, organiser):
 
 @pytest.mark.parametrize("capacity", ["-1", "1e9999", "NaN", "'; DROP TABLE invest_fair; --", "x" * 10_000])
 def test_fair_form_refuses_bad_capacity_and_writes_nothing(client, organiser, capacity):
-    client.force_login(organiser)
+    login_verified(client, organiser)
     response = client.post(
         reverse("web:fair-create"),
         {
@@ -71,21 +72,21 @@ def test_fair_form_refuses_bad_capacity_and_writes_nothing(client, organiser, ca
 
 
 def test_a_saver_cannot_open_the_fair_form(client, saver):
-    client.force_login(saver)
+    login_verified(client, saver)
     assert client.get(reverse("web:fair-create")).status_code == 404
 
 
 def test_owner_applies_and_organiser_chooses_and_sets_the_programme(client, organiser, owner):
     fair = FairFactory(organiser=organiser)
     project = ProjectFactory(owner=owner)
-    client.force_login(owner)
+    login_verified(client, owner)
     page = client.get(reverse("web:fair-detail", args=[fair.pk]))
     assert page.context["apply_form"] is not None
     client.post(reverse("web:fair-apply", args=[fair.pk]), {"project": project.pk, "ask": "Lån 200 000 kr"})
     pitch = Pitch.objects.get(fair=fair, project=project)
     # The owner cannot choose their own pitch.
     assert client.post(reverse("web:pitch-choose", args=[pitch.pk])).status_code == 404
-    client.force_login(organiser)
+    login_verified(client, organiser)
     client.post(reverse("web:pitch-choose", args=[pitch.pk]), {"target": "150 000"})
     pitch.refresh_from_db()
     assert pitch.status == PitchStatus.CHOSEN and pitch.pool.target_ore == 15_000_000
@@ -96,7 +97,7 @@ def test_owner_applies_and_organiser_chooses_and_sets_the_programme(client, orga
     fair.refresh_from_db()
     pitch.refresh_from_db()
     assert fair.status == FairStatus.PROGRAMME_SET and pitch.position == 1 and pitch.minutes == 7
-    client.force_login(owner)
+    login_verified(client, owner)
     client.post(reverse("web:pitch-confirm", args=[pitch.pk]))
     pitch.refresh_from_db()
     assert pitch.confirmed_at is not None
@@ -105,7 +106,7 @@ def test_owner_applies_and_organiser_chooses_and_sets_the_programme(client, orga
 def test_another_owner_cannot_confirm_or_edit_someone_elses_pitch(client, organiser, owner):
     _fair, (pitch, _b) = fair_with_programme(organiser, owner=owner)
     stranger = UserFactory(roles=(Role.SAVER, Role.PROJECT_OWNER))
-    client.force_login(stranger)
+    login_verified(client, stranger)
     assert client.post(reverse("web:pitch-confirm", args=[pitch.pk])).status_code == 404
     assert client.get(reverse("web:pitch-edit", args=[pitch.pk])).status_code == 404
     assert client.get(reverse("web:pitch-presenter", args=[pitch.pk])).status_code == 404
@@ -115,7 +116,7 @@ def test_another_owner_cannot_confirm_or_edit_someone_elses_pitch(client, organi
 
 def test_owner_prepares_the_pitch_page_shown_on_the_card(client, organiser, owner):
     _fair, (pitch, _b) = fair_with_programme(organiser, owner=owner)
-    client.force_login(owner)
+    login_verified(client, owner)
     client.post(
         reverse("web:pitch-edit", args=[pitch.pk]),
         {"title": "Kvarnen lever", "summary": "<script>alert(1)</script>", "ask": "Förköp av fika"},
@@ -126,7 +127,7 @@ def test_owner_prepares_the_pitch_page_shown_on_the_card(client, organiser, owne
 
 def test_organiser_moves_the_fair_through_its_life(client, organiser):
     fair, _pitches = fair_with_programme(organiser)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     for action, status in [("start", "live"), ("close", "follow_up"), ("finish", "closed")]:
         client.post(reverse("web:fair-status", args=[fair.pk]), {"action": action})
         fair.refresh_from_db()
@@ -205,7 +206,7 @@ def test_qr_code_is_an_svg_of_the_short_link(client, organiser):
 
 def test_volunteer_form_is_keyboard_ready_and_remembers_the_pitch(client, organiser):
     fair, (a, b) = live_fair(organiser)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     url = reverse("web:fair-cards", args=[fair.pk])
     page = client.get(url).content.decode()
     assert "autofocus" in page and 'type="hidden" name="card_id"' in page
@@ -219,7 +220,7 @@ def test_volunteer_form_is_keyboard_ready_and_remembers_the_pitch(client, organi
 
 def test_volunteer_form_refuses_a_bad_card_keeping_its_input(client, organiser):
     fair, (a, _b) = live_fair(organiser)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     body = _card_post(pitch=a.pk, amount="12.345")
     response = client.post(reverse("web:fair-cards", args=[fair.pk]), body)
     assert response.status_code == 200 and "amount" in response.context["form"].errors
@@ -229,7 +230,7 @@ def test_volunteer_form_refuses_a_bad_card_keeping_its_input(client, organiser):
 
 def test_volunteer_form_is_for_organisers_only(client, organiser, owner):
     fair, _pitches = live_fair(organiser)
-    client.force_login(owner)
+    login_verified(client, owner)
     assert client.get(reverse("web:fair-cards", args=[fair.pk])).status_code == 404
     assert client.post(reverse("web:fair-cards", args=[fair.pk]), _card_post()).status_code == 404
 
@@ -242,10 +243,11 @@ def test_board_json_sums_per_pitch_and_shows_only_public_names(client, organiser
     card(a, amount_ore=50_000, name="Anna Berg", is_name_public=True)
     card(a, amount_ore=25_000, name="Hemlig Person", is_name_public=False)
     card(b, kind="time", amount_ore=None, hours=__import__("decimal").Decimal("4"), description="Måla")
-    client.force_login(organiser)
+    login_verified(client, organiser)
     url = reverse("web:fair-board-json", args=[fair.pk])
     client.get(url)  # warm the session and permission caches
-    with django_assert_max_num_queries(8):
+    # 3 for the board itself; the rest is the session, the user and the two-factor device check.
+    with django_assert_max_num_queries(10):
         data = client.get(url).json()
     first, second = data["pitches"]
     assert first["pledged"] == "750.00" and first["pledgers"] == 2 and first["names"] == ["Anna Berg"]
@@ -262,10 +264,10 @@ def test_board_json_sums_per_pitch_and_shows_only_public_names(client, organiser
 
 def test_board_page_is_for_organisers_only(client, organiser, owner):
     fair, _pitches = live_fair(organiser, owner=owner)
-    client.force_login(owner)
+    login_verified(client, owner)
     assert client.get(reverse("web:fair-board", args=[fair.pk])).status_code == 404
     assert client.get(reverse("web:fair-board-json", args=[fair.pk])).status_code == 404
-    client.force_login(organiser)
+    login_verified(client, organiser)
     assert client.get(reverse("web:fair-board", args=[fair.pk])).status_code == 200
 
 
@@ -273,7 +275,7 @@ def test_presenter_sees_only_their_own_pitch(client, organiser, owner):
     _fair, (mine, other) = live_fair(organiser, owner=owner)
     card(mine, amount_ore=10_000)
     card(other, amount_ore=99_000)
-    client.force_login(owner)
+    login_verified(client, owner)
     data = client.get(reverse("web:pitch-board-json", args=[mine.pk])).json()
     assert [p["id"] for p in data["pitches"]] == [mine.pk] and data["total_pledged"] == "100.00"
     assert client.get(reverse("web:pitch-board-json", args=[other.pk])).status_code == 404
@@ -286,7 +288,7 @@ def test_follow_up_list_hides_what_pledgers_did_not_allow(client, organiser, own
     _fair, (pitch, _b) = live_fair(organiser, owner=owner)
     card(pitch, name="Öppen Person", email="open@example.se", is_name_public=True, may_contact=True)
     card(pitch, name="Dold Person", email="hidden@example.se", is_name_public=False, may_contact=False)
-    client.force_login(owner)
+    login_verified(client, owner)
     page = client.get(reverse("web:pitch-follow-up", args=[pitch.pk])).content.decode()
     assert "Öppen Person" in page and "open@example.se" in page
     assert "Dold Person" not in page and "hidden@example.se" not in page
@@ -296,7 +298,7 @@ def test_owner_records_a_follow_up_outcome(client, organiser, owner):
     _fair, (pitch, other) = live_fair(organiser, owner=owner)
     pledge = card(pitch).pledge
     foreign = card(other).pledge
-    client.force_login(owner)
+    login_verified(client, owner)
     url = reverse("web:pitch-follow-up", args=[pitch.pk])
     assert client.post(url, {"pledge": pledge.pk, "outcome": "will_pay", "note": "Maj"}).status_code == 302
     assert PledgeFollowUp.objects.get().outcome == "will_pay"
@@ -313,7 +315,7 @@ def test_report_csv_escapes_formulas_and_counts_conversion(client, organiser, tr
     card(a, amount_ore=30_000, email="b@example.se")
     fair_close(fair=fair, by=organiser)
     pledge_confirm(token=kept.confirmation_token, by=None)
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.get(reverse("web:fair-report-csv", args=[fair.pk]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
@@ -324,7 +326,7 @@ def test_report_csv_escapes_formulas_and_counts_conversion(client, organiser, tr
 def test_report_pdf_is_a_pdf(client, organiser):
     fair, (a, _b) = live_fair(organiser)
     card(a)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     response = client.get(reverse("web:fair-report-pdf", args=[fair.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
@@ -332,7 +334,7 @@ def test_report_pdf_is_a_pdf(client, organiser):
 def test_report_is_refused_to_savers_and_owners(client, organiser, owner, saver):
     fair, _pitches = live_fair(organiser, owner=owner)
     for user in (owner, saver):
-        client.force_login(user)
+        login_verified(client, user)
         for name in ("web:fair-report", "web:fair-report-csv", "web:fair-report-pdf"):
             assert client.get(reverse(name, args=[fair.pk])).status_code == 404
 
@@ -340,7 +342,7 @@ def test_report_is_refused_to_savers_and_owners(client, organiser, owner, saver)
 @pytest.mark.parametrize("position", ["-1", "1e9999", "NaN", "", "<b>1</b>", "' OR 1=1 --"])
 def test_programme_form_refuses_hostile_values_and_keeps_the_programme(client, organiser, position):
     fair, (a, b) = fair_with_programme(organiser)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     client.post(
         reverse("web:fair-programme", args=[fair.pk]),
         {
@@ -357,7 +359,7 @@ def test_programme_form_refuses_hostile_values_and_keeps_the_programme(client, o
 
 def test_pitch_page_form_refuses_an_empty_or_huge_title(client, organiser, owner):
     _fair, (pitch, _b) = fair_with_programme(organiser, owner=owner)
-    client.force_login(owner)
+    login_verified(client, owner)
     for title in ("", "x" * 10_000):
         response = client.post(reverse("web:pitch-edit", args=[pitch.pk]), {"title": title, "summary": "", "ask": ""})
         assert response.status_code == 200 and "title" in response.context["form"].errors
@@ -372,7 +374,7 @@ def test_choose_refuses_a_bad_target(client, organiser, target):
     from invest.fairs.services import pitch_apply
 
     pitch = pitch_apply(fair=fair, project=project, by=project.owner)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     client.post(reverse("web:pitch-choose", args=[pitch.pk]), {"target": target})
     pitch.refresh_from_db()
     assert pitch.status == PitchStatus.APPLIED and pitch.pool is None
@@ -381,7 +383,7 @@ def test_choose_refuses_a_bad_target(client, organiser, target):
 @pytest.mark.parametrize("as_of", ["2026-02-30", "1e9999", "<script>", "x" * 10_000])
 def test_report_refuses_a_bad_date(client, organiser, as_of):
     fair, _pitches = live_fair(organiser)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     page = client.get(reverse("web:fair-report", args=[fair.pk]), {"as_of": as_of})
     assert page.status_code == 200 and page.context["form"].errors
     assert client.get(reverse("web:fair-report-csv", args=[fair.pk]), {"as_of": as_of}).status_code == 400
@@ -391,7 +393,7 @@ def test_report_refuses_a_bad_date(client, organiser, as_of):
 def test_report_as_of_a_day_before_the_fair_is_empty(client, organiser):
     fair, (a, _b) = live_fair(organiser)
     card(a)
-    client.force_login(organiser)
+    login_verified(client, organiser)
     page = client.get(reverse("web:fair-report", args=[fair.pk]), {"as_of": "2020-01-01"})
     assert page.context["report"].rows == [] and b"?as_of=2020-01-01" in page.content
 
@@ -399,9 +401,9 @@ def test_report_as_of_a_day_before_the_fair_is_empty(client, organiser):
 def test_owner_withdraws_from_the_fair_page_and_a_stranger_cannot(client, organiser, owner):
     _fair, (mine, _other) = fair_with_programme(organiser, owner=owner)
     stranger = UserFactory(roles=(Role.PROJECT_OWNER,))
-    client.force_login(stranger)
+    login_verified(client, stranger)
     assert client.post(reverse("web:pitch-withdraw", args=[mine.pk])).status_code == 404
-    client.force_login(owner)
+    login_verified(client, owner)
     page = client.get(reverse("web:fair-detail", args=[mine.fair_id])).content.decode()
     assert reverse("web:pitch-withdraw", args=[mine.pk]) in page
     client.post(reverse("web:pitch-withdraw", args=[mine.pk]))

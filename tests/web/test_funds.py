@@ -23,6 +23,7 @@ from pools.models import PledgeKind, PoolKind
 from pools.services import pledge_create
 from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, ShareOfferPoolFactory
 from tests.invest.funds.conftest import RULES, pay
+from tests.twofactor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def project(owner):
 def browser(user=None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        login_verified(client, user)
     return client
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from operations.jobs import job_run
 from pools.models import Reminder, ReminderStatus
 from tests.factories import PoolFactory
+from tests.twofactor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_treasurer_sees_the_jobs_page(client, treasurer):
     with job_run("close_due_pools") as summary:
         summary["failed"] = [4]
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.get("/ops/jobs/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -23,13 +24,13 @@ def test_treasurer_sees_the_jobs_page(client, treasurer):
 
 
 def test_organiser_sees_the_jobs_page(client, organiser):
-    client.force_login(organiser)
+    login_verified(client, organiser)
     assert client.get("/ops/jobs/").status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/reminders/failed/"])
 def test_saver_is_refused(client, saver, path):
-    client.force_login(saver)
+    login_verified(client, saver)
     assert client.get(path).status_code == 403
 
 
@@ -46,11 +47,11 @@ def test_failed_reminders_page_escapes_errors(client, treasurer, saver):
         subject_id=pool.pk, pool=pool, period="failed", status=ReminderStatus.FAILED,
         last_error="<script>x</script>", send_after=timezone.now(),
     )  # fmt: skip
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     html = client.get("/ops/reminders/failed/").content.decode()
     assert saver.email in html and "&lt;script&gt;" in html and "<script>x" not in html
 
 
 def test_failed_reminders_page_survives_a_hostile_page_number(client, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     assert client.get("/ops/reminders/failed/?page=1e9999").status_code == 404

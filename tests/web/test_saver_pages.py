@@ -13,6 +13,7 @@ from pools.models import Pledge, PledgeKind, PledgeSource, PledgeStatus, PoolSta
 from pools.references import ocr_is_valid
 from pools.services import payment_allocate, payment_record, pledge_create
 from tests.factories import PoolFactory, ProjectFactory, ShareOfferPoolFactory
+from tests.twofactor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_pool_page_asks_anonymous_visitor_to_log_in(client, pool):
 
 
 def test_pool_page_shows_form_fitting_the_pool_kind(client, saver):
-    client.force_login(saver)
+    login_verified(client, saver)
     share_pool = ShareOfferPoolFactory()
     text = client.get(reverse("web:savers:pool-detail", args=[share_pool.pk])).text
     assert 'name="share_count"' in text and 'name="monthly_amount"' not in text
@@ -104,7 +105,7 @@ def test_pledge_requires_login(client, pool):
 def test_monthly_support_saving_pledge_shows_receipt_with_ocr_and_sends_email(
     client, saver, pool, django_capture_on_commit_callbacks
 ):
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(pledge_url(pool), monthly_form(monthly_amount="1 234,50"))
     pledge = Pledge.objects.get()
     assert response.status_code == 302
@@ -130,14 +131,14 @@ def test_receipt_email_has_payment_instructions(saver):
 
 def test_share_pledge_from_page(client, saver):
     pool = ShareOfferPoolFactory()
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(pledge_url(pool), {"kind": "share", "share_count": "3", "currency": "SEK"})
     assert response.status_code == 302
     assert Pledge.objects.get().amount_ore == 150_000
 
 
 def test_time_pledge_from_page(client, saver, pool):
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(
         pledge_url(pool),
         {"kind": "time", "description": "Måla fasaden", "quantity": "8", "unit": "", "currency": "SEK"},
@@ -175,7 +176,7 @@ def test_time_pledge_from_page(client, saver, pool):
     ],
 )
 def test_bad_pledge_input_gives_form_error_and_writes_nothing(client, saver, pool, data, message):
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(pledge_url(pool), data)
     assert response.status_code == 400
     assert 'class="errorlist' in response.text or 'class="error"' in response.text
@@ -195,7 +196,7 @@ def test_bad_pledge_input_gives_form_error_and_writes_nothing(client, saver, poo
 )
 def test_pool_rules_refuse_pledge_with_message_on_page(client, saver, pool_fields, data, message):
     pool = PoolFactory(**pool_fields)
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(pledge_url(pool), data)
     assert response.status_code == 400
     assert message in response.text
@@ -204,7 +205,7 @@ def test_pool_rules_refuse_pledge_with_message_on_page(client, saver, pool_field
 
 def test_pledge_to_closed_pool_page_has_no_form(client, saver):
     pool = PoolFactory(status=PoolStatus.SUCCEEDED)
-    client.force_login(saver)
+    login_verified(client, saver)
     text = client.get(reverse("web:savers:pool-detail", args=[pool.pk])).text
     assert 'name="kind"' not in text and "not open" in text
 
@@ -220,7 +221,7 @@ def my_pledge(saver, pool):
 def test_my_pledges_lists_status_payments_and_points(client, saver, my_pledge, treasurer):
     payment = payment_record(amount_ore=50_000, received_on=my_pledge.created_at.date(), channel="manual")
     payment_allocate(payment=payment, parts=[(my_pledge, 50_000)], by=treasurer)
-    client.force_login(saver)
+    login_verified(client, saver)
     text = client.get(reverse("web:savers:my-pledges")).text
     assert my_pledge.ocr_reference in text
     assert "500,00 kr" in text  # received
@@ -231,12 +232,12 @@ def test_my_pledges_lists_status_payments_and_points(client, saver, my_pledge, t
 
 @pytest.mark.parametrize("name", ["pledge-detail", "pledge-receipt"])
 def test_another_savers_pledge_pages_are_404(client, other_saver, my_pledge, name):
-    client.force_login(other_saver)
+    login_verified(client, other_saver)
     assert client.get(reverse(f"web:savers:{name}", args=[my_pledge.pk])).status_code == 404
 
 
 def test_another_saver_cannot_withdraw_or_change_my_pledge(client, other_saver, my_pledge):
-    client.force_login(other_saver)
+    login_verified(client, other_saver)
     assert client.post(reverse("web:savers:pledge-withdraw", args=[my_pledge.pk])).status_code == 404
     response = client.post(reverse("web:savers:pledge-change", args=[my_pledge.pk]), {"monthly_amount": "1"})
     assert response.status_code == 404
@@ -257,7 +258,7 @@ def test_my_pages_require_login(client, my_pledge):
 
 
 def test_withdraw_own_pledge(client, saver, my_pledge):
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(reverse("web:savers:pledge-withdraw", args=[my_pledge.pk]))
     assert response.status_code == 302
     my_pledge.refresh_from_db()
@@ -265,7 +266,7 @@ def test_withdraw_own_pledge(client, saver, my_pledge):
 
 
 def test_change_monthly_amount(client, saver, my_pledge):
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(reverse("web:savers:pledge-change", args=[my_pledge.pk]), {"monthly_amount": "600"})
     assert response.status_code == 302
     my_pledge.refresh_from_db()
@@ -274,7 +275,7 @@ def test_change_monthly_amount(client, saver, my_pledge):
 
 @pytest.mark.parametrize("value", ["12.345", "NaN", "1e9999", "-1", LONG, SCRIPT, ""])
 def test_change_refuses_bad_values(client, saver, my_pledge, value):
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(reverse("web:savers:pledge-change", args=[my_pledge.pk]), {"monthly_amount": value})
     assert response.status_code == 400
     my_pledge.refresh_from_db()
@@ -284,7 +285,7 @@ def test_change_refuses_bad_values(client, saver, my_pledge, value):
 def test_change_over_per_saver_maximum_shows_error(client, saver):
     pool = PoolFactory(max_per_saver_ore=1_000_000)
     pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=50_000, months=12)
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(reverse("web:savers:pledge-change", args=[pledge.pk]), {"months": "30"})
     assert response.status_code == 400 and "at most" in response.text
     pledge.refresh_from_db()
@@ -310,7 +311,7 @@ def card(pool):
 def test_fair_card_link_shows_and_confirms_pledge(client, saver, card):
     url = reverse("web:savers:fair-pledge", args=[card.confirmation_token])
     assert "1 000,00 kr" in client.get(url).text
-    client.force_login(saver)
+    login_verified(client, saver)
     client.post(url, {"action": "confirm"})
     card.refresh_from_db()
     assert card.status == PledgeStatus.CONFIRMED and card.saver == saver
@@ -332,7 +333,7 @@ def test_fair_card_unknown_token_is_404(client, card, token):
 
 def test_fair_card_of_another_account_is_404(client, saver, other_saver, card):
     Pledge.objects.filter(pk=card.pk).update(saver=saver)
-    client.force_login(other_saver)
+    login_verified(client, other_saver)
     url = reverse("web:savers:fair-pledge", args=[card.confirmation_token])
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "confirm"}).status_code == 404
@@ -348,7 +349,7 @@ def test_fair_card_unknown_action_changes_nothing(client, card):
 
 def test_limit_error_sits_at_the_monthly_amount_input(client, saver):
     pool = PoolFactory(max_per_saver_ore=100_000)
-    client.force_login(saver)
+    login_verified(client, saver)
     response = client.post(pledge_url(pool), monthly_form())
     assert "at most" in str(response.context["form"].errors["monthly_amount"])
 
@@ -362,14 +363,14 @@ def test_fair_card_receipt_email_carries_the_confirmation_link(card):
 
 @pytest.mark.parametrize("pk", ["99999999999999999999", "9223372036854775808"])
 def test_huge_ids_on_pages_are_404_not_500(client, saver, pk):
-    client.force_login(saver)
+    login_verified(client, saver)
     assert client.get(f"/my/pledges/{pk}/").status_code == 404
     assert client.get(f"/pools/{pk}/").status_code == 404
     assert client.post(f"/pools/{pk}/pledge/", monthly_form()).status_code == 404
 
 
 def test_treasurer_cannot_open_a_savers_pledge_page(client, treasurer, my_pledge):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     assert client.get(reverse("web:savers:pledge-detail", args=[my_pledge.pk])).status_code == 404
 
 
@@ -384,7 +385,7 @@ def test_micro_fund_pool_page_renders_without_project(client):
 def test_english_saver_sees_english_money_format(client, saver, my_pledge):
     saver.language = "en"
     saver.save()
-    client.force_login(saver)
+    login_verified(client, saver)
     assert "SEK 6,000.00" in client.get(reverse("web:savers:my-pledges")).text
 
 
@@ -392,7 +393,7 @@ def test_my_pledges_query_count_does_not_grow_with_pledges(client, saver, django
     pools = [PoolFactory() for _ in range(3)]
     for index in range(12):
         pledge_create(pool=pools[index % 3], saver=saver, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=1000, months=3)
-    client.force_login(saver)
+    login_verified(client, saver)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("web:savers:my-pledges"))
     assert response.text.count('class="pledge-row"') == 12

@@ -11,6 +11,7 @@ from pools.models import PaymentAllocation, PaymentChannel, PaymentStatus
 from pools.services import payment_record
 from tests.treasury.builders import BgPayment, bgmax
 from tests.treasury.helpers import money_pledge, ocr
+from tests.twofactor import login_verified
 from treasury.models import AuditEvent, BankFile, PayoutBatch, PayoutStatus
 from treasury.services import payment_match_manual, payout_prepare
 
@@ -62,7 +63,7 @@ def urls(world) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("role", ["saver", "owner", "organiser"])
 def test_every_treasury_page_refuses_other_roles(client, world, role, request):
-    client.force_login(request.getfixturevalue(role))
+    login_verified(client, request.getfixturevalue(role))
     for method, url in urls(world):
         response = getattr(client, method)(url)
         assert response.status_code == 403, (role, method, url, response.status_code)
@@ -77,7 +78,7 @@ def test_every_treasury_page_sends_anonymous_to_login(client, world):
 
 
 def test_treasurer_sees_every_page(client, world, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     for method, url in urls(world):
         if method == "get":
             response = client.get(url)
@@ -86,7 +87,7 @@ def test_treasurer_sees_every_page(client, world, treasurer):
 
 def test_upload_a_bgmax_file_and_see_its_lines(client, pool, saver, treasurer):
     money_pledge(pool, saver, amount_ore=150_000, reference=ocr(10001))
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     content = bgmax([BgPayment(150_000, ocr(10001), name="Åsa Öberg"), BgPayment(500, "", name="Kjell Åström")])
     response = client.post("/treasury/bank-files/", {"file": SimpleUploadedFile("bg.txt", content)})
     bank_file = BankFile.objects.get()
@@ -99,7 +100,7 @@ def test_upload_a_bgmax_file_and_see_its_lines(client, pool, saver, treasurer):
 
 
 def test_upload_of_a_file_with_a_wrong_total_shows_the_reason(client, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     content = bgmax([BgPayment(1_000, "")], deposit_total_ore=999)
     response = client.post("/treasury/bank-files/", {"file": SimpleUploadedFile("bad.txt", content)})
     assert response.status_code == 400
@@ -109,7 +110,7 @@ def test_upload_of_a_file_with_a_wrong_total_shows_the_reason(client, treasurer)
 
 @pytest.mark.parametrize("upload", [None, b"", b"<script>alert(1)</script>", b"'; DROP TABLE pools_payment; --"])
 def test_upload_of_nonsense_is_a_form_error(client, treasurer, upload):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     data = {} if upload is None else {"file": SimpleUploadedFile("x.txt", upload)}
     response = client.post("/treasury/bank-files/", data)
     assert response.status_code == 400
@@ -123,7 +124,7 @@ def test_unmatched_queue_search_and_split_by_hand(client, pool, saver, other_sav
     payment = payment_record(
         amount_ore=50_000, received_on=date(2026, 3, 3), channel=PaymentChannel.MANUAL, payer_name="Märta Ängström"
     )
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     queue = client.get("/treasury/payments/", {"q": "Ängström", "amount": "500,00"}).content.decode()
     assert f"/treasury/payments/{payment.pk}/" in queue
     assert (
@@ -149,7 +150,7 @@ def test_unmatched_queue_search_and_split_by_hand(client, pool, saver, other_sav
 def test_match_form_refuses_bad_amounts(client, pool, saver, treasurer, amount):
     pledge = money_pledge(pool, saver, amount_ore=20_000)
     payment = payment_record(amount_ore=20_000, received_on=date(2026, 3, 3), channel=PaymentChannel.MANUAL)
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.post(f"/treasury/payments/{payment.pk}/match/", {"pledge_1": pledge.pk, "amount_1": amount})
     assert response.status_code == 400
     assert PaymentAllocation.objects.count() == 0
@@ -158,7 +159,7 @@ def test_match_form_refuses_bad_amounts(client, pool, saver, treasurer, amount):
 def test_match_more_than_the_payment_is_a_form_error(client, pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=20_000)
     payment = payment_record(amount_ore=100, received_on=date(2026, 3, 3), channel=PaymentChannel.MANUAL)
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.post(f"/treasury/payments/{payment.pk}/match/", {"pledge_1": pledge.pk, "amount_1": "200"})
     assert response.status_code == 400
     response = client.post(f"/treasury/payments/{payment.pk}/match/", {"pledge_1": 99999, "amount_1": "1"})
@@ -167,7 +168,7 @@ def test_match_more_than_the_payment_is_a_form_error(client, pool, saver, treasu
 
 
 def test_reverse_a_match_from_the_page_keeps_both_rows(client, world, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.post(f"/treasury/allocations/{world['allocation'].pk}/reverse/")
     assert response.status_code == 302
     assert sorted(PaymentAllocation.objects.values_list("amount_ore", flat=True)) == [-10_000, 10_000]
@@ -178,7 +179,7 @@ def test_reverse_a_match_from_the_page_keeps_both_rows(client, world, treasurer)
 @pytest.mark.parametrize("kind", ["overview", "pools", "savers", "fairs", "funds", "pledges", "ledger"])
 @pytest.mark.parametrize("export", ["", "csv", "xlsx"])
 def test_reports_render_and_export(client, world, treasurer, kind, export):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.get(f"/treasury/reports/{kind}/", {"as_of": "2030-01-01", "export": export} if export else {})
     assert response.status_code == 200
     if export == "csv":
@@ -189,7 +190,7 @@ def test_reports_render_and_export(client, world, treasurer, kind, export):
 
 
 def test_report_pdf_has_a_chart(client, world, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     page = client.get("/treasury/reports/overview/", {"as_of": "2030-01-01"}).content.decode()
     assert "<svg" in page
     response = client.get("/treasury/reports/overview/", {"as_of": "2030-01-01", "export": "pdf"})
@@ -199,26 +200,26 @@ def test_report_pdf_has_a_chart(client, world, treasurer):
 
 @pytest.mark.parametrize("value", ["1999-01-01", "nonsense", "2026-13-45", "<script>", "'; --", "9" * 1000])
 def test_report_refuses_bad_dates(client, treasurer, value):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     response = client.get("/treasury/reports/pools/", {"as_of": value})
     assert response.status_code == 400
     assert "<script>" not in response.content.decode()
 
 
 def test_report_of_unknown_kind_is_404(client, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     assert client.get("/treasury/reports/secrets/").status_code == 404
 
 
 def test_four_eyes_on_pages(client, world, treasurer, second_treasurer):
     batch = world["batch"]
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     assert client.post(f"/treasury/payouts/{batch.pk}/approve/").status_code == 403
     export = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"})
     assert export.status_code == 302  # refused with a message: not approved
     batch.refresh_from_db()
     assert batch.status == PayoutStatus.PREPARED and batch.exported_at is None
-    client.force_login(second_treasurer)
+    login_verified(client, second_treasurer)
     assert client.post(f"/treasury/payouts/{batch.pk}/approve/").status_code == 302
     response = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "pain001"})
     assert response.status_code == 200 and b"pain.001.001.03" in response.content
@@ -228,7 +229,7 @@ def test_prepare_a_refund_list_on_the_page(client, pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=100)
     payment = payment_record(amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
     payment_match_manual(payment=payment, parts=[(pledge, 100)], by=treasurer)
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     assert f"overpayment:{payment.pk}" in client.get("/treasury/payouts/").content.decode()
     response = client.post("/treasury/payouts/", {"kind": "refund", "source_keys": [f"overpayment:{payment.pk}"]})
     assert response.status_code == 302
@@ -238,7 +239,7 @@ def test_prepare_a_refund_list_on_the_page(client, pool, saver, treasurer):
 
 
 def test_audit_trail_page_filters(client, world, treasurer):
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     payment = world["payment"]
     page = client.get("/treasury/audit/", {"table": "pools_payment", "row_id": payment.pk}).content.decode()
     assert f"pools_payment #{payment.pk}" in page
@@ -257,7 +258,7 @@ def test_bank_file_progress_partial_polls_until_done(client, treasurer):
         processed=300,
         total=900,
     )
-    client.force_login(treasurer)
+    login_verified(client, treasurer)
     body = client.get(f"/treasury/bank-files/{bank_file.pk}/progress/").content.decode()
     assert "300" in body and "900" in body and 'hx-trigger="every 2s"' in body
     BankFile.objects.filter(pk=bank_file.pk).update(status="done", processed=900)
