@@ -71,7 +71,7 @@ schema-check: $(STAMP_DEV)
 security: bandit pip-audit
 
 bandit: $(STAMP_DEV)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config invest pools web workers operations demo -lll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config invest pools treasury web workers operations demo -lll
 
 # --strict: a package the vulnerability service cannot look up fails the run (else "no known
 # vulnerabilities" would be printed when nothing was checked, e.g. with no route to pypi.org).
