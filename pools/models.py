@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -259,6 +260,14 @@ class Pledge(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["pool", "status"], name="pledge_pool_status_idx"),
+            # Distinct savers per pool for the reconciliation: (pool, saver) pairs in order, index only.
+            models.Index(
+                fields=["pool", "saver"],
+                condition=Q(status__in=ACTIVE_PLEDGE_STATUSES, saver__isnull=False),
+                name="pledge_active_saver_idx",
+            ),
+            # Refunded pledges are few: their matches are subtracted from a pool's received money.
+            models.Index(fields=["pool"], condition=Q(status=PledgeStatus.REFUNDED), name="pledge_refunded_pool_idx"),
             models.Index(fields=["saver", "-created_at"], name="pledge_saver_created_idx"),
             models.Index(fields=["contact_email"], name="pledge_contact_email_idx"),
         ]
@@ -384,6 +393,10 @@ class PaymentAllocation(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="allocations")
+    # The pledge's pool, copied so money received sums per pool with one GROUP BY and no join.
+    # A CheckConstraint cannot compare across tables: save() copies it from the pledge (the services
+    # create allocations through the ORM, and a pledge never moves pool); a test checks they agree.
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+", editable=False)
     amount_ore = models.BigIntegerField()
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     created_by = models.ForeignKey(
@@ -404,6 +417,11 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_ore} öre of payment {self.payment_id} to pledge {self.pledge_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pledge_id is not None:
+            self.pool_id = self.pledge.pool_id
+        super().save(*args, **kwargs)
 
 
 class PoolTotals(models.Model):

@@ -366,7 +366,12 @@ def payment_allocate(
         raise AllocationError(_("The parts add up to more than the payment."), field="amount")
     rows = [
         PaymentAllocation.objects.create(
-            payment=payment, pledge=pledges[pledge.pk], amount_ore=amount, created_by=by, note=note
+            payment=payment,
+            pledge=pledges[pledge.pk],
+            pool_id=pledges[pledge.pk].pool_id,
+            amount_ore=amount,
+            created_by=by,
+            note=note,
         )
         for pledge, amount in parts
     ]
@@ -391,6 +396,7 @@ def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: 
     reversal = PaymentAllocation.objects.create(
         payment=payment,
         pledge=pledge,
+        pool_id=pledge.pool_id,
         amount_ore=-allocation.amount_ore,
         reverses=allocation,
         created_by=by,

@@ -85,13 +85,13 @@ def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 
 def _received_aggregates(pool_ids: Sequence[int]) -> dict[int, int]:
     rows = (
-        PaymentAllocation.objects.filter(pledge__pool_id__in=pool_ids)
+        PaymentAllocation.objects.filter(pool_id__in=pool_ids)
         .exclude(pledge__status=PledgeStatus.REFUNDED)
         .order_by()
-        .values("pledge__pool_id")
+        .values("pool_id")
         .annotate(total=Sum("amount_ore"))
     )
-    return {row["pledge__pool_id"]: int(row["total"] or 0) for row in rows}
+    return {row["pool_id"]: int(row["total"] or 0) for row in rows}
 
 
 def _percent(part: int, whole: int | None) -> Decimal:
@@ -192,10 +192,10 @@ savers AS (
   GROUP BY pairs.pool_id
 ),
 received AS (
-  SELECT p.pool_id, SUM(a.amount_ore) AS received
+  SELECT a.pool_id, SUM(a.amount_ore) AS received
   FROM pools_paymentallocation a JOIN pools_pledge p ON p.id = a.pledge_id
-  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
-  GROUP BY p.pool_id
+  WHERE a.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
+  GROUP BY a.pool_id
 )
 SELECT g.pool_id,
   SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.amount END) AS pledged,
@@ -242,12 +242,166 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
     return figures
 
 
+# PostgreSQL: the whole batch in one statement. Lock, aggregate, compare and write back all happen in
+# the database; only drifted rows come back (before and after). Cheaper forms of the same rules:
+# - one pass over the active pledges of the range. The pledge constraints make a money kind exactly a
+#   pledge with an amount (pledge_money_kind_has_amount, pledge_non_money_kind_has_description), so
+#   SUM(amount_ore) is the money pledged, COUNT(amount_ore) the money pledges, and anonymous pledges
+#   are COUNT(*) - COUNT(saver_id): no per-row filter on the kind for those;
+# - distinct savers from the (pool, saver) pairs read in order from a partial index (pledge_active_saver_idx);
+# - money received grouped by the match's own pool (no join), less the matches of refunded pledges
+#   (few, found by pledge_refunded_pool_idx);
+# - percentages rounded half to even on exact integers, like Decimal.quantize in _percent;
+# - the UPDATE writes only rows whose figures differ, and pools without pledges get zeros.
+# A test keeps this statement, RANGE_SQL and the per-pool path in agreement.
+RECONCILE_SQL = """
+WITH pledges AS (
+  SELECT p.pool_id, SUM(p.amount_ore) AS pledged, COUNT(*) AS pledge_count, COUNT(p.amount_ore) AS money_count,
+         COUNT(p.saver_id) AS named, SUM(p.quantity) FILTER (WHERE p.kind = 'time') AS hours,
+         SUM(CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
+                    THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
+                  WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
+                    THEN p.amount_ore * p.term_months / 100
+                  ELSE 0 END) FILTER (WHERE p.kind = 'support_saving') AS krona_months
+  FROM pools_pledge p
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status IN {active}
+  GROUP BY p.pool_id
+),
+savers AS (
+  SELECT pairs.pool_id, COUNT(*) AS savers
+  FROM (SELECT DISTINCT p.pool_id, p.saver_id FROM pools_pledge p
+        WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status IN {active} AND p.saver_id IS NOT NULL) pairs
+  GROUP BY pairs.pool_id
+),
+received AS (
+  SELECT a.pool_id, SUM(a.amount_ore) AS received
+  FROM pools_paymentallocation a
+  WHERE a.pool_id BETWEEN %(first)s AND %(last)s
+  GROUP BY a.pool_id
+),
+refunded AS (
+  SELECT p.pool_id, SUM(a.amount_ore) AS received
+  FROM pools_pledge p JOIN pools_paymentallocation a ON a.pledge_id = p.id
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status = 'refunded'
+  GROUP BY p.pool_id
+),
+base AS (
+  SELECT po.id AS pool_id, po.target_ore, po.target_points, po.minimum_ore,
+         COALESCE(pl.pledged, 0)::bigint AS pledged,
+         (COALESCE(r.received, 0) - COALESCE(rf.received, 0))::bigint AS received,
+         COALESCE(pl.pledge_count, 0) AS pledge_count, COALESCE(pl.money_count, 0) AS money_count,
+         COALESCE(s.savers, 0) + COALESCE(pl.pledge_count - pl.named, 0) AS saver_count,
+         COALESCE(pl.hours, 0) AS hours,
+         CASE WHEN po.kind IN {points_kinds}
+              THEN COALESCE(pl.krona_months, 0) * po.points_per_krona_month ELSE 0 END::bigint AS points
+  FROM pools_pool po
+  LEFT JOIN pledges pl ON pl.pool_id = po.id
+  LEFT JOIN savers s ON s.pool_id = po.id
+  LEFT JOIN received r ON r.pool_id = po.id
+  LEFT JOIN refunded rf ON rf.pool_id = po.id
+  WHERE po.id BETWEEN %(first)s AND %(last)s
+),
+figures AS (
+  SELECT pool_id,
+         pledged AS pledged_ore,
+         received AS received_ore,
+         GREATEST(pledged - received, 0) AS outstanding_ore,
+         saver_count::integer AS saver_count,
+         pledge_count::integer AS pledge_count,
+         money_count::integer AS money_pledge_count,
+         (pledge_count - money_count)::integer AS non_money_pledge_count,
+         hours::numeric(12, 2) AS hours,
+         {percent_of_target} AS percent_of_target,
+         CASE WHEN COALESCE(minimum_ore, 0) <> 0 THEN {percent_of_minimum} END AS percent_of_minimum,
+         points AS estimated_points
+  FROM base
+)
+UPDATE pools_pooltotals t
+SET {assignments}, computed_at = now()
+FROM figures f JOIN pools_pooltotals o ON o.pool_id = f.pool_id
+WHERE t.pool_id = f.pool_id AND ({stored}) IS DISTINCT FROM ({wanted})
+RETURNING t.pool_id, {before}, {after}
+"""
+
+
+def _percent_sql(part: str, whole: str) -> str:
+    """SQL for _percent: part * 100 / whole to two decimals, half to even, 0.00 when whole is 0 or NULL."""
+    scaled = f"({part})::numeric * 10000"
+    quotient = f"div({scaled}, ({whole}))"
+    twice_rest = f"2 * mod({scaled}, ({whole}))"
+    return (
+        f"CASE WHEN COALESCE({whole}, 0) = 0 THEN 0.00::numeric(9, 2) ELSE "
+        f"(({quotient} + CASE WHEN {twice_rest} > ({whole}) OR ({twice_rest} = ({whole}) AND mod({quotient}, 2) = 1)"
+        f" THEN 1 ELSE 0 END) / 100)::numeric(9, 2) END"
+    )
+
+
+def _reconcile_sql() -> str:
+    target = "COALESCE(NULLIF(target_points, 0), NULLIF(target_ore, 0), 0)"
+    part = "CASE WHEN COALESCE(target_points, 0) <> 0 THEN points ELSE pledged END"
+    return RECONCILE_SQL.format(
+        active=_in(ACTIVE_PLEDGE_STATUSES),
+        points_kinds=_in(POINTS_POOL_KINDS),
+        percent_of_target=_percent_sql(part, target),
+        percent_of_minimum=_percent_sql("pledged", "minimum_ore"),
+        assignments=", ".join(f"{name} = f.{name}" for name in FIGURE_FIELDS),
+        stored=", ".join(f"t.{name}" for name in FIGURE_FIELDS),
+        wanted=", ".join(f"f.{name}" for name in FIGURE_FIELDS),
+        before=", ".join(f"o.{name}" for name in FIGURE_FIELDS),
+        after=", ".join(f"t.{name}" for name in FIGURE_FIELDS),
+    )
+
+
+def _insert_missing_sql() -> str:
+    zeros = ", ".join("NULL" if name == "percent_of_minimum" else "0" for name in FIGURE_FIELDS)
+    return (
+        f"INSERT INTO pools_pooltotals (pool_id, {', '.join(FIGURE_FIELDS)}) "  # noqa: S608 (names from FIGURE_FIELDS)
+        f"SELECT po.id, {zeros} FROM pools_pool po WHERE po.id BETWEEN %(first)s AND %(last)s "
+        "AND NOT EXISTS (SELECT 1 FROM pools_pooltotals t WHERE t.pool_id = po.id) "
+        "ON CONFLICT (pool_id) DO NOTHING"
+    )
+
+
+def _reconcile_range_postgresql(first: int, last: int, corrections: list[dict[str, Any]]) -> int:
+    """Lock the range's totals rows (pool order), then recompute, compare and correct in one statement."""
+    count = len(FIGURE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_missing_sql(), {"first": first, "last": last})
+        # Lock first, aggregate second (as pool_totals_recompute): the statement below takes its
+        # snapshot after every lock is held, so it sees each change committed before, and a change
+        # still committing holds its totals row (totals_touch) and is waited for here.
+        cursor.execute(
+            "SELECT pool_id FROM pools_pooltotals WHERE pool_id BETWEEN %(first)s AND %(last)s "
+            "ORDER BY pool_id FOR UPDATE",
+            {"first": first, "last": last},
+        )
+        # One big aggregate: room to hash in memory, and no JIT compile (it costs more than it saves).
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_reconcile_sql(), {"first": first, "last": last})
+        rows = cursor.fetchall()
+    for row in rows:
+        before = dict(zip(FIGURE_FIELDS, row[1 : 1 + count], strict=True))
+        after = dict(zip(FIGURE_FIELDS, row[1 + count :], strict=True))
+        drift = sorted(name for name in FIGURE_FIELDS if before[name] != after[name])
+        corrections.append(
+            {
+                "pool_id": row[0],
+                "before": {name: _as_json(before[name]) for name in drift},
+                "after": {name: _as_json(after[name]) for name in drift},
+            }
+        )
+    return len(rows)
+
+
 @transaction.atomic
 def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> int:
     """Lock the batch's totals rows (pool order), then aggregate the batch in one pass and fix drift.
 
     `pool_ids` is a contiguous slice of all pool ids in order, so the id range holds exactly them.
     """
+    if connection.vendor == "postgresql":
+        return _reconcile_range_postgresql(pool_ids[0], pool_ids[-1], corrections)
     in_range = PoolTotals.objects.filter(pool_id__gte=pool_ids[0], pool_id__lte=pool_ids[-1])
     _totals_rows_ensure(set(pool_ids) - set(in_range.values_list("pool_id", flat=True)))
     # Lock the batch's totals rows in pool order, reading only the figures (no model objects).
@@ -255,11 +409,6 @@ def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> 
         row["pool_id"]: row
         for row in in_range.select_for_update().order_by("pool_id").values("pool_id", *FIGURE_FIELDS)
     }
-    if connection.vendor == "postgresql":
-        # One big aggregate: room to hash and sort in memory, and no JIT compile (it costs more than it saves).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
-            cursor.execute("SET LOCAL jit = off")
     figures = pool_totals_figures_range(first_pool_id=pool_ids[0], last_pool_id=pool_ids[-1])
     now = timezone.now()
     changed = []
