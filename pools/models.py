@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_giro_number
@@ -216,6 +216,26 @@ ACTIVE_PLEDGE_STATUSES = (
 )
 
 
+# Krona-months per support-saving pledge, rounded down like pools.services.pledge_krona_months:
+# monthly savers build up (n(n+1)/2 instalment-months), a lump sum is kept for its term.
+SUPPORT_SAVING_KRONA_MONTHS = Case(
+    When(
+        kind=PledgeKind.SUPPORT_SAVING,
+        monthly_ore__isnull=False,
+        months__isnull=False,
+        then=F("monthly_ore") * F("months") * (F("months") + 1) / 2 / 100,
+    ),
+    When(
+        kind=PledgeKind.SUPPORT_SAVING,
+        amount_ore__isnull=False,
+        term_months__isnull=False,
+        then=F("amount_ore") * F("term_months") / 100,
+    ),
+    default=Value(0),
+    output_field=BigIntegerField(),
+)
+
+
 class Pledge(models.Model):
     """One commitment by one saver (or an anonymous pledge card) to one pool."""
 
@@ -255,6 +275,11 @@ class Pledge(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    # Whole krona-months a support-saving pledge keeps in the bank (0 for other kinds), kept by the
+    # database from the row itself, so it cannot drift; pool points sum it (pools.totals).
+    krona_months = models.GeneratedField(
+        expression=SUPPORT_SAVING_KRONA_MONTHS, output_field=BigIntegerField(), db_persist=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

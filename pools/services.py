@@ -433,7 +433,7 @@ def pledge_krona_months(
 ) -> int:
     """Whole krona-months a support-saving pledge keeps in the bank (rounded down).
 
-    The same rule runs in SQL for pool totals (pools.totals.KRONA_MONTHS).
+    The same rule runs in SQL for pool totals (the generated column Pledge.krona_months).
     """
     if monthly_ore and months:
         return monthly_ore * months * (months + 1) // 2 // 100

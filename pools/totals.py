@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -47,20 +47,6 @@ FIGURE_FIELDS = (
 )
 POINTS_POOL_KINDS = (PoolKind.SUPPORT_SAVING, PoolKind.FAIR)
 
-# Krona-months a support-saving pledge keeps in the bank, per row and rounded down like
-# pools.services.pledge_krona_months: monthly savers build up (n(n+1)/2 instalment-months),
-# a lump sum is kept for its term.
-KRONA_MONTHS = Case(
-    When(
-        monthly_ore__isnull=False,
-        months__isnull=False,
-        then=F("monthly_ore") * F("months") * (F("months") + 1) / 2 / 100,
-    ),
-    When(amount_ore__isnull=False, term_months__isnull=False, then=F("amount_ore") * F("term_months") / 100),
-    default=Value(0),
-    output_field=BigIntegerField(),
-)
-
 
 def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
@@ -77,7 +63,7 @@ def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             savers=Count("saver", filter=active, distinct=True),
             anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
             hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
-            krona_months=Coalesce(Sum(KRONA_MONTHS, filter=active & Q(kind=PledgeKind.SUPPORT_SAVING)), Value(0)),
+            krona_months=Coalesce(Sum("krona_months", filter=active), Value(0)),
         )
     )
     return {row["pool_id"]: row for row in rows}
@@ -175,11 +161,7 @@ RANGE_SQL = """
 WITH grouped AS (
   SELECT p.pool_id, p.status, p.kind, (p.saver_id IS NULL) AS anonymous,
          SUM(p.amount_ore) AS amount, COUNT(*) AS n, SUM(p.quantity) AS quantity,
-         SUM(CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
-                    THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
-                  WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
-                    THEN p.amount_ore * p.term_months / 100
-                  ELSE 0 END) AS krona_months
+         SUM(p.krona_months) AS krona_months
   FROM pools_pledge p
   WHERE p.pool_id BETWEEN %(first)s AND %(last)s
   GROUP BY p.pool_id, p.status, p.kind, (p.saver_id IS NULL)
@@ -205,7 +187,7 @@ SELECT g.pool_id,
   MAX(s.savers) AS savers,
   SUM(CASE WHEN g.status IN {active} AND g.anonymous THEN g.n ELSE 0 END) AS anonymous,
   SUM(CASE WHEN g.status IN {active} AND g.kind = 'time' THEN g.quantity END) AS hours,
-  SUM(CASE WHEN g.status IN {active} AND g.kind = 'support_saving' THEN g.krona_months ELSE 0 END) AS krona_months,
+  SUM(CASE WHEN g.status IN {active} THEN g.krona_months ELSE 0 END) AS krona_months,
   MAX(r.received) AS received
 FROM grouped g
 LEFT JOIN savers s ON s.pool_id = g.pool_id
@@ -242,27 +224,23 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
     return figures
 
 
-# PostgreSQL: the whole batch in one statement. Lock, aggregate, compare and write back all happen in
-# the database; only drifted rows come back (before and after). Cheaper forms of the same rules:
-# - one pass over the active pledges of the range. The pledge constraints make a money kind exactly a
-#   pledge with an amount (pledge_money_kind_has_amount, pledge_non_money_kind_has_description), so
-#   SUM(amount_ore) is the money pledged, COUNT(amount_ore) the money pledges, and anonymous pledges
-#   are COUNT(*) - COUNT(saver_id): no per-row filter on the kind for those;
+# PostgreSQL: a batch in two statements (figures, then write-back), after locking its totals rows.
+# Cheaper forms of the same rules as _pledge_aggregates/_received_aggregates:
+# - one pass over the active pledges of the range, summing the generated column Pledge.krona_months.
+#   The pledge constraints (pledge_money_kind_has_amount, pledge_non_money_kind_has_description) make
+#   a money pledge exactly a pledge with an amount, so SUM(amount_ore) is the money pledged and
+#   COUNT(amount_ore) the money pledges; anonymous pledges are COUNT(*) - COUNT(saver_id);
 # - distinct savers from the (pool, saver) pairs read in order from a partial index (pledge_active_saver_idx);
 # - money received grouped by the match's own pool (no join), less the matches of refunded pledges
 #   (few, found by pledge_refunded_pool_idx);
 # - percentages rounded half to even on exact integers, like Decimal.quantize in _percent;
-# - the UPDATE writes only rows whose figures differ, and pools without pledges get zeros.
-# A test keeps this statement, RANGE_SQL and the per-pool path in agreement.
+# - the UPDATE (UPDATE_SQL) writes only rows whose figures differ, and pools without pledges get zeros.
+# A test keeps these statements, RANGE_SQL and the per-pool path in agreement.
 RECONCILE_SQL = """
 WITH pledges AS (
   SELECT p.pool_id, SUM(p.amount_ore) AS pledged, COUNT(*) AS pledge_count, COUNT(p.amount_ore) AS money_count,
          COUNT(p.saver_id) AS named, SUM(p.quantity) FILTER (WHERE p.kind = 'time') AS hours,
-         SUM(CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
-                    THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
-                  WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
-                    THEN p.amount_ore * p.term_months / 100
-                  ELSE 0 END) FILTER (WHERE p.kind = 'support_saving') AS krona_months
+         SUM(p.krona_months) AS krona_months
   FROM pools_pledge p
   WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status IN {active}
   GROUP BY p.pool_id
@@ -316,9 +294,14 @@ figures AS (
          points AS estimated_points
   FROM base
 )
+SELECT * FROM figures
+"""
+# PostgreSQL never runs a data-modifying statement in parallel: the figures are first computed into a
+# temporary table (CREATE TABLE AS may use parallel workers, like the raw SUM), then written back.
+UPDATE_SQL = """
 UPDATE pools_pooltotals t
 SET {assignments}, computed_at = now()
-FROM figures f JOIN pools_pooltotals o ON o.pool_id = f.pool_id
+FROM pools_totals_wanted f JOIN pools_pooltotals o ON o.pool_id = f.pool_id
 WHERE t.pool_id = f.pool_id AND ({stored}) IS DISTINCT FROM ({wanted})
 RETURNING t.pool_id, {before}, {after}
 """
@@ -344,6 +327,11 @@ def _reconcile_sql() -> str:
         points_kinds=_in(POINTS_POOL_KINDS),
         percent_of_target=_percent_sql(part, target),
         percent_of_minimum=_percent_sql("pledged", "minimum_ore"),
+    )
+
+
+def _update_sql() -> str:
+    return UPDATE_SQL.format(
         assignments=", ".join(f"{name} = f.{name}" for name in FIGURE_FIELDS),
         stored=", ".join(f"t.{name}" for name in FIGURE_FIELDS),
         wanted=", ".join(f"f.{name}" for name in FIGURE_FIELDS),
@@ -378,8 +366,14 @@ def _reconcile_range_postgresql(first: int, last: int, corrections: list[dict[st
         # One big aggregate: room to hash in memory, and no JIT compile (it costs more than it saves).
         cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_reconcile_sql(), {"first": first, "last": last})
+        cursor.execute("DROP TABLE IF EXISTS pools_totals_wanted")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE pools_totals_wanted ON COMMIT DROP AS " + _reconcile_sql(),
+            {"first": first, "last": last},
+        )
+        cursor.execute(_update_sql())
         rows = cursor.fetchall()
+        cursor.execute("DROP TABLE pools_totals_wanted")
     for row in rows:
         before = dict(zip(FIGURE_FIELDS, row[1 : 1 + count], strict=True))
         after = dict(zip(FIGURE_FIELDS, row[1 + count :], strict=True))

@@ -1,7 +1,9 @@
 """Copy each payment match's pool onto the match (money received sums per pool without a join),
-and index pledges for the reconciliation's distinct savers and refunded pledges."""
+index pledges for the reconciliation's distinct savers and refunded pledges, and keep each pledge's
+krona-months in a generated column."""
 
 import django.db.models.deletion
+import django.db.models.expressions
 from django.db import migrations, models
 
 
@@ -57,5 +59,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="pledge",
             index=models.Index(condition=models.Q(("status", "refunded")), fields=["pool"], name="pledge_refunded_pool_idx"),
+        ),
+        migrations.AddField(
+            model_name="pledge",
+            name="krona_months",
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(kind='support_saving', monthly_ore__isnull=False, months__isnull=False, then=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('monthly_ore'), '*', models.F('months')), '*', django.db.models.expressions.CombinedExpression(models.F('months'), '+', models.Value(1))), '/', models.Value(2)), '/', models.Value(100))), models.When(amount_ore__isnull=False, kind='support_saving', term_months__isnull=False, then=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('amount_ore'), '*', models.F('term_months')), '/', models.Value(100))), default=models.Value(0), output_field=models.BigIntegerField()), output_field=models.BigIntegerField()),
         ),
     ]
