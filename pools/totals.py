@@ -242,7 +242,7 @@ WITH pledges AS (
          COUNT(p.saver_id) AS named, SUM(p.quantity) FILTER (WHERE p.kind = 'time') AS hours,
          SUM(p.krona_months) AS krona_months
   FROM pools_pledge p
-  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status IN {active}
+  WHERE {pledge_range} p.status IN {active}
   GROUP BY p.pool_id
 ),
 savers AS (
@@ -254,7 +254,7 @@ savers AS (
 received AS (
   SELECT a.pool_id, SUM(a.amount_ore) AS received
   FROM pools_paymentallocation a
-  WHERE a.pool_id BETWEEN %(first)s AND %(last)s
+  WHERE {match_range}
   GROUP BY a.pool_id
 ),
 refunded AS (
@@ -319,11 +319,15 @@ def _percent_sql(part: str, whole: str) -> str:
     )
 
 
-def _reconcile_sql() -> str:
+def _reconcile_sql(*, every_pool: bool) -> str:
+    """The figures query; when the range holds every pool, the per-row range test on the two big
+    scans is left out (rows of pools outside it cannot exist, or are dropped by the join to the pools)."""
     target = "COALESCE(NULLIF(target_points, 0), NULLIF(target_ore, 0), 0)"
     part = "CASE WHEN COALESCE(target_points, 0) <> 0 THEN points ELSE pledged END"
     return RECONCILE_SQL.format(
         active=_in(ACTIVE_PLEDGE_STATUSES),
+        pledge_range="" if every_pool else "p.pool_id BETWEEN %(first)s AND %(last)s AND",
+        match_range="TRUE" if every_pool else "a.pool_id BETWEEN %(first)s AND %(last)s",
         points_kinds=_in(POINTS_POOL_KINDS),
         percent_of_target=_percent_sql(part, target),
         percent_of_minimum=_percent_sql("pledged", "minimum_ore"),
@@ -350,7 +354,9 @@ def _insert_missing_sql() -> str:
     )
 
 
-def _reconcile_range_postgresql(first: int, last: int, corrections: list[dict[str, Any]]) -> int:
+def _reconcile_range_postgresql(
+    first: int, last: int, corrections: list[dict[str, Any]], *, every_pool: bool = False
+) -> int:
     """Lock the range's totals rows (pool order), then recompute, compare and correct in one statement."""
     count = len(FIGURE_FIELDS)
     with connection.cursor() as cursor:
@@ -368,7 +374,7 @@ def _reconcile_range_postgresql(first: int, last: int, corrections: list[dict[st
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS pools_totals_wanted")
         cursor.execute(
-            "CREATE TEMPORARY TABLE pools_totals_wanted ON COMMIT DROP AS " + _reconcile_sql(),
+            "CREATE TEMPORARY TABLE pools_totals_wanted ON COMMIT DROP AS " + _reconcile_sql(every_pool=every_pool),
             {"first": first, "last": last},
         )
         cursor.execute(_update_sql())
@@ -389,13 +395,13 @@ def _reconcile_range_postgresql(first: int, last: int, corrections: list[dict[st
 
 
 @transaction.atomic
-def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> int:
+def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]], *, every_pool: bool = False) -> int:
     """Lock the batch's totals rows (pool order), then aggregate the batch in one pass and fix drift.
 
     `pool_ids` is a contiguous slice of all pool ids in order, so the id range holds exactly them.
     """
     if connection.vendor == "postgresql":
-        return _reconcile_range_postgresql(pool_ids[0], pool_ids[-1], corrections)
+        return _reconcile_range_postgresql(pool_ids[0], pool_ids[-1], corrections, every_pool=every_pool)
     in_range = PoolTotals.objects.filter(pool_id__gte=pool_ids[0], pool_id__lte=pool_ids[-1])
     _totals_rows_ensure(set(pool_ids) - set(in_range.values_list("pool_id", flat=True)))
     # Lock the batch's totals rows in pool order, reading only the figures (no model objects).
@@ -440,7 +446,7 @@ def pool_totals_reconcile(
     corrected = 0
     for start in range(0, len(pool_ids), size):
         batch = pool_ids[start : start + size]
-        corrected += _reconcile_batch(batch, corrections)
+        corrected += _reconcile_batch(batch, corrections, every_pool=len(batch) == len(pool_ids))
         if progress is not None:
             progress(len(batch))
     limit = settings.TOTALS_RECONCILE_MAX_LISTED

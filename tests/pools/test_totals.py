@@ -255,26 +255,28 @@ def test_reconcile_stores_exactly_the_per_pool_figures(saver, other_saver, treas
     empty = PoolFactory(minimum_ore=None)
     PoolTotals.objects.create(pool=empty)  # drifted below, so reset to zeros
     pools = [support, fair, shares, half_down, half_up, lapsed_only, empty]
-    PoolTotals.objects.update(
-        pledged_ore=3, received_ore=3, outstanding_ore=3, saver_count=9, pledge_count=9, money_pledge_count=9,
-        non_money_pledge_count=9, hours=Decimal("9.99"), percent_of_target=Decimal("1.11"),
-        percent_of_minimum=Decimal("2.22"), estimated_points=5,
-    )  # fmt: skip
-
-    summary = pool_totals_reconcile(batch_size=3)
-
     expected = pool_totals_figures(pool_ids=[p.pk for p in pools])
-    assert summary["corrected"] == len(pools)
-    for pool in pools:
-        stored = PoolTotals.objects.filter(pool=pool).values(*expected[pool.pk]).get()
-        assert stored == expected[pool.pk], pool
     assert expected[half_down.pk]["percent_of_minimum"] == Decimal("500.02")
     assert expected[half_up.pk]["percent_of_minimum"] == Decimal("500.08")
     assert expected[shares.pk]["received_ore"] == 65_000
     assert expected[support.pk]["hours"] == Decimal("1.25")
     assert expected[empty.pk]["percent_of_minimum"] is None
     assert expected[lapsed_only.pk]["pledged_ore"] == 0
-    assert pool_totals_reconcile(batch_size=3)["corrected"] == 0
+
+    for batch_size in (3, None):  # ranges of pools, and one batch holding every pool
+        PoolTotals.objects.update(
+            pledged_ore=3, received_ore=3, outstanding_ore=3, saver_count=9, pledge_count=9, money_pledge_count=9,
+            non_money_pledge_count=9, hours=Decimal("9.99"), percent_of_target=Decimal("1.11"),
+            percent_of_minimum=Decimal("2.22"), estimated_points=5,
+        )  # fmt: skip
+
+        summary = pool_totals_reconcile(batch_size=batch_size)
+
+        assert summary["corrected"] == len(pools)
+        for pool in pools:
+            stored = PoolTotals.objects.filter(pool=pool).values(*expected[pool.pk]).get()
+            assert stored == expected[pool.pk], (batch_size, pool)
+        assert pool_totals_reconcile(batch_size=batch_size)["corrected"] == 0
 
 
 def test_every_payment_match_carries_its_pledges_pool(saver, other_saver, treasurer):
