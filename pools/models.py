@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_giro_number
@@ -215,6 +216,26 @@ ACTIVE_PLEDGE_STATUSES = (
 )
 
 
+# Krona-months per support-saving pledge, rounded down like pools.services.pledge_krona_months:
+# monthly savers build up (n(n+1)/2 instalment-months), a lump sum is kept for its term.
+SUPPORT_SAVING_KRONA_MONTHS = Case(
+    When(
+        kind=PledgeKind.SUPPORT_SAVING,
+        monthly_ore__isnull=False,
+        months__isnull=False,
+        then=F("monthly_ore") * F("months") * (F("months") + 1) / 2 / 100,
+    ),
+    When(
+        kind=PledgeKind.SUPPORT_SAVING,
+        amount_ore__isnull=False,
+        term_months__isnull=False,
+        then=F("amount_ore") * F("term_months") / 100,
+    ),
+    default=Value(0),
+    output_field=BigIntegerField(),
+)
+
+
 class Pledge(models.Model):
     """One commitment by one saver (or an anonymous pledge card) to one pool."""
 
@@ -254,11 +275,24 @@ class Pledge(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    # Whole krona-months a support-saving pledge keeps in the bank (0 for other kinds), kept by the
+    # database from the row itself, so it cannot drift; pool points sum it (pools.totals).
+    krona_months = models.GeneratedField(
+        expression=SUPPORT_SAVING_KRONA_MONTHS, output_field=BigIntegerField(), db_persist=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["pool", "status"], name="pledge_pool_status_idx"),
+            # Distinct savers per pool for the reconciliation: (pool, saver) pairs in order, index only.
+            models.Index(
+                fields=["pool", "saver"],
+                condition=Q(status__in=ACTIVE_PLEDGE_STATUSES, saver__isnull=False),
+                name="pledge_active_saver_idx",
+            ),
+            # Refunded pledges are few: their matches are subtracted from a pool's received money.
+            models.Index(fields=["pool"], condition=Q(status=PledgeStatus.REFUNDED), name="pledge_refunded_pool_idx"),
             models.Index(fields=["saver", "-created_at"], name="pledge_saver_created_idx"),
             models.Index(fields=["contact_email"], name="pledge_contact_email_idx"),
         ]
@@ -384,6 +418,10 @@ class PaymentAllocation(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="allocations")
+    # The pledge's pool, copied so money received sums per pool with one GROUP BY and no join.
+    # A CheckConstraint cannot compare across tables: save() copies it from the pledge (the services
+    # create allocations through the ORM, and a pledge never moves pool); a test checks they agree.
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+", editable=False)
     amount_ore = models.BigIntegerField()
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     created_by = models.ForeignKey(
@@ -404,6 +442,11 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_ore} öre of payment {self.payment_id} to pledge {self.pledge_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pledge_id is not None:
+            self.pool_id = self.pledge.pool_id
+        super().save(*args, **kwargs)
 
 
 class PoolTotals(models.Model):

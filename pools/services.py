@@ -366,7 +366,12 @@ def payment_allocate(
         raise AllocationError(_("The parts add up to more than the payment."), field="amount")
     rows = [
         PaymentAllocation.objects.create(
-            payment=payment, pledge=pledges[pledge.pk], amount_ore=amount, created_by=by, note=note
+            payment=payment,
+            pledge=pledges[pledge.pk],
+            pool_id=pledges[pledge.pk].pool_id,
+            amount_ore=amount,
+            created_by=by,
+            note=note,
         )
         for pledge, amount in parts
     ]
@@ -391,6 +396,7 @@ def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: 
     reversal = PaymentAllocation.objects.create(
         payment=payment,
         pledge=pledge,
+        pool_id=pledge.pool_id,
         amount_ore=-allocation.amount_ore,
         reverses=allocation,
         created_by=by,
@@ -427,7 +433,7 @@ def pledge_krona_months(
 ) -> int:
     """Whole krona-months a support-saving pledge keeps in the bank (rounded down).
 
-    The same rule runs in SQL for pool totals (pools.totals.KRONA_MONTHS).
+    The same rule runs in SQL for pool totals (the generated column Pledge.krona_months).
     """
     if monthly_ore and months:
         return monthly_ore * months * (months + 1) // 2 // 100

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -47,20 +47,6 @@ FIGURE_FIELDS = (
 )
 POINTS_POOL_KINDS = (PoolKind.SUPPORT_SAVING, PoolKind.FAIR)
 
-# Krona-months a support-saving pledge keeps in the bank, per row and rounded down like
-# pools.services.pledge_krona_months: monthly savers build up (n(n+1)/2 instalment-months),
-# a lump sum is kept for its term.
-KRONA_MONTHS = Case(
-    When(
-        monthly_ore__isnull=False,
-        months__isnull=False,
-        then=F("monthly_ore") * F("months") * (F("months") + 1) / 2 / 100,
-    ),
-    When(amount_ore__isnull=False, term_months__isnull=False, then=F("amount_ore") * F("term_months") / 100),
-    default=Value(0),
-    output_field=BigIntegerField(),
-)
-
 
 def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
@@ -77,7 +63,7 @@ def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             savers=Count("saver", filter=active, distinct=True),
             anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
             hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
-            krona_months=Coalesce(Sum(KRONA_MONTHS, filter=active & Q(kind=PledgeKind.SUPPORT_SAVING)), Value(0)),
+            krona_months=Coalesce(Sum("krona_months", filter=active), Value(0)),
         )
     )
     return {row["pool_id"]: row for row in rows}
@@ -85,13 +71,13 @@ def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 
 def _received_aggregates(pool_ids: Sequence[int]) -> dict[int, int]:
     rows = (
-        PaymentAllocation.objects.filter(pledge__pool_id__in=pool_ids)
+        PaymentAllocation.objects.filter(pool_id__in=pool_ids)
         .exclude(pledge__status=PledgeStatus.REFUNDED)
         .order_by()
-        .values("pledge__pool_id")
+        .values("pool_id")
         .annotate(total=Sum("amount_ore"))
     )
-    return {row["pledge__pool_id"]: int(row["total"] or 0) for row in rows}
+    return {row["pool_id"]: int(row["total"] or 0) for row in rows}
 
 
 def _percent(part: int, whole: int | None) -> Decimal:
@@ -175,11 +161,7 @@ RANGE_SQL = """
 WITH grouped AS (
   SELECT p.pool_id, p.status, p.kind, (p.saver_id IS NULL) AS anonymous,
          SUM(p.amount_ore) AS amount, COUNT(*) AS n, SUM(p.quantity) AS quantity,
-         SUM(CASE WHEN p.monthly_ore IS NOT NULL AND p.months IS NOT NULL
-                    THEN p.monthly_ore * p.months * (p.months + 1) / 2 / 100
-                  WHEN p.amount_ore IS NOT NULL AND p.term_months IS NOT NULL
-                    THEN p.amount_ore * p.term_months / 100
-                  ELSE 0 END) AS krona_months
+         SUM(p.krona_months) AS krona_months
   FROM pools_pledge p
   WHERE p.pool_id BETWEEN %(first)s AND %(last)s
   GROUP BY p.pool_id, p.status, p.kind, (p.saver_id IS NULL)
@@ -192,10 +174,10 @@ savers AS (
   GROUP BY pairs.pool_id
 ),
 received AS (
-  SELECT p.pool_id, SUM(a.amount_ore) AS received
+  SELECT a.pool_id, SUM(a.amount_ore) AS received
   FROM pools_paymentallocation a JOIN pools_pledge p ON p.id = a.pledge_id
-  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
-  GROUP BY p.pool_id
+  WHERE a.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
+  GROUP BY a.pool_id
 )
 SELECT g.pool_id,
   SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.amount END) AS pledged,
@@ -205,7 +187,7 @@ SELECT g.pool_id,
   MAX(s.savers) AS savers,
   SUM(CASE WHEN g.status IN {active} AND g.anonymous THEN g.n ELSE 0 END) AS anonymous,
   SUM(CASE WHEN g.status IN {active} AND g.kind = 'time' THEN g.quantity END) AS hours,
-  SUM(CASE WHEN g.status IN {active} AND g.kind = 'support_saving' THEN g.krona_months ELSE 0 END) AS krona_months,
+  SUM(CASE WHEN g.status IN {active} THEN g.krona_months ELSE 0 END) AS krona_months,
   MAX(r.received) AS received
 FROM grouped g
 LEFT JOIN savers s ON s.pool_id = g.pool_id
@@ -242,12 +224,184 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
     return figures
 
 
+# PostgreSQL: a batch in two statements (figures, then write-back), after locking its totals rows.
+# Cheaper forms of the same rules as _pledge_aggregates/_received_aggregates:
+# - one pass over the active pledges of the range, summing the generated column Pledge.krona_months.
+#   The pledge constraints (pledge_money_kind_has_amount, pledge_non_money_kind_has_description) make
+#   a money pledge exactly a pledge with an amount, so SUM(amount_ore) is the money pledged and
+#   COUNT(amount_ore) the money pledges; anonymous pledges are COUNT(*) - COUNT(saver_id);
+# - distinct savers from the (pool, saver) pairs read in order from a partial index (pledge_active_saver_idx);
+# - money received grouped by the match's own pool (no join), less the matches of refunded pledges
+#   (few, found by pledge_refunded_pool_idx);
+# - percentages rounded half to even on exact integers, like Decimal.quantize in _percent;
+# - the UPDATE (UPDATE_SQL) writes only rows whose figures differ, and pools without pledges get zeros.
+# A test keeps these statements, RANGE_SQL and the per-pool path in agreement.
+RECONCILE_SQL = """
+WITH pledges AS (
+  SELECT p.pool_id, SUM(p.amount_ore) AS pledged, COUNT(*) AS pledge_count, COUNT(p.amount_ore) AS money_count,
+         COUNT(p.saver_id) AS named, SUM(p.quantity) FILTER (WHERE p.kind = 'time') AS hours,
+         SUM(p.krona_months) AS krona_months
+  FROM pools_pledge p
+  WHERE {pledge_range} p.status IN {active}
+  GROUP BY p.pool_id
+),
+savers AS (
+  SELECT pairs.pool_id, COUNT(*) AS savers
+  FROM (SELECT DISTINCT p.pool_id, p.saver_id FROM pools_pledge p
+        WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status IN {active} AND p.saver_id IS NOT NULL) pairs
+  GROUP BY pairs.pool_id
+),
+received AS (
+  SELECT a.pool_id, SUM(a.amount_ore) AS received
+  FROM pools_paymentallocation a
+  WHERE {match_range}
+  GROUP BY a.pool_id
+),
+refunded AS (
+  SELECT p.pool_id, SUM(a.amount_ore) AS received
+  FROM pools_pledge p JOIN pools_paymentallocation a ON a.pledge_id = p.id
+  WHERE p.pool_id BETWEEN %(first)s AND %(last)s AND p.status = 'refunded'
+  GROUP BY p.pool_id
+),
+base AS (
+  SELECT po.id AS pool_id, po.target_ore, po.target_points, po.minimum_ore,
+         COALESCE(pl.pledged, 0)::bigint AS pledged,
+         (COALESCE(r.received, 0) - COALESCE(rf.received, 0))::bigint AS received,
+         COALESCE(pl.pledge_count, 0) AS pledge_count, COALESCE(pl.money_count, 0) AS money_count,
+         COALESCE(s.savers, 0) + COALESCE(pl.pledge_count - pl.named, 0) AS saver_count,
+         COALESCE(pl.hours, 0) AS hours,
+         CASE WHEN po.kind IN {points_kinds}
+              THEN COALESCE(pl.krona_months, 0) * po.points_per_krona_month ELSE 0 END::bigint AS points
+  FROM pools_pool po
+  LEFT JOIN pledges pl ON pl.pool_id = po.id
+  LEFT JOIN savers s ON s.pool_id = po.id
+  LEFT JOIN received r ON r.pool_id = po.id
+  LEFT JOIN refunded rf ON rf.pool_id = po.id
+  WHERE po.id BETWEEN %(first)s AND %(last)s
+),
+figures AS (
+  SELECT pool_id,
+         pledged AS pledged_ore,
+         received AS received_ore,
+         GREATEST(pledged - received, 0) AS outstanding_ore,
+         saver_count::integer AS saver_count,
+         pledge_count::integer AS pledge_count,
+         money_count::integer AS money_pledge_count,
+         (pledge_count - money_count)::integer AS non_money_pledge_count,
+         hours::numeric(12, 2) AS hours,
+         {percent_of_target} AS percent_of_target,
+         CASE WHEN COALESCE(minimum_ore, 0) <> 0 THEN {percent_of_minimum} END AS percent_of_minimum,
+         points AS estimated_points
+  FROM base
+)
+SELECT * FROM figures
+"""
+# PostgreSQL never runs a data-modifying statement in parallel: the figures are first computed into a
+# temporary table (CREATE TABLE AS may use parallel workers, like the raw SUM), then written back.
+UPDATE_SQL = """
+UPDATE pools_pooltotals t
+SET {assignments}, computed_at = now()
+FROM pools_totals_wanted f JOIN pools_pooltotals o ON o.pool_id = f.pool_id
+WHERE t.pool_id = f.pool_id AND ({stored}) IS DISTINCT FROM ({wanted})
+RETURNING t.pool_id, {before}, {after}
+"""
+
+
+def _percent_sql(part: str, whole: str) -> str:
+    """SQL for _percent: part * 100 / whole to two decimals, half to even, 0.00 when whole is 0 or NULL."""
+    scaled = f"({part})::numeric * 10000"
+    quotient = f"div({scaled}, ({whole}))"
+    twice_rest = f"2 * mod({scaled}, ({whole}))"
+    return (
+        f"CASE WHEN COALESCE({whole}, 0) = 0 THEN 0.00::numeric(9, 2) ELSE "
+        f"(({quotient} + CASE WHEN {twice_rest} > ({whole}) OR ({twice_rest} = ({whole}) AND mod({quotient}, 2) = 1)"
+        f" THEN 1 ELSE 0 END) / 100)::numeric(9, 2) END"
+    )
+
+
+def _reconcile_sql(*, every_pool: bool) -> str:
+    """The figures query; when the range holds every pool, the per-row range test on the two big
+    scans is left out (rows of pools outside it cannot exist, or are dropped by the join to the pools)."""
+    target = "COALESCE(NULLIF(target_points, 0), NULLIF(target_ore, 0), 0)"
+    part = "CASE WHEN COALESCE(target_points, 0) <> 0 THEN points ELSE pledged END"
+    return RECONCILE_SQL.format(
+        active=_in(ACTIVE_PLEDGE_STATUSES),
+        pledge_range="" if every_pool else "p.pool_id BETWEEN %(first)s AND %(last)s AND",
+        match_range="TRUE" if every_pool else "a.pool_id BETWEEN %(first)s AND %(last)s",
+        points_kinds=_in(POINTS_POOL_KINDS),
+        percent_of_target=_percent_sql(part, target),
+        percent_of_minimum=_percent_sql("pledged", "minimum_ore"),
+    )
+
+
+def _update_sql() -> str:
+    return UPDATE_SQL.format(
+        assignments=", ".join(f"{name} = f.{name}" for name in FIGURE_FIELDS),
+        stored=", ".join(f"t.{name}" for name in FIGURE_FIELDS),
+        wanted=", ".join(f"f.{name}" for name in FIGURE_FIELDS),
+        before=", ".join(f"o.{name}" for name in FIGURE_FIELDS),
+        after=", ".join(f"t.{name}" for name in FIGURE_FIELDS),
+    )
+
+
+def _insert_missing_sql() -> str:
+    zeros = ", ".join("NULL" if name == "percent_of_minimum" else "0" for name in FIGURE_FIELDS)
+    return (
+        f"INSERT INTO pools_pooltotals (pool_id, {', '.join(FIGURE_FIELDS)}) "  # noqa: S608 (names from FIGURE_FIELDS)
+        f"SELECT po.id, {zeros} FROM pools_pool po WHERE po.id BETWEEN %(first)s AND %(last)s "
+        "AND NOT EXISTS (SELECT 1 FROM pools_pooltotals t WHERE t.pool_id = po.id) "
+        "ON CONFLICT (pool_id) DO NOTHING"
+    )
+
+
+def _reconcile_range_postgresql(
+    first: int, last: int, corrections: list[dict[str, Any]], *, every_pool: bool = False
+) -> int:
+    """Lock the range's totals rows (pool order), then recompute, compare and correct in one statement."""
+    count = len(FIGURE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_missing_sql(), {"first": first, "last": last})
+        # Lock first, aggregate second (as pool_totals_recompute): the statement below takes its
+        # snapshot after every lock is held, so it sees each change committed before, and a change
+        # still committing holds its totals row (totals_touch) and is waited for here.
+        cursor.execute(
+            "SELECT pool_id FROM pools_pooltotals WHERE pool_id BETWEEN %(first)s AND %(last)s "
+            "ORDER BY pool_id FOR UPDATE",
+            {"first": first, "last": last},
+        )
+        # One big aggregate: room to hash in memory, and no JIT compile (it costs more than it saves).
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("DROP TABLE IF EXISTS pools_totals_wanted")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE pools_totals_wanted ON COMMIT DROP AS " + _reconcile_sql(every_pool=every_pool),
+            {"first": first, "last": last},
+        )
+        cursor.execute(_update_sql())
+        rows = cursor.fetchall()
+        cursor.execute("DROP TABLE pools_totals_wanted")
+    for row in rows:
+        before = dict(zip(FIGURE_FIELDS, row[1 : 1 + count], strict=True))
+        after = dict(zip(FIGURE_FIELDS, row[1 + count :], strict=True))
+        drift = sorted(name for name in FIGURE_FIELDS if before[name] != after[name])
+        corrections.append(
+            {
+                "pool_id": row[0],
+                "before": {name: _as_json(before[name]) for name in drift},
+                "after": {name: _as_json(after[name]) for name in drift},
+            }
+        )
+    return len(rows)
+
+
 @transaction.atomic
-def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> int:
+def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]], *, every_pool: bool = False) -> int:
     """Lock the batch's totals rows (pool order), then aggregate the batch in one pass and fix drift.
 
     `pool_ids` is a contiguous slice of all pool ids in order, so the id range holds exactly them.
     """
+    if connection.vendor == "postgresql":
+        return _reconcile_range_postgresql(pool_ids[0], pool_ids[-1], corrections, every_pool=every_pool)
     in_range = PoolTotals.objects.filter(pool_id__gte=pool_ids[0], pool_id__lte=pool_ids[-1])
     _totals_rows_ensure(set(pool_ids) - set(in_range.values_list("pool_id", flat=True)))
     # Lock the batch's totals rows in pool order, reading only the figures (no model objects).
@@ -255,11 +409,6 @@ def _reconcile_batch(pool_ids: list[int], corrections: list[dict[str, Any]]) -> 
         row["pool_id"]: row
         for row in in_range.select_for_update().order_by("pool_id").values("pool_id", *FIGURE_FIELDS)
     }
-    if connection.vendor == "postgresql":
-        # One big aggregate: room to hash and sort in memory, and no JIT compile (it costs more than it saves).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TOTALS_RECONCILE_WORK_MEM])
-            cursor.execute("SET LOCAL jit = off")
     figures = pool_totals_figures_range(first_pool_id=pool_ids[0], last_pool_id=pool_ids[-1])
     now = timezone.now()
     changed = []
@@ -297,7 +446,7 @@ def pool_totals_reconcile(
     corrected = 0
     for start in range(0, len(pool_ids), size):
         batch = pool_ids[start : start + size]
-        corrected += _reconcile_batch(batch, corrections)
+        corrected += _reconcile_batch(batch, corrections, every_pool=len(batch) == len(pool_ids))
         if progress is not None:
             progress(len(batch))
     limit = settings.TOTALS_RECONCILE_MAX_LISTED

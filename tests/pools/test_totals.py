@@ -219,3 +219,80 @@ def test_range_pass_and_per_pool_path_agree(saver, other_saver, treasurer):
     assert per_pool[shares.pk]["received_ore"] == 65_000
     assert per_pool[fair.pk]["received_ore"] == 0
     assert per_pool[support.pk]["saver_count"] == 2
+
+
+def test_reconcile_stores_exactly_the_per_pool_figures(saver, other_saver, treasurer):
+    """The reconciliation (one SQL statement on PostgreSQL) and the per-pool recompute agree on every figure."""
+    from pools.models import Pledge, PoolTotals
+    from pools.services import allocation_reverse
+
+    support, fair = PoolFactory(minimum_ore=50_000), PoolFactory(kind=PoolKind.FAIR)
+    shares = ShareOfferPoolFactory()
+    _monthly(support, saver, monthly_ore=12_345, months=7)
+    _monthly(support, saver, monthly_ore=100, months=1)
+    pledge_create(pool=support, saver=other_saver, kind=PledgeKind.TIME, description="x", quantity=Decimal("1.25"))
+    pledge_create(pool=support, saver=other_saver, kind=PledgeKind.ITEM, description="y", quantity=Decimal("4"))
+    card = pledge_create(
+        pool=fair, saver=None, source=PledgeSource.FAIR_CARD, kind=PledgeKind.GIFT, amount_ore=77_700,
+        contact_name="Kort",
+    )  # fmt: skip
+    pledge_create(pool=fair, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=30_000, term_months=5)
+    share = pledge_create(pool=shares, saver=other_saver, kind=PledgeKind.SHARE, share_count=3)
+    refunded = pledge_create(pool=shares, saver=saver, kind=PledgeKind.SHARE, share_count=1)
+    payment = payment_record(amount_ore=200_000, received_on=shares.opens_on, channel="manual")
+    payment_allocate(payment=payment, parts=[(share, 60_000), (card, 10_000), (refunded, 20_000)], by=treasurer)
+    payment_allocate(payment=payment, parts=[(share, 5_000)], by=treasurer)
+    allocation_reverse(allocation=card.allocations.get(), by=treasurer)
+    Pledge.objects.filter(pk=refunded.pk).update(status=PledgeStatus.REFUNDED)
+    # Percentages exactly halfway between two hundredths round half to even, like Decimal.quantize.
+    half_down = PoolFactory(minimum_ore=20_000)  # 100 005 / 20 000 = 500.025 % -> 500.02
+    pledge_create(pool=half_down, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=100_005, term_months=1)
+    half_up = PoolFactory(minimum_ore=20_000)  # 100 015 / 20 000 = 500.075 % -> 500.08
+    pledge_create(pool=half_up, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=100_015, term_months=1)
+    lapsed_only = PoolFactory()
+    gone = _monthly(lapsed_only, saver)
+    Pledge.objects.filter(pk=gone.pk).update(status=PledgeStatus.LAPSED)
+    empty = PoolFactory(minimum_ore=None)
+    PoolTotals.objects.create(pool=empty)  # drifted below, so reset to zeros
+    pools = [support, fair, shares, half_down, half_up, lapsed_only, empty]
+    expected = pool_totals_figures(pool_ids=[p.pk for p in pools])
+    assert expected[half_down.pk]["percent_of_minimum"] == Decimal("500.02")
+    assert expected[half_up.pk]["percent_of_minimum"] == Decimal("500.08")
+    assert expected[shares.pk]["received_ore"] == 65_000
+    assert expected[support.pk]["hours"] == Decimal("1.25")
+    assert expected[empty.pk]["percent_of_minimum"] is None
+    assert expected[lapsed_only.pk]["pledged_ore"] == 0
+
+    for batch_size in (3, None):  # ranges of pools, and one batch holding every pool
+        PoolTotals.objects.update(
+            pledged_ore=3, received_ore=3, outstanding_ore=3, saver_count=9, pledge_count=9, money_pledge_count=9,
+            non_money_pledge_count=9, hours=Decimal("9.99"), percent_of_target=Decimal("1.11"),
+            percent_of_minimum=Decimal("2.22"), estimated_points=5,
+        )  # fmt: skip
+
+        summary = pool_totals_reconcile(batch_size=batch_size)
+
+        assert summary["corrected"] == len(pools)
+        for pool in pools:
+            stored = PoolTotals.objects.filter(pool=pool).values(*expected[pool.pk]).get()
+            assert stored == expected[pool.pk], (batch_size, pool)
+        assert pool_totals_reconcile(batch_size=batch_size)["corrected"] == 0
+
+
+def test_every_payment_match_carries_its_pledges_pool(saver, other_saver, treasurer):
+    from django.db.models import F
+
+    from pools.models import PaymentAllocation
+    from pools.services import allocation_reverse
+
+    first, second = ShareOfferPoolFactory(), ShareOfferPoolFactory()
+    one = pledge_create(pool=first, saver=saver, kind=PledgeKind.SHARE, share_count=2)
+    two = pledge_create(pool=second, saver=other_saver, kind=PledgeKind.SHARE, share_count=2)
+    payment = payment_record(amount_ore=200_000, received_on=first.opens_on, channel="manual")
+    payment_allocate(payment=payment, parts=[(one, 30_000), (two, 40_000)], by=treasurer)
+    allocation_reverse(allocation=two.allocations.get(), by=treasurer)
+
+    matches = PaymentAllocation.objects.all()
+    assert matches.count() == 3
+    assert not matches.exclude(pool_id=F("pledge__pool_id")).exists()
+    assert set(matches.values_list("pool_id", flat=True)) == {first.pk, second.pk}

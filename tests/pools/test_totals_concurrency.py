@@ -86,3 +86,43 @@ def test_parallel_recomputes_and_pledges_end_exact():
     assert errors == []
     totals = pool_totals_recompute(pool_id=pool.pk)
     assert totals.pledged_ore == sum(1_000 + i for i in range(12))
+
+
+def test_reconcile_during_an_uncommitted_pledge_waits_and_counts_it():
+    from pools.totals import pool_totals_reconcile
+
+    pools = [PoolFactory() for _ in range(3)]
+    saver = UserFactory()
+    pool_totals_reconcile()
+    pool = pools[1]
+    pledged = threading.Event()
+    results: dict[str, object] = {}
+
+    def pledge_slowly() -> None:
+        try:
+            with transaction.atomic():
+                pledge_create(pool=pool, saver=saver, kind=PledgeKind.SUPPORT_SAVING, amount_ore=70_000, term_months=1)
+                pledged.set()
+                time.sleep(0.5)  # the reconciliation starts while this is still uncommitted
+        finally:
+            connections.close_all()
+
+    def reconcile() -> None:
+        try:
+            pledged.wait(timeout=10)
+            results["summary"] = pool_totals_reconcile()
+            results["at"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pledge_slowly), threading.Thread(target=reconcile)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert results["at"] - started >= 0.5  # it waited for the pledge to commit
+    assert results["summary"]["corrected"] == 1
+    assert results["summary"]["corrections"][0]["after"]["pledged_ore"] == 70_000
+    assert PoolTotals.objects.get(pool=pool).pledged_ore == 70_000
