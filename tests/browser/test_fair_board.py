@@ -13,6 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 from invest.fairs.models import FairCard
 from pools.models import Pledge
 from tests.invest.fairs.builders import live_fair
+from tests.twofactor import login_verified
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -35,14 +36,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _logged_in_context(browser, live_server, user):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
+    client = login_verified(Client(), user)  # organisers pass two-factor
     context = browser.new_context(locale="sv-SE", viewport={"width": 1600, "height": 900})
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     return context
