@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
-PYTEST_ARGS ?=
+# Two processes on the embedded default; one with PostgreSQL + Redis, where integration tests share one broker.
+PYTEST_ARGS ?= $(if $(DATABASE_URL),,-n 2)
 
 .PHONY: run test lint check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api
 
