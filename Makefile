@@ -8,7 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # Two processes on the embedded default; one with PostgreSQL + Redis, where integration tests share one broker.
 PYTEST_ARGS ?= $(if $(DATABASE_URL),,-n 2)
 
-.PHONY: run test lint check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api
+.PHONY: run test lint check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -87,3 +87,15 @@ fuzz: $(STAMP_DEV)
 ## bench-api: API latency and throughput against bare Django views (PostgreSQL lk_api_bench, gunicorn)
 bench-api: $(STAMP_DEV)
 	$(PY) bench/api.py
+
+## messages: refresh the Swedish catalogue from the code (locale/sv/LC_MESSAGES/django.po) and compile django.mo.
+## Needs GNU gettext (xgettext, msgmerge; msgfmt to compile). Translate every new or fuzzy entry, then commit both files.
+messages: $(STAMP_DEV)
+	@command -v xgettext >/dev/null && command -v msgmerge >/dev/null \
+	  || { echo "make messages needs GNU gettext: apt-get install gettext"; exit 1; }
+	DJANGO_ENV=test $(PY) manage.py makemessages -l sv --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=test-artifacts
+	@if command -v msgfmt >/dev/null; then \
+	  msgfmt --check --statistics -o locale/sv/LC_MESSAGES/django.mo locale/sv/LC_MESSAGES/django.po; \
+	else \
+	  echo "msgfmt not found: django.mo was not recompiled"; \
+	fi
