@@ -42,7 +42,7 @@ def pledge_monthly(page, live_server, screenshot, pool, *, monthly, months):
 
 @pytest.mark.parametrize(
     ("language", "receipt_heading", "money_text"),
-    [("sv", "Thank you for your pledge", "1 200,00 kr"), ("en", "Thank you for your pledge", "SEK 1,200.00")],
+    [("sv", "Tack för ditt löfte", "1 200,00 kr"), ("en", "Thank you for your pledge", "SEK 1,200.00")],
 )
 def test_new_saver_signs_up_pledges_and_finds_the_pledge(
     live_server, browser_page, screenshot, language, receipt_heading, money_text

@@ -8,17 +8,24 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.roles import Role
 from invest.models import ProjectStatus
 from pools.models import Pledge, PledgeKind, PledgeSource, PledgeStatus, PoolStatus
 from pools.references import ocr_is_valid
 from pools.services import payment_allocate, payment_record, pledge_create
-from tests.factories import PoolFactory, ProjectFactory, ShareOfferPoolFactory
+from tests.factories import PoolFactory, ProjectFactory, ShareOfferPoolFactory, UserFactory
 from tests.twofactor import login_verified
 
 pytestmark = pytest.mark.django_db
 
 LONG = "x" * 10_000
 SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def saver(db):
+    """These tests read the pages' English messages; Swedish is covered by tests/test_translations.py."""
+    return UserFactory(roles=(Role.SAVER,), language="en")
 
 
 def pledge_url(pool):
@@ -126,7 +133,7 @@ def test_receipt_email_has_payment_instructions(saver):
     assert pledge_receipt_send(pledge_id=pledge.pk) is False  # once only
     message = mail.outbox[-1]
     assert pledge.ocr_reference in message.body and pool.bankgiro in message.body
-    assert "500,00 kr" in message.body
+    assert "SEK 500.00" in message.body
 
 
 def test_share_pledge_from_page(client, saver):
@@ -224,10 +231,10 @@ def test_my_pledges_lists_status_payments_and_points(client, saver, my_pledge, t
     login_verified(client, saver)
     text = client.get(reverse("web:savers:my-pledges")).text
     assert my_pledge.ocr_reference in text
-    assert "500,00 kr" in text  # received
+    assert "SEK 500.00" in text  # received
     assert str(50_000 * 12 * 13 // 2 // 100) in text  # estimated points
     detail = client.get(reverse("web:savers:pledge-detail", args=[my_pledge.pk])).text
-    assert "500,00 kr" in detail and "pledge-withdraw" not in detail
+    assert "SEK 500.00" in detail and "pledge-withdraw" not in detail
 
 
 @pytest.mark.parametrize("name", ["pledge-detail", "pledge-receipt"])
