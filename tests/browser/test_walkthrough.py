@@ -51,7 +51,7 @@ def switch_language(page: Any, language: str) -> None:
 
 def walk(page: Any, base: str, screenshot: Any, label: str, problems: list[str], messages: list[str]) -> None:
     """Visit the header's links and the pages below them; record what a user would stumble over."""
-    nav = [href for href in page.locator("header.site nav a").evaluate_all("as => as.map(a => a.getAttribute('href'))")]
+    nav = page.locator("header.site nav a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
     queue = list(dict.fromkeys(["/", *nav]))
     seen: set[str] = set()
     from_nav = set(queue)
@@ -89,7 +89,8 @@ def test_every_role_reaches_every_navigation_page_in_both_languages(live_server,
         context.set_default_timeout(15_000)
         context.add_init_script(
             "window.__cspViolations = [];"
-            "document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective));"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.__cspViolations.push(e.violatedDirective));"
         )
         page = context.new_page()
         messages: list[str] = []
