@@ -73,14 +73,3 @@ def test_my_projects_lists_only_the_owners_projects(client, owner) -> None:
 def test_my_projects_asks_an_anonymous_visitor_to_log_in(client) -> None:
     response = client.get("/my/projects/")
     assert response.status_code == 302 and "/login/" in response["Location"]
-
-
-@pytest.mark.parametrize(("language", "shown"), [("sv", "480 000"), ("en", "480,000"), ("sv", "0")])
-def test_points_filter_groups_thousands_like_the_language(language, shown) -> None:
-    from django.utils import translation
-
-    from web.templatetags.money import points
-
-    with translation.override(language):
-        assert points(480000 if shown != "0" else 0) == shown
-        assert points(None) == ""

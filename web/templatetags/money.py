@@ -24,3 +24,16 @@ def points(value: int | None) -> str:
         return ""
     grouped = f"{int(value):,}"
     return grouped if (translation.get_language() or "sv") == "en" else grouped.replace(",", " ")
+
+
+@register.filter(name="audit_value")
+def audit_value(value: object, field: str) -> str:
+    """A value in the audit trail: amounts (*_ore columns) as kronor, None as ∅, anything else as stored."""
+    if value is None:
+        return "∅"
+    if str(field).endswith("_ore"):
+        try:
+            return format_sek(int(str(value)), translation.get_language() or "sv")
+        except ValueError:
+            pass
+    return str(value)
