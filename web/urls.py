@@ -61,6 +61,7 @@ urlpatterns = [
     path("funds/<slug:slug>/position.csv", fund_views.fund_position_csv, name="fund-position-csv"),
     path("funds/<slug:slug>/position.pdf", fund_views.fund_position_pdf, name="fund-position-pdf"),
     path("my/engagements/", fund_views.my_engagements, name="my-engagements"),
+    path("my/projects/", views.my_projects, name="my-projects"),
     path("ops/jobs/", ops.JobListView.as_view(), name="ops-jobs"),
     path("ops/reminders/failed/", ops.FailedReminderListView.as_view(), name="ops-reminders-failed"),
     path("account/two-factor/setup/", twofactor.two_factor_setup, name="two-factor-setup"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Language
 from accounts.services import user_set_language
-from invest.selectors import project_list_public
+from invest.fairs.selectors import pitch_list_for_owner
+from invest.selectors import project_list_for_owner, project_list_public
 from pools.selectors import pool_list_open
 from pools.services import pledge_claim_by_email
 from web.forms import EmailAuthenticationForm
@@ -30,6 +32,19 @@ def home(request: HttpRequest) -> HttpResponse:
             "pools": pools,
             "pool_rows": [{"pool": pool, "days_left": pool.days_left(today)} for pool in pools],
             "today": today,
+        },
+    )
+
+
+@login_required
+def my_projects(request: HttpRequest) -> HttpResponse:
+    """A project owner's own projects and their fair pitches, with the way to their loans and guarantees."""
+    return render(
+        request,
+        "web/my_projects.html",
+        {
+            "projects": project_list_for_owner(owner=request.user).order_by("name"),
+            "pitches": pitch_list_for_owner(user=request.user),
         },
     )
 

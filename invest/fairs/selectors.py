@@ -80,6 +80,17 @@ def pitch_get_for_owner(*, user: User, pitch_id: int) -> Pitch:
         raise Http404 from exc
 
 
+def pitch_list_for_owner(*, user: User) -> QuerySet[Pitch]:
+    """The pitches of the user's own projects, newest fair first."""
+    if not user.is_authenticated:
+        return Pitch.objects.none()
+    return (
+        Pitch.objects.filter(project__owner_id=user.pk)
+        .select_related("project", "fair")
+        .order_by("-fair__held_on", "position", "pk")
+    )
+
+
 def pitch_get_managed(*, user: User, pitch_id: int) -> Pitch:
     if not user_may_manage_fairs(user):
         raise Http404

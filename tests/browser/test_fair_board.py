@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from invest.fairs.models import FairCard
 from pools.models import Pledge
@@ -16,28 +16,24 @@ from tests.invest.fairs.builders import live_fair
 from tests.twofactor import login_verified
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
-def browser():
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian's Chromium at /usr/bin/chromium")
+def browser(chromium_browser):
+    # The shared session browser (tests/browser/conftest.py): a second sync Playwright in the same run
+    # would fail with "using Playwright Sync API inside the asyncio loop".
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    return chromium_browser
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _logged_in_context(browser, live_server, user):  # type: ignore[no-untyped-def]
-    client = login_verified(Client(), user)  # organisers pass two-factor
+    client = Client()
+    login_verified(client, user)  # organisers' pages need a two-factor-verified session
     context = browser.new_context(locale="sv-SE", viewport={"width": 1600, "height": 900})
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     return context

@@ -15,3 +15,25 @@ def money(ore: int | None) -> str:
     if ore is None or ore == "":
         return ""
     return format_sek(int(ore), translation.get_language() or "sv")
+
+
+@register.filter(name="points")
+def points(value: int | None) -> str:
+    """Savings points grouped like the language's numbers: 480 000 / 480,000 (never a bare 480000)."""
+    if value is None or value == "":
+        return ""
+    grouped = f"{int(value):,}"
+    return grouped if (translation.get_language() or "sv") == "en" else grouped.replace(",", " ")
+
+
+@register.filter(name="audit_value")
+def audit_value(value: object, field: str) -> str:
+    """A value in the audit trail: amounts (*_ore columns) as kronor, None as ∅, anything else as stored."""
+    if value is None:
+        return "∅"
+    if str(field).endswith("_ore"):
+        try:
+            return format_sek(int(str(value)), translation.get_language() or "sv")
+        except ValueError:
+            pass
+    return str(value)
