@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -471,6 +471,7 @@ class PayoutCandidateSerializer(serializers.Serializer):
     pledge_id = serializers.IntegerField(allow_null=True)
     pool_id = serializers.IntegerField(allow_null=True)
 
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_amount(self, candidate: Any) -> str:
         return ore_to_string(candidate.amount_ore)
 
