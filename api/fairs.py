@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
+from api.schema import ValidationErrorSerializer
 from invest.fairs.models import CardChannel, Fair, FairCard, Pitch, PledgeFollowUp
 from invest.fairs.selectors import (
     BoardPitch,
@@ -54,7 +56,7 @@ from invest.fairs.services import (
 from invest.selectors import project_list_for_owner
 from pools.models import Pledge
 
-ERROR = inline_serializer("FairError", {"field": serializers.ListField(), "code": serializers.CharField()})
+ERROR = ValidationErrorSerializer
 ERRORS = {
     400: OpenApiResponse(ERROR, description="Bad input: field messages"),
     404: OpenApiResponse(description="Not found, or not yours to see"),
@@ -338,10 +340,12 @@ class FairListView(generics.ListCreateAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return fair_list_visible(user=self.request.user).order_by("-held_on", "-pk")
 
-    @extend_schema(request=FairCreateSerializer, responses={201: FairSerializer, **ERRORS, 403: None})
+    @extend_schema(request=FairCreateSerializer, responses={201: FairSerializer, **ERRORS})
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
         if not user_may_manage_fairs(request.user):
-            return Response({"detail": "Organisers only."}, status=status.HTTP_403_FORBIDDEN)
+            raise PermissionDenied()
         payload = FairCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         fair = fair_create(organiser=request.user, **payload.validated_data)

@@ -166,7 +166,10 @@ class FundSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RulesSerializer(allow_null=True))
     def get_rules(self, fund: MicroFund) -> dict | None:
-        rules = selectors.fund_rules_current(fund=fund)
+        if hasattr(fund, "rules_newest_first"):  # prefetched by fund_list_for_listing
+            rules = fund.rules_newest_first[0] if fund.rules_newest_first else None
+        else:
+            rules = selectors.fund_rules_current(fund=fund)
         return RulesSerializer(rules).data if rules else None
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
@@ -178,7 +181,11 @@ class FundSerializer(serializers.ModelSerializer):
                 "share_price": ore_to_string(p.share_price_ore or 0),
                 "closes_on": p.closes_on,
             }
-            for p in selectors.fund_share_pools(fund=fund)
+            for p in (
+                fund.open_share_offers
+                if hasattr(fund, "open_share_offers")  # prefetched by fund_list_for_listing
+                else selectors.fund_share_pools(fund=fund)
+            )
         ]
 
 
@@ -187,7 +194,7 @@ class FundListView(APIView):
 
     @extend_schema(responses={200: FundSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(FundSerializer(selectors.fund_list(), many=True).data)
+        return Response(FundSerializer(selectors.fund_list_for_listing(), many=True).data)
 
 
 class FundDetailView(APIView):

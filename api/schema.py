@@ -100,6 +100,14 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses
+        for code, body in list(responses.items()):
+            # A view's own error entry keeps its description but gets the standard body: every
+            # error goes through api/errors.py, so it has the standard shape.
+            if code.startswith("4") and int(code) in ERROR_DESCRIPTIONS:
+                description, serializer = ERROR_DESCRIPTIONS[int(code)]
+                standard = self._get_response_for_code(serializer, code, direction=direction)
+                standard["description"] = body.get("description") or description
+                responses[code] = standard
         for code in sorted(self.error_codes()):
             if str(code) not in responses:
                 description, serializer = ERROR_DESCRIPTIONS[code]

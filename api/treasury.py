@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
+from api.schema import error_responses
 from pools.models import PaymentAllocation, PaymentStatus, Pledge
 from pools.money import ore_to_string
 from treasury.exports import EXPORT_FORMATS, report_http_response
@@ -48,14 +49,7 @@ from treasury.services import (
     payout_prepare,
 )
 
-ERRORS = {
-    400: inline_serializer("TreasuryError400", {"field": serializers.ListField(), "code": serializers.CharField()}),
-    403: inline_serializer("TreasuryError403", {"detail": serializers.CharField()}),
-    404: inline_serializer("TreasuryError404", {"detail": serializers.CharField()}),
-    409: inline_serializer(
-        "TreasuryError409", {"non_field_errors": serializers.ListField(), "code": serializers.CharField()}
-    ),
-}
+ERRORS = error_responses(400, 403, 404, 409)
 
 
 def _perm(codename: str) -> type[BasePermission]:
@@ -477,6 +471,7 @@ class PayoutCandidateSerializer(serializers.Serializer):
     pledge_id = serializers.IntegerField(allow_null=True)
     pool_id = serializers.IntegerField(allow_null=True)
 
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_amount(self, candidate: Any) -> str:
         return ore_to_string(candidate.amount_ore)
 

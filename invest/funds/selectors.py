@@ -71,6 +71,27 @@ def fund_list() -> QuerySet[MicroFund]:
     return MicroFund.objects.select_related("organiser", "totals").order_by("name", "pk")
 
 
+def fund_list_for_listing() -> QuerySet[MicroFund]:
+    """fund_list with each fund's rules versions (newest first) and open share offers prefetched,
+    as `rules_newest_first` and `open_share_offers`: a constant number of queries for any number of funds."""
+    from django.db.models import Prefetch
+
+    from pools.models import OPEN_POOL_STATUSES
+
+    return fund_list().prefetch_related(
+        Prefetch(
+            "rules_versions", queryset=FundRulesVersion.objects.order_by("-version"), to_attr="rules_newest_first"
+        ),
+        Prefetch(
+            "pools",
+            queryset=Pool.objects.filter(kind=PoolKind.SHARE_OFFER, status__in=OPEN_POOL_STATUSES).order_by(
+                "closes_on", "pk"
+            ),
+            to_attr="open_share_offers",
+        ),
+    )
+
+
 def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFund:
     try:
         if slug is not None:

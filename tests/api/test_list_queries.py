@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from pools.models import PoolKind, PoolTotals
-from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, UserFactory
+from tests.factories import FairFactory, MicroFundFactory, PoolFactory, ProjectFactory, UserFactory
 
 N = 3
 
@@ -36,10 +36,56 @@ def _seed_projects(n: int) -> None:
         ProjectFactory()
 
 
-# path as in the OpenAPI schema -> a function adding n rows the list shows to everyone
-LIST_SEEDERS: dict[str, Callable[[int], None]] = {
-    "/api/pools/": _seed_pools,
-    "/api/projects/": _seed_projects,
+def _seed_fairs(n: int, user=None) -> None:
+    for _ in range(n):
+        FairFactory()
+
+
+def _seed_funds(n: int, user=None) -> None:
+    for _ in range(n):
+        MicroFundFactory()
+
+
+def _seed_my_pledges(n: int, user) -> None:
+    from pools.models import PledgeKind
+    from pools.services import pledge_create
+
+    for _ in range(n):
+        pledge_create(pool=PoolFactory(), saver=user, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=100_00, months=12)
+
+
+def _seed_payments(n: int, user=None) -> None:
+    from datetime import date
+
+    from pools.models import PaymentChannel
+    from pools.services import payment_record
+
+    for _ in range(n):
+        payment_record(amount_ore=150_00, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+
+
+def _seed_bank_files(n: int, user) -> None:
+    import uuid
+
+    from treasury.models import BankFile
+
+    for _ in range(n):
+        BankFile.objects.create(sha256=uuid.uuid4().hex * 2, format="bgmax", content=b"x", imported_by=user)
+
+
+ANYONE = ("anonymous", "saver", "organiser")
+LOGGED_IN = ("saver", "organiser")
+
+# path as in the OpenAPI schema -> (roles that see the list, a function adding n rows they see;
+# it gets the requesting user, None for anonymous)
+LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
+    "/api/pools/": (ANYONE, lambda n, user=None: _seed_pools(n)),
+    "/api/projects/": (ANYONE, lambda n, user=None: _seed_projects(n)),
+    "/api/fairs/": (ANYONE, _seed_fairs),
+    "/api/funds/": (LOGGED_IN, _seed_funds),
+    "/api/pledges/": (("saver",), _seed_my_pledges),
+    "/api/treasury/payments/": (("treasurer",), _seed_payments),
+    "/api/treasury/bank-files/": (("treasurer",), _seed_bank_files),
 }
 
 
@@ -72,17 +118,21 @@ def _count(client: APIClient, path: str) -> tuple[int, int]:
     return len(queries), len(rows)
 
 
-@pytest.mark.parametrize("role", ["anonymous", "saver", "organiser"])
-@pytest.mark.parametrize("path", sorted(LIST_SEEDERS))
+CASES = [(path, role) for path, (roles, _seed) in sorted(LIST_SEEDERS.items()) for role in roles]
+
+
+@pytest.mark.parametrize(("path", "role"), CASES, ids=[f"{p} {r}" for p, r in CASES])
 def test_list_query_count_does_not_grow_with_rows(path: str, role: str, db, login_as) -> None:
     client = APIClient()
+    user = None
     if role != "anonymous":
-        login_as(client, UserFactory(roles=(Role(role),)))
-    seed = LIST_SEEDERS[path]
-    seed(N)
+        user = UserFactory(roles=(Role(role),))
+        login_as(client, user)
+    seed = LIST_SEEDERS[path][1]
+    seed(N, user)
     client.get(path)  # warm per-user caches (permissions, groups) so both counts compare like with like
     small_queries, small_rows = _count(client, path)
-    seed(2 * N)
+    seed(2 * N, user)
     large_queries, large_rows = _count(client, path)
     assert large_rows >= small_rows + 2 * N, "the seeder must add rows this list shows"
     assert large_queries == small_queries, (
