@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from operations.models import JobRun
@@ -12,9 +12,11 @@ from operations.models import JobRun
 
 def job_latest_runs() -> list[JobRun]:
     """The most recent run of every job name, newest first."""
-    latest = JobRun.objects.values("name").annotate(last=Max("started_at"))
-    runs = [JobRun.objects.filter(name=row["name"], started_at=row["last"]).first() for row in latest]
-    return sorted((r for r in runs if r is not None), key=lambda r: r.started_at, reverse=True)
+    newest = JobRun.objects.filter(name=OuterRef("name")).order_by("-started_at").values("started_at")[:1]
+    runs: dict[str, JobRun] = {}
+    for run in JobRun.objects.filter(started_at=Subquery(newest)).order_by("name", "pk"):
+        runs.setdefault(run.name, run)  # one query for every job; ties on started_at keep the first row
+    return sorted(runs.values(), key=lambda r: r.started_at, reverse=True)
 
 
 def worker_last_seen() -> JobRun | None:

@@ -73,11 +73,206 @@ def _seed_bank_files(n: int, user) -> None:
         BankFile.objects.create(sha256=uuid.uuid4().hex * 2, format="bgmax", content=b"x", imported_by=user)
 
 
+# ---------------------------------------------------------------- funds, loans, guarantees
+
+
+def _organiser():
+    return UserFactory(roles=(Role.ORGANISER,))
+
+
+def _treasurer():
+    return UserFactory(roles=(Role.TREASURER,))
+
+
+def _the_fund():
+    """One fund with rules and 1 000 000 kr of paid-in capital, made on first use in a test."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from invest.funds.models import FundRulesVersion
+    from invest.funds.services import fund_rules_set
+    from pools.models import PledgeKind
+    from pools.services import pledge_create
+    from tests.invest.funds.conftest import RULES, pay
+
+    existing = FundRulesVersion.objects.select_related("fund").order_by("pk").first()
+    if existing:
+        return existing.fund
+    organiser = _organiser()
+    fund = MicroFundFactory(organiser=organiser)
+    fund_rules_set(fund=fund, by=organiser, **RULES)
+    capital = PoolFactory(project=None, micro_fund=fund, kind=PoolKind.FUND_CAPITAL, target_ore=10**10)
+    gift = pledge_create(pool=capital, saver=organiser, kind=PledgeKind.GIFT, amount_ore=100_000_000)
+    pay(gift, 100_000_000, timezone.localdate() - timedelta(days=10))
+    return fund
+
+
+def _seed_fund_rules(n: int, user=None) -> dict[str, object]:
+    from invest.funds.services import fund_rules_set
+
+    fund = _the_fund()
+    for _ in range(n):
+        version = fund.rules_versions.count()
+        fund_rules_set(fund=fund, by=fund.organiser, max_per_project_bp=2_000 + version, note="listq")
+    return {"id": fund.pk}
+
+
+def _seed_fund_withdrawals(n: int, user=None) -> dict[str, object]:
+    from django.utils import timezone
+
+    from invest.funds.services import capital_withdrawal_request, fund_member_join
+    from tests.factories import ShareOfferPoolFactory
+    from tests.invest.funds.conftest import pay
+
+    fund = _the_fund()
+    share_pool = fund.pools.filter(kind=PoolKind.SHARE_OFFER).first() or ShareOfferPoolFactory(
+        project=None, micro_fund=fund, share_price_ore=50_000, target_ore=10**10
+    )
+    for _ in range(n):
+        member = UserFactory(roles=(Role.SAVER,))
+        membership = fund_member_join(fund=fund, user=member, pool=share_pool)
+        share = membership.shares.get()
+        pay(share.pledge, share.pledge.amount_ore, timezone.localdate())
+        capital_withdrawal_request(fund=fund, user=member, amount_ore=40_000)
+    return {"id": fund.pk}
+
+
+def _seed_loans(n: int, user=None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from invest.funds.services import loan_create
+
+    fund = _the_fund()
+    for _ in range(n):
+        loan_create(
+            fund=fund,
+            by=fund.organiser,
+            project=ProjectFactory(),
+            principal_ore=1_200_000,
+            term_months=12,
+            disbursed_on=timezone.localdate() - timedelta(days=5),
+        )
+
+
+def _seed_guarantees(n: int, user=None) -> None:
+    from django.utils import timezone
+
+    from invest.funds.services import guarantee_create
+
+    fund = _the_fund()
+    for _ in range(n):
+        guarantee_create(
+            fund=fund,
+            by=fund.organiser,
+            project=ProjectFactory(),
+            bank="Bygdebanken",
+            loan_amount_ore=1_000_000,
+            coverage_bp=5_000,
+            term_months=12,
+            issued_on=timezone.localdate(),
+        )
+
+
+# ---------------------------------------------------------------- fairs
+
+
+def _seed_pitch_pledgers(n: int, user) -> dict[str, object]:
+    from invest.fairs.models import Pitch
+    from tests.invest.fairs.builders import card, live_fair
+
+    pitch = Pitch.objects.filter(project__owner=user).order_by("pk").first()
+    if pitch is None:
+        _fair, made = live_fair(_organiser(), owner=user)
+        pitch = next(p for p in made if p.project.owner_id == user.pk)
+    for i in range(n):
+        card(pitch, name=f"Givare {i}", email=f"g{i}-{pitch.pk}@example.se")
+    return {"pitch_id": pitch.pk}
+
+
+# ---------------------------------------------------------------- operations
+
+
+def _seed_jobs(n: int, user=None) -> None:
+    import uuid
+
+    from operations.jobs import job_run
+
+    for _ in range(n):
+        with job_run(f"listq_{uuid.uuid4().hex[:8]}"):
+            pass
+
+
+def _seed_failed_reminders(n: int, user=None) -> None:
+    import uuid
+
+    from django.utils import timezone
+
+    from pools.models import Reminder, ReminderStatus
+
+    for _ in range(n):
+        pool = PoolFactory()
+        saver = UserFactory(roles=(Role.SAVER,))
+        Reminder.objects.create(
+            saver=saver, kind="pool_closing_soon", subject_type="pool", subject_id=pool.pk, pool=pool,
+            recipient_key=f"user:{saver.pk}", period=uuid.uuid4().hex[:8], status=ReminderStatus.FAILED,
+            last_error="550 no such user", send_after=timezone.now(),
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------- payments and treasury
+
+
+def _overpaid_pledges(n: int, saver=None) -> list:
+    """n pledges of 100 kr, each matched to a 150 kr payment (so 50 kr over-paid)."""
+    from datetime import date
+
+    from pools.models import PaymentChannel
+    from pools.services import payment_record
+    from tests.treasury.helpers import money_pledge
+    from treasury.services import payment_match_manual
+
+    treasurer = _treasurer()
+    payments = []
+    for _ in range(n):
+        pledge = money_pledge(PoolFactory(), saver or UserFactory(roles=(Role.SAVER,)), amount_ore=10_000)
+        payment = payment_record(amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+        payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
+        payments.append(payment)
+    return payments
+
+
+def _seed_my_payments(n: int, user) -> None:
+    _overpaid_pledges(n, user)
+
+
+def _seed_payout_candidates(n: int, user=None) -> None:
+    _overpaid_pledges(n)
+
+
+def _seed_payouts(n: int, user) -> None:
+    from treasury.services import payout_prepare
+
+    for payment in _overpaid_pledges(n):
+        payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=user)
+
+
+def _seed_pledge_search(n: int, user=None) -> dict[str, object]:
+    from tests.treasury.helpers import money_pledge
+
+    for _ in range(n):
+        money_pledge(PoolFactory(), UserFactory(roles=(Role.SAVER,)), amount_ore=10_000, contact_name="Listq Berg")
+    return {"q": "Listq"}
+
+
 ANYONE = ("anonymous", "saver", "organiser")
 LOGGED_IN = ("saver", "organiser")
 
 # path as in the OpenAPI schema -> (roles that see the list, a function adding n rows they see;
-# it gets the requesting user, None for anonymous)
+# it gets the requesting user, None for anonymous, and returns the path's parameters and any query
+# parameters the list needs, e.g. {"id": fund.pk}: called twice in a test, it adds to the same parent)
 LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
     "/api/pools/": (ANYONE, lambda n, user=None: _seed_pools(n)),
     "/api/projects/": (ANYONE, lambda n, user=None: _seed_projects(n)),
@@ -86,6 +281,18 @@ LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
     "/api/pledges/": (("saver",), _seed_my_pledges),
     "/api/treasury/payments/": (("treasurer",), _seed_payments),
     "/api/treasury/bank-files/": (("treasurer",), _seed_bank_files),
+    "/api/funds/{id}/rules/": (("organiser", "treasurer"), _seed_fund_rules),
+    "/api/funds/{id}/withdrawals/": (("treasurer",), _seed_fund_withdrawals),
+    "/api/loans/": (("organiser", "treasurer"), _seed_loans),
+    "/api/guarantees/": (("organiser", "treasurer"), _seed_guarantees),
+    "/api/pitches/{pitch_id}/pledgers/": (("project_owner",), _seed_pitch_pledgers),
+    "/api/jobs/": (("treasurer", "organiser"), _seed_jobs),
+    "/api/reminders/failed/": (("treasurer",), _seed_failed_reminders),
+    "/api/me/payments/": (("saver",), _seed_my_payments),
+    "/api/treasury/payout-candidates/": (("treasurer",), _seed_payout_candidates),
+    "/api/treasury/payouts/": (("treasurer",), _seed_payouts),
+    "/api/treasury/pledges/": (("treasurer",), _seed_pledge_search),
+    "/api/treasury/audit/": (("treasurer",), lambda n, user=None: _seed_payments(n)),
 }
 
 
@@ -109,9 +316,9 @@ def test_every_list_endpoint_is_in_the_query_count_table() -> None:
     )
 
 
-def _count(client: APIClient, path: str) -> tuple[int, int]:
+def _count(client: APIClient, path: str, query: dict[str, object]) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, {"page_size": 200})
+        response = client.get(path, {"page_size": 200, **query})
     assert response.status_code == 200, response.content[:300]
     body = response.json()
     rows = body["results"] if isinstance(body, dict) else body
@@ -129,11 +336,13 @@ def test_list_query_count_does_not_grow_with_rows(path: str, role: str, db, logi
         user = UserFactory(roles=(Role(role),))
         login_as(client, user)
     seed = LIST_SEEDERS[path][1]
-    seed(N, user)
-    client.get(path)  # warm per-user caches (permissions, groups) so both counts compare like with like
-    small_queries, small_rows = _count(client, path)
+    params = seed(N, user) or {}
+    query = {name: value for name, value in params.items() if "{" + name + "}" not in path}
+    path = path.format(**params)
+    client.get(path, query)  # warm per-user caches (permissions, groups) so both counts compare like with like
+    small_queries, small_rows = _count(client, path, query)
     seed(2 * N, user)
-    large_queries, large_rows = _count(client, path)
+    large_queries, large_rows = _count(client, path, query)
     assert large_rows >= small_rows + 2 * N, "the seeder must add rows this list shows"
     assert large_queries == small_queries, (
         f"{path}: {small_queries} queries for {small_rows} rows, {large_queries} for {large_rows}"
