@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils import translation
 
 MAX_ID = 2**63 - 1
 
@@ -21,6 +22,13 @@ class IdFilter(django_filters.NumberFilter):
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """`?ordering=` over an explicit allow-list of fields, with pk last so pages never overlap."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # django-filter renders the "(descending)" labels when the FilterSet class is built, in
+        # whatever language is active then; build them in English, the API schema's language, so
+        # the committed schema does not depend on how the process started.
+        with translation.override("en"):
+            super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):  # type: ignore[no-untyped-def]
         qs = super().filter(qs, value)
