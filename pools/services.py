@@ -59,6 +59,7 @@ MAX_QUANTITY = Decimal("1000000")
 
 TOTALS_TASK = "workers.totals.recompute_pool_totals"
 RECEIPT_TASK = "workers.receipts.send_pledge_receipt"
+FUND_TOTALS_TASK = "workers.funds.recompute_fund_totals"
 
 
 def totals_enqueue(*, pool_id: int) -> None:
@@ -71,6 +72,15 @@ def totals_enqueue(*, pool_id: int) -> None:
 
     totals_touch(pool_ids=[pool_id])
     enqueue(TOTALS_TASK, pool_id, dedupe_key=f"totals:{pool_id}")
+
+
+def fund_totals_enqueue_for_pools(*, pool_ids: list[int]) -> None:
+    """Money matched in a micro-fund's pools changes the fund's capital: queue its totals too."""
+    fund_ids = set(
+        Pool.objects.filter(pk__in=pool_ids, micro_fund__isnull=False).values_list("micro_fund_id", flat=True)
+    )
+    for fund_id in sorted(fund_ids):
+        enqueue(FUND_TOTALS_TASK, fund_id, dedupe_key=f"fund-totals:{fund_id}")
 
 
 # ---------------------------------------------------------------- pools
@@ -382,6 +392,7 @@ def payment_allocate(
     # Totals rows are touched in pool order so two matchers never deadlock on them.
     for pool_id in sorted({pledge.pool_id for pledge in pledges.values()}):
         totals_enqueue(pool_id=pool_id)
+    fund_totals_enqueue_for_pools(pool_ids=[pledge.pool_id for pledge in pledges.values()])
     return rows
 
 
@@ -408,6 +419,7 @@ def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: 
         payment.save(update_fields=["status"])
     _pledge_refresh_status(pledge)
     totals_enqueue(pool_id=pledge.pool_id)
+    fund_totals_enqueue_for_pools(pool_ids=[pledge.pool_id])
     return reversal
 
 

@@ -163,3 +163,18 @@ def test_totals_recompute_is_idempotent_and_counts_kinds(pool, saver, other_save
     # 100 kr a month for 12 months: 100 × (1+2+…+12) = 7 800 krona-months = 7 800 points
     assert second.estimated_points == 7_800
     assert second.percent_of_target == Decimal("0.12")
+
+
+def test_money_matched_in_a_fund_pool_queues_the_fund_totals(saver):
+    from tests.factories import MicroFundFactory
+
+    fund = MicroFundFactory()
+    pool = PoolFactory(kind="fund_capital", project=None, micro_fund=fund)
+    pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.GIFT, amount_ore=10_000)
+    payment = payment_record(amount_ore=10_000, received_on=timezone.localdate(), channel="manual")
+    OutboxMessage.objects.all().delete()
+    [allocation] = payment_allocate(payment=payment, parts=[(pledge, 10_000)], by=None)
+    assert OutboxMessage.objects.filter(task_name="workers.funds.recompute_fund_totals", args=[fund.pk]).exists()
+    OutboxMessage.objects.all().delete()
+    allocation_reverse(allocation=allocation, by=None)
+    assert OutboxMessage.objects.filter(task_name="workers.funds.recompute_fund_totals", args=[fund.pk]).exists()
