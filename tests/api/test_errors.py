@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from api.errors import exception_handler
+from invest.funds.errors import FundHasNoRules, FundPermissionDenied
 
 
 def test_unmatched_api_url_answers_json_404(db) -> None:
@@ -66,8 +67,6 @@ def test_page_beyond_the_end_answers_json_404(db) -> None:
 
 
 def test_domain_permission_refusal_answers_the_documented_403_body() -> None:
-    from invest.funds.errors import FundPermissionDenied
-
     response = exception_handler(FundPermissionDenied(field="fund"), {})
     assert response is not None and response.status_code == 403
     assert set(response.data) == {"detail", "code"}
@@ -75,8 +74,6 @@ def test_domain_permission_refusal_answers_the_documented_403_body() -> None:
 
 
 def test_domain_conflict_still_answers_field_errors() -> None:
-    from invest.funds.errors import FundHasNoRules
-
     response = exception_handler(FundHasNoRules(field="fund"), {})
     assert response is not None and response.status_code == 409
     assert response.data["code"] == "fund_has_no_rules" and response.data["fund"]
