@@ -25,7 +25,7 @@ from invest.models import ProjectStatus
 from pools.models import PoolKind, PoolStatus, PoolTotals
 from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, ShareOfferPoolFactory, UserFactory
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "15"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing")
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 
