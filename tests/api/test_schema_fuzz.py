@@ -5,8 +5,8 @@ in as a saver with a token, and runs the schemathesis CLI over every operation i
 /api/schema/ with a bounded number of examples. `make fuzz` runs this.
 
 Bounded for a shared 2-core machine: by default the examples and fuzzing phases with
-FUZZ_MAX_EXAMPLES cases per operation (about 90 operations). The coverage phase (systematic
-boundary and hostile values: several thousand requests, 5+ minutes) runs with
+FUZZ_MAX_EXAMPLES cases per operation (71 operations: 1789 cases, about 2.5 minutes). The coverage phase (systematic
+boundary and hostile values: about 4600 cases, 5+ minutes) runs with
 FUZZ_PHASES=examples,coverage,fuzzing.
 """
 
