@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -18,7 +19,10 @@ from pools.references import InvalidReference
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainError) and exc.status == status.HTTP_403_FORBIDDEN:
+        # A permission refusal has the standard 403 body `{detail, code}` (api/schema.py), not field errors.
+        exc = PermissionDenied(detail=str(exc.message), code=exc.code)
+    elif isinstance(exc, DomainError):
         field = exc.field or "non_field_errors"
         return Response({field: [str(exc.message)], "code": exc.code}, status=exc.status)
     if isinstance(exc, DjangoValidationError):

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from api.errors import exception_handler
+from invest.funds.errors import FundHasNoRules, FundPermissionDenied
 
 
 def test_unmatched_api_url_answers_json_404(db) -> None:
@@ -63,3 +64,16 @@ def test_page_beyond_the_end_answers_json_404(db) -> None:
     response = APIClient().get("/api/pools/?page=999")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_domain_permission_refusal_answers_the_documented_403_body() -> None:
+    response = exception_handler(FundPermissionDenied(field="fund"), {})
+    assert response is not None and response.status_code == 403
+    assert set(response.data) == {"detail", "code"}
+    assert response.data["code"] == "fund_permission_denied" and str(response.data["detail"])
+
+
+def test_domain_conflict_still_answers_field_errors() -> None:
+    response = exception_handler(FundHasNoRules(field="fund"), {})
+    assert response is not None and response.status_code == 409
+    assert response.data["code"] == "fund_has_no_rules" and response.data["fund"]
