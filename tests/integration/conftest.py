@@ -179,8 +179,12 @@ def broker_url_in_this_process(url: str) -> Iterator[None]:
     from config.celery import app
 
     def reset() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # The app's connection pool lives in kombu's global registry, keyed by broker URL: closing it
+        # in place would leave later publishers on the default URL a closed pool ("Acquire on closed
+        # pool"). Reset the registry so both URLs get fresh pools.
+        from kombu import pools
+
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
