@@ -178,3 +178,16 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
     return True
+
+
+@transaction.atomic
+def totp_verify(*, user: User, code: str) -> TOTPDevice | None:
+    """The user's confirmed device that accepts this code, or None. Locks the devices while checking,
+    so one code can't be used twice by parallel requests (django-otp's for_verify needs a transaction)."""
+    from django_otp import devices_for_user
+
+    for device in devices_for_user(user, confirmed=True, for_verify=True):
+        allowed, _why = device.verify_is_allowed()
+        if allowed and device.verify_token(code):
+            return device
+    return None

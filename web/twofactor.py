@@ -16,10 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django_otp import devices_for_user
 from django_otp import login as otp_login
 
-from accounts.services import totp_device_confirm, totp_device_start
+from accounts.services import totp_device_confirm, totp_device_start, totp_verify
 from accounts.twofactor import (
     totp_device_pending,
     totp_qr_svg,
@@ -89,10 +88,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("web:two-factor-setup"))
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for device in devices_for_user(request.user, confirmed=True, for_verify=True):
-            allowed, _why = device.verify_is_allowed()
-            if allowed and device.verify_token(form.cleaned_data["code"]):
-                otp_login(request, device)
-                return HttpResponseRedirect(_next_url(request))
+        device = totp_verify(user=request.user, code=form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            return HttpResponseRedirect(_next_url(request))
         form.add_error("code", _("That code did not match. Wait for the next one and try again."))
     return render(request, "web/twofactor_verify.html", {"form": form, "next": _next_url(request)})

@@ -132,3 +132,16 @@ def test_session_api_writes_need_the_csrf_token(saver) -> None:
     django_request._dont_enforce_csrf_checks = False
     with pytest.raises(PermissionDenied):
         TwoFactorSessionAuthentication().authenticate(Request(django_request))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_works_outside_a_test_transaction(client) -> None:
+    # Like a real request: no surrounding transaction. django-otp locks the devices while verifying,
+    # which PostgreSQL refuses outside a transaction (a 500 before the fix; SQLite ignores the lock).
+    treasurer = UserFactory(roles=(Role.TREASURER,))
+    device = totp_device_for(treasurer)
+    client.force_login(treasurer)
+    with time_machine.travel(timezone.now() + timedelta(seconds=60), tick=False):
+        ok = client.post("/account/two-factor/verify/", {"code": totp_code(device)})
+    assert ok.status_code == 302
+    assert client.get("/").status_code == 200
