@@ -44,11 +44,15 @@ def test_pledge_survives_a_stopped_broker_and_catches_up(tmp_path, redis_server_
     celery_process_factory("worker", env=env)
     celery_process_factory("beat", env=env)
 
-    wait_until(lambda: Pledge.objects.get(pk=pledge.pk).receipt_sent_at is not None, timeout=60, what="the receipt")
+    def receipts() -> list[dict[str, str]]:
+        return [m for m in mail_messages(tmp_path / "mail") if m["to"] == saver.email]
+
+    # The receipt task claims the pledge (receipt_sent_at) before it renders and sends the mail, so
+    # wait for the mail itself: polling the claim alone raced the send on a loaded machine.
+    wait_until(lambda: receipts(), timeout=60, what="the receipt in this worker's mailbox")
     wait_until(lambda: PoolTotals.objects.get(pool=pool).pledged_ore == 300_000, timeout=60, what="the totals")
     assert not OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()
-    receipts = [m for m in mail_messages(tmp_path / "mail") if m["to"] == saver.email]
-    # Never twice. In a full-suite session the receipt is sometimes delivered by another process's mail
-    # backend (not yet understood; see the session's closing note), so this worker's mailbox may hold 0.
-    assert len(receipts) <= 1
-    assert Pledge.objects.filter(pk=pledge.pk, receipt_sent_at__isnull=False).count() == 1
+    assert Pledge.objects.get(pk=pledge.pk).receipt_sent_at is not None
+    # The relay keeps running (every second): nothing is sent a second time.
+    time.sleep(3)
+    assert len(receipts()) == 1
