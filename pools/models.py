@@ -285,11 +285,14 @@ class Pledge(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["pool", "status"], name="pledge_pool_status_idx"),
-            # Distinct savers per pool for the reconciliation: (pool, saver) pairs in order, index only.
+            # The full reconciliation reads every figure of the active pledges from this index alone, in
+            # (pool, saver) order: one streaming pass gives the sums and the distinct savers (PostgreSQL;
+            # other databases ignore INCLUDE). pools/totals.py RECONCILE_SQL.
             models.Index(
                 fields=["pool", "saver"],
-                condition=Q(status__in=ACTIVE_PLEDGE_STATUSES, saver__isnull=False),
-                name="pledge_active_saver_idx",
+                include=["amount_ore", "krona_months", "quantity", "kind"],
+                condition=Q(status__in=ACTIVE_PLEDGE_STATUSES),
+                name="pledge_active_totals_idx",
             ),
             # Refunded pledges are few: their matches are subtracted from a pool's received money.
             models.Index(fields=["pool"], condition=Q(status=PledgeStatus.REFUNDED), name="pledge_refunded_pool_idx"),
@@ -421,7 +424,7 @@ class PaymentAllocation(models.Model):
     # The pledge's pool, copied so money received sums per pool with one GROUP BY and no join.
     # A CheckConstraint cannot compare across tables: save() copies it from the pledge (the services
     # create allocations through the ORM, and a pledge never moves pool); a test checks they agree.
-    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+", editable=False)
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False)
     amount_ore = models.BigIntegerField()
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     created_by = models.ForeignKey(
@@ -432,6 +435,10 @@ class PaymentAllocation(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            # Money received per pool read from the index alone, in pool order (PostgreSQL INCLUDE).
+            models.Index(fields=["pool"], include=["amount_ore"], name="allocation_pool_amount_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(reverses__isnull=True) & Q(amount_ore__gt=0))
