@@ -211,6 +211,7 @@ def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, chan
         channel=channel,
         reference=entry.reference or _free_text(entry, channel)[:140],
         payer_name=entry.payer_name,
+        payer_account=entry.payer_account,
         bank_reference=entry.bank_reference,
         note=entry.raw[:2000],  # the bank's own record, kept for tracing
         created_by=bank_file.imported_by,
