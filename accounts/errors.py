@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from operations.errors import DomainError
+
 
 class AccountError(Exception):
     """Base class; the API turns these into 400 responses."""
@@ -15,3 +19,10 @@ class EmailTaken(AccountError):
 
 class AlreadyErased(AccountError):
     code = "already_erased"
+
+
+class RefundAccountInvalid(DomainError):
+    """The refund account given is not a valid Swedish IBAN (the message says why)."""
+
+    code = "refund_account_invalid"
+    default_message = _("Not a valid Swedish IBAN.")

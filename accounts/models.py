@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identity import mask_personnummer, validate_personnummer
+from accounts.identity import format_iban, mask_personnummer, validate_personnummer, validate_refund_iban
 from accounts.roles import Role
 
 
@@ -48,6 +48,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_personnummer],
         help_text=_("Optional. 12 digits; stored only to identify you to the bank; shown masked."),
     )
+    refund_iban = models.CharField(
+        _("refund account (IBAN)"),
+        max_length=34,
+        blank=True,
+        validators=[validate_refund_iban],
+        help_text=_("Optional. Where money is paid back to you: a Swedish IBAN, SE followed by 22 digits."),
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -71,6 +78,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=Q(personnummer="") | Q(personnummer__regex=r"^[0-9]{12}$"),
                 name="user_personnummer_12_digits",
             ),
+            models.CheckConstraint(
+                condition=Q(refund_iban="") | Q(refund_iban__regex=r"^SE[0-9]{22}$"),
+                name="user_refund_iban_swedish",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,6 +94,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def masked_personnummer(self) -> str:
         return mask_personnummer(self.personnummer)
+
+    @property
+    def refund_iban_display(self) -> str:
+        return format_iban(self.refund_iban)
 
     @property
     def is_erased(self) -> bool:

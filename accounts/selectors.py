@@ -75,6 +75,7 @@ def user_data_export(*, user: User) -> dict[str, object]:
             "full_name": user.full_name,
             "phone": user.phone,
             "personnummer": user.masked_personnummer,
+            "refund_iban": user.refund_iban,
             "language": user.language,
             "date_joined": user.date_joined.isoformat(),
             "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.errors import AlreadyErased, EmailTaken
+from accounts.errors import AlreadyErased, EmailTaken, RefundAccountInvalid
+from accounts.identity import normalize_swedish_iban
 from accounts.models import Language, ReminderKind, ReminderPreference, User
 from accounts.roles import ROLE_PERMISSIONS, Role
 
@@ -64,6 +65,27 @@ def user_set_language(*, user: User, language: str) -> User:
 
 
 @transaction.atomic
+def user_set_refund_iban(*, user: User, iban: str) -> User:
+    """Store the account money is paid back to (a Swedish IBAN, kept compact); "" removes it.
+    Raises RefundAccountInvalid (nothing written). Lines already in a refund list keep their account."""
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(iban, str):
+        raise RefundAccountInvalid(field="refund_iban")
+    try:
+        value = normalize_swedish_iban(iban)
+    except ValidationError as exc:
+        raise RefundAccountInvalid(exc.messages[0], field="refund_iban") from exc
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_erased:
+        raise AlreadyErased(user.pk)
+    if locked.refund_iban != value:
+        User.objects.filter(pk=user.pk).update(refund_iban=value)
+    user.refund_iban = value
+    return user
+
+
+@transaction.atomic
 def reminder_preference_set(*, user: User, kind: str, is_enabled: bool) -> ReminderPreference:
     """Turn one kind of reminder on or off for a user."""
     if kind not in ReminderKind.values:
@@ -109,8 +131,9 @@ def user_confirm_email(*, token: str) -> User | None:
 
 @transaction.atomic
 def user_erase(*, user: User, reason: str) -> User:
-    """Erase a person's profile data: name, phone, personnummer, preferences, tokens; email becomes a
-    placeholder and the password unusable. Money pledges and payments stay, anonymised. Raises AlreadyErased."""
+    """Erase a person's profile data: name, phone, personnummer, refund account, preferences, tokens; email
+    becomes a placeholder and the password unusable. Money pledges and payments stay, anonymised.
+    Raises AlreadyErased."""
     from rest_framework.authtoken.models import Token
 
     from pools.models import MONEY_KINDS, IdempotencyKey, Payment, Pledge
@@ -122,6 +145,7 @@ def user_erase(*, user: User, reason: str) -> User:
     user.full_name = ""
     user.phone = ""
     user.personnummer = ""
+    user.refund_iban = ""
     user.newsletter_opt_in_at = None
     user.email_confirmed_at = None
     user.is_active = False

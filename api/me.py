@@ -1,20 +1,73 @@
-"""The caller's own records: payments matched to their pledges, and their data export."""
+"""The caller's own records: their profile (with the refund account), payments matched to their
+pledges, and their data export."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
+from accounts.models import User
 from accounts.selectors import user_data_export
+from accounts.services import user_set_refund_iban
 from api.fields import OreAsKronorField
 from pools.models import PaymentAllocation
 from pools.selectors import payment_allocations_for_saver
+
+
+class MyProfileSerializer(serializers.ModelSerializer):
+    """The caller's own profile. Only the refund account is changed here."""
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "language", "refund_iban"]
+        read_only_fields = ["email", "full_name", "language", "refund_iban"]
+
+
+class MyProfileChangeSerializer(serializers.Serializer):
+    """What a client may change: the refund account, a Swedish IBAN (spaces and lower case accepted);
+    an empty string removes it."""
+
+    refund_iban = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=IBAN_INPUT_MAX_LENGTH,
+        error_messages={"max_length": IBAN_TOO_LONG},
+        help_text="A Swedish IBAN: SE followed by 22 digits. Clearing and account numbers are not accepted.",
+    )
+
+    def validate_refund_iban(self, value: str) -> str:
+        try:
+            return normalize_swedish_iban(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code=exc.code or "invalid") from exc
+
+
+class MyProfileView(APIView):
+    """The caller's profile; PATCH sets or removes the account refunds are paid to."""
+
+    @extend_schema(responses={200: MyProfileSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(MyProfileSerializer(request.user).data)
+
+    @extend_schema(request=MyProfileChangeSerializer, responses={200: MyProfileSerializer})
+    def patch(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            return Response({"non_field_errors": [str(_("Send a JSON object."))]}, status=status.HTTP_400_BAD_REQUEST)
+        payload = MyProfileChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = request.user
+        if "refund_iban" in payload.validated_data:
+            user = user_set_refund_iban(user=user, iban=payload.validated_data["refund_iban"])
+        return Response(MyProfileSerializer(user).data)
 
 
 class MyPaymentSerializer(serializers.ModelSerializer):

@@ -25,7 +25,16 @@ from api.schema import error_responses
 from pools.models import PaymentAllocation, PaymentStatus, Pledge
 from pools.money import ore_to_string
 from treasury.exports import EXPORT_FORMATS, report_http_response
-from treasury.models import AuditAction, AuditEvent, BankFile, BankFileLine, PayoutBatch, PayoutKind, PayoutLine
+from treasury.models import (
+    AuditAction,
+    AuditEvent,
+    BankFile,
+    BankFileLine,
+    PayeeAccountSource,
+    PayoutBatch,
+    PayoutKind,
+    PayoutLine,
+)
 from treasury.reports import REPORT_KINDS, report_build, report_params
 from treasury.selectors import (
     allocation_list_for_payment,
@@ -208,6 +217,7 @@ class TreasuryPaymentSerializer(serializers.Serializer):
     status = serializers.CharField()
     reference = serializers.CharField()
     payer_name = serializers.CharField()
+    payer_account = serializers.CharField(help_text="The account the money came from, when the bank file names it.")
     bank_reference = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -428,6 +438,7 @@ class PayoutLineSerializer(serializers.ModelSerializer):
             "amount",
             "payee_name",
             "payee_account",
+            "payee_account_source",
             "message",
             "source_key",
             "is_active",
@@ -465,7 +476,17 @@ class PayoutCandidateSerializer(serializers.Serializer):
     reason = serializers.CharField()
     amount = serializers.SerializerMethodField()
     payee_name = serializers.CharField()
-    payee_account = serializers.CharField()
+    payee_account = serializers.CharField(
+        help_text="A compact IBAN, 'bankgiro 1234-5678' or 'BBAN <digits>'; empty when there is none to pay to."
+    )
+    payee_account_source = serializers.ChoiceField(
+        choices=[("", "none"), *PayeeAccountSource.choices],
+        help_text="Where the account came from: the saver's refund account, the payer's account, the pool.",
+    )
+    is_missing_account = serializers.BooleanField(
+        help_text="True when the line has no account to pay to: it cannot be put in a list."
+    )
+    missing_account_reason = serializers.CharField()
     message = serializers.CharField()
     payment_id = serializers.IntegerField(allow_null=True)
     pledge_id = serializers.IntegerField(allow_null=True)

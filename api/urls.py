@@ -60,6 +60,7 @@ urlpatterns = [
     path("pledges/", pledges.PledgeListView.as_view(), name="pledge-list"),
     path("pledges/<int:pk>/", pledges.PledgeDetailView.as_view(), name="pledge-detail"),
     path("pledges/<int:pk>/withdraw/", pledges.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
+    path("me/", me.MyProfileView.as_view(), name="my-profile"),
     path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
     path("me/export/", me.MyDataExportView.as_view(), name="my-export"),
     path("funds/", funds.FundListView.as_view(), name="fund-list"),

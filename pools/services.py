@@ -316,11 +316,13 @@ def payment_record(
     channel: str,
     reference: str = "",
     payer_name: str = "",
+    payer_account: str = "",
     bank_reference: str = "",
     note: str = "",
     created_by: User | None = None,
 ) -> Payment:
-    """Record money seen arriving, unmatched. Raises InvalidPayment."""
+    """Record money seen arriving, unmatched; `payer_account` is the account it came from when the bank
+    file names it (see treasury/payee_accounts.py). Raises InvalidPayment."""
     if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or not 0 < amount_ore <= MAX_ORE:
         raise InvalidPayment(_("The amount must be above zero."), field="amount")
     if channel not in PaymentChannel.values:
@@ -331,6 +333,7 @@ def payment_record(
         channel=channel,
         reference=reference.strip()[:140],
         payer_name=payer_name.strip()[:200],
+        payer_account=payer_account.strip()[:40],
         bank_reference=bank_reference.strip()[:140],
         note=note,
         created_by=created_by,
@@ -403,6 +406,9 @@ def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: 
     if allocation.reverses_id is not None or PaymentAllocation.objects.filter(reverses=allocation).exists():
         raise AllocationError(_("This match was already reversed."))
     payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+    if payment.status == PaymentStatus.REFUNDED:
+        # Its money went back to the payer: undoing the match would put it in the unmatched queue again.
+        raise AllocationError(_("This payment was refunded; its matches cannot be undone."))
     pledge = Pledge.objects.select_for_update().get(pk=allocation.pledge_id)
     reversal = PaymentAllocation.objects.create(
         payment=payment,

@@ -196,7 +196,9 @@ def sqlite_trigger_sql(table: str, scope: str, columns: list[str]) -> list[str]:
 
 
 def triggers_install(apps: Any, schema_editor: Any) -> None:
-    """Create (or re-create) every audit trigger for the connection's vendor, from the models' columns."""
+    """Create (or re-create) every audit trigger for the connection's vendor, from the tables' columns.
+    A migration that adds or removes a column of an audited table runs it again (SQLite lists the columns,
+    and rebuilds a table to alter it, which drops its triggers)."""
     vendor = schema_editor.connection.vendor
     statements: list[str] = []
     if vendor == "postgresql":
@@ -204,10 +206,13 @@ def triggers_install(apps: Any, schema_editor: Any) -> None:
         for table, scope in AUDITED_TABLES.items():
             statements += pg_trigger_sql(table, scope)
     elif vendor == "sqlite":
-        for table, scope in AUDITED_TABLES.items():
-            model = apps.get_model(*AUDITED_MODELS[table])
-            columns = [field.column for field in model._meta.concrete_fields]
-            statements += sqlite_trigger_sql(table, scope, columns)
+        connection = schema_editor.connection
+        with connection.cursor() as cursor:
+            for table, scope in AUDITED_TABLES.items():
+                # The table's own columns, not the migration state's model: a migration running this again
+                # backwards gets a state that still has the column it removed.
+                description = connection.introspection.get_table_description(cursor, table)
+                statements += sqlite_trigger_sql(table, scope, [column.name for column in description])
     else:
         return  # other databases: no audit trail (documented)
     for statement in statements:

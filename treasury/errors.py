@@ -43,5 +43,10 @@ class NotApproved(PayoutError):
     default_message = _("Only an approved list can be exported to the bank.")
 
 
+class PayeeAccountMissing(PayoutError):
+    code = "payee_account_missing"
+    default_message = _("A line has no account the bank can pay to.")
+
+
 class ReportPeriodInvalid(TreasuryError):
     code = "report_period_invalid"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from pools.money import ore_to_kronor, ore_to_string
 from treasury.models import PayoutBatch, PayoutLine
+from treasury.payee_accounts import BANKGIRO, IBAN, PayeeAccount, payee_account_parse
 from treasury.reports import Column, Report
 
 PDF_MAX_ROWS = 5000
@@ -152,16 +153,27 @@ def report_pdf(report: Report, *, language: str = "sv") -> bytes:
 # ---------------------------------------------------------------- payment orders to the bank
 
 
+def _payee_account(line: PayoutLine) -> PayeeAccount:
+    """The line's account as the bank file names it; payout_export refuses a list with a line without one."""
+    account = payee_account_parse(line.payee_account)
+    if account is None:
+        raise ValueError(f"payout line {line.pk} has no account a payment order can carry")
+    return account
+
+
 def payment_order_csv(batch: PayoutBatch, lines: Iterable[PayoutLine]) -> bytes:
-    """A simple payment order file: one transfer a line, amounts in kronor with a point."""
-    rows = [["batch", "line", "payee_name", "payee_account", "amount_sek", "message", "reason"]]
+    """A simple payment order file: one transfer a line, the account compact with its scheme
+    (IBAN, BGNR for bankgiro, BBAN), amounts in kronor with a point."""
+    rows = [["batch", "line", "payee_name", "payee_account", "payee_account_scheme", "amount_sek", "message", "reason"]]
     for line in lines:
+        account = _payee_account(line)
         rows.append(
             [
                 str(batch.pk),
                 str(line.pk),
                 safe_cell(line.payee_name),
-                safe_cell(line.payee_account),
+                safe_cell(account.number),
+                account.scheme,
                 ore_to_string(line.amount_ore),
                 safe_cell(line.message),
                 line.reason,
@@ -175,7 +187,9 @@ def payment_order_csv(batch: PayoutBatch, lines: Iterable[PayoutLine]) -> bytes:
 
 
 def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
-    """ISO 20022 pain.001.001.03 customer credit transfer initiation for an approved batch."""
+    """ISO 20022 pain.001.001.03 customer credit transfer initiation for an approved batch.
+    The creditor account is CdtrAcct/Id/IBAN for an IBAN, else Othr/Id with the scheme: BGNR
+    (proprietary) for a bankgiro number, BBAN (code) for a Swedish domestic account."""
     ns = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
     ET.register_namespace("", ns)
 
@@ -185,6 +199,7 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
             element.text = text
         return element
 
+    accounts = [_payee_account(line) for line in lines]  # all or nothing: no half-written file
     total = sum((ore_to_kronor(line.amount_ore) for line in lines), Decimal("0.00"))
     root = ET.Element(f"{{{ns}}}Document")
     initiation = sub(root, "CstmrCdtTrfInitn")
@@ -205,15 +220,23 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
     sub(debtor_account, "Id", settings.TREASURY_DEBTOR_BANKGIRO.replace("-", ""))
     sub(sub(debtor_account, "SchmeNm"), "Prtry", "BGNR")
     sub(sub(sub(info, "DbtrAgt"), "FinInstnId"), "BIC", settings.TREASURY_DEBTOR_BIC)
-    for line in lines:
+    for line, account in zip(lines, accounts, strict=True):
         tx = sub(info, "CdtTrfTxInf")
         sub(sub(tx, "PmtId"), "EndToEndId", f"LK-{batch.pk}-{line.pk}")
         amount = sub(sub(tx, "Amt"), "InstdAmt", f"{ore_to_kronor(line.amount_ore):.2f}")
         amount.set("Ccy", "SEK")
         sub(sub(tx, "Cdtr"), "Nm", (line.payee_name or "-")[:70])
-        account = sub(sub(sub(tx, "CdtrAcct"), "Id"), "Othr")
-        sub(account, "Id", line.payee_account.replace("-", "").replace(" ", "") or "-")
-        sub(sub(account, "SchmeNm"), "Prtry", "BGNR")
+        account_id = sub(sub(tx, "CdtrAcct"), "Id")
+        if account.scheme == IBAN:
+            sub(account_id, "IBAN", account.number)
+        else:
+            other = sub(account_id, "Othr")
+            sub(other, "Id", account.number)
+            scheme = sub(other, "SchmeNm")
+            if account.scheme == BANKGIRO:
+                sub(scheme, "Prtry", "BGNR")
+            else:
+                sub(scheme, "Cd", "BBAN")
         sub(sub(tx, "RmtInf"), "Ustrd", (line.message or "-")[:140])
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

@@ -202,8 +202,17 @@ class PayoutReason(models.TextChoices):
     BENEFICIARY = "beneficiary", _("Payout to the beneficiary")
 
 
+class PayeeAccountSource(models.TextChoices):
+    REFUND_ACCOUNT = "refund_account", _("The saver's refund account")
+    PAYER_ACCOUNT = "payer_account", _("The account the payment came from")
+    BENEFICIARY = "beneficiary", _("The pool's bankgiro number")
+
+
 class PayoutLine(models.Model):
-    """One transfer in a batch. `source_key` names what it pays out, so nothing is paid twice."""
+    """One transfer in a batch. `source_key` names what it pays out, so nothing is paid twice.
+
+    `payee_account` is copied from the candidate when the list is prepared (see treasury/payee_accounts.py
+    for its forms), so what the second treasurer approves is what goes to the bank."""
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines")
     reason = models.CharField(max_length=12, choices=PayoutReason.choices)
@@ -213,6 +222,7 @@ class PayoutLine(models.Model):
     amount_ore = models.BigIntegerField()
     payee_name = models.CharField(max_length=200, blank=True)
     payee_account = models.CharField(max_length=40, blank=True)
+    payee_account_source = models.CharField(max_length=20, choices=PayeeAccountSource.choices, blank=True)
     message = models.CharField(max_length=140, blank=True)
     source_key = models.CharField(max_length=80)
     is_active = models.BooleanField(default=True)
@@ -222,6 +232,10 @@ class PayoutLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_ore__gt=0), name="payoutline_amount_positive"),
             models.CheckConstraint(condition=Q(reason__in=PayoutReason.values), name="payoutline_reason_valid"),
+            models.CheckConstraint(
+                condition=Q(payee_account_source="") | Q(payee_account_source__in=PayeeAccountSource.values),
+                name="payoutline_account_source_valid",
+            ),
             # One live line per thing paid out: the same over-payment is never refunded twice.
             models.UniqueConstraint(
                 fields=["source_key"], condition=Q(is_active=True), name="payoutline_source_active_unique"

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from pools.models import (
     MONEY_KINDS,
@@ -20,7 +21,16 @@ from pools.models import (
     Pool,
     PoolStatus,
 )
-from treasury.models import AuditEvent, BankFile, PayoutBatch, PayoutKind, PayoutLine, PayoutReason
+from treasury.models import (
+    AuditEvent,
+    BankFile,
+    PayeeAccountSource,
+    PayoutBatch,
+    PayoutKind,
+    PayoutLine,
+    PayoutReason,
+)
+from treasury.payee_accounts import BANKGIRO, payee_account_parse
 
 MAX_SEARCH_LENGTH = 200
 
@@ -141,11 +151,29 @@ class PayoutCandidate:
     reason: str
     amount_ore: int
     payee_name: str
-    payee_account: str
+    payee_account: str  # a form payee_account_parse() accepts, or "" when there is none to pay to
     message: str
     payment_id: int | None = None
     pledge_id: int | None = None
     pool_id: int | None = None
+    payee_account_source: str = ""
+    missing_account_reason: str = ""
+
+    @property
+    def is_missing_account(self) -> bool:
+        return not self.payee_account
+
+    @property
+    def payee_account_source_label(self) -> str:
+        source = self.payee_account_source
+        return str(PayeeAccountSource(source).label) if source in PayeeAccountSource.values else ""
+
+
+@dataclass(frozen=True)
+class _Account:
+    account: str = ""
+    source: str = ""
+    missing_reason: str = ""
 
 
 def _active_keys() -> set[str]:
@@ -156,26 +184,71 @@ def _pledge_received() -> Coalesce:
     return Coalesce(Sum("allocations__amount_ore"), Value(0))
 
 
+def _net_matches(**filters: object) -> list[dict[str, object]]:
+    """(payment, pledge) pairs with money still matched (reversals netted out), with the payer's account
+    and the pledge's saver and refund account: one query."""
+    return list(
+        PaymentAllocation.objects.filter(**filters)
+        .order_by()
+        .values("payment_id", "pledge_id", "payment__payer_account", "pledge__saver_id", "pledge__saver__refund_iban")
+        .annotate(net=Sum("amount_ore"))
+        .filter(net__gt=0)
+    )
+
+
+def _refund_account(*, refund_iban: str, payer_accounts: set[str]) -> _Account:
+    """Where a refund goes: the saver's refund IBAN, else the one account the money came from, else nowhere."""
+    if refund_iban:
+        return _Account(refund_iban, PayeeAccountSource.REFUND_ACCOUNT)
+    if not payer_accounts or "" in payer_accounts:
+        return _Account(
+            missing_reason=_("The saver has given no refund account and the bank did not name the payer's account.")
+        )
+    if len(payer_accounts) > 1:
+        return _Account(missing_reason=_("The money came from different accounts and the saver has given none."))
+    [text] = payer_accounts
+    parsed = payee_account_parse(text)
+    if parsed is None:
+        return _Account(
+            missing_reason=_("The payer's account (%(account)s) cannot be used in a payment order.") % {"account": text}
+        )
+    return _Account(parsed.label, PayeeAccountSource.PAYER_ACCOUNT)
+
+
 def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
     """Money that should go out and is in no live list yet: refunds (over-payments, withdrawn pledges
-    with money, failed all-or-nothing pools) or payouts to the beneficiaries of succeeded pools."""
+    with money, failed all-or-nothing pools) or payouts to the beneficiaries of succeeded pools.
+    Each says where the money goes (see _refund_account) or why it has nowhere to go."""
     taken = _active_keys()
     found: list[PayoutCandidate] = []
     if kind == PayoutKind.REFUND:
-        overpaid = payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0)
+        overpaid = list(payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0))
+        savers_of: dict[int, set[tuple[object, str]]] = {}
+        for row in _net_matches(payment_id__in=[p.pk for p in overpaid]):
+            savers_of.setdefault(int(row["payment_id"]), set()).add(  # type: ignore[call-overload]
+                (row["pledge__saver_id"], str(row["pledge__saver__refund_iban"] or ""))
+            )
         for payment in overpaid:
+            savers = savers_of.get(payment.pk, set())
+            saver_iban = ""
+            if len(savers) == 1:  # the excess goes to a refund account only when the payment paid one saver
+                ((saver_id, iban),) = savers
+                saver_iban = iban if saver_id else ""
+            where = _refund_account(refund_iban=saver_iban, payer_accounts={payment.payer_account.strip()})
             found.append(
                 PayoutCandidate(
                     source_key=f"overpayment:{payment.pk}",
                     reason=PayoutReason.OVERPAYMENT,
                     amount_ore=int(payment.unallocated_ore),  # type: ignore[attr-defined]
                     payee_name=payment.payer_name,
-                    payee_account=payment.payer_account,
+                    payee_account=where.account,
+                    payee_account_source=where.source,
+                    missing_account_reason=where.missing_reason,
                     message=f"Återbetalning {payment.reference}"[:140],
                     payment_id=payment.pk,
                 )
             )
-        refundable = (
+        refundable = list(
             Pledge.objects.filter(kind__in=MONEY_KINDS)
             .filter(
                 Q(status=PledgeStatus.WITHDRAWN)
@@ -187,15 +260,26 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
             .filter(received_ore__gt=0)
             .order_by("pk")
         )
+        payer_accounts: dict[int, set[str]] = {}
+        for row in _net_matches(pledge_id__in=[p.pk for p in refundable]):
+            payer_accounts.setdefault(int(row["pledge_id"]), set()).add(  # type: ignore[call-overload]
+                str(row["payment__payer_account"] or "").strip()
+            )
         for pledge in refundable:
             reason = PayoutReason.WITHDRAWN if pledge.status == PledgeStatus.WITHDRAWN else PayoutReason.FAILED_POOL
+            where = _refund_account(
+                refund_iban=pledge.saver.refund_iban if pledge.saver else "",
+                payer_accounts=payer_accounts.get(pledge.pk, set()),
+            )
             found.append(
                 PayoutCandidate(
                     source_key=f"pledge:{pledge.pk}",
                     reason=reason,
                     amount_ore=int(pledge.received_ore),  # type: ignore[attr-defined]
                     payee_name=pledge.pledger_name,
-                    payee_account="",
+                    payee_account=where.account,
+                    payee_account_source=where.source,
+                    missing_account_reason=where.missing_reason,
                     message=f"Återbetalning {pledge.ocr_reference}"[:140],
                     pledge_id=pledge.pk,
                     pool_id=pledge.pool_id,
@@ -218,13 +302,17 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
             due = int(pool.received_ore) - int(paid_out.get(pool.pk, 0))  # type: ignore[attr-defined]
             key = f"pool:{pool.pk}:{int(pool.received_ore)}"  # type: ignore[attr-defined]
             if due > 0:
+                parsed = payee_account_parse(pool.bankgiro)
+                bankgiro = parsed.label if parsed is not None and parsed.scheme == BANKGIRO else ""
                 found.append(
                     PayoutCandidate(
                         source_key=key,
                         reason=PayoutReason.BENEFICIARY,
                         amount_ore=due,
                         payee_name=pool.beneficiary_name,
-                        payee_account=pool.bankgiro,
+                        payee_account=bankgiro,
+                        payee_account_source=PayeeAccountSource.BENEFICIARY if bankgiro else "",
+                        missing_account_reason="" if bankgiro else _("The pool has no valid bankgiro number."),
                         message=f"Utbetalning {pool.title}"[:140],
                         pool_id=pool.pk,
                     )

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from operations.outbox import enqueue
-from pools.models import MONEY_KINDS, Payment, PaymentAllocation, PaymentChannel, Pledge, PledgeStatus
+from pools.models import (
+    MONEY_KINDS,
+    Payment,
+    PaymentAllocation,
+    PaymentChannel,
+    PaymentStatus,
+    Pledge,
+    PledgeStatus,
+)
 from pools.references import ocr_is_valid
 from pools.services import allocation_reverse, payment_allocate, payment_record, totals_enqueue
 from treasury.audit import audit_actor
@@ -29,6 +37,7 @@ from treasury.errors import (
     FourEyesViolation,
     MatchError,
     NotApproved,
+    PayeeAccountMissing,
     PayoutError,
 )
 from treasury.models import (
@@ -43,8 +52,11 @@ from treasury.models import (
     PayoutReason,
     PayoutStatus,
 )
+from treasury.payee_accounts import payee_account_parse
 
 PROCESS_TASK = "workers.treasury.process_bank_file"
+# Lines whose pledge is refunded whole when the list is exported (an over-payment line is only the excess).
+REFUNDING_REASONS = (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
 CHUNK_SIZE = 200
 
 
@@ -211,6 +223,7 @@ def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, chan
         channel=channel,
         reference=entry.reference or _free_text(entry, channel)[:140],
         payer_name=entry.payer_name,
+        payer_account=entry.payer_account,
         bank_reference=entry.bank_reference,
         note=entry.raw[:2000],  # the bank's own record, kept for tracing
         created_by=bank_file.imported_by,
@@ -336,10 +349,22 @@ def allocation_undo(*, allocation: PaymentAllocation, by: User, note: str = "") 
 # ---------------------------------------------------------------- payouts and refunds
 
 
+def _refuse_missing_accounts(keys_and_accounts: list[tuple[str, str]]) -> None:
+    """Raise PayeeAccountMissing naming the lines whose account a payment order cannot carry."""
+    missing = [key for key, account in keys_and_accounts if payee_account_parse(account) is None]
+    if missing:
+        raise PayeeAccountMissing(
+            _("No account to pay to for: %(keys)s. Ask the saver for a refund account, or leave these lines out.")
+            % {"keys": ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")},
+            field="source_keys",
+        )
+
+
 @transaction.atomic
 def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "") -> PayoutBatch:
     """Put chosen refund/payout candidates into a batch awaiting a second treasurer's approval.
-    Amounts come from the candidates, never from the client. Raises PayoutError."""
+    Amounts and accounts come from the candidates, never from the client. Raises PayoutError and
+    PayeeAccountMissing (a candidate with no account to pay to); nothing is written then."""
     from treasury.selectors import payout_candidates
 
     if kind not in PayoutKind.values:
@@ -353,6 +378,7 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
         raise PayoutError(
             _("Not (or no longer) a candidate: %(keys)s") % {"keys": ", ".join(missing[:5])}, field="source_keys"
         )
+    _refuse_missing_accounts([(key, candidates[key].payee_account) for key in keys])
     with audit_actor(by):
         batch = PayoutBatch.objects.create(kind=kind, prepared_by=by, note=note.strip()[:500])
         try:
@@ -368,6 +394,7 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
                         amount_ore=c.amount_ore,
                         payee_name=c.payee_name[:200],
                         payee_account=c.payee_account[:40],
+                        payee_account_source=c.payee_account_source,
                         message=c.message[:140],
                         source_key=key,
                     )
@@ -380,9 +407,14 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
     return batch
 
 
+def _batch_accounts(batch: PayoutBatch) -> list[tuple[str, str]]:
+    return list(batch.lines.filter(is_active=True).order_by("pk").values_list("source_key", "payee_account"))
+
+
 @transaction.atomic
 def payout_approve(*, batch: PayoutBatch, by: User) -> PayoutBatch:
-    """A second treasurer approves a prepared batch. Raises FourEyesViolation and PayoutError."""
+    """A second treasurer approves a prepared batch. Raises FourEyesViolation, PayoutError and
+    PayeeAccountMissing (a line the bank could not pay; nothing is written)."""
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if not by.has_perm("pools.approve_payouts"):
         raise FourEyesViolation(_("You may not approve payouts."))
@@ -390,6 +422,7 @@ def payout_approve(*, batch: PayoutBatch, by: User) -> PayoutBatch:
         raise FourEyesViolation()
     if batch.status != PayoutStatus.PREPARED:
         raise PayoutError(_("Only a prepared list can be approved."))
+    _refuse_missing_accounts(_batch_accounts(batch))
     with audit_actor(by):
         batch.status = PayoutStatus.APPROVED
         batch.approved_by = by
@@ -413,11 +446,62 @@ def payout_cancel(*, batch: PayoutBatch, by: User) -> PayoutBatch:
     return batch
 
 
+def _mark_refunded(lines: list[PayoutLine]) -> None:
+    """After a refund list's first export: its withdrawn and failed-pool pledges become refunded, and so
+    does every payment whose money has now all gone back (each pledge it paid is refunded, and any excess
+    is in an exported over-payment line). An over-payment line alone marks nothing: its pledge stays paid.
+    Conditional updates, so nothing is marked twice."""
+    now = timezone.now()
+    pledge_ids = sorted({line.pledge_id for line in lines if line.pledge_id and line.reason in REFUNDING_REASONS})
+    payment_ids = set(PaymentAllocation.objects.filter(pledge_id__in=pledge_ids).values_list("payment_id", flat=True))
+    payment_ids |= {line.payment_id for line in lines if line.payment_id and line.reason == PayoutReason.OVERPAYMENT}
+    # Payments, then pledges, each in primary-key order: the order payment_allocate locks them in.
+    payments = list(Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk"))
+    pool_ids = set()
+    for pledge in Pledge.objects.select_for_update().filter(pk__in=pledge_ids).order_by("pk"):
+        if pledge.status != PledgeStatus.REFUNDED:
+            Pledge.objects.filter(pk=pledge.pk).exclude(status=PledgeStatus.REFUNDED).update(
+                status=PledgeStatus.REFUNDED, updated_at=now
+            )
+            pool_ids.add(pledge.pool_id)
+    for payment in payments:
+        if payment.status != PaymentStatus.REFUNDED and _payment_fully_returned(payment):
+            Payment.objects.filter(pk=payment.pk).exclude(status=PaymentStatus.REFUNDED).update(
+                status=PaymentStatus.REFUNDED
+            )
+    for pool_id in sorted(pool_ids):
+        totals_enqueue(pool_id=pool_id)
+
+
+def _payment_fully_returned(payment: Payment) -> bool:
+    """True when every pledge the payment still pays is refunded and its excess went back in exported lists."""
+    nets = (
+        PaymentAllocation.objects.filter(payment=payment)
+        .order_by()
+        .values("pledge_id", "pledge__status")
+        .annotate(net=Sum("amount_ore"))
+        .filter(net__gt=0)
+    )
+    allocated = 0
+    for row in nets:
+        if row["pledge__status"] != PledgeStatus.REFUNDED:
+            return False
+        allocated += int(row["net"])
+    excess = payment.amount_ore - allocated
+    if excess <= 0:
+        return allocated > 0
+    returned = PayoutLine.objects.filter(
+        payment=payment, reason=PayoutReason.OVERPAYMENT, is_active=True, batch__status=PayoutStatus.EXPORTED
+    ).aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"]
+    return int(returned) >= excess
+
+
 @transaction.atomic
 def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[bytes, str, str]:
-    """Produce the bank's payment order file (CSV or pain.001) of an approved batch; the first export
-    marks it exported and refunded pledges refunded. Returns (content, content type, filename).
-    Raises NotApproved."""
+    """Produce the bank's payment order file (CSV or pain.001) of an approved batch. The first export
+    marks the batch exported and the refunded money refunded (see _mark_refunded); a repeat only
+    produces the file again. Returns (content, content type, filename).
+    Raises NotApproved, PayoutError and PayeeAccountMissing (nothing is written then)."""
     from treasury.exports import payment_order_csv, payment_order_pain001
 
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
@@ -426,6 +510,7 @@ def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[by
     if file_format not in ("csv", "pain001"):
         raise PayoutError(_("Choose CSV or pain.001."), field="format")
     lines = list(batch.lines.filter(is_active=True).order_by("pk"))
+    _refuse_missing_accounts([(line.source_key, line.payee_account) for line in lines])
     if batch.status == PayoutStatus.APPROVED:
         with audit_actor(by):
             batch.status = PayoutStatus.EXPORTED
@@ -433,14 +518,8 @@ def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[by
             batch.exported_at = timezone.now()
             batch.export_format = file_format
             batch.save(update_fields=["status", "exported_by", "exported_at", "export_format"])
-            refunded = sorted(
-                line.pledge_id
-                for line in lines
-                if line.pledge_id and line.reason in (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
-            )
-            for pledge in Pledge.objects.select_for_update().filter(pk__in=refunded).order_by("pk"):
-                Pledge.objects.filter(pk=pledge.pk).update(status=PledgeStatus.REFUNDED, updated_at=timezone.now())
-                totals_enqueue(pool_id=pledge.pool_id)
+            if batch.kind == PayoutKind.REFUND:
+                _mark_refunded(lines)
     if file_format == "csv":
         return payment_order_csv(batch, lines), "text/csv; charset=utf-8", f"payment-order-{batch.pk}.csv"
     return payment_order_pain001(batch, lines), "application/xml", f"pain001-{batch.pk}.xml"

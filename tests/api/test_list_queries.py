@@ -238,7 +238,12 @@ def _overpaid_pledges(n: int, saver=None) -> list:
     payments = []
     for _ in range(n):
         pledge = money_pledge(PoolFactory(), saver or UserFactory(roles=(Role.SAVER,)), amount_ore=10_000)
-        payment = payment_record(amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+        payment = payment_record(
+            amount_ore=15_000,
+            received_on=date(2026, 3, 1),
+            channel=PaymentChannel.MANUAL,
+            payer_account="bankgiro 5050-1055",
+        )
         payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
         payments.append(payment)
     return payments

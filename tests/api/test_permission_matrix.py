@@ -121,7 +121,12 @@ def _more_world(w: World) -> dict[str, Any]:
     fair, (pitch, _other) = live_fair(organiser, owner=owner)
     card_pledge = card(pitch, may_contact=True).pledge
     pledge = money_pledge(w.pool, saver, amount_ore=10_000, reference=ocr(40001))
-    payment = payment_record(amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment = payment_record(
+        amount_ore=15_000,
+        received_on=date(2026, 3, 1),
+        channel=PaymentChannel.MANUAL,
+        payer_account="bankgiro 5050-1055",
+    )
     [allocation] = payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=treasurer)
     bank_file = BankFile.objects.create(sha256="2" * 64, format="bgmax", content=b"x", imported_by=treasurer)
@@ -292,6 +297,36 @@ MATRIX = [
             "treasurer": 404,
             "organiser": 404,
         },
+    ),
+    Row(
+        "GET",
+        "api/me/",
+        lambda w: "/api/me/",
+        {
+            "anonymous": 401,
+            "saver": 200,
+            "other_saver": 200,
+            "owner": 200,
+            "other_owner": 200,
+            "treasurer": 200,
+            "organiser": 200,
+        },
+        note="each caller's own profile; no user id in the address",
+    ),
+    Row(
+        "PATCH",
+        "api/me/",
+        lambda w: "/api/me/",
+        {
+            "anonymous": 401,
+            "saver": 200,
+            "other_saver": 200,
+            "owner": 200,
+            "other_owner": 200,
+            "treasurer": 200,
+            "organiser": 200,
+        },
+        note="an empty body changes nothing; see tests/api/test_me.py for the refund account",
     ),
     Row(
         "GET",

@@ -33,7 +33,12 @@ def as_user(user) -> APIClient:
 @pytest.fixture
 def world(pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(40001))
-    payment = payment_record(amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment = payment_record(
+        amount_ore=15_000,
+        received_on=date(2026, 3, 1),
+        channel=PaymentChannel.MANUAL,
+        payer_account="bankgiro 5050-1055",
+    )
     [allocation] = payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=treasurer)
     bank_file = BankFile.objects.create(sha256="2" * 64, format="bgmax", content=b"x", imported_by=treasurer)
@@ -260,7 +265,9 @@ def test_four_eyes_through_the_api(world, treasurer, second_treasurer):
 
 def test_prepare_takes_amounts_from_candidates_not_from_the_client(pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=100)
-    payment = payment_record(amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment = payment_record(
+        amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL, payer_account="bankgiro 5050-1055"
+    )
     payment_match_manual(payment=payment, parts=[(pledge, 100)], by=treasurer)
     client = as_user(treasurer)
     [candidate] = client.get("/api/treasury/payout-candidates/", {"kind": "refund"}).json()
@@ -331,3 +338,32 @@ def test_approval_needs_the_approve_payouts_permission(world):
     assert client.post(f"/api/treasury/payouts/{world['batch'].pk}/approve/").status_code == 403
     world["batch"].refresh_from_db()
     assert world["batch"].status == PayoutStatus.PREPARED
+
+
+def test_candidate_without_an_account_is_listed_as_missing_and_cannot_be_prepared(pool, saver, treasurer):
+    pledge = money_pledge(pool, saver, amount_ore=100)
+    payment = payment_record(amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment_match_manual(payment=payment, parts=[(pledge, 100)], by=treasurer)
+    client = as_user(treasurer)
+    [candidate] = client.get("/api/treasury/payout-candidates/", {"kind": "refund"}).json()
+    assert (candidate["is_missing_account"], candidate["payee_account"], candidate["payee_account_source"]) == (
+        True,
+        "",
+        "",
+    )
+    assert candidate["missing_account_reason"]
+    response = client.post(
+        "/api/treasury/payouts/", {"kind": "refund", "source_keys": [candidate["source_key"]]}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "payee_account_missing"
+    assert candidate["source_key"] in response.json()["source_keys"][0]
+    assert not PayoutBatch.objects.exists()
+
+
+def test_list_lines_say_where_their_account_came_from(world, treasurer):
+    body = as_user(treasurer).get(f"/api/treasury/payouts/{world['batch'].pk}/").json()
+    [line] = body["lines"]
+    assert (line["payee_account"], line["payee_account_source"]) == ("bankgiro 5050-1055", "payer_account")
+    payment = as_user(treasurer).get(f"/api/treasury/payments/{world['payment'].pk}/").json()
+    assert payment["payer_account"] == "bankgiro 5050-1055"

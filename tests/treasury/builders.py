@@ -15,6 +15,7 @@ class BgPayment:
     extra_references: list[str] = field(default_factory=list)
     deduction: bool = False
     text: str = ""
+    payer_bankgiro: str = ""  # the sender's bankgiro (TK20/21 positions 3-12); zeros when empty
 
 
 def _record(text: str) -> str:
@@ -38,7 +39,8 @@ def bgmax(
     for serial, p in enumerate(payments, start=1):
         code = "2" if p.reference else "1"
         tk = "21" if p.deduction else "20"
-        body = f"{tk}{'0' * 10}{p.reference:>25}{p.amount_ore:018d}{code}1{serial:012d}0"
+        sender = p.payer_bankgiro.replace("-", "").rjust(10, "0")
+        body = f"{tk}{sender}{p.reference:>25}{p.amount_ore:018d}{code}1{serial:012d}0"
         if p.deduction:
             body += "3"
             n21 += 1
@@ -67,6 +69,9 @@ class CamtTx:
     name: str = ""
     references: list[str] = field(default_factory=list)
     message: str = ""
+    debtor_iban: str = ""  # RltdPties/DbtrAcct/Id/IBAN
+    debtor_other: str = ""  # RltdPties/DbtrAcct/Id/Othr/Id
+    debtor_scheme: str = ""  # its SchmeNm: BGNR as Prtry, anything else as Cd
 
 
 def _tx_xml(tx: CamtTx, ref: str) -> str:
@@ -78,10 +83,19 @@ def _tx_xml(tx: CamtTx, ref: str) -> str:
         rmt += f"<Strd>{refs}</Strd>"
     if tx.message:
         rmt += f"<Ustrd>{tx.message}</Ustrd>"
+    account = ""
+    if tx.debtor_iban:
+        account = f"<DbtrAcct><Id><IBAN>{tx.debtor_iban}</IBAN></Id></DbtrAcct>"
+    elif tx.debtor_other:
+        scheme = ""
+        if tx.debtor_scheme:
+            tag = "Prtry" if tx.debtor_scheme == "BGNR" else "Cd"
+            scheme = f"<SchmeNm><{tag}>{tx.debtor_scheme}</{tag}></SchmeNm>"
+        account = f"<DbtrAcct><Id><Othr><Id>{tx.debtor_other}</Id>{scheme}</Othr></Id></DbtrAcct>"
     return (
         f"<TxDtls><Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>"
         f'<AmtDtls><TxAmt><Amt Ccy="SEK">{tx.amount}</Amt></TxAmt></AmtDtls>'
-        f"<RltdPties><Dbtr><Nm>{tx.name}</Nm></Dbtr></RltdPties>"
+        f"<RltdPties><Dbtr><Nm>{tx.name}</Nm></Dbtr>{account}</RltdPties>"
         f"<RmtInf>{rmt}</RmtInf></TxDtls>"
     )
 

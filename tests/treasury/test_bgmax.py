@@ -496,3 +496,26 @@ def test_written_files_round_trip(sections, newline):
     net = sum(e["amount"] for e, _ in expected_payments) - sum(e["amount"] for e, _ in expected_deductions)
     assert parsed.declared_total_ore == parsed.computed_total_ore == net
     assert parsed.declared_count == parsed.computed_count == len(expected_payments)
+
+
+# --- the sender's bankgiro (payer account) ---------------------------------
+
+
+def test_payer_bankgiro_becomes_the_payer_account_when_not_zero():
+    first, second, *_rest = parse_bgmax(SAMPLE).payments
+    assert first.payer_account == ""  # positions 3-12 are zeros: no sender bankgiro given
+    assert second.payer_account == "bankgiro 991-2346"
+
+
+def test_eight_digit_payer_bankgiro_and_blank_field():
+    lines = sample_lines()
+    first = line_index(lines, "20")
+    lines[first] = replace_field(lines[first], 3, 12, "0050501055")
+    second = line_index(lines, "20", 1)
+    lines[second] = replace_field(lines[second], 3, 12, " " * 10)
+    deduction = line_index(lines, "21")
+    lines[deduction] = replace_field(lines[deduction], 3, 12, "0012345674")
+    parsed = parse_bgmax(to_bytes(lines))
+    assert parsed.payments[0].payer_account == "bankgiro 5050-1055"
+    assert parsed.payments[1].payer_account == ""  # blank: left out, the file is not refused
+    assert parsed.deductions[0].payer_account == "bankgiro 1234-5674"

@@ -311,3 +311,35 @@ def test_any_single_byte_change_is_refused_or_still_adds_up(position, value):
 def test_random_bytes_only_ever_raise_bank_file_error(data):
     with contextlib.suppress(BankFileError):
         parse_camt(data)
+
+
+# --- the payer's account (RltdPties/DbtrAcct) --------------------------------
+
+
+def test_payer_account_is_empty_when_the_file_names_none():
+    assert [p.payer_account for p in parse_camt(V2).payments] == ["", "", "", ""]
+
+
+def test_payer_iban_is_read_compact_and_upper_case():
+    data = edit(V2, "</Dbtr>", "</Dbtr><DbtrAcct><Id><IBAN>se45 5000 0000 0583 9825 7466</IBAN></Id></DbtrAcct>")
+    first = parse_camt(data).payments[0]
+    assert first.payer_account == "SE4550000000058398257466"
+
+
+def test_payer_iban_in_version_8():
+    data = edit(V8, "</Dbtr>", "</Dbtr><DbtrAcct><Id><IBAN>SE4550000000058398257466</IBAN></Id></DbtrAcct>")
+    assert parse_camt(data).payments[0].payer_account == "SE4550000000058398257466"
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        ("<Othr><Id>5050-1055</Id><SchmeNm><Prtry>BGNR</Prtry></SchmeNm></Othr>", "bankgiro 5050-1055"),
+        ("<Othr><Id>8327-9 123 456 789</Id><SchmeNm><Cd>BBAN</Cd></SchmeNm></Othr>", "BBAN 83279123456789"),
+        ("<Othr><Id>123456</Id></Othr>", "Othr 123456"),  # no scheme: never mistaken for an account
+        ("<Othr><Id>9876</Id><SchmeNm><Prtry>PGNR</Prtry></SchmeNm></Othr>", "PGNR 9876"),
+    ],
+)
+def test_payer_other_account_keeps_its_scheme(other, expected):
+    data = edit(V2, "</Dbtr>", f"</Dbtr><DbtrAcct><Id>{other}</Id></DbtrAcct>")
+    assert parse_camt(data).payments[0].payer_account == expected

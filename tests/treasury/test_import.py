@@ -309,3 +309,32 @@ def test_stalled_import_is_queued_again_by_the_sweep(treasurer, settings):
     pending.update(dispatched_at=timezone.now())
     resume_stalled_bank_files()
     assert pending.count() == 0  # a finished file is left alone
+
+
+def test_camt_import_fills_the_payers_account(pledges, treasurer):
+    content = camt053(
+        [
+            [CamtTx("1500.00", "Åsa Öberg", [ocr(10001)], debtor_iban="SE45 5000 0000 0583 9825 7466")],
+            [CamtTx("100.00", "Örjan Ärlig", [ocr(10002)], debtor_other="83279123456789", debtor_scheme="BBAN")],
+            [CamtTx("77.00", "Kjell Åström", message="Gåva")],
+        ]
+    )
+    bankfile_import(content=content, filename="camt.xml", by=treasurer)
+    accounts = dict(Payment.objects.values_list("payer_name", "payer_account"))
+    assert accounts == {
+        "Åsa Öberg": "SE4550000000058398257466",
+        "Örjan Ärlig": "BBAN 83279123456789",
+        "Kjell Åström": "",
+    }
+
+
+def test_bgmax_import_fills_the_senders_bankgiro(pledges, treasurer):
+    content = bgmax(
+        [
+            BgPayment(150_000, ocr(10001), name="Åsa Öberg", payer_bankgiro="5050-1055"),
+            BgPayment(7_700, "", name="Kjell Åström"),
+        ]
+    )
+    bankfile_import(content=content, filename="bgmax.txt", by=treasurer)
+    accounts = dict(Payment.objects.values_list("payer_name", "payer_account"))
+    assert accounts == {"Åsa Öberg": "bankgiro 5050-1055", "Kjell Åström": ""}

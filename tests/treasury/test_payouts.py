@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
+from accounts.services import user_set_refund_iban
 from pools.models import FundingRule, PaymentChannel, PledgeStatus, PoolStatus
 from pools.services import payment_record, pledge_withdraw
 from tests.treasury.helpers import money_pledge
@@ -16,13 +17,18 @@ from treasury.selectors import payout_candidates
 from treasury.services import payment_match_manual, payout_approve, payout_cancel, payout_export, payout_prepare
 
 pytestmark = pytest.mark.django_db
+SAVER_IBAN = "SE4550000000058398257466"
 
 
 @pytest.fixture
 def overpayment(pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=10_000)
     payment = payment_record(
-        amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL, payer_name="Åke Ström"
+        amount_ore=15_000,
+        received_on=date(2026, 3, 1),
+        channel=PaymentChannel.MANUAL,
+        payer_name="Åke Ström",
+        payer_account="bankgiro 5050-1055",
     )
     payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     return payment
@@ -125,6 +131,7 @@ def test_pain001_export_of_an_approved_withdrawn_refund_marks_the_pledge_refunde
 
     Pledge.objects.filter(pk=pledge.pk).update(status=PledgeStatus.CONFIRMED)
     pledge_withdraw(pledge=pledge, by=saver)
+    user_set_refund_iban(user=saver, iban=SAVER_IBAN)
     batch = payout_prepare(kind=PayoutKind.REFUND, source_keys=[f"pledge:{pledge.pk}"], by=treasurer)
     payout_approve(batch=batch, by=second_treasurer)
     content, content_type, _name = payout_export(batch=batch, by=second_treasurer, file_format="pain001")
@@ -148,7 +155,8 @@ def test_payout_to_beneficiary_of_a_succeeded_pool(pool, saver, treasurer, secon
 
     Pool.objects.filter(pk=pool.pk).update(status=PoolStatus.SUCCEEDED)
     [candidate] = payout_candidates(kind=PayoutKind.PAYOUT)
-    assert candidate.amount_ore == 20_000 and candidate.payee_account == pool.bankgiro
+    assert candidate.amount_ore == 20_000 and candidate.payee_account == f"bankgiro {pool.bankgiro}"
+    assert candidate.payee_account_source == "beneficiary"
     batch = payout_prepare(kind=PayoutKind.PAYOUT, source_keys=[candidate.source_key], by=second_treasurer)
     payout_approve(batch=batch, by=treasurer)
     assert payout_candidates(kind=PayoutKind.PAYOUT) == []

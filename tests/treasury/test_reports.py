@@ -166,7 +166,12 @@ def test_refund_export_shows_as_refunded_from_its_day_on(pool, saver, treasurer,
 
     with at(date(2026, 3, 1)):
         pledge = money_pledge(pool, saver, amount_ore=20_000)
-        payment = payment_record(amount_ore=20_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+        payment = payment_record(
+            amount_ore=20_000,
+            received_on=date(2026, 3, 1),
+            channel=PaymentChannel.MANUAL,
+            payer_account="SE4550000000058398257466",
+        )
         payment_match_manual(payment=payment, parts=[(pledge, 20_000)], by=treasurer)
         Pledge.objects.filter(pk=pledge.pk).update(status=PledgeStatus.CONFIRMED)
     with at(date(2026, 3, 5)):

@@ -27,7 +27,11 @@ def _fast_password_hasher(settings):
 def world(pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(30001))
     payment = payment_record(
-        amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL, payer_name="Åsa"
+        amount_ore=15_000,
+        received_on=date(2026, 3, 1),
+        channel=PaymentChannel.MANUAL,
+        payer_name="Åsa",
+        payer_account="bankgiro 5050-1055",
     )
     [allocation] = payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=treasurer)
@@ -227,7 +231,9 @@ def test_four_eyes_on_pages(client, world, treasurer, second_treasurer):
 
 def test_prepare_a_refund_list_on_the_page(client, pool, saver, treasurer):
     pledge = money_pledge(pool, saver, amount_ore=100)
-    payment = payment_record(amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment = payment_record(
+        amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL, payer_account="bankgiro 5050-1055"
+    )
     payment_match_manual(payment=payment, parts=[(pledge, 100)], by=treasurer)
     login_verified(client, treasurer)
     assert f"overpayment:{payment.pk}" in client.get("/treasury/payouts/").content.decode()
@@ -264,3 +270,46 @@ def test_bank_file_progress_partial_polls_until_done(client, treasurer):
     BankFile.objects.filter(pk=bank_file.pk).update(status="done", processed=900)
     done = client.get(f"/treasury/bank-files/{bank_file.pk}/progress/", HTTP_HX_REQUEST="true")
     assert "hx-trigger" not in done.content.decode() and done["HX-Refresh"] == "true"
+
+
+def test_candidate_without_an_account_shows_as_missing_and_is_refused(client, pool, saver, treasurer):
+    pledge = money_pledge(pool, saver, amount_ore=100)
+    payment = payment_record(amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment_match_manual(payment=payment, parts=[(pledge, 100)], by=treasurer)
+    login_verified(client, treasurer)
+    page = client.get("/treasury/payouts/").content.decode()
+    assert "Konto saknas" in page  # "Missing account", the treasurer reads Swedish
+    assert f'name="source_keys" value="overpayment:{payment.pk}"' not in page  # nothing to tick
+    response = client.post("/treasury/payouts/", {"kind": "refund", "source_keys": [f"overpayment:{payment.pk}"]})
+    assert response.status_code == 400
+    assert "Inget konto att betala till" in response.content.decode()
+    assert not PayoutBatch.objects.exists()
+
+
+def test_candidate_shows_the_savers_refund_account_and_its_source(client, pool, saver, treasurer):
+    from accounts.services import user_set_refund_iban
+
+    user_set_refund_iban(user=saver, iban="SE4550000000058398257466")
+    pledge = money_pledge(pool, saver, amount_ore=100)
+    payment = payment_record(amount_ore=300, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment_match_manual(payment=payment, parts=[(pledge, 100)], by=treasurer)
+    login_verified(client, treasurer)
+    page = client.get("/treasury/payouts/").content.decode()
+    assert "SE4550000000058398257466" in page and "Spararens återbetalningskonto" in page
+    assert f'name="source_keys" value="overpayment:{payment.pk}"' in page
+
+
+def test_export_page_shows_the_refusal_for_a_line_without_an_account(client, world, treasurer, second_treasurer):
+    from django.utils import timezone
+
+    batch = world["batch"]
+    batch.lines.update(payee_account="")  # a list prepared before accounts were required
+    PayoutBatch.objects.filter(pk=batch.pk).update(
+        status=PayoutStatus.APPROVED, approved_by=second_treasurer, approved_at=timezone.now()
+    )
+    login_verified(client, treasurer)
+    response = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "pain001"}, follow=True)
+    assert response.status_code == 200 and "Inget konto att betala till" in response.content.decode()
+    assert "Konto saknas" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == PayoutStatus.APPROVED and batch.exported_at is None

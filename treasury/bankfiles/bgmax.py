@@ -21,7 +21,7 @@ Record layout (positions 1-based and inclusive, records 80 characters)
 TK01 start    3-22 layout name "BGMAX", 23-24 version "01",
               25-44 timestamp YYYYMMDDHHMMSSffffff, 45 "T" test / "P" production
 TK05 opening  3-12 payee bankgiro, 13-22 payee plusgiro, 23-25 currency
-TK20 payment  3-12 payer bankgiro, 13-37 reference, 38-55 amount in öre,
+TK20 payment  3-12 payer bankgiro (zeros when not given), 13-37 reference, 38-55 amount in öre,
               56 reference code, 57 payment channel, 58-69 BGC serial number,
               70 image mark
 TK21 deduction  as TK20, plus 71 deduction code
@@ -40,6 +40,8 @@ TK70 end      3-10 number of TK20, 11-18 number of TK21,
 Reference codes: 0/1 no reference, 2 correct OCR reference, 3 one or more
 references (free text), 4 one reference (free text), 5 incorrect reference.
 Only code 2 gives a ``reference``; all other text stays in ``raw``.
+A non-zero payer bankgiro (TK20/TK21 positions 3-12) becomes ``payer_account``
+as ``"bankgiro 1234-5678"``; a blank or non-numeric field is left out, not refused.
 
 Rules enforced (any violation refuses the whole file)
 -----------------------------------------------------
@@ -72,7 +74,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .types import BankFileError, ParsedFile, ParsedPayment, format_sek, is_ascii_digits
+from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 RECORD_LENGTH = 80
 CHANNEL = "bgmax"
@@ -90,6 +92,7 @@ class _Entry:
     reference: str
     bank_reference: str
     lines: list[str]
+    payer_bankgiro: str = ""
     extra_references: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     street: str = ""
@@ -389,7 +392,16 @@ def _parse_entry(line_no: int, record: str) -> _Entry:
         reference=_structured_reference(_field(record, 13, 37), _field(record, 56, 56)),
         bank_reference=_field(record, 58, 69).strip(),
         lines=[record.rstrip()],
+        payer_bankgiro=_payer_bankgiro(_field(record, 3, 12)),
     )
+
+
+def _payer_bankgiro(text: str) -> str:
+    """The sender's bankgiro number as 'bankgiro 1234-5678', or '' when the field is zeros or blank."""
+    digits = text.strip()
+    if not is_ascii_digits(digits) or not digits.strip("0"):
+        return ""
+    return bankgiro_label(digits)
 
 
 def _add_extra_reference(entry: _Entry, line_no: int, record: str) -> None:
@@ -479,4 +491,5 @@ def _to_payment(entry: _Entry, booked_on: date) -> ParsedPayment:
         deduction=entry.deduction,
         raw="\n".join(entry.lines),
         extra_references=tuple(entry.extra_references),
+        payer_account=entry.payer_bankgiro,
     )

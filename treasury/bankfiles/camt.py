@@ -30,6 +30,11 @@ What is read
   are not used as ``reference``.  ``raw`` is a short text of all structured
   references ("Ref: ..."), ``Ustrd`` lines and additional information.
 * Payer: ``RltdPties/Dbtr/Nm`` (up to v7) or ``RltdPties/Dbtr/Pty/Nm`` (v8).
+  Payer's account (``payer_account``): ``RltdPties/DbtrAcct/Id/IBAN`` (compact,
+  upper case), else ``RltdPties/DbtrAcct/Id/Othr/Id`` with its scheme
+  (``SchmeNm/Cd`` or ``Prtry``): BGNR gives ``"bankgiro 1234-5678"``, BBAN
+  gives ``"BBAN <digits>"``, another scheme ``"<scheme> <id>"`` and none
+  ``"Othr <id>"``, so an unnamed identifier is never taken for a bank account.
 * ``bank_reference`` is ``TxDtls/Refs/AcctSvcrRef``, else the entry's
   ``AcctSvcrRef``.  Split entries without per-transaction references share
   the entry's value, so it is not unique per payment.
@@ -57,10 +62,11 @@ from decimal import Decimal, InvalidOperation
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from .types import BankFileError, ParsedFile, ParsedPayment, format_sek, is_ascii_digits
+from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 MAX_BYTES_DEFAULT = 20 * 1024 * 1024
 RAW_MAX_CHARS = 1000
+PAYER_ACCOUNT_MAX_CHARS = 40
 _NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(\d\d)")
 _SUPPORTED_VERSIONS = range(2, 9)
 _AMOUNT_RE = re.compile(r"[0-9]{1,18}(\.[0-9]{1,10})?")
@@ -381,7 +387,27 @@ class _CamtReader:
             deduction=deduction,
             raw=raw,
             extra_references=tuple(digit_refs[1:]),
+            payer_account=self._payer_account(tx),
         )
+
+    def _payer_account(self, tx: ET.Element) -> str:
+        """The debtor's account of a TxDtls in the stored form (see the module docstring), or ''."""
+        account = self.find(tx, "RltdPties/DbtrAcct/Id")
+        if account is None:
+            return ""
+        found_iban = _compact(self.text(account, "IBAN")).upper()
+        if found_iban:
+            return found_iban[:PAYER_ACCOUNT_MAX_CHARS]
+        other = _compact(self.text(account, "Othr/Id"))
+        if not other:
+            return ""
+        scheme = _compact(self.text(account, "Othr/SchmeNm/Cd") or self.text(account, "Othr/SchmeNm/Prtry")).upper()
+        digits = other.replace("-", "")
+        if scheme == "BGNR" and is_ascii_digits(digits):
+            return bankgiro_label(digits)
+        if scheme == "BBAN" and is_ascii_digits(digits):
+            return f"BBAN {digits}"[:PAYER_ACCOUNT_MAX_CHARS]
+        return f"{scheme[:10] or 'Othr'} {other}"[:PAYER_ACCOUNT_MAX_CHARS]
 
     def _address(self, party: ET.Element) -> str:
         """A one-line postal address from PstlAdr (AdrLine or structured parts)."""
@@ -458,6 +484,11 @@ def _to_ore(text: str | None, where: str) -> int:
             f"{where}: the amount {value} has more than 2 decimals and is not a whole number of öre. {_REFUSED}"
         )
     return int(ore)
+
+
+def _compact(text: str) -> str:
+    """The text without any whitespace (account numbers are often written in groups)."""
+    return "".join(text.split())
 
 
 def _join(parts: list[str]) -> str:

@@ -30,6 +30,9 @@ class ParsedPayment:
     ``deduction=True`` and must be *subtracted* by the caller.
     ``reference`` is the structured/OCR reference as digits only, or ``""``
     when the payer gave none (free text then lives in ``raw``).
+    ``payer_account`` is the account the money came from when the file names
+    it: a compact IBAN, ``"bankgiro 1234-5678"``, ``"BBAN <digits>"``, or
+    ``"<scheme> <id>"`` for another identifier; ``""`` when the file has none.
     """
 
     amount_ore: int
@@ -42,6 +45,7 @@ class ParsedPayment:
     deduction: bool = False
     raw: str = ""
     extra_references: tuple[str, ...] = ()
+    payer_account: str = ""
 
     def __post_init__(self) -> None:
         if type(self.amount_ore) is not int:
@@ -97,3 +101,11 @@ def format_sek(ore: int) -> str:
     sign = "-" if ore < 0 else ""
     kronor, rest = divmod(abs(ore), 100)
     return f"{sign}{kronor}.{rest:02d} SEK"
+
+
+def bankgiro_label(digits: str) -> str:
+    """'bankgiro 5050-1055' (eight digits) or 'bankgiro 505-1055' (seven): the last four after a dash."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 4:
+        digits = f"{digits[:-4]}-{digits[-4:]}"
+    return f"bankgiro {digits}"

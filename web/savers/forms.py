@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
 from accounts.models import Language, ReminderKind, User
 from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, Pledge, PledgeKind, Pool
 from pools.money import MAX_ORE, MoneyError, parse_kronor
@@ -250,6 +251,24 @@ class ReminderPreferencesForm(forms.Form):
             self.fields[kind.value] = forms.BooleanField(
                 label=kind.label, required=False, initial=current.get(kind.value, True)
             )
+
+
+class RefundAccountForm(forms.Form):
+    """The account money is paid back to: a Swedish IBAN; empty removes it."""
+
+    refund_iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=IBAN_INPUT_MAX_LENGTH,
+        required=False,
+        error_messages={"max_length": IBAN_TOO_LONG},
+        help_text=_("SE followed by 22 digits, as your bank shows it. Leave empty to remove it."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "SE00 0000 0000 0000 0000 0000"}
+        ),
+    )
+
+    def clean_refund_iban(self) -> str:
+        return normalize_swedish_iban(self.cleaned_data["refund_iban"])
 
 
 class ErasureForm(forms.Form):

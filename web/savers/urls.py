@@ -17,6 +17,7 @@ urlpatterns = [
     path("my/pledges/<int:pledge_id>/withdraw/", views.pledge_withdraw_view, name="pledge-withdraw"),
     path("my/pledges/<int:pledge_id>/change/", views.pledge_change_view, name="pledge-change"),
     path("my/preferences/", views.preferences, name="preferences"),
+    path("my/refund-account/", views.refund_account, name="refund-account"),
     path("my/data/", views.my_data, name="my-data"),
     path("my/data.json", views.my_data_json, name="my-data-json"),
     path("my/data.csv", views.my_data_csv, name="my-data-csv"),

@@ -27,6 +27,7 @@ from accounts.services import (
     user_confirm_email,
     user_create,
     user_erase,
+    user_set_refund_iban,
 )
 from invest.models import Project
 from invest.selectors import project_list_public
@@ -58,6 +59,7 @@ from web.savers.forms import (
     PledgeChangeForm,
     PledgeForm,
     PointsEstimateForm,
+    RefundAccountForm,
     ReminderPreferencesForm,
     SignupForm,
 )
@@ -323,10 +325,14 @@ def confirm_email_resend(request: HttpRequest) -> HttpResponse:
     return redirect("web:savers:preferences")
 
 
+def _refund_account_form(user: Any) -> RefundAccountForm:
+    return RefundAccountForm(initial={"refund_iban": user.refund_iban_display})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    """Reminder preferences per kind."""
+    """Reminder preferences per kind, and the refund account (its own form, see refund_account)."""
     current = reminder_preferences_get(user=request.user)
     form = ReminderPreferencesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
@@ -335,7 +341,27 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 reminder_preference_set(user=request.user, kind=kind, is_enabled=is_enabled)
         messages.success(request, _("Your reminder preferences were saved."))
         return redirect("web:savers:preferences")
-    return render(request, "savers/preferences.html", {"form": form})
+    return render(request, "savers/preferences.html", {"form": form, "refund_form": _refund_account_form(request.user)})
+
+
+@login_required
+@require_POST
+def refund_account(request: HttpRequest) -> HttpResponse:
+    """Set or remove the saver's refund account (a Swedish IBAN); errors are shown on the settings page."""
+    refund_form = RefundAccountForm(request.POST)
+    if refund_form.is_valid():
+        try:
+            user_set_refund_iban(user=request.user, iban=refund_form.cleaned_data["refund_iban"])
+        except DomainError as exc:
+            _add_domain_error(refund_form, exc)
+        else:
+            if request.user.refund_iban:
+                messages.success(request, _("Your refund account was saved."))
+            else:
+                messages.success(request, _("Your refund account was removed."))
+            return redirect("web:savers:preferences")
+    form = ReminderPreferencesForm(current=reminder_preferences_get(user=request.user))
+    return render(request, "savers/preferences.html", {"form": form, "refund_form": refund_form}, status=400)
 
 
 @login_required
