@@ -9,7 +9,9 @@ prints medians, spread (min-max) and the ratios:
   reconcile / raw      full reconciliation of every pool over 1M pledges / one raw SUM GROUP BY (goal <= 1.5)
   recompute 1M / 10k   one pool's incremental recompute at 1M pledges / at 10k pledges        (goal <= 1.3)
 
-Usage: .venv/bin/python bench/totals.py [--rounds 7] [--database lk_workers_bench] [--admin-url postgres://...]
+Usage: .venv/bin/python bench/totals.py [--rounds 7] [--database lk_workers_bench] [--admin-url URL] [--reuse]
+
+--reuse keeps a database seeded by an earlier run (migrating it to the current schema) instead of seeding anew.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def _seed(cursor, *, pools: int, per_pool: int, savers: int, matches: int) -> No
     pledges = pools * per_pool
     cursor.execute(
         """INSERT INTO accounts_user (id, password, is_superuser, email, full_name, phone, language, personnummer,
-                                      is_active, is_staff, date_joined, erasure_reason)
-           SELECT g, '!', false, 'saver' || g || '@bench.local', '', '', 'sv', '', true, false, now(), ''
+                                      is_active, is_staff, date_joined, erasure_reason, refund_iban)
+           SELECT g, '!', false, 'saver' || g || '@bench.local', '', '', 'sv', '', true, false, now(), '', ''
            FROM generate_series(1, %s) g""",
         [savers],
     )
@@ -108,6 +110,21 @@ def _seed(cursor, *, pools: int, per_pool: int, savers: int, matches: int) -> No
     )
 
 
+def _seeded(url: str, database: str) -> bool:
+    """True when `database` exists and holds the full seed (1,000,000 pledges)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            return False
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/" + database, autocommit=True) as conn:
+            row = conn.execute("SELECT count(*) FROM public.pools_pledge").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0] == 1_000_000)
+
+
 def _timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
@@ -127,6 +144,7 @@ def main() -> None:
     parser.add_argument("--database", default="lk_workers_bench")
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--recomputes-per-round", type=int, default=40)
+    parser.add_argument("--reuse", action="store_true", help="keep an earlier run's seeded database")
     args = parser.parse_args()
     if args.rounds < 5:
         parser.error("at least 5 rounds")
@@ -137,8 +155,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(REPO))
 
-    print(f"creating {args.database} ...", flush=True)
-    _admin(args.admin_url, args.database)
+    reuse = args.reuse and _seeded(args.admin_url, args.database)
+    if not reuse:
+        print(f"creating {args.database} ...", flush=True)
+        _admin(args.admin_url, args.database)
     import django
 
     django.setup()
@@ -152,7 +172,12 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        _seed(cursor, pools=10_000, per_pool=100, savers=20_000, matches=300_000)
+        if reuse:
+            print(f"reusing the seeded {args.database} (migrated); seeding the small schema anew", flush=True)
+            cursor.execute("DROP SCHEMA IF EXISTS small CASCADE")
+        else:
+            _seed(cursor, pools=10_000, per_pool=100, savers=20_000, matches=300_000)
+        # The small schema copies the tables with their current indexes, then gets its own rows.
         cursor.execute("CREATE SCHEMA small")
         for table in TABLES:
             cursor.execute(f"CREATE TABLE small.{table} (LIKE public.{table} INCLUDING ALL)")
