@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -76,7 +77,7 @@ MAX_HOURS = Decimal("10000")
 MAX_TEXT = 2000
 
 
-def user_may_manage_fairs(user: User) -> bool:
+def user_may_manage_fairs(user: User | AnonymousUser) -> bool:
     """Organisers (invest.manage_fairs) plan and run fairs."""
     return bool(user.is_authenticated and user.has_perm("invest.manage_fairs"))
 

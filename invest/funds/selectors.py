@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -49,20 +50,20 @@ CAPITAL_PLEDGE_KINDS = (PledgeKind.SHARE, PledgeKind.GIFT)
 # ---------------------------------------------------------------- who may see what
 
 
-def user_manages_funds(user: User) -> bool:
+def user_manages_funds(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("invest.manage_funds"))
 
 
-def user_reads_fund_reports(user: User) -> bool:
+def user_reads_fund_reports(user: User | AnonymousUser) -> bool:
     """Organisers and treasurers read positions and every engagement."""
     return bool(user.is_authenticated and (user.has_perm("invest.manage_funds") or user.has_perm("pools.view_reports")))
 
 
-def user_approves_payouts(user: User) -> bool:
+def user_approves_payouts(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("pools.approve_payouts"))
 
 
-def user_records_repayments(user: User) -> bool:
+def user_records_repayments(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("pools.manage_payments"))
 
 
@@ -101,7 +102,9 @@ def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFun
         raise Http404 from exc
 
 
-def fund_get_for_reports(*, user: User, fund_id: int | None = None, slug: str | None = None) -> MicroFund:
+def fund_get_for_reports(
+    *, user: User | AnonymousUser, fund_id: int | None = None, slug: str | None = None
+) -> MicroFund:
     """A fund whose reports the user may read (organiser or treasurer), else 404."""
     if not user_reads_fund_reports(user):
         raise Http404
@@ -126,13 +129,13 @@ def fund_share_pools(*, fund: MicroFund) -> QuerySet[Pool]:
     )
 
 
-def membership_get(*, fund: MicroFund, user: User) -> FundMembership | None:
+def membership_get(*, fund: MicroFund, user: User | AnonymousUser) -> FundMembership | None:
     if not user.is_authenticated:
         return None
     return FundMembership.objects.filter(fund=fund, member=user).first()
 
 
-def withdrawal_list_for_treasury(*, user: User, fund: MicroFund) -> QuerySet[CapitalWithdrawal]:
+def withdrawal_list_for_treasury(*, user: User | AnonymousUser, fund: MicroFund) -> QuerySet[CapitalWithdrawal]:
     if not (user_approves_payouts(user) or user_records_repayments(user)):
         raise Http404
     return CapitalWithdrawal.objects.filter(membership__fund=fund).select_related(
@@ -140,7 +143,7 @@ def withdrawal_list_for_treasury(*, user: User, fund: MicroFund) -> QuerySet[Cap
     )
 
 
-def withdrawal_get_for_treasury(*, user: User, withdrawal_id: int) -> CapitalWithdrawal:
+def withdrawal_get_for_treasury(*, user: User | AnonymousUser, withdrawal_id: int) -> CapitalWithdrawal:
     if not (user_approves_payouts(user) or user_records_repayments(user)):
         raise Http404
     try:
@@ -149,7 +152,7 @@ def withdrawal_get_for_treasury(*, user: User, withdrawal_id: int) -> CapitalWit
         raise Http404 from exc
 
 
-def loan_list_visible(*, user: User) -> QuerySet[Loan]:
+def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
     """Organisers and treasurers see every loan; a project owner sees the loans to their projects."""
     rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")
     if user_reads_fund_reports(user):
@@ -159,14 +162,14 @@ def loan_list_visible(*, user: User) -> QuerySet[Loan]:
     return rows.none()
 
 
-def loan_get_visible(*, user: User, loan_id: int) -> Loan:
+def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
     try:
         return loan_list_visible(user=user).get(pk=loan_id)
     except Loan.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def guarantee_list_visible(*, user: User) -> QuerySet[Guarantee]:
+def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]:
     rows = Guarantee.objects.select_related("fund", "project", "project__owner")
     if user_reads_fund_reports(user):
         return rows
@@ -175,7 +178,7 @@ def guarantee_list_visible(*, user: User) -> QuerySet[Guarantee]:
     return rows.none()
 
 
-def guarantee_get_visible(*, user: User, guarantee_id: int) -> Guarantee:
+def guarantee_get_visible(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee:
     try:
         return guarantee_list_visible(user=user).get(pk=guarantee_id)
     except Guarantee.DoesNotExist as exc:
@@ -537,7 +540,7 @@ class MemberStatement:
     backed_projects: list[dict[str, object]]
 
 
-def member_statement(*, fund: MicroFund, user: User, as_of: date | None = None) -> MemberStatement:
+def member_statement(*, fund: MicroFund, user: User | AnonymousUser, as_of: date | None = None) -> MemberStatement:
     """The member's own shares, instalments paid and due, vote and the fund's engagements; 404 for non-members."""
     membership = membership_get(fund=fund, user=user)
     if membership is None:
