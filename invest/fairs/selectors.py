@@ -250,6 +250,8 @@ def pitch_pledges_for_owner(*, pitch: Pitch) -> list[PledgerView]:
 
 
 def pitch_pledge_get_for_owner(*, pitch: Pitch, pledge_id: int) -> Pledge:
+    if pitch.pool_id is None:
+        raise Http404
     try:
         return Pledge.objects.get(pk=pledge_id, pool_id=pitch.pool_id, source=PledgeSource.FAIR_CARD)
     except Pledge.DoesNotExist as exc:

@@ -521,7 +521,7 @@ def _card_create(
         raise CardsClosed()
     # The pool row lock first (as pledge_create takes it), then read the fair: fair_close locks
     # the same pools, so a card either lands before the close or sees the fair in follow-up.
-    Pool.objects.select_for_update().get(pk=pitch.pool_id)
+    pool = Pool.objects.select_for_update().get(pk=pitch.pool_id)
     fair = Fair.objects.get(pk=pitch.fair_id)
     allowed = fair.takes_paper_cards if channel == CardChannel.PAPER else fair.takes_phone_cards
     if not allowed:
@@ -531,7 +531,7 @@ def _card_create(
     money = card.kind in MONEY_KINDS
     saving_monthly = card.kind == PledgeKind.SUPPORT_SAVING
     pledge = pledge_create(
-        pool=pitch.pool,
+        pool=pool,
         saver=saver,
         kind=card.kind,
         source=PledgeSource.FAIR_CARD,

@@ -97,9 +97,11 @@ def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFun
     try:
         if slug is not None:
             return fund_list().get(slug=slug)
-        return fund_list().get(pk=fund_id)
+        if fund_id is not None:
+            return fund_list().get(pk=fund_id)
     except MicroFund.DoesNotExist as exc:
         raise Http404 from exc
+    raise Http404
 
 
 def fund_get_for_reports(
@@ -479,11 +481,12 @@ def member_has_vote(*, membership: FundMembership, as_of: date, known_at: dateti
 
 def voting_member_count(*, members: QuerySet[FundMembership], as_of: date, cutoff: datetime) -> int:
     """How many of the members vote as of the date: member_has_vote for all of them in four grouped queries."""
-    required = dict(
-        FundShare.objects.filter(membership__in=members, is_required=True).values_list(
+    required = {
+        member_id: int(amount or 0)  # as member_has_vote counts a required share
+        for member_id, amount in FundShare.objects.filter(membership__in=members, is_required=True).values_list(
             "membership_id", "pledge__amount_ore"
         )
-    )
+    }
     counted = PaymentAllocation.objects.filter(
         pledge__fund_share__membership__in=members, payment__received_on__lte=as_of, created_at__lt=cutoff
     )
