@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -142,7 +143,7 @@ class BoardPitch:
     names: list[str] = field(default_factory=list)
 
 
-def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, object]]:
+def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
     """One grouped aggregate query over the card pledges of all the pools."""
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
     money = Q(kind__in=MONEY_KINDS)
