@@ -19,7 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -573,7 +573,7 @@ def _pledger_email(pledge: Pledge) -> str:
     return (pledge.contact_email or "").lower()
 
 
-def fair_pledges_unconfirmed(*, fair: Fair):  # type: ignore[no-untyped-def]
+def fair_pledges_unconfirmed(*, fair: Fair) -> QuerySet[Pledge]:
     """Card pledges of a fair still waiting for the pledger's confirmation."""
     return Pledge.objects.filter(
         pool__fair_pitch__fair=fair,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Q, QuerySet, Sum, Value
@@ -275,7 +276,7 @@ class FundPosition:
         return loans + guarantees
 
 
-def _sum(rows: QuerySet, column: str = "amount_ore") -> int:  # type: ignore[type-arg]
+def _sum(rows: QuerySet[Any, Any], column: str = "amount_ore") -> int:
     return int(rows.aggregate(total=Coalesce(Sum(column), Value(0)))["total"])
 
 
@@ -491,7 +492,7 @@ def voting_member_count(*, members: QuerySet[FundMembership], as_of: date, cutof
         pledge__fund_share__membership__in=members, payment__received_on__lte=as_of, created_at__lt=cutoff
     )
 
-    def per_member(rows: QuerySet) -> dict[int, int]:  # type: ignore[type-arg]
+    def per_member(rows: QuerySet[Any, Any]) -> dict[int, int]:
         return {key: int(total) for key, total in rows.annotate(total=Sum("amount_ore")).values_list("key", "total")}
 
     key = F("pledge__fund_share__membership_id")
