@@ -8,7 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # Two processes on the embedded default; one with PostgreSQL + Redis, where integration tests share one broker.
 PYTEST_ARGS ?= $(if $(DATABASE_URL),,-n 2)
 
-.PHONY: run test lint check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api messages
+.PHONY: run test lint typecheck check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## typecheck: mypy with django-stubs and djangorestframework-stubs over the directories that are clean so far
+TYPECHECK_PATHS := accounts config invest pools treasury web workers operations demo bench/totals.py
+typecheck: $(STAMP_DEV)
+	DJANGO_ENV=test $(VENV)/bin/mypy $(TYPECHECK_PATHS)
 
 check-migrations: $(STAMP_DEV)
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run

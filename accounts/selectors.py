@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from accounts.models import ReminderKind, ReminderPreference, User
 
 
@@ -21,15 +23,29 @@ def reminder_preferences_get(*, user: User) -> dict[str, bool]:
     return {kind: stored.get(kind, kind != ReminderKind.NEWSLETTER) for kind in ReminderKind.values}
 
 
+class UserData(TypedDict):
+    """What user_data_export holds, typed for the CSV rows."""
+
+    profile: dict[str, str | None]
+    reminder_preferences: dict[str, bool]
+    pledges: list[dict[str, object]]
+    payments: list[dict[str, object]]
+
+
 def user_data_export(*, user: User) -> dict[str, object]:
     """Everything the platform holds about one person, as plain JSON-ready values (amounts as kronor strings)."""
+    return dict(_user_data(user))
+
+
+def _user_data(user: User) -> UserData:
+    """The export, section by section (user_data_export's and user_data_export_csv_rows' source)."""
     from pools.models import PaymentAllocation, Pledge
     from pools.money import ore_to_string
 
     def money(ore: int | None) -> str | None:
         return None if ore is None else ore_to_string(ore)
 
-    pledges = []
+    pledges: list[dict[str, object]] = []
     for pledge in Pledge.objects.filter(saver=user).select_related("pool").order_by("created_at", "pk"):
         pledges.append(
             {
@@ -58,7 +74,7 @@ def user_data_export(*, user: User) -> dict[str, object]:
                 "withdrawn_at": pledge.withdrawn_at.isoformat() if pledge.withdrawn_at else None,
             }
         )
-    payments = [
+    payments: list[dict[str, object]] = [
         {
             "payment_id": row.payment_id,
             "pledge_id": row.pledge_id,
@@ -97,15 +113,15 @@ def csv_safe(value: object) -> str:
 
 def user_data_export_csv_rows(*, user: User) -> list[list[str]]:
     """The export flattened to rows: section, field or id, then values; formula-safe cells."""
-    data = user_data_export(user=user)
+    data = _user_data(user)
     rows: list[list[str]] = [["section", "key", "value"]]
-    for key, value in data["profile"].items():  # type: ignore[union-attr]
+    for key, value in data["profile"].items():
         rows.append(["profile", key, csv_safe(value)])
-    for key, value in data["reminder_preferences"].items():  # type: ignore[union-attr]
-        rows.append(["reminder_preference", key, csv_safe(value)])
-    for section in ("pledges", "payments"):
-        for item in data[section]:  # type: ignore[union-attr]
+    for key, flag in data["reminder_preferences"].items():
+        rows.append(["reminder_preference", key, csv_safe(flag)])
+    for section, items in (("pledges", data["pledges"]), ("payments", data["payments"])):
+        for item in items:
             ident = item.get("id", item.get("payment_id"))
-            for key, value in item.items():
-                rows.append([section[:-1], f"{ident}.{key}", csv_safe(value)])
+            for key, cell in item.items():
+                rows.append([section[:-1], f"{ident}.{key}", csv_safe(cell)])
     return rows

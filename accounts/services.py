@@ -119,7 +119,10 @@ def user_confirm_email(*, token: str) -> User | None:
         return None
     if not isinstance(payload, dict):
         return None
-    user = User.objects.select_for_update().filter(pk=payload.get("u"), email=payload.get("e")).first()
+    user_id, email = payload.get("u"), payload.get("e")
+    if not isinstance(user_id, int) or not isinstance(email, str):
+        return None
+    user = User.objects.select_for_update().filter(pk=user_id, email=email).first()
     if user is None or user.is_erased:
         return None
     if user.email_confirmed_at is None:

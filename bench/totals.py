@@ -22,7 +22,12 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = (
@@ -44,7 +49,7 @@ def _admin(url: str, database: str) -> None:
         conn.execute(f'CREATE DATABASE "{database}"')
 
 
-def _seed(cursor, *, pools: int, per_pool: int, savers: int, matches: int) -> None:  # type: ignore[no-untyped-def]
+def _seed(cursor: CursorWrapper, *, pools: int, per_pool: int, savers: int, matches: int) -> None:
     pledges = pools * per_pool
     cursor.execute(
         """INSERT INTO accounts_user (id, password, is_superuser, email, full_name, phone, language, personnummer,
@@ -218,12 +223,15 @@ def main() -> None:
 
     def recompute_round(schema: str, pool_ids: list[int]) -> list[float]:
         use(schema)
-        return [_timed(lambda pk=pk: recompute(pool_id=pk)) for pk in pool_ids]
+        return [_timed(partial(recompute, pool_id=pk)) for pk in pool_ids]
 
     recompute_round("public", big_pools)
     recompute_round("small", small_pools)
 
-    raw, full, big, small = [], [], [], []
+    raw: list[float] = []
+    full: list[float] = []
+    big: list[float] = []
+    small: list[float] = []
     for round_no in range(args.rounds):
         use("public")
         # Alternate which of each pair goes first, so neither always runs on a warmer cache.

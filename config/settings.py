@@ -5,6 +5,7 @@ default secret key, so a missing one stops start-up.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -165,7 +166,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         # A dead broker fails fast instead of hanging a request.
         "socket_timeout": 2,
         "socket_connect_timeout": 2,
@@ -227,7 +228,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if not IS_PRO
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lokalkapital <noreply@lokalkapital.local>")
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Both refuse treasurers and organisers without two-factor verification (api/authentication.py).
         # Token first: its WWW-Authenticate header makes a failed login a 401, not a 403.
@@ -252,7 +253,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Lokalkapital API",
     "DESCRIPTION": "Pledges, pools, projects and payments for local capital. Amounts are decimal strings in kronor.",
     "VERSION": "1.0.0",
@@ -342,7 +343,7 @@ if DJANGO_ENV == "test":
 
 
 # Pools and pledges both have `kind` and `status`: give each choice set its own name in the API schema.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "PledgeKindEnum": "pools.models.PledgeKind",
         "PledgeStatusEnum": "pools.models.PledgeStatus",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -14,7 +15,7 @@ def project_list_public() -> QuerySet[Project]:
     return Project.objects.exclude(status__in=[ProjectStatus.DRAFT, ProjectStatus.WITHDRAWN]).select_related("owner")
 
 
-def project_list_visible(*, user: User) -> QuerySet[Project]:
+def project_list_visible(*, user: User | AnonymousUser) -> QuerySet[Project]:
     """Public projects plus the user's own; organisers see all."""
     if user.is_authenticated and user.has_perm("invest.manage_projects"):
         return Project.objects.select_related("owner")
@@ -25,7 +26,7 @@ def project_list_visible(*, user: User) -> QuerySet[Project]:
     return project_list_public()
 
 
-def project_get_visible(*, user: User, project_id: int) -> Project:
+def project_get_visible(*, user: User | AnonymousUser, project_id: int) -> Project:
     try:
         return project_list_visible(user=user).get(pk=project_id)
     except Project.DoesNotExist as exc:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from pools.models import Payment, PaymentAllocation, Pledge, Pool, PoolTotals, Reminder
 
@@ -35,7 +36,7 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ("reference", "payer_name")
     inlines = [AllocationInline]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
         return False  # payments are never deleted
 
 

@@ -19,10 +19,11 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
     if not claimed:
         return False
     pledge = Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund", "saver").get(pk=pledge_id)
-    email = pledge.saver.email if pledge.saver_id else pledge.contact_email
-    if not email or (pledge.saver_id and pledge.saver.is_erased):
+    saver = pledge.saver
+    email = saver.email if saver is not None else pledge.contact_email
+    if not email or (saver is not None and saver.is_erased):
         return False
-    language = pledge.saver.language if pledge.saver_id else "sv"
+    language = saver.language if saver is not None else "sv"
     due = pledge_due(pledge=pledge, received_ore=0, today=timezone.localdate())
     try:
         with translation.override(language):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +27,15 @@ from pools.models import (
     Reminder,
     ReminderStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ReceivedOre(TypedDict):
+    """The annotation pledge_list_for_saver_with_received adds to each pledge."""
+
+    received_ore: int
 
 
 def pool_list_public() -> QuerySet[Pool]:
@@ -72,7 +82,7 @@ def payment_list_for_saver(*, saver: User) -> QuerySet[Payment]:
     return Payment.objects.filter(allocations__pledge__saver=saver).distinct().order_by("-received_on", "-pk")
 
 
-def pledge_list_for_saver_with_received(*, saver: User) -> QuerySet[Pledge]:
+def pledge_list_for_saver_with_received(*, saver: User) -> QuerySet[WithAnnotations[Pledge, ReceivedOre]]:
     """The saver's own pledges with `received_ore` (money matched so far) and their matches."""
     return pledge_list_for_saver(saver=saver).annotate(received_ore=Coalesce(Sum("allocations__amount_ore"), Value(0)))
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -22,6 +22,9 @@ from pools.money import ore_to_kronor, ore_to_string
 from treasury.models import PayoutBatch, PayoutLine
 from treasury.payee_accounts import BANKGIRO, IBAN, PayeeAccount, payee_account_parse
 from treasury.reports import Column, Report
+
+if TYPE_CHECKING:
+    from django.http import HttpResponse, StreamingHttpResponse
 
 PDF_MAX_ROWS = 5000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -131,7 +134,7 @@ def report_pdf(report: Report, *, language: str = "sv") -> bytes:
     """The report as a PDF through WeasyPrint, with its charts drawn as SVG."""
     from weasyprint import HTML
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row in report.rows:  # a PDF is for reading: the first PDF_MAX_ROWS rows; CSV and Excel carry all
         if len(rows) >= PDF_MAX_ROWS:
             break
@@ -244,15 +247,15 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 
 
-def report_http_response(report: Report, export: str, *, language: str = "sv") -> Any:
+def report_http_response(report: Report, export: str, *, language: str = "sv") -> HttpResponse | StreamingHttpResponse:
     """The HTTP answer carrying a report file: CSV and Excel streamed, PDF in one piece."""
     from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
     name = f"{report.kind}-{report.params.as_of.isoformat()}"
     if export == "csv":
-        response = StreamingHttpResponse(report_csv_lines(report), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        stream = StreamingHttpResponse(report_csv_lines(report), content_type="text/csv; charset=utf-8")
+        stream["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return stream
     if export == "xlsx":
         return FileResponse(
             report_xlsx_file(report),

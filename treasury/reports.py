@@ -317,13 +317,15 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
 
 def _strip_pool_prefix(pools: Q) -> Q:
     """A pledge filter on `pool__x` as a filter on the pool itself."""
-    children = []
+    children: list[Q | tuple[str, Any]] = []
     for child in pools.children:
         if isinstance(child, Q):
             children.append(_strip_pool_prefix(child))
-        else:
+        elif isinstance(child, tuple):
             name, value = child
             children.append((name.removeprefix("pool__"), value))
+        else:  # a Q holds only Qs and (lookup, value) pairs
+            raise TypeError(f"unexpected filter {child!r}")
     stripped = Q(*children, _connector=pools.connector, _negated=pools.negated)
     return stripped
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -32,7 +33,17 @@ from treasury.models import (
 )
 from treasury.payee_accounts import BANKGIRO, payee_account_parse
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 MAX_SEARCH_LENGTH = 200
+
+
+class PaymentAllocated(TypedDict):
+    """What payment_list_treasury adds to each payment: money matched to pledges, and the rest."""
+
+    allocated_ore: int
+    unallocated_ore: int
 
 
 def bankfile_list() -> QuerySet[BankFile]:
@@ -65,7 +76,7 @@ def payment_list_treasury(
     amount_ore: int | None = None,
     received_from: date | None = None,
     received_to: date | None = None,
-) -> QuerySet[Payment]:
+) -> QuerySet[WithAnnotations[Payment, PaymentAllocated]]:
     """Payments for treasurers, with `allocated_ore` and `unallocated_ore`; searchable by name,
     reference, amount and date."""
     rows = Payment.objects.annotate(allocated_ore=Coalesce(_allocated_subquery(), Value(0))).annotate(
@@ -90,7 +101,7 @@ def payment_list_treasury(
     return rows.order_by("-received_on", "-pk")
 
 
-def payment_get_treasury(*, payment_id: int) -> Payment:
+def payment_get_treasury(*, payment_id: int) -> WithAnnotations[Payment, PaymentAllocated]:
     """One payment with its allocation figures, or 404."""
     try:
         return payment_list_treasury().get(pk=payment_id)
@@ -184,7 +195,7 @@ def _pledge_received() -> Coalesce:
     return Coalesce(Sum("allocations__amount_ore"), Value(0))
 
 
-def _net_matches(**filters: object) -> list[dict[str, object]]:
+def _net_matches(**filters: object) -> list[dict[str, Any]]:
     """(payment, pledge) pairs with money still matched (reversals netted out), with the payer's account
     and the pledge's saver and refund account: one query."""
     return list(
@@ -225,7 +236,7 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
         overpaid = list(payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0))
         savers_of: dict[int, set[tuple[object, str]]] = {}
         for row in _net_matches(payment_id__in=[p.pk for p in overpaid]):
-            savers_of.setdefault(int(row["payment_id"]), set()).add(  # type: ignore[call-overload]
+            savers_of.setdefault(int(row["payment_id"]), set()).add(
                 (row["pledge__saver_id"], str(row["pledge__saver__refund_iban"] or ""))
             )
         for payment in overpaid:
@@ -239,7 +250,7 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
                 PayoutCandidate(
                     source_key=f"overpayment:{payment.pk}",
                     reason=PayoutReason.OVERPAYMENT,
-                    amount_ore=int(payment.unallocated_ore),  # type: ignore[attr-defined]
+                    amount_ore=int(payment.unallocated_ore),
                     payee_name=payment.payer_name,
                     payee_account=where.account,
                     payee_account_source=where.source,
@@ -262,7 +273,7 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
         )
         payer_accounts: dict[int, set[str]] = {}
         for row in _net_matches(pledge_id__in=[p.pk for p in refundable]):
-            payer_accounts.setdefault(int(row["pledge_id"]), set()).add(  # type: ignore[call-overload]
+            payer_accounts.setdefault(int(row["pledge_id"]), set()).add(
                 str(row["payment__payer_account"] or "").strip()
             )
         for pledge in refundable:
@@ -275,7 +286,7 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
                 PayoutCandidate(
                     source_key=f"pledge:{pledge.pk}",
                     reason=reason,
-                    amount_ore=int(pledge.received_ore),  # type: ignore[attr-defined]
+                    amount_ore=int(pledge.received_ore),
                     payee_name=pledge.pledger_name,
                     payee_account=where.account,
                     payee_account_source=where.source,
@@ -299,8 +310,8 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
             .order_by("pk")
         )
         for pool in pools:
-            due = int(pool.received_ore) - int(paid_out.get(pool.pk, 0))  # type: ignore[attr-defined]
-            key = f"pool:{pool.pk}:{int(pool.received_ore)}"  # type: ignore[attr-defined]
+            due = int(pool.received_ore) - int(paid_out.get(pool.pk, 0))
+            key = f"pool:{pool.pk}:{int(pool.received_ore)}"
             if due > 0:
                 parsed = payee_account_parse(pool.bankgiro)
                 bankgiro = parsed.label if parsed is not None and parsed.scheme == BANKGIRO else ""

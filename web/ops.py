@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db.models import QuerySet
 from django.views.generic import ListView, TemplateView
 
 from operations.selectors import job_latest_runs
+from pools.models import Reminder
 from pools.selectors import reminder_list_failed
 
 
@@ -30,5 +32,5 @@ class FailedReminderListView(LoginRequiredMixin, PermissionRequiredMixin, ListVi
     context_object_name = "reminders"
     paginate_by = 50
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Reminder]:
         return reminder_list_failed()

@@ -13,7 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -45,6 +46,7 @@ from treasury.services import (
     payout_export,
     payout_prepare,
 )
+from web.http import AuthenticatedHttpRequest
 from web.treasury_forms import (
     MAX_SPLIT_PARTS,
     AuditFilterForm,
@@ -57,7 +59,7 @@ from web.treasury_forms import (
     ReportForm,
 )
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def treasury_required(permission: str) -> Callable[[View], View]:
@@ -65,7 +67,7 @@ def treasury_required(permission: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_perm(permission):
@@ -84,7 +86,7 @@ APPROVE = "pools.approve_payouts"
 
 @require_GET
 @treasury_required(VIEW)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What needs the treasurer: unmatched payments, lists to approve, recent files."""
     return render(
         request,
@@ -103,7 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @treasury_required(VIEW)
-def bankfile_list_view(request: HttpRequest) -> HttpResponse:
+def bankfile_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BankFileUploadForm()
     if request.method == "POST":
         if not request.user.has_perm(MANAGE):
@@ -133,7 +135,7 @@ def bankfile_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def bankfile_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def bankfile_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     bank_file = bankfile_get(bank_file_id=pk)
     lines = bank_file.lines.select_related("payment").order_by("position")
     page = Paginator(lines, 200).get_page(request.GET.get("page"))
@@ -142,7 +144,7 @@ def bankfile_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def bankfile_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def bankfile_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress bar alone; htmx polls it while a worker imports the file."""
     bank_file = bankfile_get(bank_file_id=pk)
     response = render(request, "treasury/_bankfile_progress.html", {"bank_file": bank_file})
@@ -156,7 +158,7 @@ def bankfile_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def payment_list_view(request: HttpRequest) -> HttpResponse:
+def payment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The unmatched queue by default; search by name, amount and date."""
     data = request.GET.copy()
     if "status" not in data:
@@ -179,7 +181,7 @@ def payment_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = payment_get_treasury(payment_id=pk)
     search = PledgeSearchForm(request.GET or None)
     found: list[Pledge] = []
@@ -209,7 +211,7 @@ def _payment_page(
 
 @require_POST
 @treasury_required(MANAGE)
-def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = payment_get_treasury(payment_id=pk)
     form = MatchForm(request.POST)
     if form.is_valid():
@@ -235,7 +237,7 @@ def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @treasury_required(MANAGE)
-def allocation_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
+def allocation_reverse_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         allocation = PaymentAllocation.objects.get(pk=pk)
     except PaymentAllocation.DoesNotExist as exc:
@@ -255,7 +257,7 @@ def allocation_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def report_view(request: HttpRequest, kind: str) -> HttpResponse:
+def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     if kind not in REPORT_KINDS:
         raise Http404
     form = ReportForm(request.GET or None)
@@ -309,7 +311,7 @@ def _first(rows: Any, limit: int) -> list:
 
 @require_http_methods(["GET", "POST"])
 @treasury_required(VIEW)
-def payout_list_view(request: HttpRequest) -> HttpResponse:
+def payout_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Candidates for refunds and payouts, a form to prepare a list, and the lists so far."""
     form = PayoutPrepareForm(initial={"kind": PayoutKind.REFUND})
     if request.method == "POST":
@@ -342,7 +344,7 @@ def payout_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def payout_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = payout_batch_get(batch_id=pk)
     return render(
         request,
@@ -358,7 +360,7 @@ def payout_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @treasury_required(APPROVE)
-def payout_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_approve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         payout_approve(batch=payout_batch_get(batch_id=pk), by=request.user)
     except DomainError as exc:
@@ -374,7 +376,7 @@ def _forbidden(exc: DomainError) -> HttpResponse:
 
 @require_POST
 @treasury_required(MANAGE)
-def payout_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         payout_cancel(batch=payout_batch_get(batch_id=pk), by=request.user)
     except DomainError as exc:
@@ -386,7 +388,7 @@ def payout_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @treasury_required(MANAGE)
-def payout_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_export_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = payout_batch_get(batch_id=pk)
     form = PayoutExportForm(request.POST)
     if not form.is_valid():
@@ -409,7 +411,7 @@ def payout_export_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @treasury_required(VIEW)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     rows = AuditEvent.objects.none()
     if not form.is_bound or form.is_valid():

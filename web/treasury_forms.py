@@ -22,7 +22,7 @@ class KronorFormField(forms.CharField):
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         text = super().clean(value)
         if text in (None, ""):
             return None
@@ -74,7 +74,8 @@ class MatchForm(forms.Form):
             self.fields[f"amount_{index}"] = KronorFormField(label=_("Amount (kr)"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         parts = []
         for index in range(1, MAX_SPLIT_PARTS + 1):
             pledge, amount = data.get(f"pledge_{index}"), data.get(f"amount_{index}")

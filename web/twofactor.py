@@ -26,6 +26,7 @@ from accounts.twofactor import (
     two_factor_has_device,
     two_factor_verified,
 )
+from web.http import AuthenticatedHttpRequest
 
 
 class TotpCodeForm(forms.Form):
@@ -52,7 +53,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @never_cache
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show a QR code and key for a new TOTP device; confirm it with a first code."""
     if two_factor_has_device(request.user) and not two_factor_verified(request.user):
         # Replacing a device needs the current one: a stolen password must not enrol a new phone.
@@ -82,7 +83,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for a code from the user's confirmed device and mark the session verified."""
     if not two_factor_has_device(request.user):
         return HttpResponseRedirect(reverse("web:two-factor-setup"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from invest.selectors import project_list_for_owner, project_list_public
 from pools.selectors import pool_list_open
 from pools.services import pledge_claim_by_email
 from web.forms import EmailAuthenticationForm
+from web.http import AuthenticatedHttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_projects(request: HttpRequest) -> HttpResponse:
+def my_projects(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A project owner's own projects and their fair pitches, with the way to their loans and guarantees."""
     return render(
         request,
@@ -54,7 +56,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         # Fair cards given with this (confirmed) email join the account at log-in.
         pledge_claim_by_email(user=form.get_user())

@@ -129,9 +129,9 @@ def seed(*, people: dict[str, User], pools: dict[str, Pool], rng: random.Random)
             disbursed_on=today - timedelta(days=100),
         )
         for number in (1, 2):
-            inst = loan.instalments.get(number=number)
+            due = loan.instalments.get(number=number)
             loan_repayment_record(
-                loan=loan, by=treasurer, amount_ore=inst.amount_ore, paid_on=inst.due_on, reference=f"DEMO-{number}"
+                loan=loan, by=treasurer, amount_ore=due.amount_ore, paid_on=due.due_on, reference=f"DEMO-{number}"
             )
 
     # A guarantee for the village shop's bank loan, which is being repaid.

@@ -6,11 +6,13 @@ from django.contrib import admin
 
 from invest.fairs.models import Fair, FairCard, FairNotice, Pitch, PledgeFollowUp
 
+PITCH_FIELDS = ("project", "status", "title", "position", "starts_at", "minutes", "pool", "code", "confirmed_at")
+
 
 class PitchInline(admin.TabularInline):
     model = Pitch
-    fields = ["project", "status", "title", "position", "starts_at", "minutes", "pool", "code", "confirmed_at"]
-    readonly_fields = fields
+    fields = PITCH_FIELDS
+    readonly_fields = PITCH_FIELDS
     extra = 0
     can_delete = False
 

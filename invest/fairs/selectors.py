@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -32,26 +34,26 @@ CONFIRMED_STATUSES = (PledgeStatus.CONFIRMED, PledgeStatus.PARTLY_FULFILLED, Ple
 # ---------------------------------------------------------------- fairs and pitches
 
 
-def fair_list_visible(*, user: User) -> QuerySet[Fair]:
+def fair_list_visible(*, user: User | AnonymousUser) -> QuerySet[Fair]:
     """Fairs are public: their date, place and programme are announced."""
     return Fair.objects.select_related("organiser")
 
 
-def fair_get_visible(*, user: User, fair_id: int) -> Fair:
+def fair_get_visible(*, user: User | AnonymousUser, fair_id: int) -> Fair:
     try:
         return fair_list_visible(user=user).get(pk=fair_id)
     except Fair.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def fair_get_managed(*, user: User, fair_id: int) -> Fair:
+def fair_get_managed(*, user: User | AnonymousUser, fair_id: int) -> Fair:
     """A fair the user runs (organisers); anyone else gets 404."""
     if not user_may_manage_fairs(user):
         raise Http404
     return fair_get_visible(user=user, fair_id=fair_id)
 
 
-def pitch_list_visible(*, user: User, fair: Fair) -> QuerySet[Pitch]:
+def pitch_list_visible(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Pitch]:
     """The programme for everyone; organisers also see all applications, owners their own."""
     rows = Pitch.objects.filter(fair=fair).select_related("project", "pool")
     if user_may_manage_fairs(user):
@@ -67,7 +69,7 @@ def pitch_programme(*, fair: Fair) -> QuerySet[Pitch]:
     )
 
 
-def pitch_get_for_owner(*, user: User, pitch_id: int) -> Pitch:
+def pitch_get_for_owner(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
     """A pitch of the user's own project (organisers: any); another owner gets 404."""
     rows = Pitch.objects.select_related("project", "fair", "pool")
     if not user_may_manage_fairs(user):
@@ -80,7 +82,7 @@ def pitch_get_for_owner(*, user: User, pitch_id: int) -> Pitch:
         raise Http404 from exc
 
 
-def pitch_list_for_owner(*, user: User) -> QuerySet[Pitch]:
+def pitch_list_for_owner(*, user: User | AnonymousUser) -> QuerySet[Pitch]:
     """The pitches of the user's own projects, newest fair first."""
     if not user.is_authenticated:
         return Pitch.objects.none()
@@ -91,7 +93,7 @@ def pitch_list_for_owner(*, user: User) -> QuerySet[Pitch]:
     )
 
 
-def pitch_get_managed(*, user: User, pitch_id: int) -> Pitch:
+def pitch_get_managed(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
     if not user_may_manage_fairs(user):
         raise Http404
     try:
@@ -110,7 +112,7 @@ def pitch_get_by_code(*, code: str) -> Pitch:
         raise Http404 from exc
 
 
-def project_list_for_application(*, user: User, fair: Fair) -> QuerySet[Project]:
+def project_list_for_application(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Project]:
     """The user's published projects that have not applied to this fair yet."""
     if not user.is_authenticated:
         return Project.objects.none()
@@ -141,7 +143,7 @@ class BoardPitch:
     names: list[str] = field(default_factory=list)
 
 
-def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, object]]:
+def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
     """One grouped aggregate query over the card pledges of all the pools."""
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
     money = Q(kind__in=MONEY_KINDS)
@@ -249,6 +251,8 @@ def pitch_pledges_for_owner(*, pitch: Pitch) -> list[PledgerView]:
 
 
 def pitch_pledge_get_for_owner(*, pitch: Pitch, pledge_id: int) -> Pledge:
+    if pitch.pool_id is None:
+        raise Http404
     try:
         return Pledge.objects.get(pk=pledge_id, pool_id=pitch.pool_id, source=PledgeSource.FAIR_CARD)
     except Pledge.DoesNotExist as exc:

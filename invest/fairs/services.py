@@ -15,10 +15,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +77,7 @@ MAX_HOURS = Decimal("10000")
 MAX_TEXT = 2000
 
 
-def user_may_manage_fairs(user: User) -> bool:
+def user_may_manage_fairs(user: User | AnonymousUser) -> bool:
     """Organisers (invest.manage_fairs) plan and run fairs."""
     return bool(user.is_authenticated and user.has_perm("invest.manage_fairs"))
 
@@ -520,7 +521,7 @@ def _card_create(
         raise CardsClosed()
     # The pool row lock first (as pledge_create takes it), then read the fair: fair_close locks
     # the same pools, so a card either lands before the close or sees the fair in follow-up.
-    Pool.objects.select_for_update().get(pk=pitch.pool_id)
+    pool = Pool.objects.select_for_update().get(pk=pitch.pool_id)
     fair = Fair.objects.get(pk=pitch.fair_id)
     allowed = fair.takes_paper_cards if channel == CardChannel.PAPER else fair.takes_phone_cards
     if not allowed:
@@ -530,7 +531,7 @@ def _card_create(
     money = card.kind in MONEY_KINDS
     saving_monthly = card.kind == PledgeKind.SUPPORT_SAVING
     pledge = pledge_create(
-        pool=pitch.pool,
+        pool=pool,
         saver=saver,
         kind=card.kind,
         source=PledgeSource.FAIR_CARD,
@@ -572,7 +573,7 @@ def _pledger_email(pledge: Pledge) -> str:
     return (pledge.contact_email or "").lower()
 
 
-def fair_pledges_unconfirmed(*, fair: Fair):  # type: ignore[no-untyped-def]
+def fair_pledges_unconfirmed(*, fair: Fair) -> QuerySet[Pledge]:
     """Card pledges of a fair still waiting for the pledger's confirmation."""
     return Pledge.objects.filter(
         pool__fair_pitch__fair=fair,

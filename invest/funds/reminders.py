@@ -31,7 +31,7 @@ OVERDUE_REPEAT_DAYS = 7
 OVERDUE_REPEATS = 3
 
 # Which account-level preference silences which fund reminder.
-PREFERENCE_KIND = {
+PREFERENCE_KIND: dict[str, str] = {
     FundReminderKind.REPAYMENT_DUE: ReminderKind.REPAYMENT_DUE,
     FundReminderKind.REPAYMENT_OVERDUE: ReminderKind.REPAYMENT_DUE,
     FundReminderKind.INSTALMENT_DUE: ReminderKind.INSTALMENT_DUE,

@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -49,20 +51,20 @@ CAPITAL_PLEDGE_KINDS = (PledgeKind.SHARE, PledgeKind.GIFT)
 # ---------------------------------------------------------------- who may see what
 
 
-def user_manages_funds(user: User) -> bool:
+def user_manages_funds(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("invest.manage_funds"))
 
 
-def user_reads_fund_reports(user: User) -> bool:
+def user_reads_fund_reports(user: User | AnonymousUser) -> bool:
     """Organisers and treasurers read positions and every engagement."""
     return bool(user.is_authenticated and (user.has_perm("invest.manage_funds") or user.has_perm("pools.view_reports")))
 
 
-def user_approves_payouts(user: User) -> bool:
+def user_approves_payouts(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("pools.approve_payouts"))
 
 
-def user_records_repayments(user: User) -> bool:
+def user_records_repayments(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("pools.manage_payments"))
 
 
@@ -96,12 +98,16 @@ def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFun
     try:
         if slug is not None:
             return fund_list().get(slug=slug)
-        return fund_list().get(pk=fund_id)
+        if fund_id is not None:
+            return fund_list().get(pk=fund_id)
     except MicroFund.DoesNotExist as exc:
         raise Http404 from exc
+    raise Http404
 
 
-def fund_get_for_reports(*, user: User, fund_id: int | None = None, slug: str | None = None) -> MicroFund:
+def fund_get_for_reports(
+    *, user: User | AnonymousUser, fund_id: int | None = None, slug: str | None = None
+) -> MicroFund:
     """A fund whose reports the user may read (organiser or treasurer), else 404."""
     if not user_reads_fund_reports(user):
         raise Http404
@@ -126,13 +132,13 @@ def fund_share_pools(*, fund: MicroFund) -> QuerySet[Pool]:
     )
 
 
-def membership_get(*, fund: MicroFund, user: User) -> FundMembership | None:
+def membership_get(*, fund: MicroFund, user: User | AnonymousUser) -> FundMembership | None:
     if not user.is_authenticated:
         return None
     return FundMembership.objects.filter(fund=fund, member=user).first()
 
 
-def withdrawal_list_for_treasury(*, user: User, fund: MicroFund) -> QuerySet[CapitalWithdrawal]:
+def withdrawal_list_for_treasury(*, user: User | AnonymousUser, fund: MicroFund) -> QuerySet[CapitalWithdrawal]:
     if not (user_approves_payouts(user) or user_records_repayments(user)):
         raise Http404
     return CapitalWithdrawal.objects.filter(membership__fund=fund).select_related(
@@ -140,7 +146,7 @@ def withdrawal_list_for_treasury(*, user: User, fund: MicroFund) -> QuerySet[Cap
     )
 
 
-def withdrawal_get_for_treasury(*, user: User, withdrawal_id: int) -> CapitalWithdrawal:
+def withdrawal_get_for_treasury(*, user: User | AnonymousUser, withdrawal_id: int) -> CapitalWithdrawal:
     if not (user_approves_payouts(user) or user_records_repayments(user)):
         raise Http404
     try:
@@ -149,7 +155,7 @@ def withdrawal_get_for_treasury(*, user: User, withdrawal_id: int) -> CapitalWit
         raise Http404 from exc
 
 
-def loan_list_visible(*, user: User) -> QuerySet[Loan]:
+def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
     """Organisers and treasurers see every loan; a project owner sees the loans to their projects."""
     rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")
     if user_reads_fund_reports(user):
@@ -159,14 +165,14 @@ def loan_list_visible(*, user: User) -> QuerySet[Loan]:
     return rows.none()
 
 
-def loan_get_visible(*, user: User, loan_id: int) -> Loan:
+def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
     try:
         return loan_list_visible(user=user).get(pk=loan_id)
     except Loan.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def guarantee_list_visible(*, user: User) -> QuerySet[Guarantee]:
+def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]:
     rows = Guarantee.objects.select_related("fund", "project", "project__owner")
     if user_reads_fund_reports(user):
         return rows
@@ -175,7 +181,7 @@ def guarantee_list_visible(*, user: User) -> QuerySet[Guarantee]:
     return rows.none()
 
 
-def guarantee_get_visible(*, user: User, guarantee_id: int) -> Guarantee:
+def guarantee_get_visible(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee:
     try:
         return guarantee_list_visible(user=user).get(pk=guarantee_id)
     except Guarantee.DoesNotExist as exc:
@@ -270,7 +276,7 @@ class FundPosition:
         return loans + guarantees
 
 
-def _sum(rows: QuerySet, column: str = "amount_ore") -> int:  # type: ignore[type-arg]
+def _sum(rows: QuerySet[Any, Any], column: str = "amount_ore") -> int:
     return int(rows.aggregate(total=Coalesce(Sum(column), Value(0)))["total"])
 
 
@@ -476,16 +482,17 @@ def member_has_vote(*, membership: FundMembership, as_of: date, known_at: dateti
 
 def voting_member_count(*, members: QuerySet[FundMembership], as_of: date, cutoff: datetime) -> int:
     """How many of the members vote as of the date: member_has_vote for all of them in four grouped queries."""
-    required = dict(
-        FundShare.objects.filter(membership__in=members, is_required=True).values_list(
+    required = {
+        member_id: int(amount or 0)  # as member_has_vote counts a required share
+        for member_id, amount in FundShare.objects.filter(membership__in=members, is_required=True).values_list(
             "membership_id", "pledge__amount_ore"
         )
-    )
+    }
     counted = PaymentAllocation.objects.filter(
         pledge__fund_share__membership__in=members, payment__received_on__lte=as_of, created_at__lt=cutoff
     )
 
-    def per_member(rows: QuerySet) -> dict[int, int]:  # type: ignore[type-arg]
+    def per_member(rows: QuerySet[Any, Any]) -> dict[int, int]:
         return {key: int(total) for key, total in rows.annotate(total=Sum("amount_ore")).values_list("key", "total")}
 
     key = F("pledge__fund_share__membership_id")
@@ -537,7 +544,7 @@ class MemberStatement:
     backed_projects: list[dict[str, object]]
 
 
-def member_statement(*, fund: MicroFund, user: User, as_of: date | None = None) -> MemberStatement:
+def member_statement(*, fund: MicroFund, user: User | AnonymousUser, as_of: date | None = None) -> MemberStatement:
     """The member's own shares, instalments paid and due, vote and the fund's engagements; 404 for non-members."""
     membership = membership_get(fund=fund, user=user)
     if membership is None:

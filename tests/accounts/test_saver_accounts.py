@@ -9,7 +9,13 @@ from rest_framework.authtoken.models import Token
 from accounts.errors import AlreadyErased
 from accounts.models import ReminderPreference, User
 from accounts.selectors import csv_safe, user_data_export, user_data_export_csv_rows
-from accounts.services import email_confirmation_token, reminder_preference_set, user_confirm_email, user_erase
+from accounts.services import (
+    EMAIL_CONFIRM_SALT,
+    email_confirmation_token,
+    reminder_preference_set,
+    user_confirm_email,
+    user_erase,
+)
 from pools.models import IdempotencyKey, Payment, Pledge, PledgeKind, PledgeSource
 from pools.services import payment_allocate, payment_record, pledge_create
 from tests.factories import UserFactory
@@ -47,6 +53,24 @@ def test_confirm_email_refuses_token_for_an_old_address(saver):
 def test_confirm_email_refuses_token_signed_with_other_salt(saver):
     token = signing.dumps({"u": saver.pk, "e": saver.email}, salt="something-else")
     assert user_confirm_email(token=token) is None
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda user: {"e": user.email},
+        lambda user: {"u": None, "e": user.email},
+        lambda user: {"u": "not-a-number", "e": user.email},
+        lambda user: {"u": user.pk, "e": [user.email]},
+    ],
+    ids=["no user id", "null user id", "text user id", "email not text"],
+)
+def test_confirm_email_refuses_a_signed_payload_of_the_wrong_shape(saver, shape):
+    """Only this server can sign one, but the answer is still None (it was a ValueError for a text id)."""
+    token = signing.dumps(shape(saver), salt=EMAIL_CONFIRM_SALT, compress=True)
+    assert user_confirm_email(token=token) is None
+    saver.refresh_from_db()
+    assert saver.email_confirmed_at is None
 
 
 def test_data_export_holds_profile_pledges_and_payments(saver, pool, treasurer):

@@ -455,9 +455,9 @@ class _CamtReader:
                 except ValueError:
                     pass
             raise BankFileError(f"{where}: BookgDt/Dt {day!r} is not a valid date. {_REFUSED}")
-        stamp = self.text(entry, "BookgDt/DtTm")
-        if stamp:
-            return self._datetime(stamp, f"{where}, BookgDt/DtTm").date()
+        moment = self._datetime(self.text(entry, "BookgDt/DtTm"), f"{where}, BookgDt/DtTm")
+        if moment is not None:
+            return moment.date()
         raise BankFileError(f"{where}: a booked entry has no booking date (BookgDt). {_REFUSED}")
 
     def _datetime(self, text: str, where: str) -> datetime | None:

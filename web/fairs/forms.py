@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from invest.fairs.models import FollowUpOutcome, Pitch
 from invest.fairs.services import CARD_KINDS, MAX_HOURS, CardInput
+from invest.models import Project
 from pools.models import PledgeKind
 from pools.money import MoneyError, parse_kronor
+from web.forms import form_field
 
 
 class FairForm(forms.Form):
@@ -27,11 +31,11 @@ class FairForm(forms.Form):
 class KronorFormField(forms.CharField):
     """Kronor as people write them ("1 234,50"); cleaned to whole öre."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 30)
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
-    def clean(self, value: object) -> int | None:  # type: ignore[override]
+    def clean(self, value: object) -> int | None:
         text = super().clean(value)
         if not text:
             return None
@@ -42,13 +46,13 @@ class KronorFormField(forms.CharField):
 
 
 class ApplyForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("Project"), queryset=None)  # type: ignore[arg-type]
+    project: forms.ModelChoiceField[Project] = forms.ModelChoiceField(label=_("Project"), queryset=None)
     title = forms.CharField(label=_("Pitch title"), max_length=200, required=False)
     ask = forms.CharField(label=_("What you ask for"), max_length=500, required=False)
 
-    def __init__(self, *args: object, projects: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, projects: QuerySet[Project], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_field(self, "project", forms.ModelChoiceField).queryset = projects
 
 
 class ChooseForm(forms.Form):
@@ -64,8 +68,8 @@ class PitchPageForm(forms.Form):
 class ProgrammeForm(forms.Form):
     """One row per chosen pitch: order, start time, length."""
 
-    def __init__(self, *args: object, pitches: list[Pitch], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, pitches: list[Pitch], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.pitches = pitches
         for index, pitch in enumerate(pitches, start=1):
             self.fields[f"position_{pitch.pk}"] = forms.IntegerField(
@@ -114,8 +118,8 @@ class CardForm(forms.Form):
     is_name_public = forms.BooleanField(label=_("My name may be shown on the board"), required=False)
     may_contact = forms.BooleanField(label=_("The project may contact me"), required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("card_id", uuid.uuid4())
 
@@ -142,9 +146,10 @@ class VolunteerCardForm(CardForm):
 
     field_order = ["pitch", "kind", "amount", "months", "hours", "description", "name", "email", "phone"]
 
-    def __init__(self, *args: object, pitches: list[Pitch], **kwargs: object) -> None:
+    def __init__(self, *args: Any, pitches: list[Pitch], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pitch"].choices = [(p.pk, f"{p.position or '–'}. {p.title}") for p in pitches]  # type: ignore[attr-defined]
+        choices = [(p.pk, f"{p.position or '–'}. {p.title}") for p in pitches]
+        form_field(self, "pitch", forms.TypedChoiceField).choices = choices
 
 
 class FollowUpForm(forms.Form):

@@ -11,6 +11,7 @@ from decimal import Decimal
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import BaseForm
 from django.http import (
     Http404,
     HttpRequest,
@@ -76,6 +77,7 @@ from web.fairs.forms import (
     ReportDateForm,
     VolunteerCardForm,
 )
+from web.http import AuthenticatedHttpRequest
 
 SESSION_PITCH = "fairs_volunteer_pitch"
 
@@ -84,10 +86,10 @@ def _refuse(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, str(error.message))
 
 
-def _form_error(form: object, error: DomainError) -> None:
+def _form_error(form: BaseForm, error: DomainError) -> None:
     """Put a service's refusal on the form field it names (or the form as a whole)."""
-    field = error.field if error.field in form.fields else None  # type: ignore[attr-defined]
-    form.add_error(field, str(error.message))  # type: ignore[attr-defined]
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
 
 
 # ---------------------------------------------------------------- planning
@@ -109,7 +111,7 @@ def fair_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def fair_create_view(request: HttpRequest) -> HttpResponse:
+def fair_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not user_may_manage_fairs(request.user):
         raise Http404
     form = FairForm(request.POST or None)
@@ -151,7 +153,7 @@ def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def fair_apply(request: HttpRequest, fair_id: int) -> HttpResponse:
+def fair_apply(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     fair = fair_get_visible(user=request.user, fair_id=fair_id)
     form = ApplyForm(request.POST, projects=project_list_for_application(user=request.user, fair=fair))
     if form.is_valid():
@@ -173,7 +175,7 @@ def fair_apply(request: HttpRequest, fair_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pitch_choose_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def pitch_choose_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_managed(user=request.user, pitch_id=pitch_id)
     form = ChooseForm(request.POST)
     if form.is_valid():
@@ -188,7 +190,7 @@ def pitch_choose_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pitch_decline_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def pitch_decline_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_managed(user=request.user, pitch_id=pitch_id)
     try:
         pitch_decline(pitch=pitch, by=request.user)
@@ -199,7 +201,7 @@ def pitch_decline_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def fair_programme(request: HttpRequest, fair_id: int) -> HttpResponse:
+def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
     chosen = list(pitch_programme(fair=fair))
     form = ProgrammeForm(request.POST, pitches=chosen)
@@ -229,7 +231,7 @@ STATUS_ACTIONS = {"start": fair_start, "close": fair_close, "finish": fair_finis
 
 @login_required
 @require_POST
-def fair_status(request: HttpRequest, fair_id: int) -> HttpResponse:
+def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     """Move the fair on: start (live), close (follow-up, sends the links), finish (closed)."""
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
     action = STATUS_ACTIONS.get(request.POST.get("action", ""))
@@ -245,7 +247,7 @@ def fair_status(request: HttpRequest, fair_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pitch_confirm_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def pitch_confirm_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     try:
         pitch_confirm(pitch=pitch, by=request.user)
@@ -257,7 +259,7 @@ def pitch_confirm_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pitch_withdraw_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def pitch_withdraw_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     try:
         pitch_withdraw(pitch=pitch, by=request.user)
@@ -268,7 +270,7 @@ def pitch_withdraw_view(request: HttpRequest, pitch_id: int) -> HttpResponse:
 
 
 @login_required
-def pitch_edit(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def pitch_edit(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     """The owner prepares the pitch page the audience sees on their phones."""
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     initial = {"title": pitch.title, "summary": pitch.summary, "ask": pitch.ask}
@@ -327,7 +329,7 @@ def pitch_qr(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def card_volunteer(request: HttpRequest, fair_id: int) -> HttpResponse:
+def card_volunteer(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     """Paper cards typed in fast: keyboard only, Enter submits, the pitch stays selected."""
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
     pitches = list(pitch_programme(fair=fair))
@@ -414,7 +416,7 @@ def _hours_text(hours: Decimal, language: str) -> str:
 
 
 @login_required
-def board(request: HttpRequest, fair_id: int) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     """The projector page: big figures per pitch, refreshed every second."""
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
     data_url = reverse("web:fair-board-json", kwargs={"fair_id": fair.pk})
@@ -424,7 +426,7 @@ def board(request: HttpRequest, fair_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def board_json(request: HttpRequest, fair_id: int) -> JsonResponse:
+def board_json(request: AuthenticatedHttpRequest, fair_id: int) -> JsonResponse:
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
     response = JsonResponse(board_json_body(fair, fair_board(fair=fair)))
     response["Cache-Control"] = "no-store"
@@ -432,7 +434,7 @@ def board_json(request: HttpRequest, fair_id: int) -> JsonResponse:
 
 
 @login_required
-def presenter(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def presenter(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     """The project owner's own pitch, live (another owner: 404)."""
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     data_url = reverse("web:pitch-board-json", kwargs={"pitch_id": pitch.pk})
@@ -444,7 +446,7 @@ def presenter(request: HttpRequest, pitch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def presenter_json(request: HttpRequest, pitch_id: int) -> JsonResponse:
+def presenter_json(request: AuthenticatedHttpRequest, pitch_id: int) -> JsonResponse:
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     response = JsonResponse(board_json_body(pitch.fair, fair_board(fair=pitch.fair, pitch=pitch)))
     response["Cache-Control"] = "no-store"
@@ -455,7 +457,7 @@ def presenter_json(request: HttpRequest, pitch_id: int) -> JsonResponse:
 
 
 @login_required
-def follow_up(request: HttpRequest, pitch_id: int) -> HttpResponse:
+def follow_up(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     """The owner's pledgers (names and contacts only where allowed) and their follow-up outcomes."""
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     form = FollowUpForm(request.POST or None)
@@ -477,7 +479,7 @@ def follow_up(request: HttpRequest, pitch_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- report
 
 
-def _report_fair(request: HttpRequest, fair_id: int) -> Fair:
+def _report_fair(request: AuthenticatedHttpRequest, fair_id: int) -> Fair:
     if not (user_may_manage_fairs(request.user) or request.user.has_perm("pools.view_reports")):
         raise Http404
     return fair_get_visible(user=request.user, fair_id=fair_id)
@@ -491,7 +493,7 @@ def _report_as_of(request: HttpRequest) -> tuple[ReportDateForm, date | None]:
 
 
 @login_required
-def report(request: HttpRequest, fair_id: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     """Conversion per pitch and kind, as of today or a past date (?as_of=YYYY-MM-DD)."""
     fair = _report_fair(request, fair_id)
     form, as_of = _report_as_of(request)
@@ -513,7 +515,7 @@ class _Echo:
 
 
 @login_required
-def report_csv(request: HttpRequest, fair_id: int) -> HttpResponse:
+def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse | StreamingHttpResponse:
     fair = _report_fair(request, fair_id)
     form, as_of = _report_as_of(request)
     if form.is_bound and not form.is_valid():
@@ -565,7 +567,7 @@ def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
 
 
 @login_required
-def report_pdf(request: HttpRequest, fair_id: int) -> HttpResponse:
+def report_pdf(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     from weasyprint import HTML
 
     fair = _report_fair(request, fair_id)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invest.funds.selectors import project_list_for_engagements
+from pools.models import Pool
 from pools.money import MAX_ORE, MoneyError, parse_kronor
+from web.forms import form_field
 
 BAD_AMOUNT = _("Give an amount in kronor with at most two decimals, like 1 234,50.")
 _PERCENT = re.compile(r"^\d{1,4}([.,]\d{1,2})?$")
@@ -19,14 +22,14 @@ _PERCENT = re.compile(r"^\d{1,4}([.,]\d{1,2})?$")
 class KronorFormField(forms.CharField):
     """Kronor in, öre out: "1 234,50" -> 123450. Refuses more than two decimals, exponents and NaN."""
 
-    def __init__(self, *, allow_zero: bool = False, **kwargs: object) -> None:
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
         self.allow_zero = allow_zero
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "maxlength": "40"})
 
-    def to_python(self, value: object) -> int | None:  # type: ignore[override]
+    def to_python(self, value: object) -> int | None:  # type: ignore[override]  # text in, öre (int) out
         text = super().to_python(value)
-        if text in (None, ""):
+        if not text:
             return None
         if len(text) > 40:
             raise forms.ValidationError(BAD_AMOUNT)
@@ -44,12 +47,12 @@ class KronorFormField(forms.CharField):
 class PercentFormField(forms.CharField):
     """A percentage with at most two decimals, returned as basis points (25,5 -> 2550)."""
 
-    def __init__(self, *, low: Decimal = Decimal(0), high: Decimal = Decimal(100), **kwargs: object) -> None:
+    def __init__(self, *, low: Decimal = Decimal(0), high: Decimal = Decimal(100), **kwargs: Any) -> None:
         self.low, self.high = low, high
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "maxlength": "10"})
 
-    def to_python(self, value: object) -> int | None:  # type: ignore[override]
+    def to_python(self, value: object) -> int | None:  # type: ignore[override]  # text in, basis points out
         text = (super().to_python(value) or "").strip().replace(" ", "")
         if not text:
             return None
@@ -91,7 +94,8 @@ class RulesForm(forms.Form):
         "guarantee_fee_percent": "guarantee_fee_bp",
     }
 
-    def to_service(self) -> dict[str, object]:
+    def to_service(self) -> dict[str, Any]:
+        """fund_rules_set's keyword arguments: the note and each rule under its service name."""
         data = dict(self.cleaned_data)
         note = data.pop("note", "")
         return {"note": note, **{self.NAMES.get(k, k): v for k, v in data.items()}}
@@ -104,9 +108,9 @@ class JoinForm(forms.Form):
         label=_("Voluntary shares (optional)"), min_value=0, max_value=1_000_000, initial=0, required=False
     )
 
-    def __init__(self, *args: object, pools: list, max_instalments: int, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["pool"].choices = [(p.pk, p.title) for p in pools]
+    def __init__(self, *args: Any, pools: list[Pool], max_instalments: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_field(self, "pool", forms.TypedChoiceField).choices = [(p.pk, p.title) for p in pools]
         # The rules say how many instalments the required share may be split into.
         self.fields["instalments"] = forms.IntegerField(
             label=_("Pay in instalments"), min_value=1, max_value=max_instalments, initial=1
@@ -117,9 +121,9 @@ class SharesForm(forms.Form):
     pool = forms.TypedChoiceField(label=_("Share offer"), coerce=int)
     share_count = forms.IntegerField(label=_("Number of shares"), min_value=1, max_value=1_000_000)
 
-    def __init__(self, *args: object, pools: list, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["pool"].choices = [(p.pk, p.title) for p in pools]
+    def __init__(self, *args: Any, pools: list[Pool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_field(self, "pool", forms.TypedChoiceField).choices = [(p.pk, p.title) for p in pools]
 
 
 class WithdrawalForm(forms.Form):

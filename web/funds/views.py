@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from web.funds.forms import (
     WithdrawalForm,
     WriteOffForm,
 )
+from web.http import AuthenticatedHttpRequest
 
 
 def _refused(form: Any, exc: DomainError) -> None:
@@ -82,7 +83,7 @@ def fund_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_join(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Join the fund by subscribing the required share through one of its share offers."""
     fund = selectors.fund_get(slug=slug)
     rules = selectors.fund_rules_current(fund=fund)
@@ -108,7 +109,7 @@ def fund_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def fund_statement(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_statement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The member's statement: shares, instalments paid and due, vote, and the capital at work."""
     fund = selectors.fund_get(slug=slug)
     statement = selectors.member_statement(fund=fund, user=request.user)
@@ -129,7 +130,7 @@ def fund_statement(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def fund_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_withdraw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A member asks to withdraw capital."""
     fund = selectors.fund_get(slug=slug)
     statement = selectors.member_statement(fund=fund, user=request.user)  # 404 for non-members
@@ -164,7 +165,7 @@ def fund_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def fund_shares(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_shares(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A member subscribes voluntary shares."""
     fund = selectors.fund_get(slug=slug)
     statement = selectors.member_statement(fund=fund, user=request.user)
@@ -200,7 +201,7 @@ def fund_shares(request: HttpRequest, slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- organisers
 
 
-def _require_manager(request: HttpRequest) -> None:
+def _require_manager(request: AuthenticatedHttpRequest) -> None:
     if not selectors.user_manages_funds(request.user):
         raise PermissionDenied
 
@@ -231,7 +232,7 @@ def _rules_initial(rules: Any) -> dict[str, object]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_rules(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_rules(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Organisers edit the rules (each save adds a version); organisers and treasurers read the history."""
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     rules = selectors.fund_rules_current(fund=fund)
@@ -253,7 +254,7 @@ def fund_rules(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def loan_create(request: HttpRequest, slug: str) -> HttpResponse:
+def loan_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """An organiser lends to a project; a broken limit is shown with its reason."""
     _require_manager(request)
     fund = selectors.fund_get(slug=slug)
@@ -280,7 +281,7 @@ def loan_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def guarantee_create(request: HttpRequest, slug: str) -> HttpResponse:
+def guarantee_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """An organiser guarantees part of a project's bank loan; a broken limit is shown with its reason."""
     _require_manager(request)
     fund = selectors.fund_get(slug=slug)
@@ -311,7 +312,7 @@ def guarantee_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def loan_detail(request: HttpRequest, pk: int, write_off_form: WriteOffForm | None = None) -> HttpResponse:
+def loan_detail(request: AuthenticatedHttpRequest, pk: int, write_off_form: WriteOffForm | None = None) -> HttpResponse:
     """A loan, its schedule and repayments: for its project's owner, organisers and treasurers.
     Treasurers record repayments here."""
     loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
@@ -353,7 +354,7 @@ def loan_detail(request: HttpRequest, pk: int, write_off_form: WriteOffForm | No
 
 @login_required
 @require_POST
-def loan_write_off(request: HttpRequest, pk: int) -> HttpResponse:
+def loan_write_off(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An organiser writes off what is left of a loan."""
     loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
     form = WriteOffForm(request.POST)
@@ -374,13 +375,13 @@ def loan_write_off(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def guarantee_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def guarantee_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A guarantee with its exposure and history: for its project's owner, organisers and treasurers."""
     guarantee = selectors.guarantee_get_visible(user=request.user, guarantee_id=pk)
     return _guarantee_page(request, guarantee, GuaranteeEventForm())
 
 
-def _guarantee_page(request: HttpRequest, guarantee: Any, form: GuaranteeEventForm) -> HttpResponse:
+def _guarantee_page(request: AuthenticatedHttpRequest, guarantee: Any, form: GuaranteeEventForm) -> HttpResponse:
     today = timezone.localdate()
     line = selectors.guarantee_line(guarantee, as_of=today, cutoff=selectors.recorded_cutoff(today))
     user = request.user
@@ -400,7 +401,7 @@ def _guarantee_page(request: HttpRequest, guarantee: Any, form: GuaranteeEventFo
 
 @login_required
 @require_POST
-def guarantee_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def guarantee_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Report the bank loan's balance, release or call a guarantee."""
     if action not in ("balance", "release", "call"):
         raise Http404
@@ -440,7 +441,7 @@ def guarantee_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 
 
 @login_required
-def my_engagements(request: HttpRequest) -> HttpResponse:
+def my_engagements(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A project owner's loans and guarantees from funds, with their schedules."""
     return render(request, "funds/my_engagements.html", selectors.engagements_for_owner(owner=request.user))
 
@@ -449,7 +450,7 @@ def my_engagements(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def fund_withdrawals(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_withdrawals(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Treasurers' queue of capital withdrawals: prepare, approve (a second person), pay."""
     fund = selectors.fund_get(slug=slug)
     rows = selectors.withdrawal_list_for_treasury(user=request.user, fund=fund)
@@ -462,7 +463,7 @@ def fund_withdrawals(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdrawal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def withdrawal_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ("prepare", "approve", "pay", "cancel"):
         raise Http404
     if action == "cancel":
@@ -512,7 +513,7 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
 
 
 @login_required
-def fund_position(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_position(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The fund's position as of a date: organisers and treasurers."""
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     form, as_of = _as_of(request)
@@ -523,14 +524,14 @@ def fund_position(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def fund_position_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_position_csv(request: AuthenticatedHttpRequest, slug: str) -> StreamingHttpResponse:
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     _form, as_of = _as_of(request)
     return exports.position_csv(selectors.fund_position(fund=fund, as_of=as_of))
 
 
 @login_required
-def fund_position_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def fund_position_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     _form, as_of = _as_of(request)
     return exports.position_pdf(selectors.fund_position(fund=fund, as_of=as_of))

@@ -18,6 +18,7 @@ from accounts.models import Language, ReminderKind, User
 from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, Pledge, PledgeKind, Pool
 from pools.money import MAX_ORE, MoneyError, parse_kronor
 from pools.services import MAX_MONTHS, MAX_QUANTITY, MAX_SHARES
+from web.forms import form_field
 
 SAVING_MONTHLY = "monthly"
 SAVING_LUMP = "lump"
@@ -37,9 +38,9 @@ class KronorFormField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]  # text in, öre (int) out
         text = super().to_python(value)
-        if text in self.empty_values:
+        if not text:
             return None
         if len(text) > 40:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
@@ -86,7 +87,8 @@ class SignupForm(forms.Form):
         return self.cleaned_data["full_name"].strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
@@ -134,7 +136,7 @@ class PledgeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.pool = pool
         kinds = POOL_PLEDGE_KINDS.get(pool.kind, ())
-        self.fields["kind"].choices = [(k, PledgeKind(k).label) for k in kinds]
+        form_field(self, "kind", forms.ChoiceField).choices = [(k, PledgeKind(k).label) for k in kinds]
         if kinds:
             self.fields["kind"].initial = kinds[0]
         self.fields["saving_mode"].initial = SAVING_MONTHLY
@@ -149,7 +151,8 @@ class PledgeForm(forms.Form):
         return self.cleaned_data["unit"].strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if not kind:
             return data
@@ -225,7 +228,8 @@ class PledgeChangeForm(forms.Form):
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and all(value in (None, "") for value in data.values()):
             raise ValidationError(_("Change at least one value."))
         return data

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.selectors import reminder_preferences_get, user_data_export, user_data_export_csv_rows
 from accounts.services import (
     email_confirmation_token,
@@ -53,6 +54,7 @@ from pools.services import (
     pledge_received_ore,
     pledge_withdraw,
 )
+from web.http import AuthenticatedHttpRequest
 from web.savers.forms import (
     SAVING_MONTHLY,
     ErasureForm,
@@ -123,7 +125,7 @@ def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm, status: int 
 
 @login_required
 @require_POST
-def pledge_create_view(request: HttpRequest, pool_id: int) -> HttpResponse:
+def pledge_create_view(request: AuthenticatedHttpRequest, pool_id: int) -> HttpResponse:
     """Validate the pledge form, create the pledge, show the receipt; errors stay on the form."""
     pool = pool_get_public(pool_id=pool_id)
     form = PledgeForm(request.POST, pool=pool)
@@ -173,7 +175,7 @@ def _pledge_row(pledge: Any, received: int | None = None) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def pledge_receipt(request: HttpRequest, pledge_id: int) -> HttpResponse:
+def pledge_receipt(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     """Payment instructions for one of the saver's pledges."""
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
     return render(request, "savers/pledge_receipt.html", {"pledge": pledge, "pool": pledge.pool, **_pledge_row(pledge)})
@@ -181,7 +183,7 @@ def pledge_receipt(request: HttpRequest, pledge_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_pledges(request: HttpRequest) -> HttpResponse:
+def my_pledges(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The saver's pledges with status, money matched, what is due and estimated points."""
     claimed = pledge_claim_by_email(user=request.user)
     if claimed:
@@ -194,13 +196,15 @@ def my_pledges(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
+def pledge_detail(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     """One of the saver's pledges: payments matched, what is due, and its actions."""
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
     return _render_pledge_detail(request, pledge, PledgeChangeForm(pledge=pledge))
 
 
-def _render_pledge_detail(request: HttpRequest, pledge: Any, form: PledgeChangeForm, status: int = 200) -> HttpResponse:
+def _render_pledge_detail(
+    request: AuthenticatedHttpRequest, pledge: Any, form: PledgeChangeForm, status: int = 200
+) -> HttpResponse:
     context = {
         **_pledge_row(pledge),
         "allocations": pledge_allocations_for_saver(saver=request.user, pledge=pledge),
@@ -211,7 +215,7 @@ def _render_pledge_detail(request: HttpRequest, pledge: Any, form: PledgeChangeF
 
 @login_required
 @require_POST
-def pledge_withdraw_view(request: HttpRequest, pledge_id: int) -> HttpResponse:
+def pledge_withdraw_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
     try:
         pledge_withdraw(pledge=pledge, by=request.user)
@@ -224,7 +228,7 @@ def pledge_withdraw_view(request: HttpRequest, pledge_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge_change_view(request: HttpRequest, pledge_id: int) -> HttpResponse:
+def pledge_change_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
     form = PledgeChangeForm(request.POST, pledge=pledge)
     if form.is_valid():
@@ -273,7 +277,7 @@ def fair_pledge_confirm(request: HttpRequest, token: str) -> HttpResponse:
 # ---------------------------------------------------------------- accounts
 
 
-def _send_confirmation(request: HttpRequest, user: Any) -> None:
+def _send_confirmation(request: HttpRequest, user: User) -> None:
     link = request.build_absolute_uri(
         reverse("web:savers:confirm-email", kwargs={"token": email_confirmation_token(user=user)})
     )
@@ -318,7 +322,7 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def confirm_email_resend(request: HttpRequest) -> HttpResponse:
+def confirm_email_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.email_confirmed_at is None:
         _send_confirmation(request, request.user)
         messages.success(request, _("We sent you a new confirmation link."))
@@ -331,7 +335,7 @@ def _refund_account_form(user: Any) -> RefundAccountForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reminder preferences per kind, and the refund account (its own form, see refund_account)."""
     current = reminder_preferences_get(user=request.user)
     form = ReminderPreferencesForm(request.POST or None, current=current)
@@ -346,7 +350,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def refund_account(request: HttpRequest) -> HttpResponse:
+def refund_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Set or remove the saver's refund account (a Swedish IBAN); errors are shown on the settings page."""
     refund_form = RefundAccountForm(request.POST)
     if refund_form.is_valid():
@@ -366,14 +370,14 @@ def refund_account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Download links and the way to erasure."""
     return render(request, "savers/my_data.html", {"erasure_form": ErasureForm(user=request.user)})
 
 
 @login_required
 @require_GET
-def my_data_json(request: HttpRequest) -> HttpResponse:
+def my_data_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     body = json.dumps(user_data_export(user=request.user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="lokalkapital-my-data.json"'
@@ -382,7 +386,7 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_data_csv(request: HttpRequest) -> HttpResponse:
+def my_data_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="lokalkapital-my-data.csv"'
     writer = csv.writer(response)
@@ -392,7 +396,7 @@ def my_data_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def erase(request: HttpRequest) -> HttpResponse:
+def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Erase the saver's personal data after a password check, then log out."""
     form = ErasureForm(request.POST, user=request.user)
     if not form.is_valid():

@@ -240,12 +240,13 @@ class Command(BaseCommand):
             # Demo savers have had their receipts already.
             Pledge.objects.filter(pk=pledge.pk).update(receipt_sent_at=timezone.now())
             if pledge.is_money and pledge.kind != PledgeKind.SUPPORT_SAVING and rng.random() < 0.6:
-                amount = pledge.amount_ore if rng.random() < 0.8 else (pledge.amount_ore or 0) // 2
+                pledged = pledge.amount_ore or 0
+                amount = pledged if rng.random() < 0.8 else pledged // 2
                 payment = payment_record(
-                    amount_ore=int(amount),
+                    amount_ore=amount,
                     received_on=timezone.localdate() - timedelta(days=rng.randint(1, 20)),
                     channel=PaymentChannel.BGMAX,
                     reference=pledge.ocr_reference or "",
                     payer_name=saver.full_name,
                 )
-                payment_allocate(payment=payment, parts=[(pledge, int(amount))], by=None)
+                payment_allocate(payment=payment, parts=[(pledge, amount)], by=None)
