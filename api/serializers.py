@@ -29,7 +29,9 @@ class FastRepresentationMixin:
     binding a page's fields per request (deep copies, each field pointing at its parent) made
     cyclic garbage that only the cycle collector frees, and the collector's pauses were the
     list endpoint's slowest responses. A class with any other field (method fields, relations,
-    hyperlinks: they may read self.context) keeps a plan per instance.
+    hyperlinks: they may read self.context) keeps a plan per instance, unless it names the method
+    fields that read only the object in `context_free_methods` (the class's own attribute: a
+    subclass that adds or overrides methods must name them again).
     """
 
     def get_fields(self) -> dict[str, Any]:
@@ -117,9 +119,11 @@ _CONTEXT_FREE: frozenset[type] = frozenset(
 )
 
 
-def _context_free(field: Any) -> bool:
+def _context_free(field: Any, owner: type) -> bool:
     if type(field) in _CONTEXT_FREE:
         return True
+    if type(field) is serializers.SerializerMethodField:
+        return field.method_name in owner.__dict__.get("context_free_methods", ())
     if isinstance(field, serializers.ListSerializer):
         field = field.child
     return isinstance(field, FastRepresentationMixin) and _shared_plan(type(field)) is not None
@@ -136,7 +140,7 @@ def _shared_plan(cls: type) -> list[tuple[str, str | None, Any, type | None]] | 
         _UNSHAREABLE.add(cls)
         return None
     plan = prototype._fast_plan
-    if all(_context_free(field) for _name, _attr, field, _passthrough in plan):
+    if all(_context_free(field, cls) for _name, _attr, field, _passthrough in plan):
         _SHARED_PLANS[cls] = plan  # built twice at worst by racing threads: same plan
         return plan
     _UNSHAREABLE.add(cls)

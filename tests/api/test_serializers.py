@@ -111,3 +111,52 @@ def test_a_subclass_of_a_context_free_field_type_is_not_trusted() -> None:
 
     assert _shared_plan(Row) is None
     assert Row(Obj(), context={"greeting": "Hej"}).data == {"name": "Hej Bo"}
+
+
+@pytest.mark.django_db
+def test_pledges_render_identically_with_and_without_the_shared_plan() -> None:
+    from decimal import Decimal
+
+    from api.pledges import PledgeDetailSerializer, PledgeSerializer
+    from pools.services import pledge_create, pledge_withdraw
+    from tests.factories import UserFactory
+
+    saver = UserFactory()
+    pool = PoolFactory()
+    pledges = [
+        pledge_create(pool=pool, saver=saver, kind="support_saving", monthly_ore=500_00, months=12),
+        pledge_create(pool=pool, saver=saver, kind="support_saving", amount_ore=250_00, term_months=6),
+        pledge_create(pool=ShareOfferPoolFactory(), saver=saver, kind="share", share_count=3),
+        pledge_create(pool=pool, saver=saver, kind="time", description="Snickeri", quantity=Decimal("7.50")),
+    ]
+    pledges.append(pledge_withdraw(pledge=pledges[1], by=saver))
+    assert _shared_plan(PledgeSerializer) is not None
+    assert _shared_plan(PledgeDetailSerializer) is None  # its payments method reads the request
+    for pledge in pledges:
+        fast = PledgeSerializer(pledge).data
+        slow = _drf(PledgeSerializer, pledge)
+        assert fast == slow
+        assert type(fast["kind"]) is str and type(fast["id"]) is int
+    assert PledgeSerializer(pledges[0]).data["payment"]["received"] == "0.00"
+    assert PledgeSerializer(pledges[3]).data["payment"] is None
+    assert PledgeSerializer(pledges[3]).data["quantity"] == "7.50"
+
+
+def test_a_method_field_is_shared_only_when_its_own_class_names_it() -> None:
+    class Row(FastRepresentationMixin, serializers.Serializer):
+        context_free_methods = ("get_double",)
+        double = serializers.SerializerMethodField()
+
+        def get_double(self, obj: Any) -> int:
+            return obj.n * 2
+
+    class Sub(Row):  # inherits the list but overrides the method: not trusted without naming it again
+        def get_double(self, obj: Any) -> int:
+            return obj.n * self.context["factor"]
+
+    class Obj:
+        n = 4
+
+    assert _shared_plan(Row) is not None and _shared_plan(Sub) is None
+    assert Row(Obj()).data == {"double": 8}
+    assert Sub(Obj(), context={"factor": 3}).data == {"double": 12}
