@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import translation
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework.request import Request
 
 MAX_ID = 2**63 - 1
@@ -63,4 +64,8 @@ class FilterBackend(DjangoFilterBackend):
         names_a_filter = any(key.startswith(name) for key in request.query_params for name in filters)
         if not names_a_filter and not any(f.extra.get("required") for f in filters.values()):
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        # As DjangoFilterBackend.filter_queryset, with the class found above (not built twice).
+        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        return filterset.qs
