@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
 from api.pagination import CreatedCursorPagination
+from api.serializers import FastRepresentationMixin
 from pools.models import Pledge, PledgeKind
 from pools.money import ore_to_string
 from pools.selectors import (
@@ -138,8 +139,10 @@ PAYMENT_SCHEMA = inline_serializer(
 )
 
 
-class PledgeSerializer(serializers.ModelSerializer):
+class PledgeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A pledge as its saver sees it; everything read-only."""
+
+    context_free_methods = ("get_payment",)  # reads only the pledge: one render plan for all (api/serializers.py)
 
     pool_title = serializers.CharField(source="pool.title", read_only=True)
     amount = OreAsKronorField(source="amount_ore")

@@ -7,6 +7,5 @@ from bench import views
 urlpatterns = [
     path("pools/", views.BarePoolListView.as_view()),
     path("pools/<int:pk>/", views.BarePoolDetailView.as_view()),
-    path("pledges/bare/", views.BarePledgeCreateView.as_view()),
-    path("pledges/api/", views.ApiPledgeCreateView.as_view()),
+    path("pools/<int:pool_id>/pledges/", views.BarePledgeCreateView.as_view()),
 ]

@@ -2,10 +2,9 @@
 
 - BarePoolListView / BarePoolDetailView: the same selector query, the same JSON as
   /api/pools/ and /api/pools/<id>/, built by hand.
-- BarePledgeCreateView: token lookup, JSON parsing and pools.services.pledge_create, as
-  plain Django. ApiPledgeCreateView is the same through DRF (serializers, token
-  authentication, the pledge throttle): the saver team's pledge endpoint is not on this
-  branch, so this minimal DRF view stands in for it.
+- BarePledgeCreateView: POST /api/pools/<id>/pledges/ as plain Django: token lookup, JSON
+  parsing, pools.services.pledge_create (pledge_create_idempotent with an Idempotency-Key
+  header) and the JSON api.pledges.PledgeSerializer renders, built by hand.
 Mounted under /bench/ only when LOKALKAPITAL_BENCH=1 (config/urls.py).
 """
 
@@ -20,19 +19,14 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from api.fields import KronorField, OreAsKronorField
+from api.pledges import IDEMPOTENCY_KEY, _request_hash
 from operations.errors import DomainError
 from pools.models import Pledge, PledgeKind, Pool
 from pools.money import MoneyError, kronor_to_ore, ore_to_string
-from pools.selectors import pool_get_public, pool_list_public
-from pools.services import pledge_create
+from pools.selectors import pledge_due, pool_get_public, pool_list_public
+from pools.services import pledge_create, pledge_create_idempotent, pledge_received_ore
 
 PAGE_SIZE = 50
 
@@ -117,72 +111,98 @@ class BarePoolDetailView(View):
         return JsonResponse(pool_json(pool_get_public(pool_id=pk)))
 
 
-def pledge_json(pledge: Pledge) -> dict[str, Any]:
+def pledge_json(pledge: Pledge, *, received_ore: int) -> dict[str, Any]:
+    """The dict api.pledges.PledgeSerializer renders, written out by hand."""
+    payment = None
+    if pledge.is_money:
+        due = pledge_due(pledge=pledge, received_ore=received_ore, today=timezone.localdate())
+        payment = {
+            "bankgiro": pledge.pool.bankgiro,
+            "ocr_reference": pledge.ocr_reference,
+            "member_bank": pledge.pool.member_bank if pledge.kind == PledgeKind.SUPPORT_SAVING else "",
+            "received": ore_to_string(received_ore),
+            "due_now": ore_to_string(due.due_now_ore) if due else "0.00",
+            "remaining": ore_to_string(due.remaining_ore) if due else "0.00",
+            "next_due_on": due.next_due_on.isoformat() if due and due.next_due_on else None,
+            "estimated_points": due.estimated_points if due else 0,
+        }
     return {
         "id": pledge.pk,
         "pool_id": pledge.pool_id,
+        "pool_title": pledge.pool.title,
         "kind": pledge.kind,
+        "source": pledge.source,
         "status": pledge.status,
         "amount": _money(pledge.amount_ore),
+        "monthly_amount": _money(pledge.monthly_ore),
+        "months": pledge.months,
         "term_months": pledge.term_months,
+        "share_count": pledge.share_count,
         "ocr_reference": pledge.ocr_reference,
+        "description": pledge.description,
+        "quantity": _decimal(pledge.quantity),
+        "unit": pledge.unit,
+        "is_name_public": pledge.is_name_public,
+        "may_contact": pledge.may_contact,
+        "starts_on": _date(pledge.starts_on),
+        "due_on": _date(pledge.due_on),
         "created_at": _datetime(pledge.created_at),
+        "confirmed_at": _datetime(pledge.confirmed_at),
+        "withdrawn_at": _datetime(pledge.withdrawn_at),
+        "payment": payment,
     }
+
+
+def _pledge_arguments(data: Any) -> dict[str, Any]:
+    """What the bench sends, parsed by hand: kind, amount or monthly_amount and months, term_months."""
+    if not isinstance(data, dict):
+        raise ValueError("Send a JSON object.")
+    arguments: dict[str, Any] = {"kind": str(data["kind"])}
+    if "amount" in data:
+        arguments["amount_ore"] = kronor_to_ore(str(data["amount"]))
+    if "monthly_amount" in data:
+        arguments["monthly_ore"] = kronor_to_ore(str(data["monthly_amount"]))
+        arguments["months"] = int(data["months"])
+    if "term_months" in data:
+        arguments["term_months"] = int(data["term_months"])
+    return arguments
+
+
+def _token_user(request: HttpRequest) -> Any:
+    header = request.headers.get("Authorization", "")
+    token = Token.objects.select_related("user").filter(key=header.removeprefix("Token ")).first()
+    return token.user if token is not None and token.user.is_active else None
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class BarePledgeCreateView(View):
-    def post(self, request: HttpRequest) -> JsonResponse:
-        header = request.headers.get("Authorization", "")
-        token = Token.objects.select_related("user").filter(key=header.removeprefix("Token ")).first()
-        if token is None or not token.user.is_active:
+    """POST /api/pools/<id>/pledges/ without DRF: token, JSON, pledge_create (or its idempotent form)."""
+
+    def post(self, request: HttpRequest, pool_id: int) -> JsonResponse:
+        user = _token_user(request)
+        if user is None:
             return JsonResponse({"detail": "Invalid token."}, status=401)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            return JsonResponse({"idempotency_key": ["invalid"], "code": "invalid"}, status=400)
         try:
             data = json.loads(request.body)
-            amount_ore = kronor_to_ore(str(data["amount"]))
-            pool = pool_get_public(pool_id=int(data["pool"]))
-            pledge = pledge_create(
+            arguments = _pledge_arguments(data)
+            pool = pool_get_public(pool_id=pool_id)
+            if key is None:
+                pledge = pledge_create(pool=pool, saver=user, **arguments)
+                return JsonResponse(pledge_json(pledge, received_ore=pledge_received_ore(pledge)), status=201)
+            code, body, replayed = pledge_create_idempotent(
+                user=user,
+                key=key,
+                request_hash=_request_hash(pool.pk, data),
+                respond=lambda pledge: pledge_json(pledge, received_ore=pledge_received_ore(pledge)),
                 pool=pool,
-                saver=token.user,
-                kind=str(data["kind"]),
-                amount_ore=amount_ore,
-                term_months=int(data["term_months"]),
+                **arguments,
             )
         except (ValueError, KeyError, TypeError, MoneyError, DomainError) as exc:
             return JsonResponse({"non_field_errors": [str(exc)]}, status=400)
-        return JsonResponse(pledge_json(pledge), status=201)
-
-
-class BenchPledgeIn(serializers.Serializer):
-    pool = serializers.IntegerField(min_value=1)
-    kind = serializers.ChoiceField(choices=PledgeKind.choices)
-    amount = KronorField()
-    term_months = serializers.IntegerField(min_value=1, max_value=600)
-
-
-class BenchPledgeOut(serializers.ModelSerializer):
-    amount = OreAsKronorField(source="amount_ore")
-    pool_id = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Pledge
-        fields = ["id", "pool_id", "kind", "status", "amount", "term_months", "ocr_reference", "created_at"]
-        read_only_fields = fields
-
-
-class ApiPledgeCreateView(APIView):
-    permission_classes = [IsAuthenticated]
-    throttle_scope = "pledge_create"
-
-    def post(self, request: Request) -> Response:
-        payload = BenchPledgeIn(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        pledge = pledge_create(
-            pool=pool_get_public(pool_id=data["pool"]),
-            saver=request.user,
-            kind=data["kind"],
-            amount_ore=data["amount"],
-            term_months=data["term_months"],
-        )
-        return Response(BenchPledgeOut(pledge).data, status=status.HTTP_201_CREATED)
+        response = JsonResponse(body, status=code)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
