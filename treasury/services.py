@@ -413,6 +413,10 @@ def payout_cancel(*, batch: PayoutBatch, by: User) -> PayoutBatch:
     return batch
 
 
+# The media type of each payment order file format (the API schema documents these).
+PAYMENT_ORDER_MEDIA_TYPES = {"csv": "text/csv", "pain001": "application/xml"}
+
+
 @transaction.atomic
 def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[bytes, str, str]:
     """Produce the bank's payment order file (CSV or pain.001) of an approved batch; the first export
@@ -442,8 +446,12 @@ def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[by
                 Pledge.objects.filter(pk=pledge.pk).update(status=PledgeStatus.REFUNDED, updated_at=timezone.now())
                 totals_enqueue(pool_id=pledge.pool_id)
     if file_format == "csv":
-        return payment_order_csv(batch, lines), "text/csv; charset=utf-8", f"payment-order-{batch.pk}.csv"
-    return payment_order_pain001(batch, lines), "application/xml", f"pain001-{batch.pk}.xml"
+        return (
+            payment_order_csv(batch, lines),
+            f"{PAYMENT_ORDER_MEDIA_TYPES['csv']}; charset=utf-8",
+            f"payment-order-{batch.pk}.csv",
+        )
+    return payment_order_pain001(batch, lines), PAYMENT_ORDER_MEDIA_TYPES["pain001"], f"pain001-{batch.pk}.xml"
 
 
 def bankfile_resume_stalled(*, older_than_minutes: int = 15) -> int:
