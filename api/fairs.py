@@ -453,10 +453,12 @@ class PitchDetailView(APIView):
     @extend_schema(request=PitchPageSerializer, responses={200: PitchSerializer, **ERRORS})
     def patch(self, request: Request, pitch_id: int) -> Response:
         pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
-        current = {"title": pitch.title, "summary": pitch.summary, "ask": pitch.ask}
-        payload = PitchPageSerializer(data={**current, **request.data})
+        # Partial: the serializer checks the body's shape (a JSON number or list is a 400, not a crash)
+        # and only the fields given; the others keep their current text.
+        payload = PitchPageSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        pitch = pitch_page_update(pitch=pitch, by=request.user, **payload.validated_data)
+        values = {"title": pitch.title, "summary": pitch.summary, "ask": pitch.ask, **payload.validated_data}
+        pitch = pitch_page_update(pitch=pitch, by=request.user, **values)
         return Response(PitchSerializer(pitch, context={"request": request}).data)
 
 

@@ -305,3 +305,30 @@ def test_a_request_django_refuses_before_the_view_is_a_json_400_under_the_api_on
     page = client.get("/", HTTP_HOST="evil.example")
     assert page.status_code == 400
     assert page["Content-Type"].startswith("text/html")
+
+
+# ---------------------------------------------------------------- pitches: a body that is not an object
+
+
+@pytest.mark.parametrize("body", ["849946", "-1.484802865678322e+23", "[]", '["title"]', '"title"', "null", "true"])
+def test_a_pitch_page_patch_whose_body_is_not_an_object_is_a_400(organiser, owner, body):
+    """Found: PATCH /api/pitches/{id}/ with the JSON body `849946` crashed with 500 (the view merged the
+    body into a dict); now 400 and the page is unchanged."""
+    _fair, (pitch, _other) = live_fair(organiser, owner=owner)
+    response = client_for(owner).generic("PATCH", f"/api/pitches/{pitch.pk}/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert_documented(response, "PATCH", "/api/pitches/{pitch_id}/")
+    pitch.refresh_from_db()
+    assert pitch.title == "Pitch 1"
+
+
+def test_a_pitch_page_patch_changes_only_the_fields_given(organiser, owner):
+    _fair, (pitch, _other) = live_fair(organiser, owner=owner)
+    client = client_for(owner)
+    response = client.patch(f"/api/pitches/{pitch.pk}/", {"ask": "200 000 kr"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["title"], response.json()["ask"]) == ("Pitch 1", "200 000 kr")
+    response = client.patch(f"/api/pitches/{pitch.pk}/", {"title": "Nytt namn"}, format="json")
+    assert (response.json()["title"], response.json()["ask"]) == ("Nytt namn", "200 000 kr")
+    assert client.patch(f"/api/pitches/{pitch.pk}/", {"title": " "}, format="json").status_code == 400
+    assert_documented(response, "PATCH", "/api/pitches/{pitch_id}/")
