@@ -1,9 +1,19 @@
-"""One exception handler: domain errors become 400/409 with field messages, never a 500."""
+"""One exception handler: domain errors become 400/409 with field messages, never a 500.
+
+Requests Django refuses to read (too many fields or files, too large a body) are 400 with a JSON
+body too, whether the view reads the body (exception_handler) or something before it (bad_request).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -18,7 +28,19 @@ from pools.money import MoneyError
 from pools.references import InvalidReference
 
 
+def _unreadable_request(exc: SuspiciousOperation) -> dict[str, str]:
+    if isinstance(exc, RequestDataTooBig):
+        return {"detail": _("The request is too large."), "code": "request_too_large"}
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return {"detail": _("The request has too many fields or files."), "code": "too_many_fields"}
+    return {"detail": _("Bad request."), "code": "bad_request"}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        # Django's limits on form and multipart bodies (DATA_UPLOAD_MAX_*): a bad request, not a crash
+        # and not Django's HTML 400 page.
+        return Response(_unreadable_request(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError) and exc.status == status.HTTP_403_FORBIDDEN:
         # A permission refusal has the standard 403 body `{detail, code}` (api/schema.py), not field errors.
         exc = PermissionDenied(detail=str(exc.message), code=exc.code)
@@ -47,6 +69,14 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 for requests Django refuses (SuspiciousOperation): JSON under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = _unreadable_request(exception) if isinstance(exception, SuspiciousOperation) else None
+        return JsonResponse(body or {"detail": str(_("Bad request.")), "code": "bad_request"}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

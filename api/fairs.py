@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.fields import KronorField, OreAsKronorField
+from api.fields import KronorField, LocalTimeField, OreAsKronorField
 from api.schema import ValidationErrorSerializer
 from invest.fairs.models import CardChannel, Fair, FairCard, Pitch, PledgeFollowUp
 from invest.fairs.selectors import (
@@ -137,7 +137,7 @@ class FairDetailSerializer(FairSerializer):
 class FairCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
-    starts_at = serializers.TimeField()
+    starts_at = LocalTimeField()
     place = serializers.CharField(max_length=200)
     capacity = serializers.IntegerField(min_value=1, max_value=100_000)
     pitch_slots = serializers.IntegerField(min_value=1, max_value=30, default=5)
@@ -162,7 +162,7 @@ class ChooseSerializer(serializers.Serializer):
 class SlotSerializer(serializers.Serializer):
     pitch = serializers.IntegerField(min_value=1)
     position = serializers.IntegerField(min_value=1, max_value=30)
-    starts_at = serializers.TimeField()
+    starts_at = LocalTimeField()
     minutes = serializers.IntegerField(min_value=1, max_value=60)
 
 
@@ -283,7 +283,7 @@ class PledgerSerializer(serializers.Serializer):
     pledge = serializers.IntegerField(source="pledge.pk")
     kind = serializers.CharField(source="pledge.kind")
     status = serializers.CharField(source="pledge.status")
-    amount = OreAsKronorField(source="pledge.amount_ore")
+    amount = OreAsKronorField(source="pledge.amount_ore", allow_null=True)  # None for time, skills, items
     description = serializers.CharField(source="pledge.description")
     ocr_reference = serializers.CharField(source="pledge.ocr_reference", allow_null=True)
     name = serializers.CharField()
@@ -453,10 +453,12 @@ class PitchDetailView(APIView):
     @extend_schema(request=PitchPageSerializer, responses={200: PitchSerializer, **ERRORS})
     def patch(self, request: Request, pitch_id: int) -> Response:
         pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
-        current = {"title": pitch.title, "summary": pitch.summary, "ask": pitch.ask}
-        payload = PitchPageSerializer(data={**current, **request.data})
+        # Partial: the serializer checks the body's shape (a JSON number or list is a 400, not a crash)
+        # and only the fields given; the others keep their current text.
+        payload = PitchPageSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        pitch = pitch_page_update(pitch=pitch, by=request.user, **payload.validated_data)
+        values = {"title": pitch.title, "summary": pitch.summary, "ask": pitch.ask, **payload.validated_data}
+        pitch = pitch_page_update(pitch=pitch, by=request.user, **values)
         return Response(PitchSerializer(pitch, context={"request": request}).data)
 
 

@@ -1,7 +1,9 @@
-"""Serializer fields for money: decimal strings in kronor outside, integer öre inside."""
+"""Serializer fields for money (decimal strings in kronor outside, integer öre inside) and local times."""
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -74,3 +76,24 @@ class OreAsKronorField(serializers.ReadOnlyField):
 
     def to_representation(self, value: int | None) -> str | None:
         return None if value is None else ore_to_string(value)
+
+
+# A wall-clock time in Europe/Stockholm, "18:30" or "18:30:00": no offset. (JSON Schema's `time`
+# format means RFC 3339 full-time, which carries an offset, so the schema states the shape instead.)
+LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+LOCAL_TIME_SCHEMA = {"type": "string", "pattern": LOCAL_TIME_PATTERN, "example": "18:30:00"}
+_LOCAL_TIME = re.compile(LOCAL_TIME_PATTERN)
+
+
+class LocalTimeField(serializers.TimeField):
+    """A local time of day, "HH:MM" or "HH:MM:SS". An offset ("18:30+01:00", "17:30Z") is refused:
+    the time is read in the platform's time zone, and a silently dropped offset would move it."""
+
+    default_error_messages = {"invalid": _("Give a local time like 18:30, without a time zone.")}
+
+    def to_internal_value(self, value: Any) -> time:
+        if isinstance(value, time):
+            return super().to_internal_value(value)
+        if not isinstance(value, str) or not _LOCAL_TIME.match(value.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(value.strip())

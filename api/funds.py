@@ -234,7 +234,7 @@ class LoanLineSerializer(serializers.Serializer):
     outstanding = OreAsKronorField(source="outstanding_ore")
     due = OreAsKronorField(source="due_ore")
     overdue = OreAsKronorField(source="overdue_ore")
-    overdue_since = serializers.DateField()
+    overdue_since = serializers.DateField(allow_null=True)  # None while nothing is overdue
 
 
 class GuaranteeLineSerializer(serializers.Serializer):
@@ -335,8 +335,12 @@ class WithdrawalSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     amount = OreAsKronorField(source="amount_ore")
     member = serializers.CharField(source="membership.member.display_name", read_only=True)
-    prepared_by = serializers.CharField(source="prepared_by.display_name", read_only=True, default=None)
-    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None)
+    prepared_by = serializers.CharField(
+        source="prepared_by.display_name", read_only=True, allow_null=True, default=None
+    )
+    approved_by = serializers.CharField(
+        source="approved_by.display_name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = CapitalWithdrawal
@@ -442,7 +446,11 @@ class WithdrawalActionView(APIView):
 
     ACTIONS = ("prepare", "approve", "pay", "cancel")
 
-    @extend_schema(request=WithdrawalActionSerializer, responses={200: WithdrawalSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=ACTIONS)],
+        request=WithdrawalActionSerializer,
+        responses={200: WithdrawalSerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int, action: str) -> Response:
         if action not in self.ACTIONS:
             raise Http404
@@ -768,7 +776,11 @@ class GuaranteeActionView(APIView):
 
     ACTIONS = ("balance", "release", "call")
 
-    @extend_schema(request=GuaranteeEventInputSerializer, responses={201: GuaranteeEventSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=ACTIONS)],
+        request=GuaranteeEventInputSerializer,
+        responses={201: GuaranteeEventSerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int, action: str) -> Response:
         if action not in self.ACTIONS:
             raise Http404

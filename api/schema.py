@@ -21,6 +21,8 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import ScopedRateThrottle
 
+from api.fields import LOCAL_TIME_SCHEMA
+
 
 @extend_schema_serializer(component_name="ValidationError")
 class ValidationErrorSerializer(serializers.Serializer):
@@ -95,6 +97,22 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             codes.add(429)
         return codes
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        """Times of day are local wall-clock times ("18:30:00"), documented by their shape: the
+        `time` format drf-spectacular would give means RFC 3339 full-time, which needs an offset.
+        Lists document that they may not be empty, and their longest length."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            schema.pop("format")
+            schema = {**LOCAL_TIME_SCHEMA, **schema}
+        if isinstance(field, (serializers.ListSerializer, serializers.ListField)) and schema.get("type") == "array":
+            # Lists that refuse to be empty or too long say so (drf-spectacular leaves this out).
+            if not field.allow_empty:
+                schema["minItems"] = max(schema.get("minItems", 0), 1)
+            if getattr(field, "max_length", None) is not None:
+                schema.setdefault("maxItems", field.max_length)
+        return schema
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:  # type: ignore[override]
         responses = super()._get_response_bodies(direction=direction)

@@ -24,7 +24,7 @@ from api.fields import KronorField, OreAsKronorField
 from api.schema import error_responses
 from pools.models import PaymentAllocation, PaymentStatus, Pledge
 from pools.money import ore_to_string
-from treasury.exports import EXPORT_FORMATS, report_http_response
+from treasury.exports import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, report_http_response
 from treasury.models import (
     AuditAction,
     AuditEvent,
@@ -49,6 +49,7 @@ from treasury.selectors import (
     pledge_search_for_matching,
 )
 from treasury.services import (
+    PAYMENT_ORDER_MEDIA_TYPES,
     allocation_undo,
     bankfile_import,
     payment_match_manual,
@@ -381,7 +382,11 @@ class ReportView(APIView):
 
     @extend_schema(
         parameters=[ReportQuerySerializer, OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=REPORT_KINDS)],
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in EXPORT_MEDIA_TYPES.values()},
+            **ERRORS,
+        },
     )
     def get(self, request: Request, kind: str) -> Any:
         if kind not in REPORT_KINDS:
@@ -580,7 +585,11 @@ class PayoutExportView(APIView):
     permission_classes = [IsAuthenticated, CanManagePayments]
 
     @extend_schema(
-        request=PayoutExportSerializer, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS}
+        request=PayoutExportSerializer,
+        responses={
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in PAYMENT_ORDER_MEDIA_TYPES.values()},
+            **ERRORS,
+        },
     )
     def post(self, request: Request, pk: int) -> Any:
         from django.http import HttpResponse

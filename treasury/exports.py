@@ -245,6 +245,12 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
 
 
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+# The media type each report export answers with (the API schema documents these).
+EXPORT_MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
 
 
 def report_http_response(report: Report, export: str, *, language: str = "sv") -> HttpResponse | StreamingHttpResponse:
@@ -253,16 +259,18 @@ def report_http_response(report: Report, export: str, *, language: str = "sv") -
 
     name = f"{report.kind}-{report.params.as_of.isoformat()}"
     if export == "csv":
-        stream = StreamingHttpResponse(report_csv_lines(report), content_type="text/csv; charset=utf-8")
-        stream["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return stream
+        response = StreamingHttpResponse(
+            report_csv_lines(report), content_type=f"{EXPORT_MEDIA_TYPES['csv']}; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
     if export == "xlsx":
         return FileResponse(
             report_xlsx_file(report),
             as_attachment=True,
             filename=f"{name}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=EXPORT_MEDIA_TYPES["xlsx"],
         )
-    response = HttpResponse(report_pdf(report, language=language), content_type="application/pdf")
+    response = HttpResponse(report_pdf(report, language=language), content_type=EXPORT_MEDIA_TYPES["pdf"])
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response

@@ -496,6 +496,10 @@ def _payment_fully_returned(payment: Payment) -> bool:
     return int(returned) >= excess
 
 
+# The media type of each payment order file format (the API schema documents these).
+PAYMENT_ORDER_MEDIA_TYPES = {"csv": "text/csv", "pain001": "application/xml"}
+
+
 @transaction.atomic
 def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[bytes, str, str]:
     """Produce the bank's payment order file (CSV or pain.001) of an approved batch. The first export
@@ -521,8 +525,12 @@ def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[by
             if batch.kind == PayoutKind.REFUND:
                 _mark_refunded(lines)
     if file_format == "csv":
-        return payment_order_csv(batch, lines), "text/csv; charset=utf-8", f"payment-order-{batch.pk}.csv"
-    return payment_order_pain001(batch, lines), "application/xml", f"pain001-{batch.pk}.xml"
+        return (
+            payment_order_csv(batch, lines),
+            f"{PAYMENT_ORDER_MEDIA_TYPES['csv']}; charset=utf-8",
+            f"payment-order-{batch.pk}.csv",
+        )
+    return payment_order_pain001(batch, lines), PAYMENT_ORDER_MEDIA_TYPES["pain001"], f"pain001-{batch.pk}.xml"
 
 
 def bankfile_resume_stalled(*, older_than_minutes: int = 15) -> int:
