@@ -259,11 +259,11 @@ def report_http_response(report: Report, export: str, *, language: str = "sv") -
 
     name = f"{report.kind}-{report.params.as_of.isoformat()}"
     if export == "csv":
-        response = StreamingHttpResponse(
+        stream = StreamingHttpResponse(
             report_csv_lines(report), content_type=f"{EXPORT_MEDIA_TYPES['csv']}; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        stream["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return stream
     if export == "xlsx":
         return FileResponse(
             report_xlsx_file(report),

@@ -187,7 +187,11 @@ def test_payment_order_files_are_documented(pool, saver, treasurer, second_treas
     """Found: POST /api/treasury/payouts/{id}/export/ answered text/csv; the schema said application/octet-stream."""
     pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(40001))
     payment = payment_record(
-        amount_ore=15_000, received_on=timezone.localdate(), channel=PaymentChannel.MANUAL, payer_name="Bo"
+        amount_ore=15_000,
+        received_on=timezone.localdate(),
+        channel=PaymentChannel.MANUAL,
+        payer_name="Bo",
+        payer_account="SE4550000000058398257466",
     )
     payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=second_treasurer)
