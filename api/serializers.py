@@ -107,7 +107,6 @@ _CONTEXT_FREE: frozenset[type] = frozenset(
         serializers.DateTimeField,
         serializers.DecimalField,
         serializers.EmailField,
-        serializers.FloatField,
         serializers.IntegerField,
         serializers.ReadOnlyField,
         serializers.SlugField,
