@@ -85,7 +85,8 @@ pip-audit: $(STAMP_DEV)
 	@$(VENV)/bin/pip-audit -r requirements.txt --no-deps --disable-pip --strict --progress-spinner off --timeout 20 \
 	  || { echo "pip-audit FAILED: a known vulnerability above, or pypi.org's vulnerability data could not be reached for a package"; exit 1; }
 
-## fuzz: schemathesis against the live schema (a live server on 127.0.0.1, logged in as a saver)
+## fuzz: schemathesis against the live schema on a seeded database (a live server on 127.0.0.1), once each
+## as a saver, a project owner, a treasurer and an organiser; part of `make test` too
 fuzz: $(STAMP_DEV)
 	DJANGO_ENV=test $(PY) -m pytest tests/api/test_schema_fuzz.py -q -p no:randomly -m slow
 
