@@ -115,9 +115,10 @@ def build_world() -> FuzzWorld:  # noqa: PLR0915 - one world, built top to botto
 
     today = timezone.localdate()
     users = {
-        "saver": UserFactory(roles=(Role.SAVER,)),
+        # Refund accounts, so their withdrawn pledges can go into refund lists.
+        "saver": UserFactory(roles=(Role.SAVER,), refund_iban="SE4550000000058398257466"),
         "other_saver": UserFactory(roles=(Role.SAVER,)),
-        "owner": UserFactory(roles=(Role.SAVER, Role.PROJECT_OWNER)),
+        "owner": UserFactory(roles=(Role.SAVER, Role.PROJECT_OWNER), refund_iban="SE3550000000054910000003"),
         "other_owner": UserFactory(roles=(Role.SAVER, Role.PROJECT_OWNER)),
         "treasurer": UserFactory(roles=(Role.TREASURER,)),
         "second_treasurer": UserFactory(roles=(Role.TREASURER,)),
@@ -303,7 +304,12 @@ def build_world() -> FuzzWorld:  # noqa: PLR0915 - one world, built top to botto
             BgPayment(amount_ore=50_000, reference=saver_pledges[0].ocr_reference, name="Sparare Ett"),
             BgPayment(amount_ore=33_300, reference="9999999999", name="Okänd Betalare"),
             BgPayment(amount_ore=12_000, name="Utan Referens", text="Gåva till bygden"),
-            BgPayment(amount_ore=500_000, reference=owner_pledges[1].ocr_reference, name="Ägare Överbetalar"),
+            BgPayment(
+                amount_ore=500_000,
+                reference=owner_pledges[1].ocr_reference,
+                name="Ägare Överbetalar",
+                payer_bankgiro="5050-1055",
+            ),
         ],
         booked_on=today - timedelta(days=1),
     )
@@ -342,8 +348,9 @@ def build_world() -> FuzzWorld:  # noqa: PLR0915 - one world, built top to botto
 
     from treasury.selectors import payout_candidates
 
-    refunds = [c.source_key for c in payout_candidates(kind="refund")]
-    payouts = [c.source_key for c in payout_candidates(kind="payout")]
+    # Only lines with an account to pay to can go into a list (the others are refused, 409).
+    refunds = [c.source_key for c in payout_candidates(kind="refund") if not c.is_missing_account]
+    payouts = [c.source_key for c in payout_candidates(kind="payout") if not c.is_missing_account]
     # Lists by the second treasurer (the fuzzing treasurer may approve them) and by the fuzzing
     # treasurer (approved by the second, so they can be exported); each from its own candidate.
     to_approve = payout_prepare(kind="payout", source_keys=payouts[:1], by=second)
