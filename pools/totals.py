@@ -375,14 +375,18 @@ def _reconcile_range_postgresql(
         cursor.execute("DROP TABLE IF EXISTS pools_totals_wanted")
         # The planner prices a parallel heap scan with hash aggregates below the streaming index-only
         # plan, which measures about twice as fast (bench/totals.py): steer it for this statement only.
+        cursor.execute("SELECT current_setting('enable_hashagg'), current_setting('enable_seqscan')")
+        hashagg, seqscan = cursor.fetchone()
         cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
             "CREATE TEMPORARY TABLE pools_totals_wanted ON COMMIT DROP AS " + _reconcile_sql(every_pool=every_pool),
             {"first": first, "last": last},
         )
-        cursor.execute("SET LOCAL enable_hashagg = on")
-        cursor.execute("SET LOCAL enable_seqscan = on")
+        # Back to what they were (the UPDATE below plans as usual).
+        cursor.execute(
+            "SELECT set_config('enable_hashagg', %s, true), set_config('enable_seqscan', %s, true)", [hashagg, seqscan]
+        )
         cursor.execute(_update_sql())
         rows = cursor.fetchall()
         cursor.execute("DROP TABLE pools_totals_wanted")

@@ -296,3 +296,19 @@ def test_every_payment_match_carries_its_pledges_pool(saver, other_saver, treasu
     assert matches.count() == 3
     assert not matches.exclude(pool_id=F("pledge__pool_id")).exists()
     assert set(matches.values_list("pool_id", flat=True)) == {first.pk, second.pk}
+
+
+def test_reconcile_leaves_the_planner_settings_as_it_found_them(saver):
+    """PostgreSQL: the plan switches last for the reconciliation statement only, then are restored."""
+    from django.db import connection, transaction
+
+    from pools.totals import pool_totals_reconcile
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    _monthly(PoolFactory(), saver)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # someone's own choice, kept
+        pool_totals_reconcile()
+        cursor.execute("SELECT current_setting('enable_hashagg'), current_setting('enable_seqscan')")
+        assert cursor.fetchone() == ("on", "off")
