@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import io
 import json
-from email.mime.image import MIMEImage
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from email.mime.image import MIMEImage
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -175,7 +175,9 @@ def qr_png(text: str, *, scale: int = 5) -> bytes:
     return buffer.getvalue()
 
 
-def pledge_amount_to_pay_now(*, monthly_ore: int | None, due_now_ore: int, remaining_ore: int, received_ore: int) -> int:
+def pledge_amount_to_pay_now(
+    *, monthly_ore: int | None, due_now_ore: int, remaining_ore: int, received_ore: int
+) -> int:
     """What one scan should pay now: what is due so far, else the next instalment, else the rest."""
     if remaining_ore <= 0:
         return 0
@@ -216,8 +218,15 @@ def pledge_pay_codes(*, pledge: Pledge, due: PledgeDue | None, today: date) -> P
 
 
 def fund_instalment_pay_codes(
-    *, fund_name: str, organisation_number: str, bankgiro: str, fund_swish: str, reference: str,
-    amount_ore: int, due_on: date, today: date
+    *,
+    fund_name: str,
+    organisation_number: str,
+    bankgiro: str,
+    fund_swish: str,
+    reference: str,
+    amount_ore: int,
+    due_on: date,
+    today: date,
 ) -> PayCodes | None:
     """Codes for a micro-fund member's next unpaid share instalment."""
     return pay_codes(
