@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 
 from accounts.identity import normalize_swish_number, validate_swish_number
@@ -109,17 +110,22 @@ def swish_link(*, swish_number: str, amount_ore: int, message: str, source: str 
 
 
 def usable_swish_number(*candidates: str) -> str:
-    """The first valid Swish number of the candidates (receiver's own first), else ''."""
+    """The first valid Swish number of the candidates (receiver's own first), else ''.
+
+    An invalid setting is skipped rather than raised: it must not break a receipt page."""
     for candidate in candidates:
         number = normalize_swish_number(candidate)
-        if not number:
-            continue
-        try:
-            validate_swish_number(number)
-        except Exception:  # noqa: BLE001 - an invalid setting must not break a receipt; it is ignored
-            continue
-        return number
+        if number and _is_swish_number(number):
+            return number
     return ""
+
+
+def _is_swish_number(number: str) -> bool:
+    try:
+        validate_swish_number(number)
+    except ValidationError:
+        return False
+    return True
 
 
 def pay_codes(

@@ -38,6 +38,7 @@ from pools.models import (
     MONEY_KINDS,
     POOL_PLEDGE_KINDS,
     FundingRule,
+    PaidVia,
     Payment,
     PaymentAllocation,
     PaymentChannel,
@@ -320,6 +321,7 @@ def payment_record(
     bank_reference: str = "",
     note: str = "",
     created_by: User | None = None,
+    paid_via: str = "",
 ) -> Payment:
     """Record money seen arriving, unmatched; `payer_account` is the account it came from when the bank
     file names it (see treasury/payee_accounts.py). Raises InvalidPayment."""
@@ -335,6 +337,7 @@ def payment_record(
         payer_name=payer_name.strip()[:200],
         payer_account=payer_account.strip()[:40],
         bank_reference=bank_reference.strip()[:140],
+        paid_via=paid_via if paid_via in PaidVia.values else "",
         note=note,
         created_by=created_by,
     )

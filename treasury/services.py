@@ -20,6 +20,7 @@ from accounts.models import User
 from operations.outbox import enqueue
 from pools.models import (
     MONEY_KINDS,
+    PaidVia,
     Payment,
     PaymentAllocation,
     PaymentChannel,
@@ -227,6 +228,7 @@ def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, chan
         bank_reference=entry.bank_reference,
         note=entry.raw[:2000],  # the bank's own record, kept for tracing
         created_by=bank_file.imported_by,
+        paid_via=entry.paid_via or (PaidVia.BANKGIRO if channel == PaymentChannel.BGMAX else ""),
     )
     result = payment_match_auto(
         payment=payment, references=[entry.reference, *entry.extra_references], by=bank_file.imported_by

@@ -46,6 +46,8 @@ class ParsedPayment:
     raw: str = ""
     extra_references: tuple[str, ...] = ()
     payer_account: str = ""
+    # How the payer sent it: "bankgiro", "swish", "transfer", or "" when the file does not tell.
+    paid_via: str = ""
 
     def __post_init__(self) -> None:
         if type(self.amount_ore) is not int:
