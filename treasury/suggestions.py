@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,12 +30,14 @@ from difflib import SequenceMatcher
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pools.models import MONEY_KINDS, Payment, PaymentAllocation, Pledge, PledgeKind, PledgeStatus
 from treasury.bankfiles.remittance import MAX_OCR_IN_TEXT, MIN_OCR_IN_TEXT
 
 MAX_SUGGESTIONS = 3
 MIN_SCORE = 30
+NAME_LIKENESS = 0.8
 OPEN_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED, PledgeStatus.PARTLY_FULFILLED)
 _DIGITS = re.compile(r"\d(?:[ \-]?\d)*")
 
@@ -46,11 +48,16 @@ class Suggestion:
     owed_ore: int
     match_ore: int = 0  # what one click matches: what is owed, at most what is left of the payment
     score: int = 0
-    reasons: list[str] = field(default_factory=list)
+    evidence: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # untranslated reasons
 
-    def add(self, points: int, reason: str) -> None:
+    def add(self, points: int, reason: str, **values: str) -> None:
         self.score += points
-        self.reasons.append(reason)
+        self.evidence.append((reason, values))
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language (translated only for the few suggestions shown)."""
+        return [_(reason) % values if values else _(reason) for reason, values in self.evidence]
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,9 @@ class OpenPledge:
     owed_ore: int
     name: str  # normalised: lower case, accents kept apart from Swedish letters
     surname: str
+    sorted_name: str  # the words in alphabetical order, for banks that write the surname first
+    letters: Counter[str]
+    pledged_on: date
 
 
 def _normal(name: str) -> str:
@@ -96,7 +106,17 @@ def open_pledges() -> list[OpenPledge]:
         owed = int(pledge.amount_ore or 0) - int(received.get(pledge.pk) or 0)
         if owed > 0:
             name = _normal(pledge.pledger_name)
-            found.append(OpenPledge(pledge=pledge, owed_ore=owed, name=name, surname=_surname(name)))
+            found.append(
+                OpenPledge(
+                    pledge=pledge,
+                    owed_ore=owed,
+                    name=name,
+                    surname=_surname(name),
+                    sorted_name=" ".join(sorted(name.split())),
+                    letters=Counter(name),
+                    pledged_on=_pledge_day(pledge),
+                )
+            )
     return found
 
 
@@ -158,36 +178,56 @@ def _account_savers(payments: Iterable[Payment]) -> dict[str, set[int]]:
     return found
 
 
-def _score(payment: Payment, candidate: OpenPledge, written: list[str], savers_of_account: set[int]) -> Suggestion:
+def _may_resemble(a: Counter[str], b: Counter[str]) -> bool:
+    """difflib's ratio is at most 2·(letters in common)/(letters in both): skip pairs that cannot reach it."""
+    common = sum((a & b).values())
+    return 2 * common >= NAME_LIKENESS * (a.total() + b.total())
+
+
+def _likeness(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What is read from a payment once, before it is compared with every open pledge."""
+
+    written: list[str]
+    payer: str
+    sorted_payer: str
+    letters: Counter[str]
+    left_ore: int
+    savers_of_account: set[int]
+
+
+def _score(payment: Payment, candidate: OpenPledge, facts: _Facts) -> Suggestion:
     pledge = candidate.pledge
-    left = int(getattr(payment, "unallocated_ore", payment.amount_ore))
-    suggestion = Suggestion(pledge=pledge, owed_ore=candidate.owed_ore, match_ore=min(candidate.owed_ore, left))
+    suggestion = Suggestion(
+        pledge=pledge, owed_ore=candidate.owed_ore, match_ore=min(candidate.owed_ore, facts.left_ore)
+    )
     real = pledge.ocr_reference or ""
-    off = min((_digits_off(w, real) for w in written), default=3)
+    off = min((_digits_off(w, real) for w in facts.written), default=3)
     if off == 1:
-        suggestion.add(50, _("Reference one digit off %(ocr)s") % {"ocr": real})
+        suggestion.add(50, gettext_noop("Reference one digit off %(ocr)s"), ocr=real)
     elif off == 2:
-        suggestion.add(35, _("Reference two digits off %(ocr)s") % {"ocr": real})
+        suggestion.add(35, gettext_noop("Reference two digits off %(ocr)s"), ocr=real)
     if payment.amount_ore in _asked_amounts(pledge, candidate.owed_ore):
-        suggestion.add(40, _("Amount equals the amount due"))
-    if pledge.saver_id and pledge.saver_id in savers_of_account:
-        suggestion.add(30, _("This account has paid the saver's pledges before"))
-    payer = _normal(payment.payer_name)
+        suggestion.add(40, gettext_noop("Amount equals the amount due"))
+    if pledge.saver_id and pledge.saver_id in facts.savers_of_account:
+        suggestion.add(30, gettext_noop("This account has paid the saver's pledges before"))
+    payer = facts.payer
     if payer and candidate.name:
-        likeness = SequenceMatcher(None, payer, candidate.name).ratio()
-        # Banks often write the surname first ("BERG ANNA"): compare the words in either order.
-        likeness = max(
-            likeness,
-            SequenceMatcher(None, " ".join(sorted(payer.split())), " ".join(sorted(candidate.name.split()))).ratio(),
-        )
-        if likeness >= 0.8:
-            suggestion.add(round(35 * likeness), _("Payer name resembles the saver's"))
+        likeness = 0.0
+        if _may_resemble(facts.letters, candidate.letters):
+            likeness = max(_likeness(payer, candidate.name), _likeness(facts.sorted_payer, candidate.sorted_name))
+        if likeness >= NAME_LIKENESS:
+            suggestion.add(round(35 * likeness), gettext_noop("Payer name resembles the saver's"))
         elif candidate.surname and candidate.surname in payer.split():
-            suggestion.add(20, _("Same surname as the saver (a family member's account?)"))
-    days = (payment.received_on - _pledge_day(pledge)).days
+            suggestion.add(20, gettext_noop("Same surname as the saver (a family member's account?)"))
+    days = (payment.received_on - candidate.pledged_on).days
     due_days = abs((payment.received_on - pledge.due_on).days) if pledge.due_on else days
     if 0 <= days <= 14 or due_days <= 14:
-        suggestion.add(10, _("Paid close to the pledge's date"))
+        suggestion.add(10, gettext_noop("Paid close to the pledge's date"))
     return suggestion
 
 
@@ -199,8 +239,16 @@ def payment_suggestions_many(
     account_savers = _account_savers(payments)
     result: dict[int, list[Suggestion]] = {}
     for payment in payments:
-        written = _written_references(payment)
-        scored = [_score(payment, c, written, account_savers.get(payment.payer_account, set())) for c in pool]
+        payer = _normal(payment.payer_name)
+        facts = _Facts(
+            written=_written_references(payment),
+            payer=payer,
+            sorted_payer=" ".join(sorted(payer.split())),
+            letters=Counter(payer),
+            left_ore=int(getattr(payment, "unallocated_ore", payment.amount_ore)),
+            savers_of_account=account_savers.get(payment.payer_account, set()),
+        )
+        scored = [_score(payment, c, facts) for c in pool]
         good = [s for s in scored if s.score >= MIN_SCORE]
         good.sort(key=lambda s: (-s.score, s.pledge.pk))
         result[payment.pk] = good[:limit]
