@@ -100,9 +100,11 @@ def test_paid_pledges_are_not_suggested(village, treasurer):
 
 def test_queue_shows_suggestions_and_one_click_matches_with_an_audit_record(client, village, treasurer):
     payment = pay(50_000, name="Anna Berg", reference="Gåva")
+    treasurer.language = "en"
+    treasurer.save(update_fields=["language"])
     login_verified(client, treasurer)
     html = client.get(reverse("web:treasury:payment-list")).text
-    assert "Payer name resembles the saver&#x27;s" in html or "Payer name resembles the saver's" in html
+    assert "Payer name resembles the saver&#x27;s" in html
     assert f'name="pledge_1" value="{village["anna"].pk}"' in html
     response = client.post(
         reverse("web:treasury:payment-match", args=[payment.pk]),
