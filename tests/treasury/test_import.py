@@ -213,7 +213,7 @@ def test_worker_resumes_after_a_partial_run(pool, treasurer, settings, monkeypat
         ("bgmax_two_sections.txt", "bgmax"),
         ("camt053_v2.xml", "camt053"),
         ("camt053_v8.xml", "camt053"),
-        ("camt054_v6.xml", "camt054"),
+        ("camt054_v8.xml", "camt054"),
     ],
 )
 def test_published_sample_files_import_whole(treasurer, name, file_format):
