@@ -381,7 +381,9 @@ class _CamtReader:
                 if r and r != "NOTPROVIDED"
             )
             items.append(
-                _replace(item, entry_key=f"{entry_key}:{number}" if entry_key else "", reversal=True, original_refs=refs)
+                _replace(
+                    item, entry_key=f"{entry_key}:{number}" if entry_key else "", reversal=True, original_refs=refs
+                )
             )
         if total != amount:
             raise BankFileError(
