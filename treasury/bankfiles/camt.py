@@ -348,7 +348,7 @@ class _CamtReader:
         booked_on = self._booking_date(entry, where)
         details = self.findall(entry, "NtryDtls/TxDtls")
         if not details:
-            refs = (self.text(entry, "AcctSvcrRef"), self.text(entry, "NtryRef"))
+            entry_refs = (self.text(entry, "AcctSvcrRef"), self.text(entry, "NtryRef"))
             return [
                 ParsedPayment(
                     amount_ore=amount,
@@ -361,7 +361,7 @@ class _CamtReader:
                     raw=_join(["[reversal]", self.text(entry, "AddtlNtryInf")]),
                     entry_key=entry_key,
                     reversal=True,
-                    original_refs=tuple(r for r in refs if r),
+                    original_refs=tuple(r for r in entry_refs if r),
                 )
             ]
         items = []
