@@ -271,17 +271,17 @@ def _camt054(payments: list[dict[str, Any]], booked_on: date) -> bytes:
         )
         account = f"<DbtrAcct><Id><IBAN>{p['account']}</IBAN></Id></DbtrAcct>" if p["account"] else ""
         entries.append(
-            f'<Ntry><Amt Ccy="SEK">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            f'<Ntry><Amt Ccy="SEK">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
             f"<BookgDt><Dt>{p['on'].isoformat()}</Dt></BookgDt><AcctSvcrRef>V-{n}</AcctSvcrRef>"
             f"<AddtlNtryInf>{'Swish inbetalning' if p['swish'] else 'Inbetalning'}</AddtlNtryInf>"
             f"<NtryDtls><TxDtls><Refs><AcctSvcrRef>V-{n}-1</AcctSvcrRef></Refs>"
             f'<Amt Ccy="SEK">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
-            f"<RltdPties><Dbtr><Nm>{escape(p['payer'])}</Nm></Dbtr>{account}</RltdPties>"
+            f"<RltdPties><Dbtr><Pty><Nm>{escape(p['payer'])}</Nm></Pty></Dbtr>{account}</RltdPties>"
             f"<RmtInf>{remittance}</RmtInf></TxDtls></NtryDtls></Ntry>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.06"><BkToCstmrDbtCdtNtfctn>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>'
         f"<GrpHdr><MsgId>VILLAGE-{booked_on:%Y%m}</MsgId><CreDtTm>{booked_on.isoformat()}T18:00:00</CreDtTm></GrpHdr>"
         f"<Ntfctn><Id>VILLAGE-{booked_on:%Y%m}-1</Id><CreDtTm>{booked_on.isoformat()}T18:00:00</CreDtTm>"
         "<Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id><Ccy>SEK</Ccy></Acct>"

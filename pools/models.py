@@ -384,6 +384,9 @@ class PaymentStatus(models.TextChoices):
     UNMATCHED = "unmatched", _("Unmatched")
     MATCHED = "matched", _("Matched")
     REFUNDED = "refunded", _("Refunded")
+    # The bank took the money back (a camt reversal): its matches are reversed, it is neither
+    # unmatched nor refundable.
+    RETURNED = "returned", _("Returned by the bank")
 
 
 class Payment(models.Model):
@@ -396,7 +399,10 @@ class Payment(models.Model):
     payer_name = models.CharField(max_length=200, blank=True)
     payer_account = models.CharField(max_length=40, blank=True)
     bank_reference = models.CharField(max_length=140, blank=True)
-    paid_via = models.CharField(_("paid via"), max_length=10, choices=PaidVia.choices, blank=True, default="")
+    # db_default too: rows written by raw SQL (bulk seeding, older scripts) get "not known".
+    paid_via = models.CharField(
+        _("paid via"), max_length=10, choices=PaidVia.choices, blank=True, default="", db_default=""
+    )
     status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.UNMATCHED)
     note = models.TextField(blank=True)
     created_by = models.ForeignKey(

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='payment',
             name='paid_via',
-            field=models.CharField(blank=True, choices=[('bankgiro', 'Bankgiro'), ('swish', 'Swish'), ('transfer', 'Bank transfer'), ('', 'Not known')], default='', max_length=10, verbose_name='paid via'),
+            field=models.CharField(blank=True, choices=[('bankgiro', 'Bankgiro'), ('swish', 'Swish'), ('transfer', 'Bank transfer'), ('', 'Not known')], db_default='', default='', max_length=10, verbose_name='paid via'),
         ),
         migrations.AddConstraint(
             model_name='payment',

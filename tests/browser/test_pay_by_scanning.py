@@ -64,17 +64,20 @@ def test_receipt_shows_swish_button_on_phones_and_qr_on_desktops(chromium_browse
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("sv", DESKTOP), ("en", PHONE)])
-def test_unmatched_queue_suggests_and_matches_in_one_click(chromium_browser, live_server, treasurer, language, viewport):
+def test_unmatched_queue_suggests_and_matches_in_one_click(
+    chromium_browser, live_server, treasurer, language, viewport
+):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     treasurer.language = language
     treasurer.save(update_fields=["language"])
     pool = PoolFactory(kind="fair")
-    anna = pledge_create(
-        pool=pool, saver=UserFactory(full_name="Anna Berg"), kind=PledgeKind.GIFT, amount_ore=50_000
-    )
+    anna = pledge_create(pool=pool, saver=UserFactory(full_name="Anna Berg"), kind=PledgeKind.GIFT, amount_ore=50_000)
     pledge_create(pool=pool, saver=UserFactory(full_name="Bo Lind"), kind=PledgeKind.GIFT, amount_ore=50_000)
     payment = payment_record(
-        amount_ore=50_000, received_on=timezone.localdate(), channel=PaymentChannel.CAMT, payer_name="BERG ANNA",
+        amount_ore=50_000,
+        received_on=timezone.localdate(),
+        channel=PaymentChannel.CAMT,
+        payer_name="BERG ANNA",
         reference="Gåva till affären",
     )
     page = _page(chromium_browser, live_server, treasurer, viewport=viewport)

@@ -53,22 +53,22 @@ def test_paid_via():
 
 
 def camt054(transactions: list[tuple[str, str, str, str]], booked_on: date = date(2026, 12, 4)) -> bytes:
-    """A camt.054.001.06 credit notification; each transaction is (amount, payer, message, bank text)."""
+    """A camt.054.001.08 credit notification; each transaction is (amount, payer, message, bank text)."""
     entries = []
     for number, (amount, payer, message, info) in enumerate(transactions, start=1):
         entries.append(
-            f'<Ntry><Amt Ccy="SEK">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            f'<Ntry><Amt Ccy="SEK">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
             f"<BookgDt><Dt>{booked_on.isoformat()}</Dt></BookgDt><AcctSvcrRef>SW-{number}</AcctSvcrRef>"
             f"<AddtlNtryInf>{info}</AddtlNtryInf>"
             f"<NtryDtls><TxDtls><Refs><AcctSvcrRef>SW-{number}-1</AcctSvcrRef></Refs>"
             f'<Amt Ccy="SEK">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
-            f"<RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr></RltdPties>"
+            f"<RltdPties><Dbtr><Pty><Nm>{payer}</Nm></Pty></Dbtr></RltdPties>"
             f"<RmtInf><Ustrd>{message}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
         )
     total = sum(int(a.replace(".", "")) for a, *_ in transactions)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.06"><BkToCstmrDbtCdtNtfctn>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>'
         "<GrpHdr><MsgId>SWISH-TEST-1</MsgId><CreDtTm>2026-12-04T18:00:00</CreDtTm></GrpHdr>"
         "<Ntfctn><Id>SWISH-TEST-1-1</Id><CreDtTm>2026-12-04T18:00:00</CreDtTm>"
         "<Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id><Ccy>SEK</Ccy></Acct>"

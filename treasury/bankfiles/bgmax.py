@@ -59,14 +59,27 @@ Rules enforced (any violation refuses the whole file)
 
 Character encoding
 ------------------
-The bytes are always decoded as ISO-8859-1 (Bankgirot's encoding).  Decoding
-cannot fail and nothing is guessed, so the result is deterministic.  A file
-that was re-saved as UTF-8 behaves like this: "å" becomes the two bytes
-C3 A5, which decode as the two characters "Ã¥".  If the record was padded to
-80 *characters* before encoding, the line is now longer than 80 and the file
-is refused; if it was padded to 80 *bytes*, the name comes out as mojibake
-("Ã\\x85sa" for "Åsa") while amounts and references, being ASCII, are
-unaffected.
+Bankgirot writes ISO-8859-1.  A file that only holds ASCII is read as such.  A
+file whose non-ASCII bytes form valid UTF-8 (it was re-saved by an editor or a
+mail program) is decoded as UTF-8, so "Åsa" stays "Åsa" rather than "Ã\x85sa":
+Latin-1 text with letters such as å, ä, ö is practically never valid UTF-8.
+Anything else is read as ISO-8859-1, except that the bytes 0x80-0x9F (control
+characters in ISO-8859-1, letters in Windows-1252 or code page 850) refuse the
+file with the byte and line named, as do UTF-16 files.
+
+Identity
+--------
+``ParsedFile.identity`` is the TK01 timestamp, the payee bankgiro and each
+deposit's date and serial number (TK15 positions 46-50): the same file sent
+again with other line endings or trailing blanks has the same identity.
+Each payment's ``entry_key`` is the payee bankgiro, the payment date and the
+BGC serial number (positions 58-69), so a payment seen in an earlier file is
+recognised.
+
+Extra references (TK22/TK23)
+----------------------------
+Each carries its own amount (TK23 a negative one): ``reference_amounts`` holds
+(reference, öre) in file order.  The TK20 amount is the whole payment.
 """
 
 from __future__ import annotations
@@ -93,7 +106,9 @@ class _Entry:
     bank_reference: str
     lines: list[str]
     payer_bankgiro: str = ""
+    reference_text: str = ""
     extra_references: list[str] = field(default_factory=list)
+    reference_amounts: list[tuple[str, int]] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     street: str = ""
     postcode: str = ""
@@ -133,6 +148,7 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     payments: list[ParsedPayment] = []
     deductions: list[ParsedPayment] = []
     payees: list[str] = []
+    deposit_ids: list[str] = []
     deposits_ore = 0
     deposit_count = 0
     extra_reference_count = 0
@@ -166,7 +182,8 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             booked_on, deposit_ore = _close_section(section, line_no, record)
             for done in section.entries:
                 target = deductions if done.deduction else payments
-                target.append(_to_payment(done, booked_on))
+                target.append(_to_payment(done, booked_on, section.payee_bankgiro))
+            deposit_ids.append(f"{booked_on:%Y%m%d}/{_field(record, 46, 50)}")
             payees.append(section.payee_bankgiro)
             deposits_ore += deposit_ore
             deposit_count += 1
@@ -215,6 +232,10 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
         declared_total_ore=deposits_ore,
         computed_count=len(payments),
         computed_total_ore=computed_total,
+        identity=":".join(
+            ["bgmax", f"{created_at:%Y%m%d%H%M%S%f}", distinct_payees[0] if distinct_payees else "", *deposit_ids]
+        ),
+        version="BgMax 01",
     )
 
 
@@ -225,7 +246,7 @@ def _split_records(data: bytes) -> list[tuple[int, str]]:
     """Decode the file and return (line number, 80-character record) pairs."""
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_bgmax expects the raw file content as bytes")
-    lines = bytes(data).decode("iso-8859-1").split("\n")
+    lines = _decode(bytes(data)).split("\n")
     while lines and not lines[-1].strip("\r "):
         lines.pop()  # a final newline or trailing blank lines
     if not lines:
@@ -251,6 +272,31 @@ def _split_records(data: bytes) -> list[tuple[int, str]]:
             )
         records.append((line_no, line.ljust(RECORD_LENGTH)))
     return records
+
+
+def _decode(data: bytes) -> str:
+    """ASCII, else UTF-8 when the bytes are valid UTF-8, else ISO-8859-1 (see the module docstring)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BankFileError(
+            "The file is saved as UTF-16; BgMax files are ISO-8859-1 text. Ask the bank for the file as it "
+            f"was sent, or save it again as ISO-8859-1. {_REFUSED}"
+        )
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark added by an editor
+    if data.isascii():
+        return data.decode("ascii")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for index, byte in enumerate(data):
+        if 0x80 <= byte <= 0x9F:
+            line_no = data.count(b"\n", 0, index) + 1
+            raise BankFileError(
+                f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
+                "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
+                f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
+            )
+    return data.decode("iso-8859-1")
 
 
 # --- field helpers -------------------------------------------------------
@@ -393,6 +439,7 @@ def _parse_entry(line_no: int, record: str) -> _Entry:
         bank_reference=_field(record, 58, 69).strip(),
         lines=[record.rstrip()],
         payer_bankgiro=_payer_bankgiro(_field(record, 3, 12)),
+        reference_text=_field(record, 13, 37).strip() if _field(record, 56, 56) in "345" else "",
     )
 
 
@@ -406,10 +453,13 @@ def _payer_bankgiro(text: str) -> str:
 
 def _add_extra_reference(entry: _Entry, line_no: int, record: str) -> None:
     """Attach a TK22/TK23 extra reference record to its payment."""
-    _number(line_no, record, 38, 55, "the amount")  # validated; the amount stays in raw
+    amount = _number(line_no, record, 38, 55, "the amount")
+    if record[:2] == "23":
+        amount = -amount
     reference = _structured_reference(_field(record, 13, 37), _field(record, 56, 56))
     if reference:
         entry.extra_references.append(reference)
+    entry.reference_amounts.append((reference or _field(record, 13, 37).strip(), amount))
     entry.lines.append(record.rstrip())
 
 
@@ -476,7 +526,7 @@ def _check_end_record(line_no: int, record: str, counted: dict[str, int]) -> Non
             )
 
 
-def _to_payment(entry: _Entry, booked_on: date) -> ParsedPayment:
+def _to_payment(entry: _Entry, booked_on: date, payee_bankgiro: str) -> ParsedPayment:
     """Turn a collected entry into the public result type."""
     town_line = " ".join(p for p in (entry.postcode, entry.town) if p)
     address = ", ".join(p for p in (entry.street, town_line, entry.country) if p)
@@ -492,4 +542,7 @@ def _to_payment(entry: _Entry, booked_on: date) -> ParsedPayment:
         raw="\n".join(entry.lines),
         extra_references=tuple(entry.extra_references),
         payer_account=entry.payer_bankgiro,
+        entry_key=f"bgmax:{payee_bankgiro}:{booked_on:%Y%m%d}:{entry.bank_reference}" if entry.bank_reference else "",
+        reference_amounts=tuple(entry.reference_amounts),
+        reference_text=entry.reference_text,
     )
