@@ -205,7 +205,7 @@ class _Batch:
             found = list(
                 Pledge.objects.select_for_update().filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS).order_by("pk")
             )
-            pledges = {p.ocr_reference: p for p in found}
+            pledges = {p.ocr_reference: p for p in found if p.ocr_reference}
             sums = (
                 PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
                 .order_by()

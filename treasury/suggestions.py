@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
@@ -232,7 +232,7 @@ def _score(payment: Payment, candidate: OpenPledge, facts: _Facts) -> Suggestion
 
 
 def payment_suggestions_many(
-    *, payments: list[Payment], candidates: list[OpenPledge] | None = None, limit: int = MAX_SUGGESTIONS
+    *, payments: Sequence[Payment], candidates: list[OpenPledge] | None = None, limit: int = MAX_SUGGESTIONS
 ) -> dict[int, list[Suggestion]]:
     """Up to ``limit`` ranked suggestions per unmatched payment (by payment id); best first."""
     pool = open_pledges() if candidates is None else candidates
