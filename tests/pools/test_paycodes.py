@@ -247,3 +247,25 @@ def test_support_saving_has_no_codes(client, db):
     login_verified(client, saver)
     html = client.get(reverse("web:savers:pledge-receipt", args=[pledge.pk])).text
     assert 'id="bank-qr"' not in html
+
+
+def test_payment_missing_reminder_carries_the_codes(gift_pledge):
+    from pools.models import Reminder, ReminderSubject
+    from pools.reminders import reminder_message
+
+    reminder = Reminder.objects.create(
+        recipient_key=f"user:{gift_pledge.saver_id}",
+        saver=gift_pledge.saver,
+        kind="payment_missing",
+        subject_type=ReminderSubject.PLEDGE,
+        subject_id=gift_pledge.pk,
+        period="2026-12-01#1",
+        pool=gift_pledge.pool,
+        pledge=gift_pledge,
+        send_after=timezone.now(),
+    )
+    message = reminder_message(reminder=reminder, to="saver@example.se")
+    images = {part["Content-ID"]: part for part in message.attachments if isinstance(part, MIMEImage)}
+    fields = json.loads(decode_png(images["<bank-qr>"].get_payload(decode=True)))
+    assert fields["iref"] == gift_pledge.ocr_reference and fields["due"] == 750.0
+    assert 'src="cid:bank-qr"' in message.alternatives[0][0] and "app.swish.nu" in message.body
