@@ -51,6 +51,7 @@ from pools.offers.selectors import (
     sheet_current,
     user_may_write_sheet,
 )
+from pools.offers.sheet_pdf import MAX_SHEET_PAGES, sheet_page_count
 
 SHEET_LANGUAGES = ("sv", "en")
 
@@ -118,6 +119,14 @@ def sheet_write(*, pool: Pool, by: User, content: dict[str, dict[str, str]]) -> 
             if len(text) > 6000:
                 raise SheetIncomplete(_("Keep each section under 6000 characters."), field=f"{language}.{section}")
             clean[language][section] = text
+    for language in SHEET_LANGUAGES:
+        pages = sheet_page_count(pool=pool, content=clean, language=language)
+        if pages > MAX_SHEET_PAGES:
+            raise SheetIncomplete(
+                _("The printed sheet may take at most %(max)s pages; in %(language)s it takes %(pages)s. Shorten it.")
+                % {"max": MAX_SHEET_PAGES, "language": language, "pages": pages},
+                field=language,
+            )
     latest = KeyInfoSheet.objects.filter(pool=pool).order_by("-version").first()
     if latest is not None and latest.status == SheetStatus.DRAFT:
         latest.content = clean

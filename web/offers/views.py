@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import csv_safe
 from operations.errors import DomainError
 from pools.models import KeyInfoSheet, Pool
-from pools.offers.models import SheetSection
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
@@ -46,6 +44,7 @@ from pools.offers.services import (
     sheet_read_record,
     sheet_write,
 )
+from pools.offers.sheet_pdf import sheet_pdf_bytes, sheet_sections
 from pools.offers.warning import WARNING_TEXT
 from pools.selectors import pledge_get_for_saver, pool_get_public
 from treasury.statements import LENDER_CSV_HEADER, lender_rows
@@ -58,8 +57,7 @@ def _session_key(sheet: KeyInfoSheet) -> str:
 
 
 def _sheet_sections(sheet: KeyInfoSheet, language: str) -> list[tuple[str, str]]:
-    lang = language if language in ("sv", "en") else "sv"
-    return [(str(section.label), sheet.section(lang, section.value)) for section in SheetSection]
+    return sheet_sections(sheet.content, language)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -138,23 +136,18 @@ def sheet_view(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 @require_GET
 def sheet_pdf(request: HttpRequest, pool_id: int) -> HttpResponse:
-    """The approved sheet as a PDF (at most six pages)."""
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
+    """The approved sheet as a PDF in the reader's language (at most six pages, checked when written)."""
     pool = pool_get_public(pool_id=pool_id)
     sheet = sheet_current(pool=pool)
     if sheet is None:
         raise Http404
-    html = render_to_string(
-        "offers/sheet_pdf.html",
-        {
-            "pool": pool,
-            "sheet": sheet,
-            "sections": _sheet_sections(sheet, translation.get_language() or "sv"),
-            "warning": WARNING_TEXT,
-        },
+    pdf = sheet_pdf_bytes(
+        pool=pool,
+        content=sheet.content,
+        version=sheet.version,
+        approved_on=timezone.localtime(sheet.approved_at).date().isoformat() if sheet.approved_at else "",
+        language=translation.get_language() or "sv",
     )
-    pdf = HTML(string=html, base_url=None).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pool.slug}-sheet-v{sheet.version}.pdf"'
     return response
