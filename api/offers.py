@@ -156,7 +156,7 @@ class PledgeRevokeView(APIView):
         return Response(PledgeSerializer(pledge).data)
 
 
-class StatementSerializer(serializers.Serializer):
+class YearlyStatementSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     figures = serializers.JSONField()
@@ -166,7 +166,7 @@ class StatementSerializer(serializers.Serializer):
 class MyStatementListView(APIView):
     """The caller's yearly statements (figures in öre); the PDF is on the pdf_url page."""
 
-    @extend_schema(responses={200: StatementSerializer(many=True)})
+    @extend_schema(responses={200: YearlyStatementSerializer(many=True)})
     def get(self, request: Request) -> Response:
         rows = [
             {
@@ -177,4 +177,4 @@ class MyStatementListView(APIView):
             }
             for s in statement_list_for_saver(saver=request.user)  # type: ignore[arg-type]
         ]
-        return Response(StatementSerializer(rows, many=True).data)
+        return Response(YearlyStatementSerializer(rows, many=True).data)
