@@ -91,7 +91,7 @@ class AssessmentInSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=40),
         help_text="Question key -> chosen answer key: " + ", ".join(q.key for q in QUESTIONS),
     )
-    net_worth = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, max_value=10**11)
+    net_worth = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, max_value=10**10)
     loss_acknowledged = serializers.BooleanField()
     warning_acknowledged = serializers.BooleanField(required=False, default=False)
 

@@ -207,7 +207,9 @@ def assessment_record(
     score, count = score_answers(clean)
     passed = score * 100 >= count * PASS_SHARE_PERCENT
     if not loss_acknowledged:
-        raise AssessmentInvalid(_("Confirm that you have seen what losing the whole amount means."), field="loss")
+        raise AssessmentInvalid(
+            _("Confirm that you have seen what losing the whole amount means."), field="loss_acknowledged"
+        )
     if not passed and not is_sophisticated and not warning_acknowledged:
         raise AssessmentInvalid(
             _("Your answers show that these offers may not suit you. Confirm that you have read the warning."),

@@ -148,9 +148,7 @@ def test_the_sheet_pdf_is_served_and_a_full_sheet_fits_on_six_pages(client) -> N
     response = client.get(reverse("web:offers:sheet-pdf", args=[pool.pk]))
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     # About 900 characters a section, fourteen sections: a thorough sheet still prints on six pages or fewer.
-    full = {
-        lang: dict.fromkeys(sections, "Lorem ipsum dolor sit amet. " * 32) for lang, sections in SHEET.items()
-    }
+    full = {lang: dict.fromkeys(sections, "Lorem ipsum dolor sit amet. " * 32) for lang, sections in SHEET.items()}
     assert 1 <= sheet_page_count(pool=pool, content=full, language="sv") <= 6
 
 
