@@ -68,7 +68,7 @@ class OfferView(APIView):
         regulated = pool_is_regulated(pool=pool)
         sheet = sheet_current(pool=pool) if regulated else None
         language = "en" if (translation.get_language() or "sv").startswith("en") else "sv"
-        assessment = assessment_valid(saver=request.user) if request.user.is_authenticated else None  # type: ignore[arg-type]
+        assessment = assessment_valid(saver=request.user) if request.user.is_authenticated else None
         body: dict[str, Any] = {
             "is_regulated": regulated,
             "instrument": offer.instrument if offer else None,
@@ -151,8 +151,8 @@ class PledgeRevokeView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         from api.pledges import PledgeSerializer
 
-        pledge = pledge_get_for_saver(saver=request.user, pledge_id=pk)
-        pledge = pledge_revoke(pledge=pledge, by=request.user)  # type: ignore[arg-type]
+        pledge = pledge_get_for_saver(saver=request.user, pledge_id=pk)  # type: ignore[arg-type]  # IsAuthenticated
+        pledge = pledge_revoke(pledge=pledge, by=request.user)  # type: ignore[arg-type]  # IsAuthenticated
         return Response(PledgeSerializer(pledge).data)
 
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -69,7 +70,7 @@ def _rates(pool_ids: set[int]) -> dict[int, int]:
     }
 
 
-def _allocations_as_of(pledge_filter: Q, period: StatementYear):  # type: ignore[no-untyped-def]
+def _allocations_as_of(pledge_filter: Q, period: StatementYear) -> Any:
     """Matches recorded before the cutoff of payments dated on or before the year's last day."""
     return (
         PaymentAllocation.objects.filter(pledge_filter)

@@ -284,21 +284,29 @@ def regulated_pledge_record(*, pledge: Pledge, check: RegulatedPledgeCheck) -> R
         risk_consent_at=now if check.risk_consent else None,
         reflection_ends_on=reflection_last_day(pledged_on=timezone.localdate(now)),
     )
-    common = {"actor": pledge.saver, "saver": pledge.saver, "pool": pledge.pool, "pledge": pledge, "sheet": check.sheet}
+    saver = pledge.saver
     _event(
         OfferEventKind.REGULATED_PLEDGE,
+        actor=saver,
+        saver=saver,
+        pool=pledge.pool,
+        pledge=pledge,
+        sheet=check.sheet,
         details={
             "sheet_version": check.sheet.version,
             "amount_ore": pledge.amount_ore,
             "reflection_ends_on": record.reflection_ends_on.isoformat(),
         },
-        **common,
     )
     if check.risk_consent:
         _event(
             OfferEventKind.RISK_CONSENT,
+            actor=saver,
+            saver=saver,
+            pool=pledge.pool,
+            pledge=pledge,
+            sheet=check.sheet,
             details={"amount_ore": pledge.amount_ore, "limit_ore": check.limit_ore},
-            **common,
         )
     return record
 

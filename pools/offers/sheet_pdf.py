@@ -3,6 +3,8 @@ printed pages, so sheet_write checks every language's page count with the same r
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -19,7 +21,7 @@ def sheet_sections(content: dict[str, dict[str, str]], language: str) -> list[tu
     return [(str(section.label), str(content.get(lang, {}).get(section.value, ""))) for section in SheetSection]
 
 
-def _document(*, pool: Pool, content: dict[str, dict[str, str]], version: int, approved_on: str, language: str):  # type: ignore[no-untyped-def]
+def _document(*, pool: Pool, content: dict[str, dict[str, str]], version: int, approved_on: str, language: str) -> Any:
     from weasyprint import HTML  # heavy import: only when a PDF is made
 
     with translation.override(language):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from accounts.selectors import user_data_export, user_data_export_csv_rows
@@ -86,7 +86,11 @@ def test_the_defaults_are_settings(organiser) -> None:
 
 def test_with_the_switch_off_an_organiser_cannot_open_a_regulated_pool_and_sees_why(organiser) -> None:
     pool = regulated_loan_pool(organiser=organiser, status=PoolStatus.DRAFT)
-    with override_settings(OFFERS_REGULATED_ALLOWED=False), pytest.raises(RegulatedOffersForbidden) as refused:
+    with (
+        override_settings(OFFERS_REGULATED_ALLOWED=False),
+        translation.override("en"),
+        pytest.raises(RegulatedOffersForbidden) as refused,
+    ):
         pool_open(pool=pool)
     assert "crowdfunding permit" in str(refused.value.message)
     pool.refresh_from_db()

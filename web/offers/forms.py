@@ -36,7 +36,9 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         for question in QUESTIONS:
             self.fields[f"q_{question.key}"] = forms.ChoiceField(
-                label=question.text, choices=question.choices, widget=forms.RadioSelect
+                label=str(question.text),
+                choices=[(key, str(label)) for key, label in question.choices],
+                widget=forms.RadioSelect,
             )
 
     def net_worth_ore(self) -> int:

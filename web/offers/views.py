@@ -85,7 +85,7 @@ def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
     if not pool_is_regulated(pool=pool):
         return {"offer": None}
     user = request.user
-    assessment = assessment_valid(saver=user) if user.is_authenticated else None  # type: ignore[arg-type]
+    assessment = assessment_valid(saver=user) if user.is_authenticated else None
     return {
         "offer": pool_offer_get(pool=pool),
         "offer_sheet": sheet_current(pool=pool),
@@ -121,8 +121,8 @@ def sheet_view(request: HttpRequest, pool_id: int) -> HttpResponse:
     if request.method == "POST":
         request.session[_session_key(sheet)] = True
         if request.user.is_authenticated:
-            sheet_read_record(sheet=sheet, saver=request.user)  # type: ignore[arg-type]
-            if assessment_valid(saver=request.user) is None:  # type: ignore[arg-type]
+            sheet_read_record(sheet=sheet, saver=request.user)
+            if assessment_valid(saver=request.user) is None:
                 return redirect(f"{reverse('web:offers:assessment')}?next={pool_url}%23pledge")
         return redirect(f"{pool_url}#pledge")
     context = {
@@ -319,7 +319,7 @@ def lender_csv(request: AuthenticatedHttpRequest, pool_id: int, year: int) -> St
     """The per-lender figures of a pool for one year, as of its year end (for the owner's accountant)."""
     pool = _writer_pool(request, pool_id)
     writer = csv.writer(_Echo())
-    rows = [LENDER_CSV_HEADER, *lender_rows(pools=[pool], year=year)]
+    rows: list[list[object]] = [list(LENDER_CSV_HEADER), *lender_rows(pools=[pool], year=year)]
     response = StreamingHttpResponse(
         (writer.writerow([csv_safe(cell) for cell in row]) for row in rows), content_type="text/csv; charset=utf-8"
     )
