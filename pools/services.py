@@ -51,7 +51,12 @@ from pools.models import (
     PoolTotals,
 )
 from pools.money import MAX_ORE, format_sek
-from pools.offers.services import pool_open_check, regulated_pledge_check, regulated_pledge_record
+from pools.offers.services import (
+    pool_open_check,
+    regulated_pledge_change_check,
+    regulated_pledge_check,
+    regulated_pledge_record,
+)
 from pools.references import ocr_generate
 
 MAX_MONTHS = 600
@@ -539,6 +544,7 @@ def pledge_change(
         share_count=new.get("share_count"),
     )
     _check_money_limits(pool, saver=by, amount_ore=int(draft.amount_ore or 0), exclude_pk=pledge.pk)
+    regulated_pledge_change_check(pledge=pledge, amount_ore=int(draft.amount_ore or 0))
     fields = ["amount_ore", "monthly_ore", "months", "term_months", "share_count"]
     for name in fields:
         setattr(pledge, name, getattr(draft, name))

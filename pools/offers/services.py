@@ -311,6 +311,20 @@ def regulated_pledge_record(*, pledge: Pledge, check: RegulatedPledgeCheck) -> R
     return record
 
 
+def regulated_pledge_change_check(*, pledge: Pledge, amount_ore: int) -> None:
+    """Called by pools.services.pledge_change: a regulated pledge made without risk consent cannot be raised
+    above the limit it was made under (a new pledge with consent can). Raises RiskConsentRequired."""
+    record = RegulatedPledge.objects.filter(pledge_id=pledge.pk).first()
+    if record is None or record.risk_consent_at is not None or amount_ore <= record.consent_limit_ore:
+        return
+    language = pledge.saver.language if pledge.saver is not None else "sv"
+    raise RiskConsentRequired(
+        _("Above %(limit)s a pledge to a regulated offer needs your risk consent: make a new pledge with it.")
+        % {"limit": format_sek(record.consent_limit_ore, language)},
+        field="amount",
+    )
+
+
 @transaction.atomic
 def pledge_revoke(*, pledge: Pledge, by: User) -> Pledge:
     """Revoke a regulated pledge within its reflection period, without a reason: it becomes withdrawn, leaves

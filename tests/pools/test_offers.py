@@ -343,3 +343,14 @@ def test_erasure_keeps_the_regulatory_records_anonymised_and_removes_named_state
     assert InvestorAssessment.objects.filter(saver=saver).exists()
     assert OfferEvent.objects.filter(saver=saver).count() == 2
     assert not YearlyStatement.objects.filter(saver=saver).exists()
+
+
+def test_a_regulated_pledge_without_consent_cannot_be_raised_above_the_limit(saver) -> None:
+    from pools.services import pledge_change
+
+    pool = regulated_loan_pool()
+    assessed(saver, net_worth_ore=0)  # the limit is EUR 1,000: 11 500 kr
+    pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.LOAN, amount_ore=1_000_000)
+    with pytest.raises(RiskConsentRequired):
+        pledge_change(pledge=pledge, by=saver, amount_ore=1_150_001)
+    assert pledge_change(pledge=pledge, by=saver, amount_ore=1_150_000).amount_ore == 1_150_000
