@@ -124,6 +124,7 @@ def test_owner_writes_the_sheet_and_an_organiser_approves_it(client) -> None:
     pool_offer_set(pool=pool, by=organiser, instrument="interest_loan", interest_rate_bp=400)
     client.force_login(owner)
     url = reverse("web:offers:manage", args=[pool.pk])
+    assert 'id="offer-manage"' in client.get(reverse("web:savers:pool-detail", args=[pool.pk])).content.decode()
     page = client.get(url)
     assert page.status_code == 200 and 'name="instrument"' not in page.content.decode()  # organisers only
     form = {f"{lang}__{section}": text for lang, sections in SHEET.items() for section, text in sections.items()}

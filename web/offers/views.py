@@ -35,6 +35,7 @@ from pools.offers.selectors import (
     sheet_list,
     statement_get_for_saver,
     statement_list_for_saver,
+    user_may_write_sheet,
 )
 from pools.offers.services import (
     assessment_record,
@@ -82,15 +83,17 @@ def pool_gate(request: HttpRequest, pool: Pool) -> HttpResponse | None:
 
 def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
     """What the pool page shows of a regulated offer: the sheet, the saver's assessment and consent limit."""
-    if not pool_is_regulated(pool=pool):
-        return {"offer": None}
     user = request.user
+    may_manage = user.is_authenticated and user_may_write_sheet(user=user, pool=pool)
+    if not pool_is_regulated(pool=pool):
+        return {"offer": None, "offer_may_manage": may_manage}
     assessment = assessment_valid(saver=user) if user.is_authenticated else None
     return {
         "offer": pool_offer_get(pool=pool),
         "offer_sheet": sheet_current(pool=pool),
         "offer_assessment": assessment,
         "offer_limit_ore": consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None,
+        "offer_may_manage": may_manage,
     }
 
 
