@@ -39,7 +39,8 @@ from pools.offers.models import (
 from pools.offers.selectors import consent_limit_ore, pool_is_regulated, reflection_last_day
 from pools.offers.services import pledge_revoke, pool_offer_set, sheet_approve, sheet_write
 from pools.reminders import reminders_plan
-from pools.services import payment_allocate, payment_record, pledge_create, pool_open, pool_totals_compute
+from pools.services import payment_allocate, payment_record, pledge_create, pool_open
+from pools.totals import pool_totals_figures
 from tests.factories import PoolFactory, ProjectFactory, UserFactory
 from tests.pools.offers_helpers import SHEET, WRONG_ANSWERS, assessed, regulated_loan_pool
 
@@ -239,11 +240,11 @@ def test_revoking_on_day_three_withdraws_the_pledge_and_it_leaves_the_totals(sav
     assessed(saver)
     pledge = _pledge_on(pool, saver, today)
     assert pledge.regulated.reflection_ends_on == today + timedelta(days=4) == reflection_last_day(pledged_on=today)
-    assert pool_totals_compute(pool=pool)["pledged_ore"] == 200_000
+    assert pool_totals_figures(pool_ids=[pool.pk])[pool.pk]["pledged_ore"] == 200_000
     with time_machine.travel(datetime.combine(today + timedelta(days=3), datetime.min.time(), STOCKHOLM)):
         pledge = pledge_revoke(pledge=pledge, by=saver)
     assert pledge.status == PledgeStatus.WITHDRAWN
-    assert pool_totals_compute(pool=pool)["pledged_ore"] == 0
+    assert pool_totals_figures(pool_ids=[pool.pk])[pool.pk]["pledged_ore"] == 0
     assert OfferEvent.objects.get(kind=OfferEventKind.REVOCATION).pledge == pledge
     with pytest.raises(RevocationNotPossible):
         pledge_revoke(pledge=pledge, by=saver)
