@@ -16,7 +16,7 @@ from pools.offers.models import OfferEvent
 from tests.factories import PoolFactory
 from tests.pools.offers_helpers import RIGHT_ANSWERS, regulated_loan_pool
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "kvarnhjul-i-ödeby-42"
 TEXT = {
