@@ -223,7 +223,7 @@ def report_build(
     """Build one report by its kind: all rows, or one sorted page of them. Raises ReportPeriodInvalid
     for an unknown kind."""
     report = _report_build(kind=kind, params=params, pool_id=pool_id, page=page)
-    if page is not None and isinstance(report.rows, list):
+    if page is not None and report.row_count is None:
         # Grouped reports: the database has summed every group (the totals need them all); sort and cut here.
         report.row_count = len(report.rows)
         report.rows = _sorted(report.rows, report.columns, page.sort)[page.offset : page.offset + page.size]
@@ -326,15 +326,15 @@ def _pledge_report(
     values = _params_for(params, only)
     order_by = "x.pledge_id"
     limit = ""
-    row_count = None
+    row_count: int | None = None
     if page is not None:
         key = page.sort.removeprefix("-")
         if key in report_sql.PLEDGE_ROW_SQL_COLUMNS:
             direction = "DESC" if page.sort.startswith("-") else "ASC"
             order_by = f"{report_sql.PLEDGE_ROW_SQL_COLUMNS[key]} {direction}, x.pledge_id {direction}"
         limit = f" LIMIT {int(page.size)} OFFSET {int(page.offset)}"
-        row_count = report_sql.run(report_sql.pledge_count_sql(only=only), values)[0]
-        row_count = int(next(iter(row_count.values())))
+        [counted] = report_sql.run(report_sql.pledge_count_sql(only=only), values)
+        row_count = int(next(iter(counted.values())))
     statement = (
         report_sql.pledge_rows_sql(date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by)
         + limit
