@@ -62,6 +62,30 @@ def _seed(
 ) -> None:
     """Bulk rows with two years of history; ids are fixed so a reseed gives the same data."""
     pledges = pools * per_pool
+
+    def filled(table: str) -> bool:
+        """A step an interrupted seed already finished (each step is one statement, committed)."""
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+        return bool(cursor.fetchone()[0])
+
+    if filled("pools_paymentallocation"):
+        return
+    if not filled("pools_pledge"):
+        _seed_pledges(cursor, pools=pools, pledges=pledges, savers=savers)
+    if not filled("pools_payment"):
+        _seed_payments(cursor, matches=matches)
+    for table in (
+        "accounts_user",
+        "invest_microfund",
+        "pools_pool",
+        "pools_pledge",
+        "pools_payment",
+        "pools_paymentallocation",
+    ):
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+def _seed_pledges(cursor: Any, *, pools: int, pledges: int, savers: int) -> None:
     cursor.execute(
         """INSERT INTO accounts_user (id, password, is_superuser, email, full_name, phone, language, personnummer,
                                       is_active, is_staff, date_joined, erasure_reason, refund_iban)
@@ -127,9 +151,12 @@ def _seed(
                                       - (g %% 24) * interval '1 hour' AS created_at) k""",
         {"pools": pools, "savers": savers, "pledges": pledges},
     )
+
+
+def _seed_payments(cursor: Any, *, matches: int) -> None:
     # Payments arrive up to 90 days after their pledge (never in the future) and are matched the next day.
     matched = """SELECT id, pool_id, row_number() OVER (ORDER BY id) AS rn,
-                        LEAST(CAST(created_at AS date) + (id %% 90), current_date) AS received_on
+                        LEAST(CAST(created_at AS date) + CAST(id %% 90 AS integer), current_date) AS received_on
                  FROM pools_pledge WHERE kind <> 'time' AND id %% 3 = 0"""
     cursor.execute(
         f"""INSERT INTO pools_payment (id, amount_ore, received_on, channel, reference, payer_name, payer_account,
@@ -145,15 +172,6 @@ def _seed(
             FROM ({matched}) p WHERE rn <= %s""",
         [matches],
     )
-    for table in (
-        "accounts_user",
-        "invest_microfund",
-        "pools_pool",
-        "pools_pledge",
-        "pools_payment",
-        "pools_paymentallocation",
-    ):
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
 def _load() -> str:
@@ -226,6 +244,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an earlier run's seeded database")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--no-exports", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="finish an interrupted seed instead of starting anew")
     args = parser.parse_args()
 
     host_part = args.admin_url.rsplit("/", 1)[0]
@@ -236,7 +255,7 @@ def main() -> None:
     print(f"load average before: {_load()}", flush=True)
 
     reuse = args.reuse and _seeded(args.admin_url, args.database)
-    if not reuse:
+    if not reuse and not args.resume:
         print(f"creating {args.database} ...", flush=True)
         _admin(args.admin_url, args.database)
     import django
