@@ -102,6 +102,11 @@ class PledgeFilter:
             parts.append("po.micro_fund_id IS NOT NULL")
         return "".join(f" AND {p}" for p in parts)
 
+    def allocation_sql(self) -> str:
+        """The pool filter on the payment matches (they name their pool), so one pool's report reads only
+        that pool's matches."""
+        return " AND a.pool_id = %(pool_id)s" if self.pool_id is not None else ""
+
     def pool_sql(self) -> str:
         """The same filter on the pool table alone."""
         return self.sql().replace("pl.pool_id", "po.id")
@@ -177,7 +182,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                    SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
             FROM {PaymentAllocation._meta.db_table} a
             JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
-            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s
+            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s{only.allocation_sql()}
             GROUP BY a.pledge_id
         ) r ON r.pledge_id = pl.id
         LEFT JOIN (
