@@ -288,7 +288,7 @@ def main() -> None:
         ),
     }
     pool_id = 1234
-    for kind in args.kinds.split(","):
+    for kind in [k for k in args.kinds.split(",") if k]:
         for variant, params in variants.items():
             values = {
                 "as_of": params.as_of,
