@@ -79,11 +79,26 @@ def _ore_text(value: Any) -> str:
     return f"{'-' if ore < 0 else ''}{whole}.{cents:02d}"
 
 
+def _text_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _plain_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _csv_converter(column: Column) -> Any:
     """The function that turns one of the column's values into its CSV cell (as _csv_value does)."""
     if column.kind == "money":
         return _ore_text
-    return lambda value: _csv_value(column, value)
+    return _text_cell if column.kind == "text" else _plain_cell
 
 
 def _excel_value(column: Column, value: Any) -> Any:
