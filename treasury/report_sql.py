@@ -173,8 +173,9 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                COALESCE(pl.amount_ore, 0) AS amount_ore, pl.monthly_ore, pl.months, pl.withdrawn_at,
                {sql.local_date("pl.created_at")} AS created_on,
                COALESCE(pl.due_on, pl.starts_on, {sql.plus_days(sql.local_date("pl.created_at"), "term")}) AS first_due,
-               COALESCE(r.total, 0) AS received_total, COALESCE(r.period, 0) AS received_period,
-               COALESCE(f.total, 0) AS refunded_total, f.pledge_id IS NOT NULL AS is_refunded
+               CAST(COALESCE(r.total, 0) AS bigint) AS received_total,
+               CAST(COALESCE(r.period, 0) AS bigint) AS received_period,
+               CAST(COALESCE(f.total, 0) AS bigint) AS refunded_total, f.pledge_id IS NOT NULL AS is_refunded
         FROM {PLEDGE_TABLE} pl
         JOIN {POOL_TABLE} po ON po.id = pl.pool_id
         LEFT JOIN (
@@ -195,6 +196,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
         ) f ON f.pledge_id = pl.id
         WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
     """
+    # (PostgreSQL sums bigints as numeric: cast back, so that received / monthly below divides whole numbers.)
     # Layer 2: is the pledge still standing, is it paid by the month, how many instalments were due.
     # The k-th instalment (k = 0, 1, ...) falls due on first_due + k months (day clamped to the month);
     # it is due before the as-of day when its month is earlier, or it is the same month and an earlier day.
