@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from tests.browser.test_walkthrough import log_in, switch_language
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_report_pages_sort_by_a_column_head(live_server, chromium_browser, screenshot):

@@ -20,7 +20,7 @@ from tests.treasury import reference_reports
 from tests.treasury.helpers import ocr
 from treasury.reports import report_build, report_params
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 START = date(2025, 1, 1)
 GROUPED = ("overview", "pools", "savers", "fairs", "funds")
 STREAMED = ("pledges", "ledger", "pool")
