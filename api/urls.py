@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from api import auth, funds, jobs, me, pledges, pools, projects, reminders
 from api import fairs as fairs_api
 from api import treasury as treasury_api
+from api import treasury_exceptions as treasury_exceptions_api
 from api.docs import ApiDocsView
 
 app_name = "api"
@@ -110,6 +111,17 @@ urlpatterns = [
     path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
     path("treasury/bank-files/", treasury_api.BankFileListView.as_view(), name="treasury-bankfile-list"),
     path("treasury/bank-files/<int:pk>/", treasury_api.BankFileDetailView.as_view(), name="treasury-bankfile-detail"),
+    path("treasury/exceptions/", treasury_exceptions_api.ExceptionListView.as_view(), name="treasury-exceptions"),
+    path(
+        "treasury/exceptions/<int:pk>/resolve/",
+        treasury_exceptions_api.ExceptionResolveView.as_view(),
+        name="treasury-exception-resolve",
+    ),
+    path(
+        "treasury/returned-payments/",
+        treasury_exceptions_api.ReturnedPaymentListView.as_view(),
+        name="treasury-returned-payments",
+    ),
     path("treasury/payments/", treasury_api.PaymentListView.as_view(), name="treasury-payment-list"),
     path("treasury/payments/<int:pk>/", treasury_api.PaymentDetailView.as_view(), name="treasury-payment-detail"),
     path("treasury/payments/<int:pk>/match/", treasury_api.PaymentMatchView.as_view(), name="treasury-payment-match"),

@@ -95,7 +95,7 @@ OCR_REFERENCE_CODE = "2"
 _REFUSED = "The file was refused; nothing was imported."
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """A TK20 payment or TK21 deduction, collected with its follow-up records."""
 
@@ -116,7 +116,7 @@ class _Entry:
     country: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Section:
     """Records between a TK05 opening record and its TK15 deposit record."""
 
