@@ -13,8 +13,8 @@ from rest_framework.reverse import reverse
 from api import auth, funds, jobs, me, pledges, pools, projects, reminders
 from api import fairs as fairs_api
 from api import treasury as treasury_api
-from api import treasury_exceptions as treasury_exceptions_api
 from api.docs import ApiDocsView
+from api.treasury import exceptions as treasury_exceptions_api
 
 app_name = "api"
 

@@ -33,12 +33,8 @@ from pools.models import (
 )
 from pools.money import format_sek
 from pools.references import ocr_is_valid
-from pools.services import (
-    _pledge_status_from_received,
-    allocation_reverse,
-    fund_totals_enqueue_for_pools,
-    totals_enqueue,
-)
+from pools.services import allocation_reverse, fund_totals_enqueue_for_pools, totals_enqueue
+from pools.services.payments import _pledge_status_from_received
 from treasury.audit import current_actor_id
 from treasury.bankfiles import ParsedFile, ParsedPayment
 from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome

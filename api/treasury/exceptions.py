@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.fields import OreAsKronorField
 from api.schema import error_responses
-from api.treasury import CanManagePayments, CanViewReports
+from api.treasury.common import CanManagePayments, CanViewReports
 from pools.models import Payment
 from treasury.imports import bankfile_line_resolve
 from treasury.models import BankFileLine
