@@ -166,6 +166,7 @@ def child(step: str, arg: str) -> None:
 
     by = User.objects.get(email="bench.treasurer@example.se")
     started = time.perf_counter()
+    result: dict[str, float]
     if step == "upload":
         from treasury.services import bankfile_import
 

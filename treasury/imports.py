@@ -13,7 +13,9 @@ carries on where the last committed batch ended.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Count, Q, Sum
@@ -67,6 +69,7 @@ def bankfile_lines_import(*, bank_file_id: int, parsed: ParsedFile, by: User | N
     start = 0
     while True:
         with transaction.atomic():
+            _lock_imports()
             # The stored file can be tens of megabytes: never read or rewritten per batch.
             bank_file = BankFile.objects.select_for_update().defer("content").get(pk=bank_file_id)
             if bank_file.status == BankFileStatus.DONE:
@@ -80,6 +83,18 @@ def bankfile_lines_import(*, bank_file_id: int, parsed: ParsedFile, by: User | N
         if end >= len(entries):
             return
         start = end
+
+
+# Any constant shared by every importer: batches of two files never run at once, so an entry two
+# overlapping files bring is seen as already imported by the later one (not a unique-key error).
+IMPORT_LOCK_KEY = 0x6C6B_6266  # "lkbf"
+
+
+def _lock_imports() -> None:
+    """Hold the import lock until the batch's transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 def bankfile_counts_refresh(*, bank_file: BankFile, finished: bool) -> None:
@@ -115,15 +130,15 @@ def bankfile_counts_refresh(*, bank_file: BankFile, finished: bool) -> None:
 # ---------------------------------------------------------------- writing rows
 
 
-def _insert(rows: list[models.Model]) -> None:
+def _insert(rows: Sequence[Any]) -> None:
     """Insert new rows of one model; on PostgreSQL with one COPY (ids taken from the table's sequence
     first, so the objects know them), elsewhere with bulk_create. Row triggers (the audit trail) fire
     for COPY as for INSERT."""
     if not rows:
         return
-    model = type(rows[0])
+    model: type[models.Model] = type(rows[0])
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
+        model._default_manager.bulk_create(rows)
         return
     meta = model._meta
     now = timezone.now()
@@ -252,7 +267,7 @@ class _Batch:
             found = list(
                 Pledge.objects.select_for_update().filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS).order_by("pk")
             )
-            pledges = {p.ocr_reference: p for p in found}
+            pledges = {p.ocr_reference or "": p for p in found}
             sums = (
                 PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
                 .order_by()
