@@ -13,9 +13,11 @@ carries on where the last committed batch ended.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -34,16 +36,24 @@ from pools.models import (
 )
 from pools.money import format_sek
 from pools.references import ocr_is_valid
-from pools.services import (
-    allocation_reverse,
-    fund_totals_enqueue_for_pools,
-    totals_enqueue,
-)
+from pools.services import allocation_reverse, fund_totals_enqueue_for_pools, totals_enqueue
 from pools.services.payments import _pledge_status_from_received
+from treasury.audit import current_actor_id
 from treasury.bankfiles import ParsedFile, ParsedPayment
 from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome
 
 BATCH_SIZE = 2000
+COUNT_FIELDS = (
+    "processed",
+    "payments_created",
+    "matched_count",
+    "unmatched_count",
+    "underpaid_count",
+    "overpaid_count",
+    "skipped_count",
+    "returned_count",
+    "exception_count",
+)
 MATCHED_OUTCOMES = (LineOutcome.EXACT, LineOutcome.UNDERPAID, LineOutcome.OVERPAID, LineOutcome.SPLIT)
 
 
@@ -60,7 +70,9 @@ def bankfile_lines_import(*, bank_file_id: int, parsed: ParsedFile, by: User | N
     start = 0
     while True:
         with transaction.atomic():
-            bank_file = BankFile.objects.select_for_update().get(pk=bank_file_id)
+            _lock_imports()
+            # The stored file can be tens of megabytes: never read or rewritten per batch.
+            bank_file = BankFile.objects.select_for_update().defer("content").get(pk=bank_file_id)
             if bank_file.status == BankFileStatus.DONE:
                 return
             end = min(start + BATCH_SIZE, len(entries))
@@ -72,6 +84,18 @@ def bankfile_lines_import(*, bank_file_id: int, parsed: ParsedFile, by: User | N
         if end >= len(entries):
             return
         start = end
+
+
+# Any constant shared by every importer: batches of two files never run at once, so an entry two
+# overlapping files bring is seen as already imported by the later one (not a unique-key error).
+IMPORT_LOCK_KEY = 0x6C6B_6266  # "lkbf"
+
+
+def _lock_imports() -> None:
+    """Hold the import lock until the batch's transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 def bankfile_counts_refresh(*, bank_file: BankFile, finished: bool) -> None:
@@ -101,7 +125,46 @@ def bankfile_counts_refresh(*, bank_file: BankFile, finished: bool) -> None:
         bank_file.finished_at = timezone.now()
     else:
         bank_file.status = BankFileStatus.PROCESSING
-    bank_file.save()
+    bank_file.save(update_fields=[*COUNT_FIELDS, "status", "finished_at"])
+
+
+# ---------------------------------------------------------------- writing rows
+
+
+def _insert(rows: Sequence[Any]) -> None:
+    """Insert new rows of one model; on PostgreSQL with one COPY (ids taken from the table's sequence
+    first, so the objects know them), elsewhere with bulk_create. Row triggers (the audit trail) fire
+    for COPY as for INSERT."""
+    if not rows:
+        return
+    model: type[models.Model] = type(rows[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows)
+        return
+    meta = model._meta
+    now = timezone.now()
+    fields = list(meta.concrete_fields)
+    stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        for row, pk in zip(rows, ids, strict=True):
+            row._prepare_related_fields_for_save(operation_name="bulk_create")
+            row.pk = pk
+            row._state.adding = False
+            for name in stamped:
+                setattr(row, name, now)
+        # COPY passes by the audit wrapper that names the actor for INSERTs: name it here.
+        actor = current_actor_id()
+        cursor.execute("SELECT set_config('lokalkapital.user_id', %s, false)", ["" if actor is None else str(actor)])
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, name) for name in attnames])
 
 
 # ---------------------------------------------------------------- one batch
@@ -136,7 +199,7 @@ class _Batch:
                 self._write_deduction(pos, entry)
             elif entry.reversal:
                 self._write_reversal(pos, entry)
-        BankFileLine.objects.bulk_create(self.lines)
+        _insert(self.lines)
         for pool_id in sorted(self.touched_pools):
             totals_enqueue(pool_id=pool_id)
         if self.touched_pools:
@@ -205,7 +268,7 @@ class _Batch:
             found = list(
                 Pledge.objects.select_for_update().filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS).order_by("pk")
             )
-            pledges = {p.ocr_reference: p for p in found if p.ocr_reference}
+            pledges = {p.ocr_reference or "": p for p in found}
             sums = (
                 PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
                 .order_by()
@@ -231,7 +294,7 @@ class _Batch:
             )
             for (_pos, entry), match in zip(payments, matches, strict=True)
         ]
-        Payment.objects.bulk_create(rows)
+        _insert(rows)
         allocations = [
             PaymentAllocation(
                 payment=payment,
@@ -244,7 +307,7 @@ class _Batch:
             for payment, match in zip(rows, matches, strict=True)
             for pledge, amount in match.parts
         ]
-        PaymentAllocation.objects.bulk_create(allocations)
+        _insert(allocations)
         self._refresh_pledges({pledge.pk: pledge for match in matches for pledge, _amount in match.parts}, received)
         for (pos, entry), payment, match in zip(payments, rows, matches, strict=True):
             self._line(pos, entry, match.outcome, match.detail, payment=payment)
@@ -460,3 +523,23 @@ def _free_text(entry: ParsedPayment, channel: str) -> str:
         elif record[:2] == "25":
             parts.append(record[2:52].strip())
     return " / ".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------- the exceptions queue
+
+
+@transaction.atomic
+def bankfile_line_resolve(*, line: BankFileLine, by: User, note: str = "") -> BankFileLine:
+    """A treasurer marks an exception line as dealt with (kept, never deleted). Raises MatchError
+    when it was not waiting."""
+    from treasury.errors import MatchError
+
+    line = BankFileLine.objects.select_for_update().get(pk=line.pk)
+    if not line.needs_attention or line.resolved_at is not None:
+        raise MatchError(_("This line is not waiting for a treasurer."))
+    line.resolved_by = by
+    line.resolved_at = timezone.now()
+    if note:
+        line.detail = f"{line.detail} — {note}"[:300]
+    line.save(update_fields=["resolved_by", "resolved_at", "detail"])
+    return line

@@ -136,18 +136,18 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
 
 def bankfile_process(*, bank_file_id: int) -> BankFile:
     """Import a queued file's entries batch by batch, updating progress (safe to run twice)."""
-    bank_file = BankFile.objects.select_related("imported_by").get(pk=bank_file_id)
+    # The stored file is read once, as bytes, and dropped once parsed: only the parsed entries stay.
+    bank_file = BankFile.objects.defer("content").select_related("imported_by").get(pk=bank_file_id)
     if bank_file.status == BankFileStatus.DONE:
         return bank_file
     try:
-        parsed = bankfile_parse(content=bytes(bank_file.content))
+        parsed = bankfile_parse(content=bytes(BankFile.objects.values_list("content", flat=True).get(pk=bank_file_id)))
     except BankFileRefused as exc:  # cannot happen for a stored file, but never leave it spinning
         BankFile.objects.filter(pk=bank_file.pk).update(status=BankFileStatus.FAILED, error=str(exc.message)[:2000])
         raise
     with audit_actor(bank_file.imported_by_id):
         bankfile_lines_import(bank_file_id=bank_file.pk, parsed=parsed, by=bank_file.imported_by)
-    bank_file.refresh_from_db()
-    return bank_file
+    return BankFile.objects.defer("content").get(pk=bank_file_id)
 
 
 # ---------------------------------------------------------------- matching by hand

@@ -46,7 +46,9 @@ def _reference(kind: str, index: int) -> str:
     return ""
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(rows=st.lists(_entry, min_size=1, max_size=12), version=st.sampled_from([2, 8]))
 def test_matched_unmatched_and_skipped_add_up_to_the_files_own_totals(pool, treasurer, rows, version):
     try:
@@ -92,7 +94,9 @@ _CAMT_02 = camt([Entry("125.00", "F-1", reference=ocr(951)), Entry("30.00", "F-2
 _CAMT_08 = camt([Entry("125.00", "F-1", reference=ocr(951))], message="054", version=8)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     original=st.sampled_from([_BGMAX, _CAMT_02, _CAMT_08]),
     mutations=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=4),

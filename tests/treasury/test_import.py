@@ -242,7 +242,11 @@ def test_two_files_paying_one_pledge_at_once_never_allocate_more_than_it_owes(po
     from django.db import connection
 
     pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(50001))
-    files = [bgmax([BgPayment(8_000, ocr(50001))], stamp=f"2026030506153000000{n}") for n in (1, 2)]
+    # Two deposits on two days (so two payments, not one payment sent twice), imported at once.
+    files = [
+        bgmax([BgPayment(8_000, ocr(50001))], stamp=f"2026030{4 + n}06153000000{n}", booked_on=date(2026, 3, 4 + n))
+        for n in (1, 2)
+    ]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -264,6 +268,38 @@ def test_two_files_paying_one_pledge_at_once_never_allocate_more_than_it_owes(po
     assert received(pledge) == 10_000  # 8 000 + 2 000, the second payment's excess stays unallocated
     outcomes = sorted(BankFileLine.objects.values_list("outcome", flat=True))
     assert outcomes == [LineOutcome.OVERPAID, LineOutcome.UNDERPAID]  # whichever came first is the under-payment
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_files_imported_at_once_count_the_shared_payment_once(pool, saver, treasurer):
+    import threading
+
+    from django.db import connection
+
+    pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(50002))
+    files = [bgmax([BgPayment(8_000, ocr(50002))], stamp=f"2026030506153000000{n}") for n in (1, 2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(content: bytes) -> None:
+        try:
+            barrier.wait()
+            bankfile_import(content=content, filename="overlap", by=treasurer)
+        except BaseException as exc:  # noqa: BLE001  (collected and re-raised in the test thread)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(content,)) for content in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert received(pledge) == 8_000
+    outcomes = sorted(BankFileLine.objects.values_list("outcome", flat=True))
+    assert outcomes == [LineOutcome.SKIPPED, LineOutcome.UNDERPAID]
 
 
 def test_money_for_a_refunded_pledge_goes_to_the_queue(pool, saver, treasurer):

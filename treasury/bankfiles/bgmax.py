@@ -84,6 +84,8 @@ Each carries its own amount (TK23 a negative one): ``reference_amounts`` holds
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -95,7 +97,7 @@ OCR_REFERENCE_CODE = "2"
 _REFUSED = "The file was refused; nothing was imported."
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """A TK20 payment or TK21 deduction, collected with its follow-up records."""
 
@@ -116,7 +118,7 @@ class _Entry:
     country: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Section:
     """Records between a TK05 opening record and its TK15 deposit record."""
 
@@ -155,7 +157,7 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     section: _Section | None = None
     entry: _Entry | None = None
 
-    for line_no, record in records[1:-1]:
+    for line_no, record in records.middle():
         tk = record[:2]
         if tk == "05":
             if section is not None:
@@ -242,19 +244,46 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
 # --- reading lines -------------------------------------------------------
 
 
-def _split_records(data: bytes) -> list[tuple[int, str]]:
-    """Decode the file and return (line number, 80-character record) pairs."""
+def _split_records(data: bytes) -> _Records:
+    """Decode the file; its records are cut out and checked one at a time (see _Records)."""
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_bgmax expects the raw file content as bytes")
-    lines = _decode(bytes(data)).split("\n")
-    while lines and not lines[-1].strip("\r "):
-        lines.pop()  # a final newline or trailing blank lines
-    if not lines:
+    records = _Records(_decode(bytes(data)))
+    if not len(records):
         raise BankFileError("The file is empty.")
+    return records
 
-    records = []
-    for line_no, line in enumerate(lines, start=1):
-        line = line.removesuffix("\r")
+
+class _Records:
+    """The file's lines as (line number, 80-character record), read on demand: only the decoded text
+    and where each line starts are kept, not a list of every record (100,000 payments are 200,000
+    records or more)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.end = len(text)  # where the last line ends
+        self.starts = array("L")
+        position = 0
+        while position < len(text):
+            self.starts.append(position)
+            newline = text.find("\n", position)
+            if newline < 0:
+                break
+            position = newline + 1
+        while self.starts and not self._line(len(self.starts) - 1).strip("\r "):
+            self.end = self.starts.pop() - 1  # a final newline or trailing blank lines
+
+    def _line(self, index: int) -> str:
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else self.end
+        return self.text[self.starts[index] : end].removesuffix("\n")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int) -> tuple[int, str]:
+        index = index % len(self.starts)
+        line_no = index + 1
+        line = self._line(index).removesuffix("\r")
         if len(line) > RECORD_LENGTH:
             raise BankFileError(
                 f"Line {line_no} is {len(line)} characters long; BgMax records are exactly "
@@ -270,8 +299,12 @@ def _split_records(data: bytes) -> list[tuple[int, str]]:
             raise BankFileError(
                 f"Line {line_no} is blank; blank lines are only allowed at the end of the file. {_REFUSED}"
             )
-        records.append((line_no, line.ljust(RECORD_LENGTH)))
-    return records
+        return line_no, line.ljust(RECORD_LENGTH)
+
+    def middle(self) -> Iterator[tuple[int, str]]:
+        """Every record but the first and the last."""
+        for index in range(1, len(self.starts) - 1):
+            yield self[index]
 
 
 def _decode(data: bytes) -> str:

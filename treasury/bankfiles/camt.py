@@ -54,9 +54,10 @@ and ``computed_total_ore`` are therefore the credit entries' count and sum;
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -92,6 +93,20 @@ class _Totals:
         self.total_ore += amount_ore
 
 
+@dataclass
+class _Block:
+    """What has been read of one Stmt/Ntfctn while its entries stream past."""
+
+    number: int
+    where: str = ""
+    account: str = ""
+    entries: int = 0
+    booked_net: int = 0
+    credits: _Totals = field(default_factory=_Totals)
+    debits: _Totals = field(default_factory=_Totals)
+    seen_refs: set[str] = field(default_factory=set)
+
+
 def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile:
     """Parse and validate a camt.053 or camt.054 file given as raw bytes.
 
@@ -104,27 +119,52 @@ def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile
         raise BankFileError(f"The file is {len(data)} bytes, more than the limit of {max_bytes} bytes. {_REFUSED}")
     if not bytes(data).strip():
         raise BankFileError("The file is empty.")
-    root = _parse_xml(bytes(data))
-    return _CamtReader(root).read()
+    return _stream(bytes(data))
 
 
-def _parse_xml(data: bytes) -> ET.Element:
-    """Parse XML safely, turning every parser complaint into BankFileError."""
+def _stream(data: bytes) -> ParsedFile:
+    """Read the document element by element: each entry (Ntry) is read as soon as it ends and then
+    dropped from the tree, so memory holds the parsed entries, never the whole document."""
+    reader: _CamtReader | None = None
+    stack: list[ET.Element] = []
     try:
-        return SafeET.fromstring(data, forbid_dtd=True)
-    except defusedxml.DTDForbidden:
-        raise BankFileError(
+        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                if reader is None:
+                    reader = _CamtReader(element)
+                elif len(stack) == 2 and element.tag == reader.block_qtag and stack[1].tag == reader.wrapper_qtag:
+                    reader.block_start(element)
+                stack.append(element)
+                continue
+            stack.pop()
+            if len(stack) == 3 and element.tag == reader.entry_qtag and stack[2].tag == reader.block_qtag:  # type: ignore[union-attr]
+                reader.entry_end(stack[2], element)  # type: ignore[union-attr]
+                stack[2].remove(element)
+    except BankFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every parser complaint becomes the treasurer's reason
+        raise _xml_error(exc) from None
+    if reader is None:  # pragma: no cover - iterparse raises on a document without elements
+        raise BankFileError(f"The file is not well-formed XML. {_REFUSED}")
+    return reader.read()
+
+
+def _xml_error(exc: Exception) -> BankFileError:
+    """The treasurer's reason for an XML the safe parser refused."""
+    if isinstance(exc, defusedxml.DTDForbidden):
+        return BankFileError(
             "The XML contains a document type declaration (DTD). Bank files never need one and "
             f"it can be used for entity-expansion or external-entity attacks. {_REFUSED}"
-        ) from None
-    except defusedxml.EntitiesForbidden:
-        raise BankFileError(f"The XML declares entities, which are not allowed. {_REFUSED}") from None
-    except defusedxml.ExternalReferenceForbidden:
-        raise BankFileError(f"The XML refers to an external resource, which is not allowed. {_REFUSED}") from None
-    except ET.ParseError as exc:
-        raise BankFileError(f"The file is not well-formed XML ({exc}). {_REFUSED}") from None
-    except (LookupError, ValueError) as exc:  # e.g. an unknown encoding declaration
-        raise BankFileError(f"The XML cannot be read ({exc}). {_REFUSED}") from None
+        )
+    if isinstance(exc, defusedxml.EntitiesForbidden):
+        return BankFileError(f"The XML declares entities, which are not allowed. {_REFUSED}")
+    if isinstance(exc, defusedxml.ExternalReferenceForbidden):
+        return BankFileError(f"The XML refers to an external resource, which is not allowed. {_REFUSED}")
+    if isinstance(exc, ET.ParseError):
+        return BankFileError(f"The file is not well-formed XML ({exc}). {_REFUSED}")
+    if isinstance(exc, (LookupError, ValueError)):  # e.g. an unknown encoding declaration
+        return BankFileError(f"The XML cannot be read ({exc}). {_REFUSED}")
+    raise exc
 
 
 class _CamtReader:
@@ -149,6 +189,14 @@ class _CamtReader:
         self.message = message
         self.version = version
         self.channel = f"camt{message}"
+        wrapper_tag, block_tag, _name = _MESSAGES[message]
+        self.wrapper_qtag = f"{{{namespace}}}{wrapper_tag}"
+        self.block_qtag = f"{{{namespace}}}{block_tag}"
+        self.entry_qtag = f"{{{namespace}}}Ntry"
+        self.payments: list[ParsedPayment] = []
+        self.deductions: list[ParsedPayment] = []
+        self.reversals: list[ParsedPayment] = []
+        self.blocks: dict[int, _Block] = {}
 
     # --- element helpers -------------------------------------------------
 
@@ -181,21 +229,17 @@ class _CamtReader:
         if not message_id:
             raise BankFileError(f"The group header has no message identification (GrpHdr/MsgId). {_REFUSED}")
 
-        payments: list[ParsedPayment] = []
-        deductions: list[ParsedPayment] = []
-        reversals: list[ParsedPayment] = []
+        payments, deductions, reversals = self.payments, self.deductions, self.reversals
         accounts: list[str] = []
         identity = [f"camt.{self.message}", message_id]
         credits = _Totals()
         declared: list[_Totals | None] = []
         blocks = self.findall(wrapper, block_tag)
-        for number, block in enumerate(blocks, start=1):
-            block_id = self.text(block, "Id")
-            where = f"{block_tag} {number}" + (f" (Id {block_id})" if block_id else "")
-            account = self._account(block, where)
-            accounts.append(account)
-            identity.append(f"{account}/{block_id}/{self.text(block, 'ElctrncSeqNb')}")
-            block_credits, block_declared = self._read_block(block, where, account, payments, deductions, reversals)
+        for block in blocks:
+            state = self.blocks.get(id(block)) or self.block_start(block)
+            accounts.append(state.account)
+            identity.append(f"{state.account}/{self.text(block, 'Id')}/{self.text(block, 'ElctrncSeqNb')}")
+            block_credits, block_declared = self._finish_block(block, state)
             credits.count += block_credits.count
             credits.total_ore += block_credits.total_ore
             declared.append(block_declared)
@@ -231,53 +275,63 @@ class _CamtReader:
             raise BankFileError(f"{where}: the account currency is {currency!r}; only SEK is supported. {_REFUSED}")
         return account.replace(" ", "")
 
-    def _read_block(
-        self,
-        block: ET.Element,
-        where: str,
-        account: str,
-        payments: list[ParsedPayment],
-        deductions: list[ParsedPayment],
-        reversals: list[ParsedPayment],
-    ) -> tuple[_Totals, _Totals | None]:
-        """Read one Stmt/Ntfctn; check its summary and balances; return its credit totals and
-        declared credit totals."""
-        credits, debits = _Totals(), _Totals()
-        booked_net = 0
-        seen_refs: set[str] = set()
-        for number, entry in enumerate(self.findall(block, "Ntry"), start=1):
-            entry_ref = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
-            entry_where = f"{where}, entry {number}" + (f" (AcctSvcrRef {entry_ref})" if entry_ref else "")
-            if entry_ref:
-                if entry_ref in seen_refs:
-                    raise BankFileError(
-                        f"{entry_where}: the bank's reference {entry_ref!r} appears twice in the same "
-                        f"{'statement' if self.message == '053' else 'notification'}. {_REFUSED}"
-                    )
-                seen_refs.add(entry_ref)
-            amount = self._amount(self.find(entry, "Amt"), entry_where)
-            direction = self.text(entry, "CdtDbtInd")
-            if direction not in ("CRDT", "DBIT"):
-                raise BankFileError(f"{entry_where}: CdtDbtInd is {direction!r}; expected CRDT or DBIT. {_REFUSED}")
-            booked = self._status(entry) == "BOOK"
-            entry_key = f"camt:{account}:{entry_ref}" if entry_ref else ""
-            if direction == "DBIT":
-                debits.add(amount)
-                if booked:
-                    booked_net -= amount
-                    if self._is_reversal(entry):
-                        reversals.extend(self._read_reversal(entry, entry_where, amount, entry_key))
-                continue
-            credits.add(amount)
-            if booked:
-                booked_net += amount
-                self._read_credit_entry(entry, entry_where, amount, entry_key, payments, deductions)
+    def block_start(self, block: ET.Element) -> _Block:
+        """Number a Stmt/Ntfctn as it starts; its account is read when its first entry ends."""
+        state = _Block(number=len(self.blocks) + 1)
+        self.blocks[id(block)] = state
+        return state
 
-        declared_credits = self._check_summary(block, where, "TtlCdtNtries", "credit", credits)
-        self._check_summary(block, where, "TtlDbtNtries", "debit", debits)
-        self._check_total_entries(block, where, credits, debits)
-        self._check_balances(block, where, booked_net)
-        return credits, declared_credits
+    def _block_ready(self, block: ET.Element, state: _Block) -> None:
+        """Read the block's Id and account (they come before its entries in the schema)."""
+        if state.where:
+            return
+        block_id = self.text(block, "Id")
+        block_tag = _MESSAGES[self.message][1]
+        state.where = f"{block_tag} {state.number}" + (f" (Id {block_id})" if block_id else "")
+        state.account = self._account(block, state.where)
+
+    def entry_end(self, block: ET.Element, entry: ET.Element) -> None:
+        """Read one entry of a block as soon as it is complete."""
+        state = self.blocks[id(block)]
+        self._block_ready(block, state)
+        state.entries += 1
+        entry_ref = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
+        entry_where = f"{state.where}, entry {state.entries}" + (f" (AcctSvcrRef {entry_ref})" if entry_ref else "")
+        if entry_ref:
+            if entry_ref in state.seen_refs:
+                raise BankFileError(
+                    f"{entry_where}: the bank's reference {entry_ref!r} appears twice in the same "
+                    f"{'statement' if self.message == '053' else 'notification'}. {_REFUSED}"
+                )
+            state.seen_refs.add(entry_ref)
+        amount = self._amount(self.find(entry, "Amt"), entry_where)
+        direction = self.text(entry, "CdtDbtInd")
+        if direction not in ("CRDT", "DBIT"):
+            raise BankFileError(f"{entry_where}: CdtDbtInd is {direction!r}; expected CRDT or DBIT. {_REFUSED}")
+        booked = self._status(entry) == "BOOK"
+        entry_key = f"camt:{state.account}:{entry_ref}" if entry_ref else ""
+        if direction == "DBIT":
+            state.debits.add(amount)
+            if booked:
+                state.booked_net -= amount
+                if self._is_reversal(entry):
+                    self.reversals.extend(self._read_reversal(entry, entry_where, amount, entry_key))
+            return
+        state.credits.add(amount)
+        if booked:
+            state.booked_net += amount
+            self._read_credit_entry(entry, entry_where, amount, entry_key, self.payments, self.deductions)
+
+    def _finish_block(self, block: ET.Element, state: _Block) -> tuple[_Totals, _Totals | None]:
+        """Check one Stmt/Ntfctn's summary and balances against its entries; return its credit
+        totals and declared credit totals."""
+        self._block_ready(block, state)
+        where = state.where
+        declared_credits = self._check_summary(block, where, "TtlCdtNtries", "credit", state.credits)
+        self._check_summary(block, where, "TtlDbtNtries", "debit", state.debits)
+        self._check_total_entries(block, where, state.credits, state.debits)
+        self._check_balances(block, where, state.booked_net)
+        return state.credits, declared_credits
 
     def _is_reversal(self, entry: ET.Element) -> bool:
         return self.text(entry, "RvslInd").lower() in ("true", "1")

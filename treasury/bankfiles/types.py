@@ -22,7 +22,7 @@ class BankFileError(ValueError):
     """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedPayment:
     """One incoming payment, or with ``deduction=True`` one deduction.
 
@@ -77,7 +77,7 @@ class ParsedPayment:
             raise TypeError("extra_references must be a tuple")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedFile:
     """A fully validated bank file.
 
