@@ -130,7 +130,9 @@ def test_admin_shows_no_totp_key_or_token_key(client) -> None:
 def test_admin_does_not_edit_money_records(client) -> None:
     user = _superuser()
     login_verified(client, user)
-    pledge = pledge_create(pool=PoolFactory(), saver=UserFactory(), kind=PledgeKind.SUPPORT_SAVING, monthly_ore=50_000, months=12)
+    pledge = pledge_create(
+        pool=PoolFactory(), saver=UserFactory(), kind=PledgeKind.SUPPORT_SAVING, monthly_ore=50_000, months=12
+    )
     page = client.get(f"/admin/pools/pledge/{pledge.pk}/change/")
     assert page.status_code == 200
     before = pledge.amount_ore
