@@ -253,6 +253,12 @@ REST_FRAMEWORK: dict[str, Any] = {
     # django-filter's backend, skipping the FilterSet when no filter is asked for (api/filters.py).
     "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # JSON with bounded nesting and numbers, no NaN or duplicate keys (api/parsers.py); forms as before.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
