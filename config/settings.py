@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorMiddleware",
     "treasury.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Cache-Control: no-store on every response with personal data or money records (accounts/privacy.py).
+    "accounts.privacy.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
