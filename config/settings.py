@@ -419,3 +419,10 @@ TREASURY_DEBTOR_BIC = env.str("TREASURY_DEBTOR_BIC", default="SWEDSESS")
 # A pledge with no due date is due this many days after it was made (arrears in treasurer reports).
 TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PayoutKindEnum"] = "treasury.models.PayoutKind"
+
+# Security: limits against spraying, enumeration, hijacked refund accounts and implausible pledges.
+# Failed logins from one address over all emails within AXES_COOLOFF_TIME before it is refused (429).
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+# Password-reset requests per client address and window; more are answered the same but send nothing.
+PASSWORD_RESET_PER_ADDRESS_LIMIT = env.int("PASSWORD_RESET_PER_ADDRESS_LIMIT", default=5)
+PASSWORD_RESET_PER_ADDRESS_SECONDS = env.int("PASSWORD_RESET_PER_ADDRESS_SECONDS", default=3600)
