@@ -12,11 +12,11 @@ from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import KronorField, LocalTimeField, OreAsKronorField
 from api.schema import ValidationErrorSerializer
+from api.throttling import SafeScopedRateThrottle
 from invest.fairs.models import CardChannel, Fair, FairCard, Pitch, PledgeFollowUp
 from invest.fairs.selectors import (
     BoardPitch,
@@ -471,7 +471,7 @@ class PhoneCardView(APIView):
 
     permission_classes = [AllowAny]
     # Per client address; generous, since a whole hall may share the venue's one address.
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SafeScopedRateThrottle]
     throttle_scope = "fair_cards"
 
     @extend_schema(

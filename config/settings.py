@@ -241,7 +241,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "api.authentication.TwoFactorSessionAuthentication",
     ],
     # Only views with a throttle_scope are throttled; rates below, counted in the shared default cache.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.SafeScopedRateThrottle"],
     # Client address for throttling: REMOTE_ADDR unless this many trusted proxies add X-Forwarded-For
     # (left at None, DRF would trust a client-sent X-Forwarded-For and throttles could be dodged).
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
