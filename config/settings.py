@@ -426,3 +426,11 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 # Password-reset requests per client address and window; more are answered the same but send nothing.
 PASSWORD_RESET_PER_ADDRESS_LIMIT = env.int("PASSWORD_RESET_PER_ADDRESS_LIMIT", default=5)
 PASSWORD_RESET_PER_ADDRESS_SECONDS = env.int("PASSWORD_RESET_PER_ADDRESS_SECONDS", default=3600)
+# The most one pledge may be, per pool kind, in öre (pools/limits.py); "default" for kinds not named.
+POOL_MAX_PLEDGE_ORE = {
+    "support_saving": env.int("POOL_MAX_PLEDGE_SUPPORT_SAVING_ORE", default=2_000_000_00),  # 2 000 000 kr
+    "share_offer": env.int("POOL_MAX_PLEDGE_SHARE_OFFER_ORE", default=1_000_000_00),
+    "fund_capital": env.int("POOL_MAX_PLEDGE_FUND_CAPITAL_ORE", default=1_000_000_00),
+    "fair": env.int("POOL_MAX_PLEDGE_FAIR_ORE", default=500_000_00),
+    "default": env.int("POOL_MAX_PLEDGE_DEFAULT_ORE", default=1_000_000_00),
+}
