@@ -4,6 +4,7 @@ Defaults are for local development only. With DJANGO_ENV=production there is no
 default secret key, so a missing one stops start-up.
 """
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,7 @@ TEMPLATES = [
 ]
 
 # Database: an SQLite file by default, DATABASE_URL for PostgreSQL.
+_IS_CELERY = any(Path(arg).name in {"celery", "__main__.py"} and "celery" in arg for arg in sys.argv[:1])
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'lokalkapital.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -115,6 +117,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The totals indexes carry INCLUDE columns for PostgreSQL's index-only reconciliation; SQLite builds
     # them on their key columns alone, which is all it needs (pools/models.py).
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+elif env.bool("DATABASE_POOL", default=not _IS_CELERY):
+    # A bounded psycopg pool per web process (Django 5.2): a burst of requests (threads) waits up to
+    # DATABASE_POOL_TIMEOUT seconds for one of DATABASE_POOL_MAX_SIZE connections instead of opening
+    # one each and running PostgreSQL out of connections. Pooling replaces persistent connections.
+    # Celery's prefork children keep plain connections: a pool's threads do not survive a fork.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=20),
+        }
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -64,6 +64,7 @@ from invest.fairs.services import (
     user_may_manage_fairs,
 )
 from operations.errors import DomainError
+from operations.pdf import html_to_pdf
 from pools.models import PledgeKind
 from pools.money import format_sek, ore_to_string
 from web.fairs.forms import (
@@ -561,22 +562,15 @@ def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse 
     return response
 
 
-def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    """The PDF template is self-contained: never fetch anything (no network at run time)."""
-    raise ValueError(f"refusing to fetch {url}")
-
-
 @login_required
 def report_pdf(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
-    from weasyprint import HTML
-
     fair = _report_fair(request, fair_id)
     form, as_of = _report_as_of(request)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest(_("Give the date as YYYY-MM-DD."))
     report_data = fair_report(fair=fair, as_of=as_of)
     html = render_to_string("fairs/report_pdf.html", {"report": report_data}, request=request)
-    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    pdf = html_to_pdf(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="fair-{fair.pk}-report.pdf"'
     return response
