@@ -449,3 +449,5 @@ POOL_MAX_PLEDGE_ORE = {
     "fair": env.int("POOL_MAX_PLEDGE_FAIR_ORE", default=500_000_00),
     "default": env.int("POOL_MAX_PLEDGE_DEFAULT_ORE", default=1_000_000_00),
 }
+# Refunds to an account changed within this many days need a treasurer's explicit confirmation.
+REFUND_ACCOUNT_HOLD_DAYS = env.int("REFUND_ACCOUNT_HOLD_DAYS", default=14)

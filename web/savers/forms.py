@@ -269,6 +269,14 @@ class RefundAccountForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "SE00 0000 0000 0000 0000 0000"}
         ),
     )
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=128,
+        required=False,
+        strip=False,
+        help_text=_("Needed to change where money is paid back to. We mail you a notice of every change."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def clean_refund_iban(self) -> str:
         return normalize_swedish_iban(self.cleaned_data["refund_iban"])

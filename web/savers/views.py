@@ -21,13 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.mail import account_mail_queue
 from accounts.models import User
+from accounts.refund_account import refund_account_change
 from accounts.selectors import reminder_preferences_get, user_data_export, user_data_export_csv_rows
 from accounts.services import (
     reminder_preference_set,
     user_confirm_email,
     user_create,
     user_erase,
-    user_set_refund_iban,
 )
 from invest.models import Project
 from invest.selectors import project_list_public
@@ -359,7 +359,11 @@ def refund_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     refund_form = RefundAccountForm(request.POST)
     if refund_form.is_valid():
         try:
-            user_set_refund_iban(user=request.user, iban=refund_form.cleaned_data["refund_iban"])
+            refund_account_change(
+                user=request.user,
+                iban=refund_form.cleaned_data["refund_iban"],
+                password=refund_form.cleaned_data["password"],
+            )
         except DomainError as exc:
             _add_domain_error(refund_form, exc)
         else:
