@@ -555,14 +555,27 @@ class PayoutDetailView(APIView):
         return Response(body)
 
 
+class PayoutApproveSerializer(serializers.Serializer):
+    confirm_recent_accounts = serializers.BooleanField(
+        default=False,
+        help_text="Required (true) when a line pays to a refund account changed within the hold period.",
+    )
+
+
 class PayoutApproveView(APIView):
     """The second treasurer approves (never the one who prepared it)."""
 
     permission_classes = [IsAuthenticated, CanApprovePayouts]
 
-    @extend_schema(request=None, responses={200: PayoutBatchSerializer, **ERRORS})
+    @extend_schema(request=PayoutApproveSerializer, responses={200: PayoutBatchSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        batch = payout_approve(batch=payout_batch_get(batch_id=pk), by=request.user)
+        payload = PayoutApproveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        batch = payout_approve(
+            batch=payout_batch_get(batch_id=pk),
+            by=request.user,
+            confirm_recent_accounts=payload.validated_data["confirm_recent_accounts"],
+        )
         return Response(PayoutBatchSerializer(batch).data)
 
 

@@ -44,6 +44,7 @@ from treasury.services import (
     payout_approve,
     payout_cancel,
     payout_export,
+    payout_lines_to_recent_accounts,
     payout_prepare,
 )
 from web.http import AuthenticatedHttpRequest
@@ -346,11 +347,14 @@ def payout_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @treasury_required(VIEW)
 def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = payout_batch_get(batch_id=pk)
+    recent_lines = payout_lines_to_recent_accounts(batch=batch) if batch.status == "prepared" else []
     return render(
         request,
         "treasury/payout_detail.html",
         {
             "batch": batch,
+            "recent_lines": recent_lines,
+            "recent_line_ids": {line.pk for line in recent_lines},
             "lines": batch.lines.order_by("pk"),
             "export_form": PayoutExportForm(),
             "can_approve": request.user.has_perm(APPROVE) and batch.prepared_by_id != request.user.pk,
@@ -362,7 +366,11 @@ def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @treasury_required(APPROVE)
 def payout_approve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
-        payout_approve(batch=payout_batch_get(batch_id=pk), by=request.user)
+        payout_approve(
+            batch=payout_batch_get(batch_id=pk),
+            by=request.user,
+            confirm_recent_accounts=request.POST.get("confirm_recent_accounts") == "1",
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("web:treasury:payout-detail", pk=pk) if exc.status != 403 else _forbidden(exc)

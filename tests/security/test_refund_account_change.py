@@ -77,3 +77,56 @@ def test_the_hold_ends_after_the_configured_days(saver, settings) -> None:
     later = timezone.now() + timedelta(days=settings.REFUND_ACCOUNT_HOLD_DAYS + 1)
     with time_machine.travel(later, tick=False):
         assert not refund_account_recently_changed(user_id=saver.pk)
+
+
+def _refund_batch(saver, treasurer):
+    from datetime import date
+
+    from pools.models import PaymentChannel
+    from pools.services import payment_record
+    from tests.factories import PoolFactory
+    from tests.treasury.helpers import money_pledge
+    from treasury.models import PayoutKind
+    from treasury.services import payment_match_manual, payout_prepare
+
+    pledge = money_pledge(PoolFactory(), saver, amount_ore=10_000)
+    payment = payment_record(amount_ore=15_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+    payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
+    from treasury.selectors import payout_candidates
+
+    keys = [c.source_key for c in payout_candidates(kind=PayoutKind.REFUND)]
+    return payout_prepare(kind=PayoutKind.REFUND, source_keys=keys, by=treasurer)
+
+
+def test_a_refund_to_a_recently_changed_account_needs_explicit_confirmation(saver, treasurer) -> None:
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+    from treasury.errors import RecentAccountNotConfirmed
+    from treasury.services import payout_approve
+
+    _token_client(saver).patch("/api/me/", {"refund_iban": ATTACKER, "password": PASSWORD}, format="json")
+    batch = _refund_batch(saver, treasurer)
+    approver = UserFactory(roles=(Role.TREASURER,))
+    with pytest.raises(RecentAccountNotConfirmed):
+        payout_approve(batch=batch, by=approver)
+    approved = payout_approve(batch=batch, by=approver, confirm_recent_accounts=True)
+    assert approved.status == "approved" and approved.recent_accounts_confirmed_at is not None
+
+
+def test_the_payout_page_asks_the_approver_to_confirm(client, saver, treasurer) -> None:
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+    from tests.twofactor import login_verified
+
+    _token_client(saver).patch("/api/me/", {"refund_iban": ATTACKER, "password": PASSWORD}, format="json")
+    batch = _refund_batch(saver, treasurer)
+    approver = UserFactory(roles=(Role.TREASURER,))
+    login_verified(client, approver)
+    page = client.get(f"/treasury/payouts/{batch.pk}/").content.decode()
+    assert 'name="confirm_recent_accounts"' in page
+    client.post(f"/treasury/payouts/{batch.pk}/approve/")
+    batch.refresh_from_db()
+    assert batch.status == "prepared"
+    client.post(f"/treasury/payouts/{batch.pk}/approve/", {"confirm_recent_accounts": "1"})
+    batch.refresh_from_db()
+    assert batch.status == "approved"
