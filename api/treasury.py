@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.schema import error_responses
 from pools.models import PaymentAllocation, PaymentStatus, Pledge
@@ -569,6 +570,7 @@ class PayoutApproveView(APIView):
 
     @extend_schema(request=PayoutApproveSerializer, responses={200: PayoutBatchSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
+        step_up_require(request)  # a fresh second factor (accounts/sessions.py)
         payload = PayoutApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         batch = payout_approve(
@@ -607,6 +609,7 @@ class PayoutExportView(APIView):
     def post(self, request: Request, pk: int) -> Any:
         from django.http import HttpResponse
 
+        step_up_require(request)  # a fresh second factor (accounts/sessions.py)
         payload = PayoutExportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         content, content_type, filename = payout_export(

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Power holders' sessions end after POWER_SESSION_IDLE_MINUTES idle (accounts/sessions.py).
+    "accounts.sessions.PowerSessionIdleMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "treasury.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -451,3 +453,7 @@ POOL_MAX_PLEDGE_ORE = {
 }
 # Refunds to an account changed within this many days need a treasurer's explicit confirmation.
 REFUND_ACCOUNT_HOLD_DAYS = env.int("REFUND_ACCOUNT_HOLD_DAYS", default=14)
+# Sessions of treasurers, organisers and other power holders end after this many idle minutes.
+POWER_SESSION_IDLE_MINUTES = env.int("POWER_SESSION_IDLE_MINUTES", default=30)
+# Approving payouts, downloading payment files and changing fund rules need a code this fresh (seconds).
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=300)

@@ -16,10 +16,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.sessions import step_up_fresh, step_up_redirect
 from operations.errors import DomainError
 from pools.models import PaymentAllocation, PaymentStatus, Pledge
 from treasury.exports import bar_chart_svg, report_http_response
@@ -365,6 +367,8 @@ def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @treasury_required(APPROVE)
 def payout_approve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:treasury:payout-detail", args=[pk]))
     try:
         payout_approve(
             batch=payout_batch_get(batch_id=pk),
@@ -397,6 +401,8 @@ def payout_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 @treasury_required(MANAGE)
 def payout_export_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:treasury:payout-detail", args=[pk]))
     batch = payout_batch_get(batch_id=pk)
     form = PayoutExportForm(request.POST)
     if not form.is_valid():
