@@ -146,6 +146,13 @@ class FairCreateSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["start", "close", "finish"])
+    early_reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Starting before the fair's date: why (required then; recorded with who started it).",
+    )
 
 
 class ApplySerializer(serializers.Serializer):
@@ -371,7 +378,11 @@ class FairTransitionView(APIView):
         fair = fair_get_managed(user=request.user, fair_id=fair_id)
         payload = TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        fair = self.actions[payload.validated_data["action"]](fair=fair, by=request.user)
+        action = payload.validated_data["action"]
+        if action == "start":
+            fair = fair_start(fair=fair, by=request.user, early_reason=payload.validated_data["early_reason"])
+        else:
+            fair = self.actions[action](fair=fair, by=request.user)
         return Response(FairSerializer(fair).data)
 
 

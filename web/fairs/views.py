@@ -148,6 +148,7 @@ def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
         "programme_form": ProgrammeForm(pitches=chosen) if may_manage and chosen else None,
         "choose_form": ChooseForm(),
         "site_url": request.build_absolute_uri("/").rstrip("/"),
+        "fair_is_early": timezone.localdate() < fair.held_on,
     }
     return render(request, "fairs/fair_detail.html", context)
 
@@ -240,7 +241,10 @@ def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse
         messages.error(request, _("Unknown action."))
     else:
         try:
-            action(fair=fair, by=request.user)
+            if action is fair_start:
+                fair_start(fair=fair, by=request.user, early_reason=request.POST.get("early_reason", "")[:1000])
+            else:
+                action(fair=fair, by=request.user)
         except DomainError as error:
             _refuse(request, error)
     return redirect("web:fair-detail", fair_id=fair.pk)
