@@ -10,6 +10,7 @@ DRF's ParseError, the same 400 `{"detail": ..., "code": "parse_error"}` a malfor
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -107,6 +108,6 @@ def loads_strict(raw: bytes) -> Any:
 class StrictJSONParser(JSONParser):
     """DRF's JSON parser with bounded nesting, no NaN, no duplicate keys and bounded numbers."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         raw = stream.read() if stream is not None else b""
         return loads_strict(raw)

@@ -16,7 +16,7 @@ from accounts.mail import account_mail_queue, address_allows
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         """Queue a reset mail for each active account with the address, unless this client asked too often."""
         address = (request.META.get("REMOTE_ADDR", "") if request is not None else "") or "unknown"
         if not address_allows(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -228,7 +228,7 @@ def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpRespo
     return redirect("web:fair-detail", fair_id=fair.pk)
 
 
-STATUS_ACTIONS = {"start": fair_start, "close": fair_close, "finish": fair_finish}
+STATUS_ACTIONS: dict[str, Callable[..., object]] = {"start": fair_start, "close": fair_close, "finish": fair_finish}
 
 
 @login_required
@@ -236,12 +236,13 @@ STATUS_ACTIONS = {"start": fair_start, "close": fair_close, "finish": fair_finis
 def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     """Move the fair on: start (live), close (follow-up, sends the links), finish (closed)."""
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
-    action = STATUS_ACTIONS.get(request.POST.get("action", ""))
+    name = request.POST.get("action", "")
+    action = STATUS_ACTIONS.get(name)
     if action is None:
         messages.error(request, _("Unknown action."))
     else:
         try:
-            if action is fair_start:
+            if name == "start":
                 fair_start(fair=fair, by=request.user, early_reason=request.POST.get("early_reason", "")[:1000])
             else:
                 action(fair=fair, by=request.user)
