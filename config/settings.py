@@ -457,3 +457,15 @@ REFUND_ACCOUNT_HOLD_DAYS = env.int("REFUND_ACCOUNT_HOLD_DAYS", default=14)
 POWER_SESSION_IDLE_MINUTES = env.int("POWER_SESSION_IDLE_MINUTES", default=30)
 # Approving payouts, downloading payment files and changing fund rules need a code this fresh (seconds).
 STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=300)
+# Regulated offers (crowdfunding rules). These defaults are settings, not legal advice: a community decides with
+# its legal advice which offers are regulated (per pool) and whether it may run them at all.
+OFFERS_REGULATED_ALLOWED = env.bool("OFFERS_REGULATED_ALLOWED", default=True)
+OFFERS_REGULATED_INSTRUMENTS = env.list(
+    "OFFERS_REGULATED_INSTRUMENTS", default=["interest_loan", "transferable_securities"]
+)
+# Öre per euro, for the EUR 1,000 consent limit (1150 = 11.50 SEK per EUR).
+OFFERS_EUR_SEK_ORE = env.int("OFFERS_EUR_SEK_ORE", default=1150)
+OFFERS_REFLECTION_DAYS = env.int("OFFERS_REFLECTION_DAYS", default=4)
+OFFERS_ASSESSMENT_VALID_DAYS = env.int("OFFERS_ASSESSMENT_VALID_DAYS", default=730)
+# Yearly statements go out in January, on this day of the month at 07:00 Europe/Stockholm.
+OFFERS_STATEMENT_DAY = env.int("OFFERS_STATEMENT_DAY", default=10)
