@@ -54,12 +54,13 @@ def test_inline_data_urls_still_render() -> None:
     assert html_to_pdf(f'<img src="{pixel}">').startswith(b"%PDF")
 
 
-def test_every_pdf_renderer_goes_through_the_safe_helper() -> None:
+def test_every_pdf_renderer_uses_the_safe_fetcher() -> None:
     offenders = []
     for path in REPO.glob("*/**/*.py"):
         if ".venv" in path.parts or path.parts[-2:] == ("operations", "pdf.py") or "tests" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if "weasyprint" in text or "write_pdf(" in text:
+        calls = text.count("HTML(string=")
+        if calls and text.count("url_fetcher=pdf_url_fetcher()") < calls:
             offenders.append(str(path.relative_to(REPO)))
     assert offenders == []
