@@ -26,3 +26,10 @@ class RefundAccountInvalid(DomainError):
 
     code = "refund_account_invalid"
     default_message = _("Not a valid Swedish IBAN.")
+
+
+class ReauthenticationRequired(DomainError):
+    """A change that redirects money needs the password (or a current two-factor code) again."""
+
+    code = "reauthentication_required"
+    default_message = _("Confirm the change with your password (or your current two-factor code).")

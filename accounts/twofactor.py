@@ -1,9 +1,11 @@
 """Two-factor policy: who must verify a TOTP code, and whether a request has.
 
-Treasurers and organisers (settings.TWO_FACTOR_ROLES) hold powers over other people's
-money and pools, so their session must be verified with a TOTP device (django-otp)
-before any page or session-authenticated API call works. API tokens are refused for
-them altogether (see api/authentication.py): a token cannot carry a second factor.
+Anyone holding a power over other people's money, pools, funds or fairs must verify a
+TOTP device (django-otp) before any page or session-authenticated API call works, and
+gets no API token (see api/authentication.py): a token cannot carry a second factor.
+The powers are read from permissions, not group names, so a superuser made with
+`createsuperuser`, a staff member, or a user given one treasury permission directly is
+covered as much as a member of the treasurer group.
 """
 
 from __future__ import annotations
@@ -18,11 +20,43 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
+def power_permissions() -> set[str]:
+    """Every "app_label.codename" that is a treasury, organiser or fund-management power."""
+    from accounts.roles import ROLE_PERMISSIONS
+
+    powers: set[str] = set()
+    for role in settings.TWO_FACTOR_ROLES:
+        powers.update(ROLE_PERMISSIONS.get(role, []))
+    return powers
+
+
+def user_holds_power(user: Any) -> bool:
+    """True for staff, superusers and anyone with a power permission, directly or by group (cached per instance)."""
+    cached = getattr(user, "_holds_power", None)
+    if cached is not None:
+        return bool(cached)
+    if user.is_superuser or user.is_staff:
+        holds = True
+    else:
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        wanted = Q()
+        for name in power_permissions():
+            app_label, codename = name.split(".", 1)
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        # Every permission of the treasury app counts too (new ones are powers by nature).
+        wanted |= Q(content_type__app_label="treasury")
+        holds = Permission.objects.filter(wanted).filter(Q(user=user) | Q(group__user=user)).exists()
+    user._holds_power = holds
+    return holds
+
+
 def two_factor_required(user: Any) -> bool:
-    """True for an authenticated user in a role that must use two-factor authentication."""
+    """True for an authenticated user holding a power that needs two-factor authentication."""
     if user is None or not user.is_authenticated:
         return False
-    return any(user.has_role(role) for role in settings.TWO_FACTOR_ROLES)
+    return user_holds_power(user)
 
 
 def two_factor_verified(user: Any) -> bool:

@@ -15,11 +15,12 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -48,20 +49,42 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         field = exc.field or "non_field_errors"
         return Response({field: [str(exc.message)], "code": exc.code}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
-        body = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        body: dict[str, Any] = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response({**body, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (MoneyError, InvalidReference)):
-        return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"non_field_errors": [str(exc)], "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        # get_object_or_404's message names the model ("No Pool matches the given query."): never shown.
+        exc = NotFound(_("Not found."), code="not_found")
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         # `raise ValidationError("...")` gives a bare list; every error body is an object (api/schema.py).
         response.data = {"non_field_errors": response.data}
+    if response is not None and isinstance(exc, DRFValidationError) and isinstance(response.data, dict):
+        # Field errors carry a machine-readable reason too: the first field error's code, else "invalid".
+        response.data.setdefault("code", _first_code(exc.detail))
     elif response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
         # A machine-readable reason next to the message: not_authenticated, two_factor_required, throttled...
         code = getattr(response.data["detail"], "code", None)
         if code:
             response.data["code"] = code
     return response
+
+
+def _first_code(detail: Any) -> str:
+    """The code of the first error detail in a nested dict/list of them ("invalid" when none is found)."""
+    stack = [detail]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            code = getattr(item, "code", None)
+            if isinstance(code, str) and code:
+                return code
+    return "invalid"
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -12,11 +12,11 @@ from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import KronorField, LocalTimeField, OreAsKronorField
 from api.schema import ValidationErrorSerializer
+from api.throttling import SafeScopedRateThrottle
 from invest.fairs.models import CardChannel, Fair, FairCard, Pitch, PledgeFollowUp
 from invest.fairs.selectors import (
     BoardPitch,
@@ -146,6 +146,13 @@ class FairCreateSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["start", "close", "finish"])
+    early_reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Starting before the fair's date: why (required then; recorded with who started it).",
+    )
 
 
 class ApplySerializer(serializers.Serializer):
@@ -371,7 +378,11 @@ class FairTransitionView(APIView):
         fair = fair_get_managed(user=request.user, fair_id=fair_id)
         payload = TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        fair = self.actions[payload.validated_data["action"]](fair=fair, by=request.user)
+        action = payload.validated_data["action"]
+        if action == "start":
+            fair = fair_start(fair=fair, by=request.user, early_reason=payload.validated_data["early_reason"])
+        else:
+            fair = self.actions[action](fair=fair, by=request.user)
         return Response(FairSerializer(fair).data)
 
 
@@ -471,7 +482,7 @@ class PhoneCardView(APIView):
 
     permission_classes = [AllowAny]
     # Per client address; generous, since a whole hall may share the venue's one address.
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SafeScopedRateThrottle]
     throttle_scope = "fair_cards"
 
     @extend_schema(

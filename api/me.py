@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
 from accounts.models import User
+from accounts.refund_account import refund_account_change
 from accounts.selectors import user_data_export
-from accounts.services import user_set_refund_iban
 from api.fields import OreAsKronorField
 from pools.models import PaymentAllocation
 from pools.selectors import payment_allocations_for_saver
@@ -43,6 +43,21 @@ class MyProfileChangeSerializer(serializers.Serializer):
         error_messages={"max_length": IBAN_TOO_LONG},
         help_text="A Swedish IBAN: SE followed by 22 digits. Clearing and account numbers are not accepted.",
     )
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="Required with refund_iban: the account's password (or send otp_code).",
+    )
+    otp_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=10,
+        help_text="Instead of the password: a current code from the account's two-factor device.",
+    )
 
     def validate_refund_iban(self, value: str) -> str:
         try:
@@ -52,7 +67,7 @@ class MyProfileChangeSerializer(serializers.Serializer):
 
 
 class MyProfileView(APIView):
-    """The caller's profile; PATCH sets or removes the account refunds are paid to."""
+    """The caller's profile; PATCH sets or removes the account refunds are paid to (with the password)."""
 
     @extend_schema(responses={200: MyProfileSerializer})
     def get(self, request: Request) -> Response:
@@ -65,8 +80,15 @@ class MyProfileView(APIView):
         payload = MyProfileChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = request.user
-        if "refund_iban" in payload.validated_data:
-            user = user_set_refund_iban(user=user, iban=payload.validated_data["refund_iban"])
+        data = payload.validated_data
+        if "refund_iban" in data:
+            # Re-authenticated, mailed and audited: a token alone cannot redirect refunds.
+            user = refund_account_change(
+                user=user,
+                iban=data["refund_iban"],
+                password=data.get("password", ""),
+                otp_code=data.get("otp_code", ""),
+            )
         return Response(MyProfileSerializer(user).data)
 
 

@@ -25,12 +25,12 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
 from api.pagination import CreatedCursorPagination
 from api.serializers import FastRepresentationMixin
+from api.throttling import SafeScopedRateThrottle
 from pools.models import Pledge, PledgeKind
 from pools.money import ore_to_string
 from pools.selectors import (
@@ -224,7 +224,7 @@ def _request_hash(pool_id: int, body: Any) -> str:
 class PledgeCreateView(APIView):
     """Pledge to an open pool. With an `Idempotency-Key` header a retry replays the first answer."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SafeScopedRateThrottle]
     throttle_scope = "pledge_create"
 
     @extend_schema(

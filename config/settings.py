@@ -4,6 +4,7 @@ Defaults are for local development only. With DJANGO_ENV=production there is no
 default secret key, so a missing one stops start-up.
 """
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.OTPAdminConfig",  # django.contrib.admin behind a verified second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,9 +69,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Power holders' sessions end after POWER_SESSION_IDLE_MINUTES idle (accounts/sessions.py).
+    "accounts.sessions.PowerSessionIdleMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "treasury.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Cache-Control: no-store on every response with personal data or money records (accounts/privacy.py).
+    "accounts.privacy.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -101,6 +106,7 @@ TEMPLATES = [
 ]
 
 # Database: an SQLite file by default, DATABASE_URL for PostgreSQL.
+_IS_CELERY = any(Path(arg).name in {"celery", "__main__.py"} and "celery" in arg for arg in sys.argv[:1])
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'lokalkapital.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -113,6 +119,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The totals indexes carry INCLUDE columns for PostgreSQL's index-only reconciliation; SQLite builds
     # them on their key columns alone, which is all it needs (pools/models.py).
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+elif env.bool("DATABASE_POOL", default=not _IS_CELERY):
+    # A bounded psycopg pool per web process (Django 5.2): a burst of requests (threads) waits up to
+    # DATABASE_POOL_TIMEOUT seconds for one of DATABASE_POOL_MAX_SIZE connections instead of opening
+    # one each and running PostgreSQL out of connections. Pooling replaces persistent connections.
+    # Celery's prefork children keep plain connections: a pool's threads do not survive a fork.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=20),
+        }
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -239,7 +258,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "api.authentication.TwoFactorSessionAuthentication",
     ],
     # Only views with a throttle_scope are throttled; rates below, counted in the shared default cache.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.SafeScopedRateThrottle"],
     # Client address for throttling: REMOTE_ADDR unless this many trusted proxies add X-Forwarded-For
     # (left at None, DRF would trust a client-sent X-Forwarded-For and throttles could be dodged).
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
@@ -253,6 +272,12 @@ REST_FRAMEWORK: dict[str, Any] = {
     # django-filter's backend, skipping the FilterSet when no filter is asked for (api/filters.py).
     "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # JSON with bounded nesting and numbers, no NaN or duplicate keys (api/parsers.py); forms as before.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
@@ -417,6 +442,26 @@ TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
 TREASURY_REPORT_WORK_MEM = env.str("TREASURY_REPORT_WORK_MEM", default="64MB")
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PayoutKindEnum"] = "treasury.models.PayoutKind"
 
+# Security: limits against spraying, enumeration, hijacked refund accounts and implausible pledges.
+# Failed logins from one address over all emails within AXES_COOLOFF_TIME before it is refused (429).
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+# Password-reset requests per client address and window; more are answered the same but send nothing.
+PASSWORD_RESET_PER_ADDRESS_LIMIT = env.int("PASSWORD_RESET_PER_ADDRESS_LIMIT", default=5)
+PASSWORD_RESET_PER_ADDRESS_SECONDS = env.int("PASSWORD_RESET_PER_ADDRESS_SECONDS", default=3600)
+# The most one pledge may be, per pool kind, in öre (pools/limits.py); "default" for kinds not named.
+POOL_MAX_PLEDGE_ORE = {
+    "support_saving": env.int("POOL_MAX_PLEDGE_SUPPORT_SAVING_ORE", default=2_000_000_00),  # 2 000 000 kr
+    "share_offer": env.int("POOL_MAX_PLEDGE_SHARE_OFFER_ORE", default=1_000_000_00),
+    "fund_capital": env.int("POOL_MAX_PLEDGE_FUND_CAPITAL_ORE", default=1_000_000_00),
+    "fair": env.int("POOL_MAX_PLEDGE_FAIR_ORE", default=500_000_00),
+    "default": env.int("POOL_MAX_PLEDGE_DEFAULT_ORE", default=1_000_000_00),
+}
+# Refunds to an account changed within this many days need a treasurer's explicit confirmation.
+REFUND_ACCOUNT_HOLD_DAYS = env.int("REFUND_ACCOUNT_HOLD_DAYS", default=14)
+# Sessions of treasurers, organisers and other power holders end after this many idle minutes.
+POWER_SESSION_IDLE_MINUTES = env.int("POWER_SESSION_IDLE_MINUTES", default=30)
+# Approving payouts, downloading payment files and changing fund rules need a code this fresh (seconds).
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=300)
 # Regulated offers (crowdfunding rules). These defaults are settings, not legal advice: a community decides with
 # its legal advice which offers are regulated (per pool) and whether it may run them at all.
 OFFERS_REGULATED_ALLOWED = env.bool("OFFERS_REGULATED_ALLOWED", default=True)

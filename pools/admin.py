@@ -1,4 +1,11 @@
+"""Admin for pools and money records.
+
+Pledges, payments and their allocations are read-only here: a correction goes through the
+services, which check the rules, keep the totals right and leave the audit trail.
+"""
+
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from pools.models import Payment, PaymentAllocation, Pledge, Pool, PoolTotals, Reminder
@@ -12,8 +19,21 @@ class PoolAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
 
 
+class MoneyRecordAdmin(admin.ModelAdmin):
+    """Look, never touch: no add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Pledge)
-class PledgeAdmin(admin.ModelAdmin):
+class PledgeAdmin(MoneyRecordAdmin):
     list_display = ("pk", "pool", "saver", "kind", "status", "amount_ore", "ocr_reference", "created_at")
     list_filter = ("kind", "status", "source")
     search_fields = ("ocr_reference", "saver__email", "contact_email", "contact_name")
@@ -28,16 +48,19 @@ class AllocationInline(admin.TabularInline):
     raw_id_fields = ("pledge", "reverses")
     can_delete = False
 
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(MoneyRecordAdmin):
     list_display = ("pk", "amount_ore", "received_on", "channel", "reference", "status")
     list_filter = ("channel", "status")
     search_fields = ("reference", "payer_name")
     inlines = [AllocationInline]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False  # payments are never deleted
 
 
 @admin.register(PoolTotals)

@@ -42,7 +42,10 @@ AUDITED_MODELS: dict[str, tuple[str, str]] = {
     "treasury_payoutbatch": ("treasury", "PayoutBatch"),
     "treasury_payoutline": ("treasury", "PayoutLine"),
 }
-_QUOTED_TABLES = tuple(f'"{name}"' for name in AUDITED_TABLES)
+# A person's refund account (where their money goes) is audited too, by its own triggers below:
+# only changes of refund_iban, and only id, email and refund_iban are copied (never the password hash).
+USER_TABLE = "accounts_user"
+_QUOTED_TABLES = tuple(f'"{name}"' for name in (*AUDITED_TABLES, USER_TABLE))
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
 
 _UNSET = object()
@@ -259,3 +262,55 @@ def append_only_remove(apps: Any, schema_editor: Any) -> None:
             "DROP FUNCTION IF EXISTS treasury_audit_append_only()",
             params=None,
         )
+
+
+# ---------------------------------------------------------------- the refund account (accounts_user)
+
+PG_USER_SQL = """
+CREATE OR REPLACE FUNCTION treasury_audit_refund_account() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at)
+    VALUES (TG_TABLE_NAME, NEW.id, 'update',
+            jsonb_build_object('id', OLD.id, 'email', OLD.email, 'refund_iban', OLD.refund_iban),
+            jsonb_build_object('id', NEW.id, 'email', NEW.email, 'refund_iban', NEW.refund_iban),
+            NULLIF(current_setting('lokalkapital.user_id', true), '')::bigint, clock_timestamp());
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS accounts_user_refund_audit ON accounts_user;
+CREATE TRIGGER accounts_user_refund_audit AFTER UPDATE OF refund_iban ON accounts_user FOR EACH ROW
+WHEN (OLD.refund_iban IS DISTINCT FROM NEW.refund_iban) EXECUTE FUNCTION treasury_audit_refund_account();
+"""
+
+SQLITE_USER_SQL = [
+    "DROP TRIGGER IF EXISTS accounts_user_refund_audit",
+    "CREATE TRIGGER accounts_user_refund_audit AFTER UPDATE ON accounts_user "
+    "WHEN OLD.refund_iban IS NOT NEW.refund_iban BEGIN "
+    "INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at) VALUES "
+    "('accounts_user', NEW.id, 'update', "
+    "json_object('id', OLD.id, 'email', OLD.email, 'refund_iban', OLD.refund_iban), "
+    "json_object('id', NEW.id, 'email', NEW.email, 'refund_iban', NEW.refund_iban), "
+    "lk_audit_actor(), strftime('%Y-%m-%d %H:%M:%f', 'now')); END",
+]
+
+
+def refund_account_trigger_install(apps: Any, schema_editor: Any) -> None:
+    """Audit every change of a user's refund account (the refund_account_audit migration)."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_USER_SQL, params=None)
+    elif vendor == "sqlite":
+        for statement in SQLITE_USER_SQL:
+            schema_editor.execute(statement, params=None)
+
+
+def refund_account_trigger_remove(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS accounts_user_refund_audit ON accounts_user; "
+            "DROP FUNCTION IF EXISTS treasury_audit_refund_account()",
+            params=None,
+        )
+    elif vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS accounts_user_refund_audit", params=None)

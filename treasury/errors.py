@@ -50,3 +50,10 @@ class PayeeAccountMissing(PayoutError):
 
 class ReportPeriodInvalid(TreasuryError):
     code = "report_period_invalid"
+
+
+class RecentAccountNotConfirmed(PayoutError):
+    code = "recent_account_not_confirmed"
+    default_message = _(
+        "Some lines pay to a refund account changed in the last days: check them with the saver and confirm explicitly."
+    )

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from operations.pdf import html_to_pdf
 from pools.money import ore_to_kronor, ore_to_string
 from treasury.models import PayoutBatch, PayoutLine
 from treasury.payee_accounts import BANKGIRO, IBAN, PayeeAccount, payee_account_parse
@@ -165,8 +166,6 @@ def bar_chart_svg(points: list[dict[str, Any]], value_key: str, *, width: int = 
 
 def report_pdf(report: Report, *, language: str = "sv") -> bytes:
     """The report as a PDF through WeasyPrint, with its charts drawn as SVG."""
-    from weasyprint import HTML
-
     rows: list[dict[str, Any]] = []
     for row in report.rows:  # a PDF is for reading: the first PDF_MAX_ROWS rows; CSV and Excel carry all
         if len(rows) >= PDF_MAX_ROWS:
@@ -183,7 +182,7 @@ def report_pdf(report: Report, *, language: str = "sv") -> bytes:
             "is_truncated": len(rows) >= PDF_MAX_ROWS,
         },
     )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 # ---------------------------------------------------------------- payment orders to the bank

@@ -194,6 +194,9 @@ class PayoutBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Set when the approver explicitly confirmed lines paying to refund accounts changed recently
+    # (settings REFUND_ACCOUNT_HOLD_DAYS); the approval's audit row records who.
+    recent_accounts_confirmed_at = models.DateTimeField(null=True, blank=True)
     exported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

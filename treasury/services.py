@@ -35,12 +35,14 @@ from treasury.errors import (
     NotApproved,
     PayeeAccountMissing,
     PayoutError,
+    RecentAccountNotConfirmed,
 )
 from treasury.imports import bankfile_entries, bankfile_lines_import
 from treasury.models import (
     BankFile,
     BankFileFormat,
     BankFileStatus,
+    PayeeAccountSource,
     PayoutBatch,
     PayoutKind,
     PayoutLine,
@@ -233,14 +235,28 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
     return batch
 
 
+def payout_lines_to_recent_accounts(*, batch: PayoutBatch) -> list[PayoutLine]:
+    """Active lines paying to a saver's refund account that changed within REFUND_ACCOUNT_HOLD_DAYS."""
+    from accounts.refund_account import refund_account_recently_changed
+
+    lines = list(
+        batch.lines.filter(is_active=True, payee_account_source=PayeeAccountSource.REFUND_ACCOUNT).order_by("pk")
+    )
+    accounts = {line.payee_account for line in lines}
+    owners = dict(User.objects.filter(refund_iban__in=accounts).values_list("refund_iban", "pk"))
+    recent = {account for account, user_id in owners.items() if refund_account_recently_changed(user_id=user_id)}
+    return [line for line in lines if line.payee_account in recent]
+
+
 def _batch_accounts(batch: PayoutBatch) -> list[tuple[str, str]]:
     return list(batch.lines.filter(is_active=True).order_by("pk").values_list("source_key", "payee_account"))
 
 
 @transaction.atomic
-def payout_approve(*, batch: PayoutBatch, by: User) -> PayoutBatch:
-    """A second treasurer approves a prepared batch. Raises FourEyesViolation, PayoutError and
-    PayeeAccountMissing (a line the bank could not pay; nothing is written)."""
+def payout_approve(*, batch: PayoutBatch, by: User, confirm_recent_accounts: bool = False) -> PayoutBatch:
+    """A second treasurer approves a prepared batch. Raises FourEyesViolation, PayoutError,
+    PayeeAccountMissing (a line the bank could not pay) and RecentAccountNotConfirmed (a line pays to a
+    refund account changed recently and the approver did not confirm it); nothing is written then."""
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if not by.has_perm("pools.approve_payouts"):
         raise FourEyesViolation(_("You may not approve payouts."))
@@ -249,11 +265,15 @@ def payout_approve(*, batch: PayoutBatch, by: User) -> PayoutBatch:
     if batch.status != PayoutStatus.PREPARED:
         raise PayoutError(_("Only a prepared list can be approved."))
     _refuse_missing_accounts(_batch_accounts(batch))
+    recent = payout_lines_to_recent_accounts(batch=batch)
+    if recent and not confirm_recent_accounts:
+        raise RecentAccountNotConfirmed(field="confirm_recent_accounts")
     with audit_actor(by):
         batch.status = PayoutStatus.APPROVED
         batch.approved_by = by
         batch.approved_at = timezone.now()
-        batch.save(update_fields=["status", "approved_by", "approved_at"])
+        batch.recent_accounts_confirmed_at = batch.approved_at if recent else None
+        batch.save(update_fields=["status", "approved_by", "approved_at", "recent_accounts_confirmed_at"])
     return batch
 
 

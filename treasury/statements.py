@@ -148,11 +148,15 @@ def statement_pdf(*, saver: User, year: int, language: str) -> tuple[dict[str, o
     """The statement's figures and its PDF, rendered in the saver's language (WeasyPrint)."""
     from weasyprint import HTML  # heavy import: only when a PDF is made
 
+    from operations.pdf import pdf_url_fetcher  # fetches data: URLs only
+
     figures = statement_figures(saver=saver, year=year)
     with translation.override(language):
         html = render_to_string("offers/statement_pdf.html", {"figures": figures, "saver": saver, "language": language})
     # No creation date in the document, so the same figures give the same bytes.
-    pdf = HTML(string=html, base_url=None).write_pdf(pdf_identifier=f"statement-{saver.pk}-{year}".encode())
+    pdf = HTML(string=html, base_url=None, url_fetcher=pdf_url_fetcher()).write_pdf(
+        pdf_identifier=f"statement-{saver.pk}-{year}".encode()
+    )
     return figures, pdf
 
 

@@ -16,10 +16,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.sessions import step_up_fresh, step_up_redirect
 from operations.errors import DomainError
 from pools.models import PaymentAllocation, PaymentStatus, Pledge
 from treasury.exports import bar_chart_svg, report_http_response
@@ -44,6 +46,7 @@ from treasury.services import (
     payout_approve,
     payout_cancel,
     payout_export,
+    payout_lines_to_recent_accounts,
     payout_prepare,
 )
 from treasury.suggestions import payment_suggestions, payment_suggestions_many
@@ -395,11 +398,14 @@ def payout_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @treasury_required(VIEW)
 def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = payout_batch_get(batch_id=pk)
+    recent_lines = payout_lines_to_recent_accounts(batch=batch) if batch.status == "prepared" else []
     return render(
         request,
         "treasury/payout_detail.html",
         {
             "batch": batch,
+            "recent_lines": recent_lines,
+            "recent_line_ids": {line.pk for line in recent_lines},
             "lines": batch.lines.order_by("pk"),
             "export_form": PayoutExportForm(),
             "can_approve": request.user.has_perm(APPROVE) and batch.prepared_by_id != request.user.pk,
@@ -410,8 +416,14 @@ def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @treasury_required(APPROVE)
 def payout_approve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:treasury:payout-detail", args=[pk]))
     try:
-        payout_approve(batch=payout_batch_get(batch_id=pk), by=request.user)
+        payout_approve(
+            batch=payout_batch_get(batch_id=pk),
+            by=request.user,
+            confirm_recent_accounts=request.POST.get("confirm_recent_accounts") == "1",
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("web:treasury:payout-detail", pk=pk) if exc.status != 403 else _forbidden(exc)
@@ -438,6 +450,8 @@ def payout_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 @treasury_required(MANAGE)
 def payout_export_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:treasury:payout-detail", args=[pk]))
     batch = payout_batch_get(batch_id=pk)
     form = PayoutExportForm(request.POST)
     if not form.is_valid():

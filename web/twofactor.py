@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
 from accounts.services import totp_device_confirm, totp_device_start, totp_verify
+from accounts.sessions import step_up_record
 from accounts.twofactor import (
     totp_device_pending,
     totp_qr_svg,
@@ -64,6 +65,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         if totp_device_confirm(device=device, token=form.cleaned_data["code"]):
             device.refresh_from_db()
             otp_login(request, device)
+            step_up_record(request)
             messages.success(request, _("Two-factor authentication is on."))
             return HttpResponseRedirect(_next_url(request))
         form.add_error("code", _("That code did not match. Check the clock on your phone and try again."))
@@ -92,6 +94,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         device = totp_verify(user=request.user, code=form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
+            step_up_record(request)
             return HttpResponseRedirect(_next_url(request))
         form.add_error("code", _("That code did not match. Wait for the next one and try again."))
     return render(request, "web/twofactor_verify.html", {"form": form, "next": _next_url(request)})

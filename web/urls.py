@@ -6,6 +6,7 @@ from django.urls import include, path, reverse_lazy
 from web import ops, twofactor, views
 from web.fairs.urls import urlpatterns as fair_urlpatterns
 from web.funds import views as fund_views
+from web.password_reset import QueuedPasswordResetForm
 
 app_name = "web"
 
@@ -21,6 +22,7 @@ urlpatterns = [
             email_template_name="emails/password_reset.txt",
             subject_template_name="emails/password_reset_subject.txt",
             success_url=reverse_lazy("web:password-reset-done"),
+            form_class=QueuedPasswordResetForm,
         ),
         name="password-reset",
     ),

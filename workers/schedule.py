@@ -17,6 +17,7 @@ TASK_MODULES = (
     "workers.pools",
     "workers.jobs",
     "workers.treasury",
+    "workers.accounts",
     "workers.statements",
 )
 

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.funds.common import ERROR, ERRORS, PercentField, bp
 from invest.funds import selectors, services
@@ -157,6 +158,7 @@ class FundRulesView(APIView):
 
     @extend_schema(request=RulesInputSerializer, responses={201: RulesVersionSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
+        step_up_require(request)  # a fresh second factor (accounts/sessions.py)
         fund = selectors.fund_get(fund_id=pk)
         payload = RulesInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.sessions import step_up_require
 from api.fields import OreAsKronorField
 from api.treasury.common import ERRORS, CanApprovePayouts, CanManagePayments, CanViewReports
 from pools.money import ore_to_string
@@ -161,14 +162,28 @@ class PayoutDetailView(APIView):
         return Response(body)
 
 
+class PayoutApproveSerializer(serializers.Serializer):
+    confirm_recent_accounts = serializers.BooleanField(
+        default=False,
+        help_text="Required (true) when a line pays to a refund account changed within the hold period.",
+    )
+
+
 class PayoutApproveView(APIView):
     """The second treasurer approves (never the one who prepared it)."""
 
     permission_classes = [IsAuthenticated, CanApprovePayouts]
 
-    @extend_schema(request=None, responses={200: PayoutBatchSerializer, **ERRORS})
+    @extend_schema(request=PayoutApproveSerializer, responses={200: PayoutBatchSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        batch = payout_approve(batch=payout_batch_get(batch_id=pk), by=request.user)
+        step_up_require(request)  # a fresh second factor (accounts/sessions.py)
+        payload = PayoutApproveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        batch = payout_approve(
+            batch=payout_batch_get(batch_id=pk),
+            by=request.user,
+            confirm_recent_accounts=payload.validated_data["confirm_recent_accounts"],
+        )
         return Response(PayoutBatchSerializer(batch).data)
 
 
@@ -200,6 +215,7 @@ class PayoutExportView(APIView):
     def post(self, request: Request, pk: int) -> Any:
         from django.http import HttpResponse
 
+        step_up_require(request)  # a fresh second factor (accounts/sessions.py)
         payload = PayoutExportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         content, content_type, filename = payout_export(

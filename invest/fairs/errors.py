@@ -51,3 +51,9 @@ class CardIdReused(FairError):
 
 class FollowUpRefused(FairError):
     code = "follow_up_refused"
+
+
+class FairTooEarly(FairError):
+    code = "fair_too_early"
+    status = 409
+    default_message = _("The fair is not until a later date. To start it early, give the reason (it is recorded).")

@@ -32,6 +32,11 @@ class Fair(models.Model):
     is_open_for_applications = models.BooleanField(_("open for applications"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     live_at = models.DateTimeField(null=True, blank=True)
+    # A fair started before its date: who did it and why (an explicit override, never by accident).
+    early_start_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    early_start_reason = models.TextField(blank=True)
     follow_up_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 

@@ -24,6 +24,8 @@ def sheet_sections(content: dict[str, dict[str, str]], language: str) -> list[tu
 def _document(*, pool: Pool, content: dict[str, dict[str, str]], version: int, approved_on: str, language: str) -> Any:
     from weasyprint import HTML  # heavy import: only when a PDF is made
 
+    from operations.pdf import pdf_url_fetcher  # fetches data: URLs only
+
     with translation.override(language):
         html = render_to_string(
             "offers/sheet_pdf.html",
@@ -35,7 +37,7 @@ def _document(*, pool: Pool, content: dict[str, dict[str, str]], version: int, a
                 "warning": WARNING_TEXT,
             },
         )
-    return HTML(string=html, base_url=None).render()
+    return HTML(string=html, base_url=None, url_fetcher=pdf_url_fetcher()).render()
 
 
 def sheet_pdf_bytes(

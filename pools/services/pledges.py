@@ -24,6 +24,7 @@ from pools.errors import (
     PoolClosed,
     PoolOversubscribed,
 )
+from pools.limits import pledge_amount_check_plausible
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
     MONEY_KINDS,
@@ -65,6 +66,7 @@ def _money_committed(pool: Pool, *, saver: User | None = None, exclude_pk: int |
 def _check_money_limits(pool: Pool, *, saver: User | None, amount_ore: int, exclude_pk: int | None = None) -> None:
     """Minimum per pledge, maximum per saver and the pool's cap. The pool row must be locked."""
     lang = saver.language if saver is not None else "sv"
+    pledge_amount_check_plausible(pool_kind=pool.kind, amount_ore=amount_ore, language=lang)
     if pool.min_per_saver_ore and amount_ore < pool.min_per_saver_ore:
         raise AmountBelowMinimum(
             _("The smallest pledge to this pool is %(amount)s.") % {"amount": format_sek(pool.min_per_saver_ore, lang)},

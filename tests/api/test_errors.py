@@ -39,7 +39,7 @@ def test_bad_token_answers_401_with_code_even_on_public_lists(db) -> None:
 def test_a_bare_list_validation_error_becomes_an_object() -> None:
     response = exception_handler(ValidationError("Nope."), {})
     assert response.status_code == 400
-    assert response.data == {"non_field_errors": ["Nope."]}
+    assert response.data == {"non_field_errors": ["Nope."], "code": "invalid"}
 
 
 def test_bad_filters_and_ordering_answer_400_not_500(db) -> None:

@@ -141,7 +141,10 @@ def test_transitions_follow_the_lifecycle(organiser, saver):
     client = _as(organiser)
     assert client.post(f"/api/fairs/{fair.pk}/transitions/", {"action": "finish"}).status_code == 409
     assert client.post(f"/api/fairs/{fair.pk}/transitions/", {"action": "explode"}).status_code == 400
-    assert client.post(f"/api/fairs/{fair.pk}/transitions/", {"action": "start"}).json()["status"] == "live"
+    early = client.post(f"/api/fairs/{fair.pk}/transitions/", {"action": "start"})
+    assert early.status_code == 409 and early.json()["code"] == "fair_too_early"  # two weeks ahead
+    started = client.post(f"/api/fairs/{fair.pk}/transitions/", {"action": "start", "early_reason": "dress rehearsal"})
+    assert started.json()["status"] == "live"
     assert _as(saver).post(f"/api/fairs/{fair.pk}/transitions/", {"action": "close"}).status_code == 404
 
 

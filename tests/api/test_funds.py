@@ -45,6 +45,13 @@ def project(owner):
     return ProjectFactory(owner=owner)
 
 
+def stepped_up(user) -> APIClient:
+    """A session that entered a two-factor code just now: changing fund rules needs one (step-up)."""
+    from tests.twofactor import login_verified
+
+    return login_verified(APIClient(), user)
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
@@ -70,7 +77,7 @@ def test_funds_are_listed_with_rules_for_logged_in_users_only(fund, saver, share
 
 
 def test_organiser_changes_rules_and_the_version_history_records_it(fund, organiser):
-    response = client_for(organiser).post(
+    response = stepped_up(organiser).post(
         url("fund-rules", fund.pk), {"max_per_project_percent": "30.50", "note": "Stämman"}, format="json"
     )
     assert response.status_code == 201, response.json()
@@ -98,7 +105,7 @@ RULES_BAD = [
 
 @pytest.mark.parametrize(("field", "value"), RULES_BAD)
 def test_rules_bad_values_are_400_and_write_nothing(fund, organiser, field, value):
-    response = client_for(organiser).post(url("fund-rules", fund.pk), {field: value}, format="json")
+    response = stepped_up(organiser).post(url("fund-rules", fund.pk), {field: value}, format="json")
     assert response.status_code == 400, (field, value, response.content[:200])
     assert field in response.json()
     assert FundRulesVersion.objects.count() == 1

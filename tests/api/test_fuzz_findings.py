@@ -196,7 +196,10 @@ def test_payment_order_files_are_documented(pool, saver, treasurer, second_treas
     payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=second_treasurer)
     payout_approve(batch=batch, by=treasurer)
-    response = client_for(treasurer).post(
+    from tests.twofactor import login_verified
+
+    # A payment file needs a session with a fresh second factor (step-up).
+    response = login_verified(APIClient(), treasurer).post(
         f"/api/treasury/payouts/{batch.pk}/export/", {"file_format": file_format}, format="json"
     )
     assert response.status_code == 200

@@ -11,6 +11,7 @@ from accounts.services import user_set_refund_iban
 pytestmark = pytest.mark.django_db
 
 VALID = "SE4550000000058398257466"
+PASSWORD = "correct horse battery staple"  # UserFactory's
 OTHER = "SE7280000810340009783242"
 
 
@@ -33,7 +34,7 @@ def test_read_own_profile(saver):
 
 @pytest.mark.parametrize("text", [VALID, "se45 5000 0000 0583 9825 7466", " SE45-5000-0000-0583-9825-7466 "])
 def test_set_refund_iban_normalised(saver, text):
-    response = as_user(saver).patch("/api/me/", {"refund_iban": text}, format="json")
+    response = as_user(saver).patch("/api/me/", {"refund_iban": text, "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["refund_iban"] == VALID
     saver.refresh_from_db()
@@ -44,7 +45,9 @@ def test_empty_string_removes_it_and_an_empty_body_changes_nothing(saver):
     user_set_refund_iban(user=saver, iban=VALID)
     client = as_user(saver)
     assert client.patch("/api/me/", {}, format="json").json()["refund_iban"] == VALID
-    assert client.patch("/api/me/", {"refund_iban": ""}, format="json").json()["refund_iban"] == ""
+    assert (
+        client.patch("/api/me/", {"refund_iban": "", "password": PASSWORD}, format="json").json()["refund_iban"] == ""
+    )
     saver.refresh_from_db()
     assert saver.refund_iban == ""
 
@@ -66,7 +69,9 @@ def test_empty_string_removes_it_and_an_empty_body_changes_nothing(saver):
 )
 def test_bad_refund_iban_is_400_with_a_field_message_and_nothing_written(saver, value, words):
     user_set_refund_iban(user=saver, iban=OTHER)
-    response = as_user(saver).patch("/api/me/", {"refund_iban": value}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = as_user(saver).patch(
+        "/api/me/", {"refund_iban": value, "password": PASSWORD}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     messages = response.json()["refund_iban"]
     assert messages and isinstance(messages[0], str)
@@ -78,7 +83,9 @@ def test_bad_refund_iban_is_400_with_a_field_message_and_nothing_written(saver, 
 
 
 def test_messages_are_swedish_by_default(saver):
-    response = as_user(saver).patch("/api/me/", {"refund_iban": "GB82WEST12345698765432"}, format="json")
+    response = as_user(saver).patch(
+        "/api/me/", {"refund_iban": "GB82WEST12345698765432", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 400
     assert "svenskt IBAN" in response.json()["refund_iban"][0]
 
@@ -104,7 +111,7 @@ def test_each_saver_sees_and_changes_only_their_own_account(saver, other_saver):
     other = as_user(other_saver)
     assert other.get("/api/me/").json()["refund_iban"] == ""
     assert VALID not in other.get("/api/me/").content.decode()
-    assert other.patch("/api/me/", {"refund_iban": OTHER}, format="json").status_code == 200
+    assert other.patch("/api/me/", {"refund_iban": OTHER, "password": PASSWORD}, format="json").status_code == 200
     saver.refresh_from_db()
     other_saver.refresh_from_db()
     assert (saver.refund_iban, other_saver.refund_iban) == (VALID, OTHER)
@@ -114,13 +121,13 @@ def test_each_saver_sees_and_changes_only_their_own_account(saver, other_saver):
 
 def test_anonymous_is_refused(saver):
     assert APIClient().get("/api/me/").status_code == 401
-    assert APIClient().patch("/api/me/", {"refund_iban": VALID}, format="json").status_code == 401
+    assert APIClient().patch("/api/me/", {"refund_iban": VALID, "password": PASSWORD}, format="json").status_code == 401
 
 
 def test_session_patch_needs_the_csrf_token(saver):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(saver)
-    assert client.patch("/api/me/", {"refund_iban": VALID}, format="json").status_code == 403
+    assert client.patch("/api/me/", {"refund_iban": VALID, "password": PASSWORD}, format="json").status_code == 403
     saver.refresh_from_db()
     assert saver.refund_iban == ""
 

@@ -264,13 +264,16 @@ def test_csv_export_escapes_formula_cells(pool, treasurer):
 
 
 def test_four_eyes_through_the_api(world, treasurer, second_treasurer):
+    from tests.twofactor import login_verified
+
     batch = world["batch"]
-    mine = as_user(treasurer)
+    # Approving and exporting need a session with a fresh second factor (step-up), not a bare login.
+    mine = login_verified(APIClient(), treasurer)
     not_yet = mine.post(f"/api/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"})
     assert not_yet.status_code == 409 and not_yet.json()["code"] == "not_approved"
     refused = mine.post(f"/api/treasury/payouts/{batch.pk}/approve/")
     assert refused.status_code == 403 and refused.json()["code"] == "four_eyes"
-    approved = as_user(second_treasurer).post(f"/api/treasury/payouts/{batch.pk}/approve/")
+    approved = login_verified(APIClient(), second_treasurer).post(f"/api/treasury/payouts/{batch.pk}/approve/")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     exported = mine.post(f"/api/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"})
     assert exported.status_code == 200 and b"50.00" in exported.content

@@ -224,8 +224,9 @@ def test_above_the_limit_a_regulated_pledge_needs_risk_consent_recorded_with_it(
 
 def test_gifts_to_a_regulated_pool_and_loans_to_other_pools_need_none_of_the_steps(saver) -> None:
     pool = regulated_loan_pool()
-    gift = pledge_create(pool=pool, saver=saver, kind=PledgeKind.GIFT, amount_ore=90_000_000)
-    loan = pledge_create(pool=PoolFactory(kind=PoolKind.FAIR), saver=saver, kind=PledgeKind.LOAN, amount_ore=90_000_000)
+    gift = pledge_create(pool=pool, saver=saver, kind=PledgeKind.GIFT, amount_ore=40_000_000)
+    # 400 000 kr: well above the consent limit, within a fair pledge's plausibility limit (POOL_MAX_PLEDGE_ORE).
+    loan = pledge_create(pool=PoolFactory(kind=PoolKind.FAIR), saver=saver, kind=PledgeKind.LOAN, amount_ore=40_000_000)
     assert not RegulatedPledge.objects.filter(pledge__in=[gift, loan]).exists()
 
 

@@ -133,7 +133,7 @@ def test_pain001_export_of_an_approved_withdrawn_refund_marks_the_pledge_refunde
     pledge_withdraw(pledge=pledge, by=saver)
     user_set_refund_iban(user=saver, iban=SAVER_IBAN)
     batch = payout_prepare(kind=PayoutKind.REFUND, source_keys=[f"pledge:{pledge.pk}"], by=treasurer)
-    payout_approve(batch=batch, by=second_treasurer)
+    payout_approve(batch=batch, by=second_treasurer, confirm_recent_accounts=True)  # the account is new
     content, content_type, _name = payout_export(batch=batch, by=second_treasurer, file_format="pain001")
     assert content_type == "application/xml"
     import defusedxml.ElementTree as SafeET

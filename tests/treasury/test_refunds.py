@@ -61,7 +61,8 @@ def candidate(key: str):
 
 def exported(batch_lines_keys, treasurer, second_treasurer, file_format="pain001"):
     batch = payout_prepare(kind=PayoutKind.REFUND, source_keys=batch_lines_keys, by=treasurer)
-    payout_approve(batch=batch, by=second_treasurer)
+    # The savers' refund accounts were set moments ago: the approver confirms them explicitly.
+    payout_approve(batch=batch, by=second_treasurer, confirm_recent_accounts=True)
     content, _type, _name = payout_export(batch=batch, by=treasurer, file_format=file_format)
     return batch, content
 

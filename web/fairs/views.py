@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -64,6 +64,7 @@ from invest.fairs.services import (
     user_may_manage_fairs,
 )
 from operations.errors import DomainError
+from operations.pdf import html_to_pdf
 from pools.models import PledgeKind
 from pools.money import format_sek, ore_to_string
 from web.fairs.forms import (
@@ -147,6 +148,7 @@ def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
         "programme_form": ProgrammeForm(pitches=chosen) if may_manage and chosen else None,
         "choose_form": ChooseForm(),
         "site_url": request.build_absolute_uri("/").rstrip("/"),
+        "fair_is_early": timezone.localdate() < fair.held_on,
     }
     return render(request, "fairs/fair_detail.html", context)
 
@@ -226,7 +228,7 @@ def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpRespo
     return redirect("web:fair-detail", fair_id=fair.pk)
 
 
-STATUS_ACTIONS = {"start": fair_start, "close": fair_close, "finish": fair_finish}
+STATUS_ACTIONS: dict[str, Callable[..., object]] = {"start": fair_start, "close": fair_close, "finish": fair_finish}
 
 
 @login_required
@@ -234,12 +236,16 @@ STATUS_ACTIONS = {"start": fair_start, "close": fair_close, "finish": fair_finis
 def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     """Move the fair on: start (live), close (follow-up, sends the links), finish (closed)."""
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
-    action = STATUS_ACTIONS.get(request.POST.get("action", ""))
+    name = request.POST.get("action", "")
+    action = STATUS_ACTIONS.get(name)
     if action is None:
         messages.error(request, _("Unknown action."))
     else:
         try:
-            action(fair=fair, by=request.user)
+            if name == "start":
+                fair_start(fair=fair, by=request.user, early_reason=request.POST.get("early_reason", "")[:1000])
+            else:
+                action(fair=fair, by=request.user)
         except DomainError as error:
             _refuse(request, error)
     return redirect("web:fair-detail", fair_id=fair.pk)
@@ -561,22 +567,15 @@ def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse 
     return response
 
 
-def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    """The PDF template is self-contained: never fetch anything (no network at run time)."""
-    raise ValueError(f"refusing to fetch {url}")
-
-
 @login_required
 def report_pdf(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
-    from weasyprint import HTML
-
     fair = _report_fair(request, fair_id)
     form, as_of = _report_as_of(request)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest(_("Give the date as YYYY-MM-DD."))
     report_data = fair_report(fair=fair, as_of=as_of)
     html = render_to_string("fairs/report_pdf.html", {"report": report_data}, request=request)
-    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    pdf = html_to_pdf(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="fair-{fair.pk}-report.pdf"'
     return response

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from invest.funds.selectors import FundPosition
+from operations.pdf import html_to_pdf
 from pools.money import ore_to_string
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -91,8 +92,6 @@ def position_csv(position: FundPosition) -> StreamingHttpResponse:
 
 
 def position_pdf(position: FundPosition) -> HttpResponse:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
     labels = figure_labels()
     html = render_to_string(
         "funds/position_pdf.html",
@@ -101,7 +100,7 @@ def position_pdf(position: FundPosition) -> HttpResponse:
             "figures": [(labels[k], v, k.endswith("_ore")) for k, v in position.figures().items()],
         },
     )
-    pdf = HTML(string=html, base_url=None).write_pdf()
+    pdf = html_to_pdf(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"{position.fund.slug}-position-{position.as_of.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.sessions import step_up_fresh, step_up_redirect
 from invest.funds import selectors, services
 from invest.funds.errors import FundPermissionDenied
 from invest.funds.models import CapitalWithdrawal
@@ -239,6 +240,8 @@ def fund_rules(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     form = RulesForm(request.POST or None, initial=_rules_initial(rules))
     if request.method == "POST":
         _require_manager(request)
+        if not step_up_fresh(request):
+            return step_up_redirect(request, reverse("web:fund-rules", args=[fund.slug]))
         if form.is_valid():
             try:
                 services.fund_rules_set(fund=fund, by=request.user, **form.to_service())

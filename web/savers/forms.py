@@ -78,10 +78,9 @@ class SignupForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise ValidationError(_("An account with this email already exists. Log in or reset your password."))
-        return email
+        # A taken address is not an error here: the page would tell anyone which addresses have
+        # accounts. The view answers the same and mails the owner instead.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_full_name(self) -> str:
         return self.cleaned_data["full_name"].strip()
@@ -269,6 +268,14 @@ class RefundAccountForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "SE00 0000 0000 0000 0000 0000"}
         ),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=128,
+        required=False,
+        strip=False,
+        help_text=_("Needed to change where money is paid back to. We mail you a notice of every change."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def clean_refund_iban(self) -> str:

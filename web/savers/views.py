@@ -7,28 +7,27 @@ import csv
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
+from django.contrib.auth.hashers import make_password
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.mail import account_mail_queue
 from accounts.models import User
+from accounts.refund_account import refund_account_change
 from accounts.selectors import reminder_preferences_get, user_data_export, user_data_export_csv_rows
 from accounts.services import (
-    email_confirmation_token,
     reminder_preference_set,
     user_confirm_email,
     user_create,
     user_erase,
-    user_set_refund_iban,
 )
 from invest.models import Project
 from invest.selectors import project_list_public
@@ -287,34 +286,39 @@ def fair_pledge_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _send_confirmation(request: HttpRequest, user: User) -> None:
-    link = request.build_absolute_uri(
-        reverse("web:savers:confirm-email", kwargs={"token": email_confirmation_token(user=user)})
-    )
-    with translation.override(user.language):
-        subject = _("Confirm your email address")
-        body = render_to_string("emails/confirm_email.txt", {"user": user, "link": link})
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    """Queue the confirmation link (the worker mails it through the outbox)."""
+    account_mail_queue(kind="confirm_email", user=user)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create a saver account with email and password, log in, and mail a confirmation link."""
+    """Create a saver account and mail a confirmation link; an address that has an account gets a mail instead.
+
+    Both cases answer the same (a redirect to the login page with the same message, nobody logged in),
+    and both only queue a mail, so neither the answer nor its timing tells whether the address is taken.
+    """
     if request.user.is_authenticated:
         return redirect("web:home")
     form = SignupForm(request.POST or None, initial={"language": translation.get_language() or "sv"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = user_create(
-            email=data["email"], password=data["password1"], full_name=data["full_name"], language=data["language"]
+        existing = User.objects.filter(email=data["email"]).first()
+        if existing is None:
+            user = user_create(
+                email=data["email"], password=data["password1"], full_name=data["full_name"], language=data["language"]
+            )
+            _send_confirmation(request, user)
+        else:
+            make_password(data["password1"])  # the same hashing cost as a new account
+            account_mail_queue(kind="signup_existing", user=existing)
+        messages.success(
+            request, _("Thank you! We sent a mail to %(email)s: follow it, then log in.") % {"email": data["email"]}
         )
-        login(request, user, backend="accounts.backends.EmailBackend")
-        translation.activate(user.language)
-        _send_confirmation(request, user)
-        messages.success(request, _("Welcome! We sent you a link to confirm your email address."))
+        login_url = reverse("web:login")
         next_url = request.POST.get("next", "")
         if next_url.startswith("/") and not next_url.startswith("//"):
-            return redirect(next_url)
-        return redirect("web:home")
+            login_url += "?" + urlencode({"next": next_url})
+        return redirect(login_url)
     status = 400 if request.method == "POST" else 200
     return render(request, "savers/signup.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
 
@@ -364,7 +368,11 @@ def refund_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     refund_form = RefundAccountForm(request.POST)
     if refund_form.is_valid():
         try:
-            user_set_refund_iban(user=request.user, iban=refund_form.cleaned_data["refund_iban"])
+            refund_account_change(
+                user=request.user,
+                iban=refund_form.cleaned_data["refund_iban"],
+                password=refund_form.cleaned_data["password"],
+            )
         except DomainError as exc:
             _add_domain_error(refund_form, exc)
         else:

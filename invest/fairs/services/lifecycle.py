@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from invest.fairs.errors import (
     FairNotAllowed,
+    FairTooEarly,
     FairWrongStatus,
 )
 from invest.fairs.models import (
@@ -93,17 +94,26 @@ def fair_create(
 
 
 @transaction.atomic
-def fair_start(*, fair: Fair, by: User) -> Fair:
-    """Open the doors: programme_set -> live; opens each chosen pitch's pool. Raises FairNotAllowed, FairWrongStatus."""
+def fair_start(*, fair: Fair, by: User, early_reason: str = "") -> Fair:
+    """Open the doors: programme_set -> live; opens each chosen pitch's pool. Before the fair's date only
+    with an explicit reason, recorded with who gave it. Raises FairNotAllowed, FairWrongStatus, FairTooEarly."""
     _require_organiser(by)
     fair = _lock_fair(fair)
     _move(fair, FairStatus.LIVE)
+    fields = ["status", "live_at"]
+    if timezone.localdate() < fair.held_on:
+        reason = (early_reason or "").strip()
+        if not reason:
+            raise FairTooEarly(field="early_reason")
+        fair.early_start_by = by
+        fair.early_start_reason = reason[:1000]
+        fields += ["early_start_by", "early_start_reason"]
     pools = Pool.objects.select_for_update().filter(fair_pitch__fair=fair, fair_pitch__status=PitchStatus.CHOSEN)
     for pool in pools.order_by("pk"):
         if pool.status == "draft":
             pool_open(pool=pool)
     fair.live_at = timezone.now()
-    fair.save(update_fields=["status", "live_at"])
+    fair.save(update_fields=fields)
     return fair
 
 
