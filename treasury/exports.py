@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pools.money import ore_to_kronor, ore_to_string
+from treasury.choice_labels import CHOICES, choice_label
 from treasury.models import PayoutBatch, PayoutLine
 from treasury.payee_accounts import BANKGIRO, IBAN, PayeeAccount, payee_account_parse
 from treasury.reports import Column, Report
@@ -40,6 +42,8 @@ def safe_cell(value: Any) -> Any:
 def _csv_value(column: Column, value: Any) -> Any:
     if value is None:
         return ""
+    if column.kind in CHOICES:
+        return safe_cell(str(choice_label(column.kind, value)))
     if column.kind == "money":
         return ore_to_string(int(value))
     if isinstance(value, date):
@@ -71,6 +75,8 @@ def _csv_rows(header: list[str], report: Report) -> Iterator[str]:
 def _excel_value(column: Column, value: Any) -> Any:
     if value is None:
         return None
+    if column.kind in CHOICES:
+        return safe_cell(str(choice_label(column.kind, value)))
     if column.kind == "money":
         return ore_to_kronor(int(value))  # Decimal: exact, never float
     if column.kind == "text":
@@ -92,7 +98,7 @@ def report_xlsx_file(report: Report) -> Any:
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append([str(report.title)])
-    sheet.append([f"as of {report.params.as_of.isoformat()}"])
+    sheet.append([_("as of %(day)s") % {"day": report.params.as_of.isoformat()}])
     sheet.append(header)
     for row in report.rows:
         sheet.append([_excel_value(c, row.get(c.key)) for c in report.columns])

@@ -47,6 +47,7 @@ from treasury.services import (
     payout_prepare,
 )
 from web.http import AuthenticatedHttpRequest
+from web.report_tabs import report_tabs
 from web.treasury_forms import (
     MAX_SPLIT_PARTS,
     AuditFilterForm,
@@ -95,7 +96,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "unmatched_count": payment_list_treasury(status=PaymentStatus.UNMATCHED).count(),
             "awaiting": payout_batch_list().filter(status=PayoutStatus.PREPARED)[:20],
             "bank_files": bankfile_list()[:5],
-            "report_kinds": [k for k in REPORT_KINDS if k != "pool"],
+            "report_kinds": report_tabs(),
         },
     )
 
@@ -288,7 +289,7 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
             "form": form,
             "report": report,
             "rows": rows,
-            "kinds": [k for k in REPORT_KINDS if k != "pool"],
+            "kinds": report_tabs(),
             "chart_monthly": bar_chart_svg(report.monthly, "received_ore") if report else "",
             "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore") if report else "",
             "query": request.GET.urlencode(),
