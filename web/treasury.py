@@ -290,8 +290,12 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
             "report": report,
             "rows": rows,
             "kinds": report_tabs(),
-            "chart_monthly": bar_chart_svg(report.monthly, "received_ore") if report else "",
-            "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore") if report else "",
+            "chart_monthly": (
+                bar_chart_svg(report.monthly, "received_ore", title=_("Money received per month")) if report else ""
+            ),
+            "chart_cumulative": (
+                bar_chart_svg(report.monthly, "cumulative_ore", title=_("Received in all, over time")) if report else ""
+            ),
             "query": request.GET.urlencode(),
         },
         status=status,
