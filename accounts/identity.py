@@ -40,13 +40,6 @@ def validate_organisationsnummer(value: str) -> None:
         raise ValidationError(_("Not a valid organisation number."), code="invalid")
 
 
-def normalize_organisationsnummer(value: str) -> str:
-    try:
-        return orgnr.format(orgnr.validate(value))
-    except StdnumError as exc:
-        raise ValidationError(_("Not a valid organisation number."), code="invalid") from exc
-
-
 def validate_giro_number(value: str) -> None:
     """Bankgiro (7-8 digits) and plusgiro (2-8 digits) numbers end in a Luhn check digit."""
     digits = (value or "").replace("-", "").replace(" ", "")

@@ -61,23 +61,6 @@ def project_create(*, owner: User, name: str, place: str, **fields: object) -> P
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: User, **fields: object) -> Project:
-    """Change a project's description. Raises ProjectNotEditable for anyone but its owner or an organiser."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    if not user_may_manage_project(user=by, project=project):
-        raise ProjectNotEditable(_("Only the project's owner or an organiser may edit it."))
-    if project.status in (ProjectStatus.CLOSED, ProjectStatus.WITHDRAWN):
-        raise ProjectNotEditable(_("A closed or withdrawn project can no longer be edited."))
-    for key, value in fields.items():
-        if key not in EDITABLE_FIELDS:
-            raise TypeError(key)
-        setattr(project, key, value)
-    project.full_clean()
-    project.save()
-    return project
-
-
-@transaction.atomic
 def project_set_status(*, project: Project, by: User, status: str) -> Project:
     """Move a project along its life. Raises InvalidTransition or ProjectNotEditable."""
     project = Project.objects.select_for_update().get(pk=project.pk)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 
 from operations.models import JobRun
 
@@ -22,8 +19,3 @@ def job_latest_runs() -> list[JobRun]:
 def worker_last_seen() -> JobRun | None:
     """The last heartbeat a worker completed, or None."""
     return JobRun.objects.filter(name="worker_heartbeat", status="ok").order_by("-started_at").first()
-
-
-def worker_is_alive(*, within_seconds: int) -> bool:
-    last = worker_last_seen()
-    return last is not None and last.started_at >= timezone.now() - timedelta(seconds=within_seconds)

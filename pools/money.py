@@ -101,15 +101,3 @@ def split_ore(total_ore: int, parts: int) -> list[int]:
         raise MoneyError("cannot split a negative amount")
     base, remainder = divmod(total_ore, parts)
     return [base + 1 if index < remainder else base for index in range(parts)]
-
-
-def allocate_ore(total_ore: int, weights: list[int]) -> list[int]:
-    """Split a whole in proportion to weights; parts sum to it exactly (largest remainder)."""
-    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
-        raise MoneyError("weights must be non-negative with a positive sum")
-    weight_sum = sum(weights)
-    shares = [total_ore * w // weight_sum for w in weights]
-    remainders = sorted(range(len(weights)), key=lambda i: (-(total_ore * weights[i] % weight_sum), i))
-    for index in remainders[: total_ore - sum(shares)]:
-        shares[index] += 1
-    return shares

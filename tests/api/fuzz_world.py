@@ -33,7 +33,8 @@ from invest.funds.services import (
 )
 from invest.models import ProjectStatus
 from pools.models import FundingRule, PaymentChannel, PledgeKind, PoolKind, PoolStatus
-from pools.services import payment_allocate, payment_record, pledge_create, pool_totals_recompute
+from pools.services import payment_allocate, payment_record, pledge_create
+from pools.totals import pool_totals_recompute
 from tests.factories import (
     FairFactory,
     MicroFundFactory,

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from pools.money import (
     MAX_ORE,
     MoneyError,
-    allocate_ore,
     format_sek,
     kronor_to_ore,
     ore_to_string,
@@ -53,15 +52,3 @@ def test_split_ore_parts_always_sum_to_the_whole(total, parts):
     assert len(result) == parts
     assert max(result) - min(result) <= 1
     assert result == sorted(result, reverse=True)  # the extra öre go to the first parts
-
-
-@given(
-    total=st.integers(min_value=0, max_value=10**12),
-    weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=50).filter(lambda w: sum(w) > 0),
-)
-def test_allocate_ore_is_exact_and_proportional(total, weights):
-    result = allocate_ore(total, weights)
-    assert sum(result) == total
-    for part, weight in zip(result, weights, strict=True):
-        exact = Decimal(total) * weight / sum(weights)
-        assert abs(part - exact) < 1

@@ -26,8 +26,8 @@ from pools.services import (
     payment_record,
     pledge_create,
     pledge_withdraw,
-    pool_totals_recompute,
 )
+from pools.totals import pool_totals_recompute
 from tests.factories import PoolFactory, ShareOfferPoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,8 @@ from pools.services import (
     pledge_create,
     pledge_krona_months,
     pledge_withdraw,
-    pool_totals_recompute,
 )
-from pools.totals import pool_totals_figures, pool_totals_reconcile
+from pools.totals import pool_totals_figures, pool_totals_recompute, pool_totals_reconcile
 from tests.factories import PoolFactory, ShareOfferPoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

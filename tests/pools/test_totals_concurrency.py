@@ -9,7 +9,8 @@ import pytest
 from django.db import connections, transaction
 
 from pools.models import PledgeKind, PoolTotals
-from pools.services import pledge_create, pool_totals_recompute
+from pools.services import pledge_create
+from pools.totals import pool_totals_recompute
 from tests.factories import PoolFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,8 @@ import pytest
 
 from accounts.services import user_set_refund_iban
 from pools.models import FundingRule, Payment, PaymentChannel, PaymentStatus, Pledge, PledgeStatus, PoolStatus
-from pools.services import payment_record, pledge_withdraw, pool_totals_compute
+from pools.services import payment_record, pledge_withdraw
+from pools.totals import pool_totals_figures
 from tests.factories import PoolFactory
 from tests.treasury.helpers import money_pledge
 from treasury.errors import PayeeAccountMissing
@@ -293,7 +294,7 @@ def test_refunded_money_leaves_the_pools_received_total(pool, saver, other_saver
     pay(kept, treasurer, 5_000)
     pledge, _payment = withdrawn_pledge(pool, saver, treasurer, payer_account=PAYER_IBAN)
     exported([f"pledge:{pledge.pk}"], treasurer, second_treasurer)
-    assert pool_totals_compute(pool=pool)["received_ore"] == 5_000
+    assert pool_totals_figures(pool_ids=[pool.pk])[pool.pk]["received_ore"] == 5_000
 
 
 def test_overpayment_refund_marks_nothing(pool, saver, treasurer, second_treasurer):

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from operations.models import JobRun
 from pools.models import FundingRule, PledgeKind, PoolStatus, PoolTotals, Reminder
-from pools.services import pledge_create, pool_totals_recompute
+from pools.services import pledge_create
+from pools.totals import pool_totals_recompute
 from tests.factories import PoolFactory
 from workers.pools import close_due_pools
 from workers.reminders import plan_reminders, send_due_reminders

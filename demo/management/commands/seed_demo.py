@@ -26,7 +26,8 @@ from pools.models import (
     Pool,
     PoolKind,
 )
-from pools.services import payment_allocate, payment_record, pledge_create, pool_open, pool_totals_recompute
+from pools.services import payment_allocate, payment_record, pledge_create, pool_open
+from pools.totals import pool_totals_recompute
 
 DEMO_PASSWORD = "lokal-demo-2026"
 DEMO_USERS = [

@@ -6,9 +6,8 @@ import uuid
 from datetime import time
 
 from accounts.models import User
-from invest.fairs.models import Fair, Pitch
+from invest.fairs.models import CardChannel, Fair, Pitch
 from invest.fairs.services import (
-    CardChannel,
     CardInput,
     Slot,
     fair_card_submit,

@@ -1,16 +1,10 @@
-"""Writes for pools/: pools, pledges, payments and their matches, pool totals.
-
-Every service owns its transaction, locks what it changes, validates, writes, and
-queues follow-up work through the outbox (operations.outbox.enqueue) after commit.
-"""
+"""Pledges: creating one within the pool's rules, a saver's changes and withdrawal, confirming fair pledges."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum, Value
@@ -21,85 +15,36 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from operations.outbox import enqueue
 from pools.errors import (
-    AllocationError,
     AmountAboveMaximum,
     AmountBelowMinimum,
     CurrencyNotSupported,
-    InvalidPayment,
     InvalidPledge,
     PledgeKindNotAllowed,
     PledgeNotChangeable,
     PoolClosed,
-    PoolNotClosable,
     PoolOversubscribed,
 )
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
     MONEY_KINDS,
     POOL_PLEDGE_KINDS,
-    FundingRule,
-    Payment,
-    PaymentAllocation,
-    PaymentChannel,
-    PaymentStatus,
     Pledge,
     PledgeKind,
     PledgeSource,
     PledgeStatus,
     Pool,
-    PoolStatus,
-    PoolTotals,
 )
 from pools.money import MAX_ORE, format_sek
 from pools.references import ocr_generate
+from pools.services.queues import RECEIPT_TASK, totals_enqueue
 
 MAX_MONTHS = 600
+
+
 MAX_SHARES = 1_000_000
+
+
 MAX_QUANTITY = Decimal("1000000")
-
-TOTALS_TASK = "workers.totals.recompute_pool_totals"
-RECEIPT_TASK = "workers.receipts.send_pledge_receipt"
-FUND_TOTALS_TASK = "workers.funds.recompute_fund_totals"
-
-
-def totals_enqueue(*, pool_id: int) -> None:
-    """Mark the pool's totals due and queue their recompute after commit (one pending per pool).
-
-    Call it inside the transaction that changes the pool's pledges or payments: the touch holds
-    the totals row until commit, so a pending recompute picked up meanwhile waits and sees the change.
-    """
-    from pools.totals import totals_touch
-
-    totals_touch(pool_ids=[pool_id])
-    enqueue(TOTALS_TASK, pool_id, dedupe_key=f"totals:{pool_id}")
-
-
-def fund_totals_enqueue_for_pools(*, pool_ids: list[int]) -> None:
-    """Money matched in a micro-fund's pools changes the fund's capital: queue its totals too."""
-    fund_ids = set(
-        Pool.objects.filter(pk__in=pool_ids, micro_fund__isnull=False).values_list("micro_fund_id", flat=True)
-    )
-    for fund_id in sorted(fund_ids):
-        enqueue(FUND_TOTALS_TASK, fund_id, dedupe_key=f"fund-totals:{fund_id}")
-
-
-# ---------------------------------------------------------------- pools
-
-
-@transaction.atomic
-def pool_open(*, pool: Pool) -> Pool:
-    """Open a draft pool for pledges. Raises PoolClosed when it is not a draft."""
-    pool = Pool.objects.select_for_update().get(pk=pool.pk)
-    if pool.status != PoolStatus.DRAFT:
-        raise PoolClosed(_("Only a draft pool can be opened."))
-    pool.status = PoolStatus.OPEN
-    pool.save(update_fields=["status", "updated_at"])
-    PoolTotals.objects.get_or_create(pool=pool)
-    totals_enqueue(pool_id=pool.pk)
-    return pool
-
-
-# ---------------------------------------------------------------- pledges
 
 
 def _money_committed(pool: Pool, *, saver: User | None = None, exclude_pk: int | None = None) -> int:
@@ -305,147 +250,6 @@ def pledge_withdraw(*, pledge: Pledge, by: User) -> Pledge:
     return pledge
 
 
-# ---------------------------------------------------------------- payments
-
-
-@transaction.atomic
-def payment_record(
-    *,
-    amount_ore: int,
-    received_on: date,
-    channel: str,
-    reference: str = "",
-    payer_name: str = "",
-    payer_account: str = "",
-    bank_reference: str = "",
-    note: str = "",
-    created_by: User | None = None,
-) -> Payment:
-    """Record money seen arriving, unmatched; `payer_account` is the account it came from when the bank
-    file names it (see treasury/payee_accounts.py). Raises InvalidPayment."""
-    if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or not 0 < amount_ore <= MAX_ORE:
-        raise InvalidPayment(_("The amount must be above zero."), field="amount")
-    if channel not in PaymentChannel.values:
-        raise InvalidPayment(_("Unknown payment channel."), field="channel")
-    return Payment.objects.create(
-        amount_ore=amount_ore,
-        received_on=received_on,
-        channel=channel,
-        reference=reference.strip()[:140],
-        payer_name=payer_name.strip()[:200],
-        payer_account=payer_account.strip()[:40],
-        bank_reference=bank_reference.strip()[:140],
-        note=note,
-        created_by=created_by,
-    )
-
-
-def pledge_received_ore(pledge: Pledge) -> int:
-    """Money matched to a pledge so far (reversals included)."""
-    return int(pledge.allocations.aggregate(total=Coalesce(Sum("amount_ore"), Value(0)))["total"])
-
-
-def _pledge_status_from_received(pledge: Pledge, received: int) -> str:
-    if pledge.status in (PledgeStatus.WITHDRAWN, PledgeStatus.LAPSED, PledgeStatus.REFUNDED):
-        return pledge.status
-    if received <= 0:
-        return PledgeStatus.CONFIRMED if pledge.confirmed_at else PledgeStatus.PLEDGED
-    if received >= (pledge.amount_ore or 0):
-        return PledgeStatus.FULFILLED
-    return PledgeStatus.PARTLY_FULFILLED
-
-
-@transaction.atomic
-def payment_allocate(
-    *, payment: Payment, parts: list[tuple[Pledge, int]], by: User | None, note: str = ""
-) -> list[PaymentAllocation]:
-    """Match a payment to one or several pledges. Raises AllocationError when the parts
-    exceed what is left of the payment or a pledge takes no money."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status == PaymentStatus.REFUNDED:
-        raise AllocationError(_("A refunded payment cannot be matched."))
-    pledge_ids = sorted({p.pk for p, _amount in parts})
-    # Lock pledges in primary-key order so two matchers never deadlock.
-    pledges = {p.pk: p for p in Pledge.objects.select_for_update().filter(pk__in=pledge_ids).order_by("pk")}
-    already = int(payment.allocations.aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"])
-    wanted = 0
-    for pledge, amount in parts:
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise AllocationError(_("Each part must be above zero."), field="amount")
-        if pledges[pledge.pk].kind not in MONEY_KINDS:
-            raise AllocationError(_("Only money pledges take payments."), field="pledge")
-        wanted += amount
-    if already + wanted > payment.amount_ore:
-        raise AllocationError(_("The parts add up to more than the payment."), field="amount")
-    rows = [
-        PaymentAllocation.objects.create(
-            payment=payment,
-            pledge=pledges[pledge.pk],
-            pool_id=pledges[pledge.pk].pool_id,
-            amount_ore=amount,
-            created_by=by,
-            note=note,
-        )
-        for pledge, amount in parts
-    ]
-    payment.status = PaymentStatus.MATCHED
-    payment.save(update_fields=["status"])
-    for pledge in pledges.values():
-        _pledge_refresh_status(pledge)
-    # Totals rows are touched in pool order so two matchers never deadlock on them.
-    for pool_id in sorted({pledge.pool_id for pledge in pledges.values()}):
-        totals_enqueue(pool_id=pool_id)
-    fund_totals_enqueue_for_pools(pool_ids=[pledge.pool_id for pledge in pledges.values()])
-    return rows
-
-
-@transaction.atomic
-def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: str = "") -> PaymentAllocation:
-    """Undo a match by adding its negative; the original row stays. Raises AllocationError."""
-    allocation = PaymentAllocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.reverses_id is not None or PaymentAllocation.objects.filter(reverses=allocation).exists():
-        raise AllocationError(_("This match was already reversed."))
-    payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
-    if payment.status == PaymentStatus.REFUNDED:
-        # Its money went back to the payer: undoing the match would put it in the unmatched queue again.
-        raise AllocationError(_("This payment was refunded; its matches cannot be undone."))
-    pledge = Pledge.objects.select_for_update().get(pk=allocation.pledge_id)
-    reversal = PaymentAllocation.objects.create(
-        payment=payment,
-        pledge=pledge,
-        pool_id=pledge.pool_id,
-        amount_ore=-allocation.amount_ore,
-        reverses=allocation,
-        created_by=by,
-        note=note,
-    )
-    left = int(payment.allocations.aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"])
-    if left == 0:
-        payment.status = PaymentStatus.UNMATCHED
-        payment.save(update_fields=["status"])
-    _pledge_refresh_status(pledge)
-    totals_enqueue(pool_id=pledge.pool_id)
-    fund_totals_enqueue_for_pools(pool_ids=[pledge.pool_id])
-    return reversal
-
-
-def _pledge_refresh_status(pledge: Pledge) -> None:
-    status = _pledge_status_from_received(pledge, pledge_received_ore(pledge))
-    if status != pledge.status:
-        Pledge.objects.filter(pk=pledge.pk).update(status=status, updated_at=timezone.now())
-        pledge.status = status
-
-
-# ---------------------------------------------------------------- totals
-
-
-def pool_totals_compute(*, pool: Pool) -> dict[str, object]:
-    """Every figure of a pool's totals, by aggregate queries over its rows only."""
-    from pools.totals import pool_totals_figures
-
-    return pool_totals_figures(pool_ids=[pool.pk])[pool.pk]
-
-
 def pledge_krona_months(
     *, amount_ore: int | None, monthly_ore: int | None, months: int | None, term_months: int | None
 ) -> int:
@@ -459,15 +263,6 @@ def pledge_krona_months(
         return amount_ore * term_months // 100
     return 0
 
-
-def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
-    """Recompute and store one pool's totals (idempotent: never increments)."""
-    from pools.totals import pool_totals_recompute as recompute
-
-    return recompute(pool_id=pool_id)
-
-
-# ---------------------------------------------------------------- a saver's own pledges
 
 CHANGEABLE_PLEDGE_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED)
 
@@ -596,98 +391,3 @@ def pledge_claim_by_email(*, user: User) -> int:
     for pool_id in sorted(set(Pledge.objects.filter(pk__in=ids).values_list("pool_id", flat=True))):
         totals_enqueue(pool_id=pool_id)
     return claimed
-
-
-# ---------------------------------------------------------------- idempotent creation
-
-
-def pledge_create_idempotent(
-    *,
-    user: User,
-    key: str,
-    request_hash: str,
-    respond: Callable[[Pledge], dict],
-    **pledge_fields: Any,
-) -> tuple[int, dict, bool]:
-    """Create a pledge once per (user, key): returns (status, body, replayed). The key row is written in
-    the pledge's transaction. Raises IdempotencyConflict when the key was used with another request."""
-    from pools.errors import IdempotencyConflict
-    from pools.models import IdempotencyKey
-
-    def replay() -> tuple[int, dict, bool] | None:
-        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if stored is None:
-            return None
-        if stored.request_hash != request_hash:
-            raise IdempotencyConflict(field="idempotency_key")
-        return stored.response_status, stored.response_body, True
-
-    earlier = replay()
-    if earlier is not None:
-        return earlier
-    try:
-        with transaction.atomic():
-            pledge = pledge_create(saver=user, **pledge_fields)
-            body = respond(pledge)
-            IdempotencyKey.objects.create(
-                user=user, key=key, request_hash=request_hash, response_status=201, response_body=body
-            )
-    except IntegrityError:
-        # A parallel request with the same key won the race; its pledge stands, ours rolled back.
-        earlier = replay()
-        if earlier is None:
-            raise
-        return earlier
-    return 201, body, False
-
-
-# ---------------------------------------------------------------- closing
-
-
-def pool_outcome(*, pool: Pool, figures: dict[str, object]) -> str:
-    """Succeeded or failed by the pool's funding rule, given its current totals figures.
-
-    Keep-what-you-raise always succeeds; all-or-nothing succeeds only when it reached its
-    minimum (its target when it has no minimum; points for a points target).
-    """
-    if pool.funding_rule != FundingRule.ALL_OR_NOTHING:
-        return PoolStatus.SUCCEEDED
-    if pool.minimum_ore is not None:
-        reached = int(figures["pledged_ore"]) >= pool.minimum_ore  # type: ignore[call-overload]
-    elif pool.target_points:
-        reached = int(figures["estimated_points"]) >= pool.target_points  # type: ignore[call-overload]
-    else:
-        reached = int(figures["pledged_ore"]) >= (pool.target_ore or 0)  # type: ignore[call-overload]
-    return PoolStatus.SUCCEEDED if reached else PoolStatus.FAILED
-
-
-@transaction.atomic
-def pool_close(*, pool_id: int, today: date | None = None) -> Pool:
-    """Close an open pool after its closing day: succeeded or failed by its funding rule; record its
-    pledgers' outcome reminders and queue its totals. Already closed: nothing happens. Raises PoolNotClosable."""
-    from pools.reminders import reminders_plan_pool_outcome
-
-    today = today or timezone.localdate()
-    # The pool lock keeps pledges out while the outcome is decided (pledge_create takes it too).
-    pool = Pool.objects.select_for_update().get(pk=pool_id)
-    if not pool.is_open:
-        return pool
-    if pool.closes_on >= today:
-        raise PoolNotClosable()
-    pool.status = pool_outcome(pool=pool, figures=pool_totals_compute(pool=pool))
-    pool.closed_at = timezone.now()
-    pool.save(update_fields=["status", "closed_at", "updated_at"])
-    reminders_plan_pool_outcome(pool=pool)
-    totals_enqueue(pool_id=pool.pk)
-    return pool
-
-
-def pools_close_due(*, today: date | None = None) -> dict[str, list[int]]:
-    """Close every open pool whose closing day has passed, each in its own transaction."""
-    today = today or timezone.localdate()
-    due = Pool.objects.filter(status__in=[s.value for s in (PoolStatus.OPEN, PoolStatus.EXTENDED)], closes_on__lt=today)
-    closed: dict[str, list[int]] = {PoolStatus.SUCCEEDED: [], PoolStatus.FAILED: []}
-    for pool_id in due.order_by("pk").values_list("pk", flat=True):
-        pool = pool_close(pool_id=pool_id, today=today)
-        closed.setdefault(pool.status, []).append(pool.pk)
-    return {str(k): v for k, v in closed.items()}

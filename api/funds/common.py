@@ -1,0 +1,55 @@
+"""Shared by the micro-fund endpoints: percentages as decimal strings and the error responses."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+PERCENT_TEXT = re.compile(r"^\d{1,4}(\.\d{1,2})?$")
+
+
+ERROR = OpenApiResponse(description="Refused: `{field: [message], code}`")
+
+
+ERRORS = {400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d{1,4}(\.\d{1,2})?$", "example": "25.00"})
+class PercentField(serializers.Field):
+    """Reads "25" or "25.50" (percent, at most two decimals) into basis points; writes them back as "25.50"."""
+
+    default_error_messages = {
+        "invalid": _("Give a percentage with at most two decimals, like 25.50."),
+        "range": _("Give a percentage from %(low)s to %(high)s."),
+    }
+
+    def __init__(self, *, low: Decimal = Decimal(0), high: Decimal = Decimal(100), **kwargs: Any) -> None:
+        self.low, self.high = low, high
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("invalid")
+        text = (repr(data) if isinstance(data, float) else str(data)).strip().replace(",", ".")
+        # Plain digits only: no exponents, NaN or infinities reach Decimal arithmetic.
+        if not PERCENT_TEXT.match(text):
+            self.fail("invalid")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            self.fail("invalid")
+        if not self.low <= value <= self.high:
+            self.fail("range", low=self.low, high=self.high)
+        return int(value * 100)
+
+    def to_representation(self, value: int) -> str:
+        return f"{Decimal(value) / 100:.2f}"
+
+
+def bp(value: int | None) -> str | None:
+    return None if value is None else f"{Decimal(value) / 100:.2f}"

@@ -1,0 +1,193 @@
+"""Payments received: the unmatched queue, matching to pledges, reversing a match, finding pledges to match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.fields import KronorField, OreAsKronorField
+from api.treasury.common import ERRORS, CanManagePayments, CanViewReports
+from pools.models import PaymentAllocation, PaymentStatus, Pledge
+from treasury.selectors import (
+    allocation_list_for_payment,
+    payment_get_treasury,
+    payment_list_treasury,
+    pledge_search_for_matching,
+)
+from treasury.services import (
+    allocation_undo,
+    payment_match_manual,
+)
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    amount = OreAsKronorField(source="amount_ore")
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True, default=None)
+    pool_id = serializers.IntegerField(source="pledge.pool_id", read_only=True)
+
+    class Meta:
+        model = PaymentAllocation
+        fields = [
+            "id",
+            "payment_id",
+            "pledge_id",
+            "pool_id",
+            "amount",
+            "reverses_id",
+            "created_by",
+            "created_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class TreasuryPaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = OreAsKronorField(source="amount_ore")
+    allocated = OreAsKronorField(source="allocated_ore")
+    unallocated = OreAsKronorField(source="unallocated_ore")
+    received_on = serializers.DateField()
+    channel = serializers.CharField()
+    status = serializers.CharField()
+    reference = serializers.CharField()
+    payer_name = serializers.CharField()
+    payer_account = serializers.CharField(help_text="The account the money came from, when the bank file names it.")
+    bank_reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PaymentSearchSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    amount = KronorField(required=False)
+    received_from = serializers.DateField(required=False)
+    received_to = serializers.DateField(required=False)
+
+
+class PaymentListView(generics.ListAPIView):
+    """Payments for treasurers (default: the unmatched queue), searchable by name, amount and date."""
+
+    permission_classes = [IsAuthenticated, CanViewReports]
+    serializer_class = TreasuryPaymentSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[PaymentSearchSerializer], responses={200: TreasuryPaymentSerializer(many=True), **ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        params = PaymentSearchSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        return payment_list_treasury(
+            status=data.get("status", PaymentStatus.UNMATCHED),
+            q=data.get("q", ""),
+            amount_ore=data.get("amount"),
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+        )
+
+
+class PaymentDetailView(APIView):
+    permission_classes = [IsAuthenticated, CanViewReports]
+
+    @extend_schema(responses={200: TreasuryPaymentSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        payment = payment_get_treasury(payment_id=pk)
+        body = TreasuryPaymentSerializer(payment).data
+        body["allocations"] = AllocationSerializer(allocation_list_for_payment(payment=payment), many=True).data
+        return Response(body)
+
+
+class MatchPartSerializer(serializers.Serializer):
+    pledge = serializers.IntegerField(min_value=1, max_value=2**62)
+    amount = KronorField()
+
+
+class MatchSerializer(serializers.Serializer):
+    parts = MatchPartSerializer(many=True, allow_empty=False, max_length=50)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PaymentMatchView(APIView):
+    """Match a payment by hand to one pledge, or split it over several."""
+
+    permission_classes = [IsAuthenticated, CanManagePayments]
+
+    @extend_schema(request=MatchSerializer, responses={201: AllocationSerializer(many=True), **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        payload = MatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        payment = payment_get_treasury(payment_id=pk)
+        wanted = payload.validated_data["parts"]
+        pledges = {p.pk: p for p in Pledge.objects.filter(pk__in=[part["pledge"] for part in wanted])}
+        missing = [part["pledge"] for part in wanted if part["pledge"] not in pledges]
+        if missing:
+            return Response({"parts": [str(_("No such pledge."))], "code": "match_error"}, status=400)
+        rows = payment_match_manual(
+            payment=payment,
+            parts=[(pledges[part["pledge"]], part["amount"]) for part in wanted],
+            by=request.user,
+            note=payload.validated_data["note"],
+        )
+        return Response(AllocationSerializer(rows, many=True).data, status=201)
+
+
+class ReverseSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AllocationReverseView(APIView):
+    """Undo a match: a negative row is added; nothing is deleted."""
+
+    permission_classes = [IsAuthenticated, CanManagePayments]
+
+    @extend_schema(request=ReverseSerializer, responses={201: AllocationSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        payload = ReverseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            allocation = PaymentAllocation.objects.get(pk=pk)
+        except PaymentAllocation.DoesNotExist as exc:
+            raise Http404 from exc
+        reversal = allocation_undo(allocation=allocation, by=request.user, note=payload.validated_data["note"])
+        return Response(AllocationSerializer(reversal).data, status=201)
+
+
+class PledgeMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    pool_id = serializers.IntegerField()
+    pool = serializers.CharField(source="pool.title")
+    pledger = serializers.CharField(source="pledger_name")
+    ocr_reference = serializers.CharField()
+    amount = OreAsKronorField(source="amount_ore")
+    received = OreAsKronorField(source="received_ore")
+    status = serializers.CharField()
+
+
+class PledgeSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    amount = KronorField(required=False)
+
+
+class PledgeSearchView(APIView):
+    """Money pledges to match a payment to, by name, e-mail, reference, pool or amount."""
+
+    permission_classes = [IsAuthenticated, CanManagePayments]
+
+    @extend_schema(parameters=[PledgeSearchSerializer], responses={200: PledgeMatchSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        params = PledgeSearchSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = pledge_search_for_matching(q=params.validated_data["q"], amount_ore=params.validated_data.get("amount"))
+        return Response(PledgeMatchSerializer(rows, many=True).data)

@@ -1,0 +1,163 @@
+"""Mail after the evening: confirmation notices and reminders to pledgers who have not confirmed yet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import ReminderKind, ReminderPreference
+from invest.fairs.models import (
+    Fair,
+    FairNotice,
+    FairStatus,
+)
+from operations.outbox import enqueue
+from pools.models import Pledge, PledgeSource, PledgeStatus
+
+NOTICE_TASK = "workers.fairs.send_fair_notice"
+
+
+def _pledger_email(pledge: Pledge) -> str:
+    if pledge.saver_id and pledge.saver is not None:
+        return "" if pledge.saver.is_erased else pledge.saver.email.lower()
+    return (pledge.contact_email or "").lower()
+
+
+def fair_pledges_unconfirmed(*, fair: Fair) -> QuerySet[Pledge]:
+    """Card pledges of a fair still waiting for the pledger's confirmation."""
+    return Pledge.objects.filter(
+        pool__fair_pitch__fair=fair,
+        source=PledgeSource.FAIR_CARD,
+        status=PledgeStatus.PLEDGED,
+        confirmation_token__isnull=False,
+    )
+
+
+def _unconfirmed_pledgers(fair: Fair) -> dict[str, str]:
+    """Email -> language for everyone with an unconfirmed card pledge at the fair."""
+    pledgers: dict[str, str] = {}
+    rows = fair_pledges_unconfirmed(fair=fair).select_related("saver", "fair_card").order_by("pk")
+    for pledge in rows:
+        email = _pledger_email(pledge)
+        if email and email not in pledgers:
+            card = getattr(pledge, "fair_card", None)
+            pledgers[email] = (
+                pledge.saver.language if pledge.saver_id and pledge.saver else card.language if card else "sv"
+            )
+    return pledgers
+
+
+def _notice_queue(
+    *, fair: Fair, email: str, number: int, language: str, now: datetime | None = None
+) -> FairNotice | None:
+    """Record notice `number` for one pledger and queue its mail; None when it exists already."""
+    try:
+        with transaction.atomic():
+            notice = FairNotice.objects.create(
+                fair=fair, email=email, number=number, language=language, created_at=now or timezone.now()
+            )
+    except IntegrityError:
+        return None
+    enqueue(NOTICE_TASK, notice.pk)
+    return notice
+
+
+def fair_reminders_sweep(*, now: datetime | None = None) -> int:
+    """Queue the next reminder for pledgers still unconfirmed after the interval, at most
+    FAIRS_MAX_REMINDERS each; returns how many were queued. Safe to run twice (unique notices)."""
+    now = now or timezone.now()
+    interval = timedelta(days=settings.FAIRS_REMINDER_INTERVAL_DAYS)
+    queued = 0
+    for fair in Fair.objects.filter(status=FairStatus.FOLLOW_UP).order_by("pk"):
+        waiting = _unconfirmed_pledgers(fair)
+        latest = (
+            FairNotice.objects.filter(fair=fair, email__in=list(waiting))
+            .values("email")
+            .annotate(last_number=Max("number"), last_at=Max("created_at"))
+        )
+        for row in latest:
+            if row["last_number"] >= settings.FAIRS_MAX_REMINDERS or row["last_at"] > now - interval:
+                continue
+            with transaction.atomic():
+                if _notice_queue(
+                    fair=fair,
+                    email=row["email"],
+                    number=row["last_number"] + 1,
+                    language=waiting[row["email"]],
+                    now=now,
+                ):
+                    queued += 1
+    return queued
+
+
+def fair_notice_send(*, notice_id: int) -> bool:
+    """Mail a pledger the links to confirm their fair pledges, once; True when this call sent it."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    # Claim with a conditional update, so a duplicate task run sends nothing.
+    claimed = FairNotice.objects.filter(pk=notice_id, sent_at__isnull=True, skipped_reason="").update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notice = FairNotice.objects.select_related("fair").get(pk=notice_id)
+    pledges = list(
+        fair_pledges_unconfirmed(fair=notice.fair)
+        .filter(Q(saver__email__iexact=notice.email) | Q(saver__isnull=True, contact_email__iexact=notice.email))
+        .select_related("pool", "pool__project", "saver")
+        .order_by("pk")
+    )
+    reason = ""
+    if notice.fair.status not in (FairStatus.FOLLOW_UP,) and notice.number > 0:
+        reason = "fair closed"
+    elif not pledges:
+        reason = "nothing to confirm"
+    elif notice.number > 0 and _opted_out(pledges):
+        reason = "opted out"
+    if reason:
+        FairNotice.objects.filter(pk=notice_id).update(sent_at=None, skipped_reason=reason)
+        return False
+    try:
+        with translation.override(notice.language):
+            context = {
+                "fair": notice.fair,
+                "notice": notice,
+                "is_reminder": notice.number > 0,
+                "pledges": [
+                    {"pledge": p, "url": f"{settings.SITE_URL}/pledges/confirm/{p.confirmation_token}/"}
+                    for p in pledges
+                ],
+                "name": pledges[0].pledger_name,
+                "site_url": settings.SITE_URL,
+            }
+            subject = render_to_string("emails/fair_confirm_subject.txt", context).strip()
+            text = render_to_string("emails/fair_confirm.txt", context)
+            html = render_to_string("emails/fair_confirm.html", context)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [notice.email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception:
+        FairNotice.objects.filter(pk=notice_id).update(sent_at=None)  # release the claim for the retry
+        raise
+    return True
+
+
+def pledge_confirm_url(pledge: Pledge) -> str:
+    """The link a pledger follows to confirm a card pledge (the saver pages serve it)."""
+    return f"{settings.SITE_URL}/pledges/confirm/{pledge.confirmation_token}/"
+
+
+def _opted_out(pledges: list[Pledge]) -> bool:
+    saver_ids = {p.saver_id for p in pledges if p.saver_id}
+    return (
+        bool(saver_ids)
+        and ReminderPreference.objects.filter(
+            user_id__in=saver_ids, kind=ReminderKind.FAIR_PLEDGE_UNCONFIRMED, is_enabled=False
+        ).exists()
+    )

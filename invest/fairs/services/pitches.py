@@ -1,0 +1,175 @@
+"""Pitches: a project applies, organisers choose or decline it, the project confirms, withdraws or edits its page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from invest.fairs.errors import (
+    FairNotAllowed,
+    FairWrongStatus,
+    PitchRefused,
+)
+from invest.fairs.models import (
+    Fair,
+    FairStatus,
+    Pitch,
+    PitchStatus,
+)
+from invest.fairs.services.cards import MAX_TEXT
+from invest.fairs.services.lifecycle import _lock_fair, _new_code, _require_organiser, user_may_manage_fairs
+from invest.models import Project, ProjectStatus
+from invest.services import unique_slug, user_may_manage_project
+from pools.models import FundingRule, Pool, PoolKind
+from pools.money import MAX_ORE
+
+
+@transaction.atomic
+def pitch_apply(*, fair: Fair, project: Project, by: User, title: str = "", summary: str = "", ask: str = "") -> Pitch:
+    """A project asks for a slot at a planned fair. Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    fair = _lock_fair(fair)
+    if not user_may_manage_project(user=by, project=project):
+        raise FairNotAllowed(_("Only the project's owner may apply for it."))
+    if fair.status != FairStatus.PLANNED or not fair.is_open_for_applications:
+        raise FairWrongStatus(_("This fair no longer takes applications."))
+    if project.status not in (ProjectStatus.PUBLISHED, ProjectStatus.FUNDED, ProjectStatus.REPAYING):
+        raise PitchRefused(_("Publish the project before applying for a slot."), field="project")
+    if Pitch.objects.filter(fair=fair, project=project).exists():
+        raise PitchRefused(_("This project has already applied to this fair."), field="project")
+    pitch = Pitch(
+        fair=fair,
+        project=project,
+        applied_by=by,
+        title=(title.strip() or project.name)[:200],
+        summary=summary.strip()[:MAX_TEXT],
+        ask=ask.strip()[:500],
+        code=_new_code(),
+    )
+    pitch.full_clean()
+    pitch.save()
+    return pitch
+
+
+@transaction.atomic
+def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool: Pool | None = None) -> Pitch:
+    """Choose an applied pitch for the programme and give it a draft `fair` pool (or attach the
+    project's existing `fair` pool). Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    _require_organiser(by)
+    fair = _lock_fair(pitch.fair)
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project").get(pk=pitch.pk)
+    if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
+        raise FairWrongStatus()
+    if pitch.status == PitchStatus.CHOSEN:
+        return pitch
+    if pitch.status != PitchStatus.APPLIED:
+        raise PitchRefused(_("Only an application can be chosen."), field="status")
+    if Pitch.objects.filter(fair=fair, status=PitchStatus.CHOSEN).count() >= fair.pitch_slots:
+        raise PitchRefused(_("All %(n)s pitch slots are taken.") % {"n": fair.pitch_slots}, field="status")
+    target = target_ore if target_ore is not None else (pitch.project.loan_need_ore or 0)
+    target = target or settings.FAIRS_DEFAULT_PITCH_TARGET_ORE
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 < target <= MAX_ORE:
+        raise PitchRefused(_("Give a target above zero."), field="target")
+    if pool is not None:
+        pool = Pool.objects.select_for_update().get(pk=pool.pk)
+        taken = Pitch.objects.filter(pool=pool).exclude(pk=pitch.pk).exists()
+        if pool.kind != PoolKind.FAIR or pool.project_id != pitch.project_id or taken:
+            raise PitchRefused(_("Only an unused fair pool of the same project can be attached."), field="pool")
+        pitch.pool = pool
+    if pitch.pool_id is None:
+        pool = Pool(
+            title=f"{pitch.project.name} – {fair.title}"[:200],
+            slug=unique_slug(Pool, f"fair-{fair.pk}-{pitch.project.slug}"),
+            description=pitch.summary,
+            kind=PoolKind.FAIR,
+            project=pitch.project,
+            target_ore=target,
+            opens_on=fair.held_on,
+            closes_on=fair.held_on + timedelta(days=settings.FAIRS_POOL_OPEN_DAYS),
+            funding_rule=FundingRule.KEEP_WHAT_YOU_RAISE,
+        )
+        pool.full_clean()
+        pool.save()
+        pitch.pool = pool
+    pitch.status = PitchStatus.CHOSEN
+    pitch.chosen_at = timezone.now()
+    pitch.save(update_fields=["status", "chosen_at", "pool"])
+    return pitch
+
+
+@transaction.atomic
+def pitch_decline(*, pitch: Pitch, by: User) -> Pitch:
+    """Turn down an application (or unchoose a pitch before the evening). Raises FairNotAllowed, FairWrongStatus."""
+    _require_organiser(by)
+    fair = _lock_fair(pitch.fair)
+    pitch = Pitch.objects.select_for_update().get(pk=pitch.pk)
+    if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
+        raise FairWrongStatus()
+    if pitch.status not in (PitchStatus.APPLIED, PitchStatus.CHOSEN):
+        raise PitchRefused(_("This pitch cannot be declined."), field="status")
+    pitch.status = PitchStatus.DECLINED
+    pitch.position = None
+    pitch.starts_at = None
+    pitch.save(update_fields=["status", "position", "starts_at"])
+    return pitch
+
+
+@transaction.atomic
+def pitch_withdraw(*, pitch: Pitch, by: User) -> Pitch:
+    """The project's owner withdraws an application or slot before the evening.
+    Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    fair = _lock_fair(pitch.fair)
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project").get(pk=pitch.pk)
+    if pitch.project.owner_id != by.pk:
+        raise FairNotAllowed(_("Only the project's owner may withdraw its pitch."))
+    if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
+        raise FairWrongStatus()
+    if pitch.status not in (PitchStatus.APPLIED, PitchStatus.CHOSEN):
+        raise PitchRefused(_("This pitch cannot be withdrawn."), field="status")
+    pitch.status = PitchStatus.WITHDRAWN
+    pitch.position = None
+    pitch.starts_at = None
+    pitch.save(update_fields=["status", "position", "starts_at"])
+    return pitch
+
+
+@transaction.atomic
+def pitch_confirm(*, pitch: Pitch, by: User) -> Pitch:
+    """The project owner confirms their slot. Raises FairNotAllowed, FairWrongStatus."""
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project", "fair").get(pk=pitch.pk)
+    if pitch.project.owner_id != by.pk:
+        raise FairNotAllowed(_("Only the project's owner confirms its slot."))
+    if pitch.status != PitchStatus.CHOSEN or not pitch.is_scheduled:
+        raise FairWrongStatus(_("There is no slot to confirm yet."))
+    if pitch.fair.status not in (FairStatus.PROGRAMME_SET, FairStatus.LIVE):
+        raise FairWrongStatus()
+    if pitch.confirmed_at is None:
+        pitch.confirmed_at = timezone.now()
+        pitch.save(update_fields=["confirmed_at"])
+    return pitch
+
+
+@transaction.atomic
+def pitch_page_update(*, pitch: Pitch, by: User, title: str, summary: str, ask: str) -> Pitch:
+    """The owner (or an organiser) prepares the pitch page. Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project", "fair").get(pk=pitch.pk)
+    if not (pitch.project.owner_id == by.pk or user_may_manage_fairs(by)):
+        raise FairNotAllowed()
+    if pitch.fair.status in (FairStatus.FOLLOW_UP, FairStatus.CLOSED) or pitch.status in (
+        PitchStatus.DECLINED,
+        PitchStatus.WITHDRAWN,
+    ):
+        raise FairWrongStatus()
+    title = title.strip()
+    if not title:
+        raise PitchRefused(_("Give the pitch a title."), field="title")
+    if len(title) > 200 or len(ask) > 500 or len(summary) > MAX_TEXT:
+        raise PitchRefused(_("That text is too long."), field="summary" if len(summary) > MAX_TEXT else "title")
+    pitch.title, pitch.summary, pitch.ask = title, summary.strip(), ask.strip()
+    pitch.full_clean()
+    pitch.save(update_fields=["title", "summary", "ask"])
+    return pitch
