@@ -73,7 +73,7 @@ class ProgrammeForm(forms.Form):
         self.pitches = pitches
         for index, pitch in enumerate(pitches, start=1):
             # The inputs sit in a table row without a <label>: name them for screen readers ("Order: <pitch>").
-            def named(label: str, pitch: Pitch = pitch, **attrs: str) -> dict[str, str]:
+            def named(label: object, pitch: Pitch = pitch, **attrs: str) -> dict[str, str]:
                 return {"aria-label": f"{label}: {pitch.title}", **attrs}
 
             self.fields[f"position_{pitch.pk}"] = forms.IntegerField(
@@ -167,7 +167,8 @@ class VolunteerCardForm(CardForm):
 
 
 class FollowUpForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpOutcome.choices)
+    # No outcome chosen in advance: a row must not look "contacted" before anyone was.
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("– choose –")), *FollowUpOutcome.choices])
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
