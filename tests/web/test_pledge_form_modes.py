@@ -114,3 +114,13 @@ def test_open_pledge_still_shows_payment_instructions(client, saver, my_pledge):
     login_verified(client, saver)
     text = client.get(reverse("web:savers:pledge-receipt", args=[my_pledge.pk])).text
     assert "How to open your support-saving account" in text and my_pledge.ocr_reference in text
+
+
+def test_receipt_names_who_holds_the_bankgiro(client, saver):
+    from tests.factories import ShareOfferPoolFactory
+
+    pool = ShareOfferPoolFactory()
+    pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.SHARE, share_count=1)
+    login_verified(client, saver)
+    text = client.get(reverse("web:savers:pledge-receipt", args=[pledge.pk])).text
+    assert f"account holder: {pool.beneficiary_name}" in text
