@@ -140,6 +140,7 @@ def user_erase(*, user: User, reason: str) -> User:
     from rest_framework.authtoken.models import Token
 
     from pools.models import MONEY_KINDS, IdempotencyKey, Payment, Pledge
+    from pools.offers.services import offers_erase
 
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_erased:
@@ -167,6 +168,7 @@ def user_erase(*, user: User, reason: str) -> User:
     )
     Pledge.objects.filter(pk__in=pledge_ids).exclude(kind__in=MONEY_KINDS).update(description=ERASED_TEXT, unit="")
     Payment.objects.filter(allocations__pledge__saver=user).update(payer_name="", payer_account="")
+    offers_erase(user=user)
     return user
 
 

@@ -77,6 +77,11 @@ class PledgeCreateSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False, default="SEK")
     is_name_public = serializers.BooleanField(required=False, default=False)
     may_contact = serializers.BooleanField(required=False, default=True)
+    risk_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A loan or shares to a regulated offer above the caller's limit needs true (see /offer/).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
