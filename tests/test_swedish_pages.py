@@ -34,8 +34,9 @@ ROLES = [
     "kassor@demo.lokalkapital.se",
     "arrangor@demo.lokalkapital.se",
 ]
-# The audit trail shows stored column names and values verbatim, as the database triggers recorded them.
-SKIP = re.compile(r"^/(logout|admin|api|static|media)/|^/treasury/audit/|/erase/|/language/|/delete/")
+# The audit trail shows stored column names and values verbatim, as the database triggers recorded them; the
+# lenders' file for an accountant has fixed machine column names (TODO #14: decide on Swedish headers there).
+SKIP = re.compile(r"^/(logout|admin|api|static|media)/|^/treasury/audit/|/lenders-\d+\.csv|/erase/|/language/|/delete/")
 LINK = re.compile(r'href="(/[^"#]*)"')
 PAGE_KIND = re.compile(r"\d+")
 # Words that are the same in both languages, or names, and so may show on a Swedish page.
