@@ -49,6 +49,20 @@ def validate_giro_number(value: str) -> None:
         raise ValidationError(_("Not a valid bankgiro or plusgiro number."), code="invalid")
 
 
+def normalize_swish_number(value: str) -> str:
+    """A Swish number with the spaces and dashes people type removed."""
+    return "".join(ch for ch in (value or "") if ch not in " -\u00a0")
+
+
+def validate_swish_number(value: str) -> None:
+    """A Swish number for organisations (Swish Företag/Handel): 123 followed by seven digits."""
+    digits = normalize_swish_number(value)
+    if not digits:
+        return
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 10 and digits.startswith("123")):
+        raise ValidationError(_("Not a valid Swish number: 123 followed by seven digits."), code="invalid")
+
+
 # A refund account: a Swedish IBAN only. A clearing and account number is not accepted: no
 # well-maintained library checks Swedish account numbers bank by bank (python-stdnum has none),
 # and a bank order needs an IBAN anyway.

@@ -408,6 +408,9 @@ TREASURY_MAX_UPLOAD_BYTES = env.int("TREASURY_MAX_UPLOAD_BYTES", default=20 * 10
 TREASURY_DEBTOR_NAME = env.str("TREASURY_DEBTOR_NAME", default="Lokalkapital ekonomisk förening")
 TREASURY_DEBTOR_BANKGIRO = env.str("TREASURY_DEBTOR_BANKGIRO", default="5050-1055")
 TREASURY_DEBTOR_BIC = env.str("TREASURY_DEBTOR_BIC", default="SWEDSESS")
+# The association's Swish number (123 and seven digits), used for "Pay with Swish" when a pool's project or
+# fund has none of its own; empty turns Swish off for those pools.
+ASSOCIATION_SWISH_NUMBER = env.str("ASSOCIATION_SWISH_NUMBER", default="")
 # A pledge with no due date is due this many days after it was made (arrears in treasurer reports).
 TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
 # PostgreSQL work_mem for one report statement (its transaction only): room for the per-pool and per-saver sums.

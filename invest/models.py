@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identity import validate_giro_number, validate_organisationsnummer
+from accounts.identity import validate_giro_number, validate_organisationsnummer, validate_swish_number
 from pools.money import MAX_ORE
 
 
@@ -33,6 +33,8 @@ class Project(models.Model):
     organisation_number = models.CharField(
         _("organisation number"), max_length=11, blank=True, validators=[validate_organisationsnummer]
     )
+    # The project's own Swish number (organisations: 123 and seven digits), for "Pay with Swish".
+    swish_number = models.CharField(_("Swish number"), max_length=14, blank=True, validators=[validate_swish_number])
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
@@ -82,6 +84,7 @@ class MicroFund(models.Model):
     description = models.TextField(_("description"), blank=True)
     organisation_number = models.CharField(max_length=11, blank=True, validators=[validate_organisationsnummer])
     bankgiro = models.CharField(max_length=9, blank=True, validators=[validate_giro_number])
+    swish_number = models.CharField(_("Swish number"), max_length=14, blank=True, validators=[validate_swish_number])
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_funds")
     created_at = models.DateTimeField(auto_now_add=True)
 

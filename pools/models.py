@@ -371,6 +371,15 @@ class PaymentChannel(models.TextChoices):
     BALANCE_REPORT = "balance_report", _("Reported support-saving balance")
 
 
+class PaidVia(models.TextChoices):
+    """How the payer sent the money, as far as the bank file tells (the channel is the file it came in)."""
+
+    BANKGIRO = "bankgiro", _("Bankgiro")
+    SWISH = "swish", _("Swish")
+    TRANSFER = "transfer", _("Bank transfer")
+    UNKNOWN = "", _("Not known")
+
+
 class PaymentStatus(models.TextChoices):
     UNMATCHED = "unmatched", _("Unmatched")
     MATCHED = "matched", _("Matched")
@@ -390,6 +399,10 @@ class Payment(models.Model):
     payer_name = models.CharField(max_length=200, blank=True)
     payer_account = models.CharField(max_length=40, blank=True)
     bank_reference = models.CharField(max_length=140, blank=True)
+    # db_default too: rows written by raw SQL (bulk seeding, older scripts) get "not known".
+    paid_via = models.CharField(
+        _("paid via"), max_length=10, choices=PaidVia.choices, blank=True, default="", db_default=""
+    )
     status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.UNMATCHED)
     note = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -409,6 +422,7 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(channel__in=PaymentChannel.values), name="payment_channel_valid"),
             models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="payment_status_valid"),
+            models.CheckConstraint(condition=Q(paid_via__in=PaidVia.values), name="payment_paid_via_valid"),
         ]
 
     def __str__(self) -> str:

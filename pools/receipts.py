@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from pools.models import Pledge
 from pools.money import format_sek
+from pools.paycodes import attach_pay_code_images, pledge_pay_codes
 from pools.selectors import pledge_due
 
 
@@ -25,6 +26,7 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
         return False
     language = saver.language if saver is not None else "sv"
     due = pledge_due(pledge=pledge, received_ore=0, today=timezone.localdate())
+    codes = pledge_pay_codes(pledge=pledge, due=due, today=timezone.localdate())
     try:
         with translation.override(language):
             context = {
@@ -35,12 +37,14 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
                 "site_url": settings.SITE_URL,
                 "points": due.estimated_points if due else 0,
                 "due_on": due.next_due_on if due else None,
+                "pay_codes": codes,
             }
             subject = render_to_string("emails/pledge_receipt_subject.txt", context).strip()
             text = render_to_string("emails/pledge_receipt.txt", context)
             html = render_to_string("emails/pledge_receipt.html", context)
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [email])
         message.attach_alternative(html, "text/html")
+        attach_pay_code_images(message, codes)
         message.send()
     except Exception:
         # Release the claim so the retry can send it.

@@ -43,6 +43,7 @@ from pools.models import (
     ReminderSubject,
 )
 from pools.money import format_sek
+from pools.paycodes import PayCodes, attach_pay_code_images, pledge_pay_codes
 
 log = logging.getLogger(__name__)
 
@@ -324,10 +325,24 @@ def _links(reminder: Reminder) -> dict[str, str]:
     return links
 
 
+def _reminder_pay_codes(reminder: Reminder) -> PayCodes | None:
+    """Scan-to-pay codes for a payment-missing reminder: what the pledge asks for now."""
+    from pools.selectors import pledge_due
+    from pools.services import pledge_received_ore
+
+    pledge = reminder.pledge
+    if pledge is None or reminder.kind != ReminderKind.PAYMENT_MISSING:
+        return None
+    today = timezone.localdate()
+    due = pledge_due(pledge=pledge, received_ore=pledge_received_ore(pledge), today=today)
+    return pledge_pay_codes(pledge=pledge, due=due, today=today)
+
+
 def reminder_message(*, reminder: Reminder, to: str, connection: Any = None) -> EmailMultiAlternatives:
-    """The reminder as an email in the saver's language: plain text and HTML."""
+    """The reminder as an email in the saver's language: plain text and HTML (with scan-to-pay codes)."""
     language = reminder.saver.language if reminder.saver_id and reminder.saver else "sv"
     pledge = reminder.pledge
+    codes = _reminder_pay_codes(reminder)
     with translation.override(language):
         context = {
             "reminder": reminder,
@@ -338,6 +353,7 @@ def reminder_message(*, reminder: Reminder, to: str, connection: Any = None) -> 
             "amount": format_sek(pledge.amount_ore, language) if pledge and pledge.amount_ore else "",
             "monthly": format_sek(pledge.monthly_ore, language) if pledge and pledge.monthly_ore else "",
             "period": reminder.period.split("#")[0],
+            "pay_codes": codes,
             **_links(reminder),
         }
         subject = " ".join(render_to_string("emails/reminders/subject.txt", context).split())
@@ -352,6 +368,7 @@ def reminder_message(*, reminder: Reminder, to: str, connection: Any = None) -> 
         headers={"X-Lokalkapital-Reminder": f"{reminder.pk}"},
     )
     message.attach_alternative(html, "text/html")
+    attach_pay_code_images(message, codes)
     return message
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pools.models import (
     MONEY_KINDS,
+    PaidVia,
     Payment,
     PaymentAllocation,
     PaymentChannel,
@@ -289,6 +290,7 @@ class _Batch:
                 status=PaymentStatus.MATCHED if match.parts else PaymentStatus.UNMATCHED,
                 note=entry.raw[:2000],  # the bank's own record, kept for tracing
                 created_by=self.by,
+                paid_via=entry.paid_via or (PaidVia.BANKGIRO if self.channel == PaymentChannel.BGMAX else ""),
             )
             for (_pos, entry), match in zip(payments, matches, strict=True)
         ]

@@ -46,6 +46,7 @@ from treasury.services import (
     payout_export,
     payout_prepare,
 )
+from treasury.suggestions import payment_suggestions, payment_suggestions_many
 from web.http import AuthenticatedHttpRequest
 from web.report_tabs import report_tabs
 from web.treasury_forms import (
@@ -175,8 +176,14 @@ def payment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             received_to=form.cleaned_data["received_to"],
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    unmatched = [p for p in page if p.status == PaymentStatus.UNMATCHED]
+    suggestions = payment_suggestions_many(payments=unmatched) if unmatched else {}
+    rows_with_suggestions = [(p, suggestions.get(p.pk, [])) for p in page]
     return render(
-        request, "treasury/payment_list.html", {"form": form, "page": page}, status=200 if form.is_valid() else 400
+        request,
+        "treasury/payment_list.html",
+        {"form": form, "page": page, "rows": rows_with_suggestions, "can_manage": request.user.has_perm(MANAGE)},
+        status=200 if form.is_valid() else 400,
     )
 
 
@@ -188,12 +195,26 @@ def payment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     found: list[Pledge] = []
     if search.is_bound and search.is_valid():
         found = pledge_search_for_matching(q=search.cleaned_data["q"], amount_ore=search.cleaned_data["amount"])
-    return _payment_page(request, payment, search=search, found=found, match_form=MatchForm())
+    chosen = next((p for p in found if str(p.pk) == request.GET.get("choose")), None)
+    return _payment_page(request, payment, search=search, found=found, match_form=MatchForm(), chosen=chosen)
 
 
 def _payment_page(
-    request: HttpRequest, payment: Any, *, search: Any, found: list, match_form: MatchForm, status: int = 200
+    request: HttpRequest,
+    payment: Any,
+    *,
+    search: Any,
+    found: list,
+    match_form: MatchForm,
+    status: int = 200,
+    chosen: Pledge | None = None,
 ) -> HttpResponse:
+    # "Choose" in the search results fills the first match line: that pledge, and what it still owes
+    # (at most what is left of the payment).
+    chosen_ore = None
+    if chosen is not None:
+        owed = max(int(chosen.amount_ore or 0) - int(getattr(chosen, "received_ore", 0)), 0)
+        chosen_ore = min(owed, int(payment.unallocated_ore)) or None
     return render(
         request,
         "treasury/payment_detail.html",
@@ -205,6 +226,10 @@ def _payment_page(
             "match_form": match_form,
             "part_numbers": range(1, MAX_SPLIT_PARTS + 1),
             "can_manage": request.user.has_perm(MANAGE),
+            "searched": search.is_bound,
+            "chosen": chosen.pk if chosen is not None else None,
+            "chosen_ore": chosen_ore,
+            "suggestions": (payment_suggestions(payment=payment) if payment.status == PaymentStatus.UNMATCHED else []),
         },
         status=status,
     )
@@ -232,6 +257,8 @@ def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(exc.message))
             else:
                 messages.success(request, _("The payment was matched."))
+                if request.POST.get("back") == "queue":
+                    return redirect("web:treasury:payment-list")
                 return redirect("web:treasury:payment-detail", pk=payment.pk)
     return _payment_page(request, payment, search=PledgeSearchForm(), found=[], match_form=form, status=400)
 

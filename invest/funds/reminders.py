@@ -25,6 +25,7 @@ from invest.funds.schedules import paid_through
 from invest.funds.selectors import loan_line, loans_with_unpaid, recorded_cutoff
 from pools.models import PaymentAllocation
 from pools.money import format_sek
+from pools.paycodes import fund_instalment_pay_codes
 
 DUE_NOTICE_DAYS = 7
 OVERDUE_REPEAT_DAYS = 7
@@ -127,6 +128,8 @@ def instalment_reminders_due(*, today: date) -> list[FundReminderDue]:
                         "unpaid_ore": unpaid,
                         "reference": share.pledge.ocr_reference,
                         "bankgiro": share.pledge.pool.bankgiro if share.pledge.pool_id else "",
+                        "fund_swish": share.membership.fund.swish_number,
+                        "organisation_number": share.membership.fund.organisation_number,
                     },
                 )
             )
@@ -135,6 +138,23 @@ def instalment_reminders_due(*, today: date) -> list[FundReminderDue]:
 
 def _opted_out(user: User, kind: str) -> bool:
     return ReminderPreference.objects.filter(user=user, kind=PREFERENCE_KIND[kind], is_enabled=False).exists()
+
+
+def _instalment_pay_codes(reminder: FundReminderDue) -> object:
+    """The Swish link for a share instalment reminder (a plain-text mail shows no QR code)."""
+    details = reminder.details
+    if reminder.kind not in (FundReminderKind.INSTALMENT_DUE, FundReminderKind.INSTALMENT_OVERDUE):
+        return None
+    return fund_instalment_pay_codes(
+        fund_name=str(details.get("fund", "")),
+        organisation_number=str(details.get("organisation_number", "")),
+        bankgiro=str(details.get("bankgiro", "")),
+        fund_swish=str(details.get("fund_swish", "")),
+        reference=str(details.get("reference") or ""),
+        amount_ore=int(details.get("unpaid_ore", 0)),  # type: ignore[call-overload]
+        due_on=details["due_on"],  # type: ignore[arg-type]
+        today=timezone.localdate(),
+    )
 
 
 def fund_reminder_send(*, reminder: FundReminderDue) -> bool:
@@ -158,6 +178,7 @@ def fund_reminder_send(*, reminder: FundReminderDue) -> bool:
                 "name": user.display_name,
                 "amount": format_sek(int(reminder.details.get("unpaid_ore", 0)), user.language),  # type: ignore[call-overload]
                 "site_url": settings.SITE_URL,
+                "pay_codes": _instalment_pay_codes(reminder),
             }
             subject = render_to_string("emails/fund_reminder_subject.txt", context).strip()
             text = render_to_string("emails/fund_reminder.txt", context)

@@ -17,6 +17,7 @@ from pools.errors import (
 )
 from pools.models import (
     MONEY_KINDS,
+    PaidVia,
     Payment,
     PaymentAllocation,
     PaymentChannel,
@@ -40,9 +41,10 @@ def payment_record(
     bank_reference: str = "",
     note: str = "",
     created_by: User | None = None,
+    paid_via: str = "",
 ) -> Payment:
     """Record money seen arriving, unmatched; `payer_account` is the account it came from when the bank
-    file names it (see treasury/payee_accounts.py). Raises InvalidPayment."""
+    file names it (see treasury/payee_accounts.py), `paid_via` how it was sent. Raises InvalidPayment."""
     if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or not 0 < amount_ore <= MAX_ORE:
         raise InvalidPayment(_("The amount must be above zero."), field="amount")
     if channel not in PaymentChannel.values:
@@ -55,6 +57,7 @@ def payment_record(
         payer_name=payer_name.strip()[:200],
         payer_account=payer_account.strip()[:40],
         bank_reference=bank_reference.strip()[:140],
+        paid_via=paid_via if paid_via in PaidVia.values else "",
         note=note,
         created_by=created_by,
     )

@@ -375,3 +375,22 @@ def test_organiser_writes_off_a_loan_on_its_page(loan, organiser, owner):
     loan.refresh_from_db()
     assert loan.status == "written_off"
     assert "12 000,00 kr" in browser(owner).get(page("loan-detail", loan.pk)).content.decode()
+
+
+def test_statement_offers_scan_to_pay_for_the_next_instalment(fund, share_pool, saver):
+    from tests.pools.test_paycodes import _page_codes
+
+    member = fund_member_join(fund=fund, user=saver, pool=share_pool)
+    fund.swish_number = "1235550000"
+    fund.save(update_fields=["swish_number"])
+    html = browser(saver).get(page("fund-statement", fund.slug)).text
+    fields, swish = _page_codes(html)
+    pledge = member.shares.get().pledge
+    assert fields["iref"] == pledge.ocr_reference and fields["pt"] == "BG" and fields["acc"] == fund.bankgiro
+    assert fields["nme"] == fund.name and fields["due"] > 0
+    assert "sw=1235550000" in swish and f"msg={pledge.ocr_reference}" in swish
+    from invest.funds.selectors import member_statement
+
+    next_due = member_statement(fund=fund, user=saver).next_due
+    assert fields["due"] == next_due["unpaid_ore"] / 100  # the next instalment, not the whole share
+    assert fields["ddt"] == next_due["due_on"].strftime("%Y%m%d")

@@ -64,6 +64,7 @@ from decimal import Decimal, InvalidOperation
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from .remittance import ocr_in_text, paid_via
 from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 MAX_BYTES_DEFAULT = 20 * 1024 * 1024
@@ -577,13 +578,18 @@ class _CamtReader:
             + self.texts(tx, "RmtInf/Strd/AddtlRmtInf")
             + [self.text(tx, "AddtlTxInf"), self.text(entry, "AddtlNtryInf")]
         )
+        # No structured reference: look for an OCR reference in the payer's message (Swish, transfers).
+        free_text = self.texts(tx, "RmtInf/Ustrd") + self.texts(tx, "RmtInf/Strd/AddtlRmtInf")
+        found_in_text = "" if digit_refs else ocr_in_text(free_text)
+        route_texts = [self.text(tx, "BkTxCd/Prtry/Cd"), self.text(entry, "BkTxCd/Prtry/Cd")]
+        route_texts += [self.text(tx, "AddtlTxInf"), self.text(entry, "AddtlNtryInf")]
         party = self.find(tx, "RltdPties/Dbtr/Pty")  # v8
         if party is None:
             party = self.find(tx, "RltdPties/Dbtr")  # v2-v7
         return ParsedPayment(
             amount_ore=amount,
             booked_on=booked_on,
-            reference=digit_refs[0] if digit_refs else "",
+            reference=digit_refs[0] if digit_refs else found_in_text,
             payer_name=self.text(party, "Nm") if party is not None else "",
             payer_address=self._address(party) if party is not None else "",
             channel=self.channel,
@@ -592,6 +598,7 @@ class _CamtReader:
             raw=raw,
             extra_references=tuple(digit_refs[1:]),
             payer_account=self._payer_account(tx),
+            paid_via=paid_via(texts=route_texts, has_structured_reference=bool(digit_refs)),
         )
 
     def _payer_account(self, tx: ET.Element) -> str:

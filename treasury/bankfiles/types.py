@@ -59,6 +59,8 @@ class ParsedPayment:
     # The payer wrote something in the reference field that is not a valid OCR reference
     # (BgMax reference code 5, or digits that fail the check digit): kept so the reason can say so.
     reference_text: str = ""
+    # How the payer sent it: "bankgiro", "swish", "transfer", or "" when the file does not tell.
+    paid_via: str = ""
 
     def __post_init__(self) -> None:
         if type(self.amount_ore) is not int:

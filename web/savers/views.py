@@ -281,7 +281,12 @@ def fair_pledge_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "savers/fair_pledge.html",
-        {"pledge": pledge, "pool": pledge.pool, "is_open": pledge.status == PledgeStatus.PLEDGED},
+        {
+            "pledge": pledge,
+            "pool": pledge.pool,
+            "is_open": pledge.status == PledgeStatus.PLEDGED,
+            "due": pledge_due(pledge=pledge, received_ore=pledge_received_ore(pledge), today=timezone.localdate()),
+        },
     )
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import template
 from django.utils import translation
 
-from pools.money import format_sek
+from pools.money import format_sek, ore_to_string
 
 register = template.Library()
 
@@ -50,3 +50,9 @@ def audit_value(value: object, field: str) -> str:
         except ValueError:
             pass
     return str(value)
+
+
+@register.filter(name="kronor_input")
+def kronor_input(ore: int | None) -> str:
+    """An amount as a form field value ("1234.50"), for hidden inputs that post an amount back."""
+    return "" if ore is None else ore_to_string(int(ore))
