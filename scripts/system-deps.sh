@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the project needs: Chromium for the browser tests, Pango for PDF exports.
+# Debian packages the project needs: Chromium for the browser tests, Pango for PDF exports,
+# poppler-utils (pdftotext, pdftoppm) for the tests that read and render the PDF exports.
 # `--if-root`: do nothing (quietly) unless we are root with apt-get; used by `make test`.
 set -euo pipefail
-PACKAGES=(chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+PACKAGES=(chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from operations.pdf import html_to_pdf
 from pools.money import ore_to_kronor, ore_to_string
+from treasury.choice_labels import CHOICES, choice_label
 from treasury.models import PayoutBatch, PayoutLine
 from treasury.payee_accounts import BANKGIRO, IBAN, PayeeAccount, payee_account_parse
 from treasury.reports import Column, Report
@@ -41,6 +44,8 @@ def safe_cell(value: Any) -> Any:
 def _csv_value(column: Column, value: Any) -> Any:
     if value is None:
         return ""
+    if column.kind in CHOICES:
+        return safe_cell(str(choice_label(column.kind, value)))
     if column.kind == "money":
         return ore_to_string(int(value))
     if isinstance(value, date):
@@ -105,6 +110,8 @@ def _csv_converter(column: Column) -> Any:
 def _excel_value(column: Column, value: Any) -> Any:
     if value is None:
         return None
+    if column.kind in CHOICES:
+        return safe_cell(str(choice_label(column.kind, value)))
     if column.kind == "money":
         return ore_to_kronor(int(value))  # Decimal: exact, never float
     if column.kind == "text":
@@ -126,7 +133,7 @@ def report_xlsx_file(report: Report) -> Any:
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append([str(report.title)])
-    sheet.append([f"as of {report.params.as_of.isoformat()}"])
+    sheet.append([_("as of %(day)s") % {"day": report.params.as_of.isoformat()}])
     sheet.append(header)
     for row in report.rows:
         sheet.append([_excel_value(c, row.get(c.key)) for c in report.columns])
@@ -136,31 +143,55 @@ def report_xlsx_file(report: Report) -> Any:
     return handle
 
 
-def bar_chart_svg(points: list[dict[str, Any]], value_key: str, *, width: int = 640, height: int = 200) -> str:
-    """A plain inline SVG bar chart (no scripts, no CDN); labels are the months."""
+def _kronor_short(ore: int, language: str) -> str:
+    """Whole kronor grouped like the language's numbers, for chart labels: "12 500 kr" / "SEK 12,500"."""
+    whole = f"{round(ore / 100):,}"
+    return f"SEK {whole}" if language == "en" else whole.replace(",", "\u00a0") + "\u00a0kr"
+
+
+def bar_chart_svg(
+    points: list[dict[str, Any]], value_key: str, *, title: str = "", width: int = 640, height: int = 200
+) -> str:
+    """A plain inline SVG bar chart (no scripts, no CDN): a value axis with its top and zero, the months
+    under the bars, each bar's value above it when there is room, and a name for screen readers."""
     if not points:
         return ""
+    language = translation.get_language() or "sv"
     values = [max(int(p[value_key]), 0) for p in points]
     top = max(values) or 1
-    gap = 4
-    bar = min(max((width - 40) // len(points) - gap, 2), 60)
+    left, gap, base = 90, 4, height + 20
+    bar = min(max((width - left - 10) // len(points) - gap, 2), 60)
+    summary = ", ".join(f"{p['month']}: {_kronor_short(v, language)}" for p, v in zip(points, values, strict=True))
+    label = escape(f"{title}. {summary}" if title else summary)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 40}" role="img" '
-        f'class="chart" preserveAspectRatio="xMinYMin meet">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 50}" role="img" '
+        f'aria-label="{label}" class="chart" preserveAspectRatio="xMinYMin meet">',
+        f"<title>{label}</title>",
+        # The value axis: top and zero, with a faint line at the top value.
+        f'<line x1="{left - 4}" y1="20" x2="{left - 4}" y2="{base}" stroke="#555"/>',
+        f'<line x1="{left - 4}" y1="20" x2="{width}" y2="20" stroke="#ccc" stroke-dasharray="3 3"/>',
+        f'<text x="{left - 8}" y="24" font-size="10" text-anchor="end">{escape(_kronor_short(top, language))}</text>',
+        f'<text x="{left - 8}" y="{base}" font-size="10" text-anchor="end">0</text>',
     ]
+    show_values = len(points) <= 12 and bar >= 24
     for index, (point, value) in enumerate(zip(points, values, strict=True)):
         h = value * height // top
-        x = 30 + index * (bar + gap)
-        label = ore_to_string(value)
+        x = left + index * (bar + gap)
+        text = escape(_kronor_short(value, language))
         parts.append(
-            f'<rect x="{x}" y="{height - h + 10}" width="{bar}" height="{h}" fill="#2f6f4f">'
-            f"<title>{point['month']}: {label}</title></rect>"
+            f'<rect x="{x}" y="{base - h}" width="{bar}" height="{h}" fill="#2f6f4f">'
+            f"<title>{escape(point['month'])}: {text}</title></rect>"
         )
+        if show_values and value:
+            parts.append(
+                f'<text x="{x + bar / 2}" y="{base - h - 3}" font-size="9" text-anchor="middle">'
+                f"{escape(_kronor_short(value, language).replace(' kr', '').replace('SEK ', ''))}</text>"
+            )
         if len(points) <= 24 or index % 3 == 0:
             parts.append(
-                f'<text x="{x + bar / 2}" y="{height + 28}" font-size="10" text-anchor="middle">{point["month"]}</text>'
+                f'<text x="{x + bar / 2}" y="{base + 16}" font-size="10" text-anchor="middle">{point["month"]}</text>'
             )
-    parts.append(f'<line x1="28" y1="{height + 10}" x2="{width}" y2="{height + 10}" stroke="#555"/></svg>')
+    parts.append(f'<line x1="{left - 4}" y1="{base}" x2="{width}" y2="{base}" stroke="#555"/></svg>')
     return "".join(parts)
 
 
@@ -176,8 +207,8 @@ def report_pdf(report: Report, *, language: str = "sv") -> bytes:
         {
             "report": report,
             "rows": rows,
-            "chart_monthly": bar_chart_svg(report.monthly, "received_ore"),
-            "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore"),
+            "chart_monthly": bar_chart_svg(report.monthly, "received_ore", title=_("Money received per month")),
+            "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore", title=_("Received in all, over time")),
             "generated_at": timezone.localtime(),
             "is_truncated": len(rows) >= PDF_MAX_ROWS,
         },

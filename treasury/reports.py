@@ -63,7 +63,7 @@ def report_params(*, as_of: date | None, date_from: date | None, date_to: date |
 class Column:
     key: str
     label: Any
-    kind: str = "text"  # text | money | int | date | percent
+    kind: str = "text"  # text | money | int | date | percent | pledge_kind | channel (codes shown as labels)
 
 
 @dataclass
@@ -309,7 +309,7 @@ PLEDGE_COLUMNS = [
     Column("pool", _("Pool")),
     Column("saver", _("Saver")),
     Column("reference", _("OCR reference")),
-    Column("kind", _("Kind")),
+    Column("kind", _("Kind"), "pledge_kind"),
     Column("created_on", _("Pledged on"), "date"),
     Column("pledged_ore", _("Pledged"), "money"),
     Column("received_ore", _("Received"), "money"),
@@ -360,7 +360,7 @@ LEDGER_COLUMNS = [
     Column("received_on", _("Received"), "date"),
     Column("amount_ore", _("Amount"), "money"),
     Column("allocated_ore", _("Matched"), "money"),
-    Column("channel", _("Channel")),
+    Column("channel", _("Channel"), "channel"),
     Column("reference", _("Reference")),
     Column("payer_name", _("Payer")),
 ]

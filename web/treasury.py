@@ -51,6 +51,7 @@ from treasury.services import (
 )
 from treasury.suggestions import payment_suggestions, payment_suggestions_many
 from web.http import AuthenticatedHttpRequest
+from web.report_tabs import report_tabs
 from web.treasury_forms import (
     MAX_SPLIT_PARTS,
     AuditFilterForm,
@@ -99,7 +100,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "unmatched_count": payment_list_treasury(status=PaymentStatus.UNMATCHED).count(),
             "awaiting": payout_batch_list().filter(status=PayoutStatus.PREPARED)[:20],
             "bank_files": bankfile_list()[:5],
-            "report_kinds": [k for k in REPORT_KINDS if k != "pool"],
+            "report_kinds": report_tabs(),
         },
     )
 
@@ -320,9 +321,13 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
             "form": form,
             "report": report,
             "rows": rows,
-            "kinds": [k for k in REPORT_KINDS if k != "pool"],
-            "chart_monthly": bar_chart_svg(report.monthly, "received_ore") if report else "",
-            "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore") if report else "",
+            "kinds": report_tabs(),
+            "chart_monthly": (
+                bar_chart_svg(report.monthly, "received_ore", title=_("Money received per month")) if report else ""
+            ),
+            "chart_cumulative": (
+                bar_chart_svg(report.monthly, "cumulative_ore", title=_("Received in all, over time")) if report else ""
+            ),
             "query": _query_without(request, "export"),
             **paging,
         },

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Language
 from accounts.services import user_set_language
 from invest.fairs.selectors import pitch_list_for_owner
+from invest.pledgers import owner_pool_list
 from invest.selectors import project_list_for_owner, project_list_public
 from pools.selectors import pool_list_open
 from pools.services import pledge_claim_by_email
@@ -47,6 +48,7 @@ def my_projects(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "projects": project_list_for_owner(owner=request.user).order_by("name"),
             "pitches": pitch_list_for_owner(user=request.user),
+            "pools": owner_pool_list(user=request.user),
         },
     )
 

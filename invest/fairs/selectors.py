@@ -280,6 +280,11 @@ class ReportRow:
     def is_money(self) -> bool:
         return self.kind in MONEY_KINDS
 
+    @property
+    def kind_label(self) -> str:
+        """The kind in the reader's language ("Gåva", not "gift")."""
+        return str(PledgeKind(self.kind).label)
+
 
 def _percent(part: int, whole: int) -> Decimal | None:
     if not whole:

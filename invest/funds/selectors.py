@@ -35,6 +35,7 @@ from invest.funds.models import (
     FundShare,
     Guarantee,
     GuaranteeEventKind,
+    GuaranteeStatus,
     Loan,
     LoanRepayment,
     WithdrawalStatus,
@@ -229,6 +230,11 @@ class GuaranteeLine:
     exposure_ore: int
     loss_ore: int
     yearly_fee_ore: int
+
+    @property
+    def status_label(self) -> str:
+        """The status in the reader's language ("Aktiv", not "active")."""
+        return str(GuaranteeStatus(self.status).label)
 
 
 @dataclass

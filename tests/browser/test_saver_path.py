@@ -41,7 +41,8 @@ def pledge_monthly(page, live_server, screenshot, pool, *, monthly, months):
     page.goto(f"{live_server.url}/pools/{pool.pk}/")
     page.fill("input[name=monthly_amount]", monthly)
     page.fill("input[name=months]", months)
-    page.wait_for_selector("#points-estimate:has-text('78')")  # htmx estimate: 100 kr × 12·13/2 = 7800
+    # htmx estimate: 100 kr × 12·13/2 = 7 800 (7,800 in English), grouped like the language's numbers
+    page.locator("#points-estimate", has_text=re.compile(r"7[ ,]800")).wait_for()
     screenshot(page, "pool")
     page.click("form.pledge-form button[type=submit]")
 

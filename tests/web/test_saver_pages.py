@@ -94,7 +94,7 @@ def test_pool_page_escapes_hostile_text(client):
 def test_points_estimate_fragment(client, pool):
     url = reverse("web:savers:points-estimate", args=[pool.pk])
     response = client.get(url, {"saving_mode": "monthly", "monthly_amount": "1000", "months": "12"})
-    assert "78000" in response.text  # 1000 kr × 12·13/2 krona-months
+    assert "78 000" in response.text  # grouped; 1000 kr × 12·13/2 krona-months
     for bad in ("NaN", "1e9999", "-1", LONG, SCRIPT):
         response = client.get(url, {"saving_mode": "monthly", "monthly_amount": bad, "months": "12"})
         assert response.status_code == 200 and SCRIPT not in response.text

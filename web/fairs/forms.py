@@ -72,14 +72,28 @@ class ProgrammeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.pitches = pitches
         for index, pitch in enumerate(pitches, start=1):
+            # The inputs sit in a table row without a <label>: name them for screen readers ("Order: <pitch>").
+            def named(label: object, pitch: Pitch = pitch, **attrs: str) -> dict[str, str]:
+                return {"aria-label": f"{label}: {pitch.title}", **attrs}
+
             self.fields[f"position_{pitch.pk}"] = forms.IntegerField(
-                label=_("Order"), min_value=1, max_value=30, initial=pitch.position or index
+                label=_("Order"),
+                min_value=1,
+                max_value=30,
+                initial=pitch.position or index,
+                widget=forms.NumberInput(attrs=named(_("Order"))),
             )
             self.fields[f"starts_at_{pitch.pk}"] = forms.TimeField(
-                label=_("Starts at"), initial=pitch.starts_at, widget=forms.TimeInput(attrs={"type": "time"})
+                label=_("Starts at"),
+                initial=pitch.starts_at,
+                widget=forms.TimeInput(attrs=named(_("Starts at"), type="time")),
             )
             self.fields[f"minutes_{pitch.pk}"] = forms.IntegerField(
-                label=_("Minutes"), min_value=1, max_value=60, initial=pitch.minutes
+                label=_("Minutes"),
+                min_value=1,
+                max_value=60,
+                initial=pitch.minutes,
+                widget=forms.NumberInput(attrs=named(_("Minutes"))),
             )
 
     def rows(self) -> list[tuple[Pitch, forms.BoundField, forms.BoundField, forms.BoundField]]:
@@ -153,7 +167,8 @@ class VolunteerCardForm(CardForm):
 
 
 class FollowUpForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpOutcome.choices)
+    # No outcome chosen in advance: a row must not look "contacted" before anyone was.
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("– choose –")), *FollowUpOutcome.choices])
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

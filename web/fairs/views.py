@@ -26,7 +26,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invest.fairs.models import CardChannel, Fair, FairStatus, PitchStatus
 from invest.fairs.selectors import (
@@ -185,6 +186,8 @@ def pitch_choose_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpR
             pitch_choose(pitch=pitch, by=request.user, target_ore=form.cleaned_data["target"])
         except DomainError as error:
             _refuse(request, error)
+        else:
+            messages.success(request, _("%(title)s is chosen for the fair.") % {"title": pitch.title})
     else:
         messages.error(request, _("Give the target as an amount in kronor."))
     return redirect("web:fair-detail", fair_id=pitch.fair_id)
@@ -198,13 +201,18 @@ def pitch_decline_view(request: AuthenticatedHttpRequest, pitch_id: int) -> Http
         pitch_decline(pitch=pitch, by=request.user)
     except DomainError as error:
         _refuse(request, error)
+    else:
+        messages.success(request, _("%(title)s is declined.") % {"title": pitch.title})
     return redirect("web:fair-detail", fair_id=pitch.fair_id)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
+    """POST sets the programme; GET (a reload or a shared link) leads to the fair page, where the form is."""
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
+    if request.method == "GET":
+        return redirect("web:fair-detail", fair_id=fair.pk)
     chosen = list(pitch_programme(fair=fair))
     form = ProgrammeForm(request.POST, pitches=chosen)
     if form.is_valid():
@@ -229,6 +237,11 @@ def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpRespo
 
 
 STATUS_ACTIONS: dict[str, Callable[..., object]] = {"start": fair_start, "close": fair_close, "finish": fair_finish}
+STATUS_DONE = {
+    "start": gettext_lazy("The doors are open: the fair is live and pledge cards are taken."),
+    "close": gettext_lazy("The fair is closed. Each pledger gets a link to confirm their pledge."),
+    "finish": gettext_lazy("The follow-up is ended and the fair is closed."),
+}
 
 
 @login_required
@@ -248,6 +261,8 @@ def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse
                 action(fair=fair, by=request.user)
         except DomainError as error:
             _refuse(request, error)
+        else:
+            messages.success(request, str(STATUS_DONE[request.POST["action"]]))
     return redirect("web:fair-detail", fair_id=fair.pk)
 
 

@@ -55,7 +55,7 @@ def position_rows(position: FundPosition) -> Iterator[list[str]]:
             str(g.guarantee.pk),
             g.guarantee.project.name,
             g.guarantee.bank,
-            g.status,
+            g.status_label,
             ore_to_string(g.bank_balance_ore),
             ore_to_string(g.exposure_ore),
             ore_to_string(g.loss_ore),

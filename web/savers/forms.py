@@ -160,6 +160,17 @@ class PledgeForm(forms.Form):
             mode = data.get("saving_mode") or SAVING_MONTHLY
             data["saving_mode"] = mode
             required = ["monthly_amount", "months"] if mode == SAVING_MONTHLY else ["amount", "term_months"]
+            # Both modes filled in (possible without JavaScript) is ambiguous: refuse it rather than
+            # keep one amount and drop the other without a word.
+            other = ["amount", "term_months"] if mode == SAVING_MONTHLY else ["monthly_amount", "months"]
+            if any(data.get(name) not in (None, "") for name in other):
+                raise ValidationError(
+                    _(
+                        "Fill in either an amount every month or a lump sum, not both. "
+                        "Clear the fields of the way you do not want to save."
+                    ),
+                    code="ambiguous_saving_mode",
+                )
         elif kind == PledgeKind.SHARE:
             required = ["share_count"]
         elif kind in NON_MONEY_KINDS:

@@ -173,6 +173,7 @@ def _pledge_row(pledge: Any, received: int | None = None) -> dict[str, Any]:
         "due": pledge_due(pledge=pledge, received_ore=received_ore, today=timezone.localdate()),
         "can_withdraw": pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open,
         "can_change": pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open and pledge.is_money,
+        "is_inactive": pledge.status in (PledgeStatus.WITHDRAWN, PledgeStatus.LAPSED, PledgeStatus.REFUNDED),
     }
 
 
@@ -217,9 +218,15 @@ def _render_pledge_detail(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def pledge_withdraw_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
+    """GET asks the saver to confirm on a page of its own (no one-tap withdrawal); POST withdraws."""
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    if request.method == "GET":
+        row = _pledge_row(pledge)
+        if not row["can_withdraw"]:
+            return redirect("web:savers:pledge-detail", pledge_id=pledge.pk)
+        return render(request, "savers/pledge_withdraw_confirm.html", row)
     try:
         pledge_withdraw(pledge=pledge, by=request.user)
     except DomainError as error:

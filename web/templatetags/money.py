@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.utils import translation
 
@@ -24,6 +26,17 @@ def points(value: int | None) -> str:
         return ""
     grouped = f"{int(value):,}"
     return grouped if (translation.get_language() or "sv") == "en" else grouped.replace(",", " ")
+
+
+@register.filter(name="percent")
+def percent(value: object) -> str:
+    """A percentage with one decimal, written like the language's numbers: 12,5 % / 12.5 %; empty for None."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(str(value)).quantize(Decimal('0.1'))}"
+    if (translation.get_language() or "sv") != "en":
+        text = text.replace(".", ",")
+    return f"{text}\u00a0%"
 
 
 @register.filter(name="audit_value")

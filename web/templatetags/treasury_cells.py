@@ -6,7 +6,8 @@ from typing import Any
 
 from django import template
 
-from web.templatetags.money import money
+from treasury.choice_labels import CHOICES, choice_label
+from web.templatetags.money import money, percent
 
 register = template.Library()
 
@@ -20,6 +21,14 @@ def cell(row: dict[str, Any], column: Any) -> str:
         return money(value)
     if column.kind == "date":
         return value.isoformat()
+    if column.kind in CHOICES:
+        return str(choice_label(column.kind, value))
     if column.kind == "percent":
-        return f"{value:.1f} %"
+        return percent(value)
     return str(value)
+
+
+@register.filter(name="is_numeric")
+def is_numeric(column: Any) -> bool:
+    """Right-aligned columns: amounts, counts, percentages and dates."""
+    return column.kind in ("money", "int", "percent", "date")

@@ -52,12 +52,17 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no progress bar or logins")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from demo.seeders import history
+
         rng = random.Random(options["seed"])
+        started = timezone.now()
         with transaction.atomic():
             people = self._people()
             pools = self._projects_and_pools(people)
             self._savers(options["savers"], pools, rng, quiet=options["quiet"])
             self._extend(people, pools, rng)
+            # Last: move what this run recorded "now" into the past months, so as-of reports have a history.
+            history.backdate(since=started)
         for pool in pools.values():
             pool_totals_recompute(pool_id=pool.pk)
         if not options["quiet"]:

@@ -1,4 +1,6 @@
-"""The organisers' follow-up of each fair pledge: what came of it."""
+"""The follow-up of pledges by project owners and organisers: what came of each. Fair pledges are followed
+up whatever their contact choice (the card was filled in face to face); pledges to ordinary pools only where
+the saver agreed to be contacted."""
 
 from __future__ import annotations
 
@@ -21,14 +23,14 @@ from pools.models import Pledge, PledgeSource
 
 @transaction.atomic
 def pledge_follow_up_record(*, pledge: Pledge, by: User, outcome: str, note: str = "") -> PledgeFollowUp:
-    """The project owner (or an organiser) notes how following up a fair pledge went.
+    """The project owner (or an organiser) notes how following up a pledge went.
     Raises FairNotAllowed, FollowUpRefused."""
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("pool__project").get(pk=pledge.pk)
     project = pledge.pool.project
     if project is None or not (project.owner_id == by.pk or user_may_manage_fairs(by)):
         raise FairNotAllowed()
-    if pledge.source != PledgeSource.FAIR_CARD:
-        raise FollowUpRefused(_("Only fair pledges are followed up here."), field="pledge")
+    if pledge.source != PledgeSource.FAIR_CARD and not pledge.may_contact:
+        raise FollowUpRefused(_("This saver did not agree to be contacted."), field="pledge")
     if outcome not in FollowUpOutcome.values:
         raise FollowUpRefused(_("Choose an outcome."), field="outcome")
     if len(note) > MAX_TEXT:

@@ -1,0 +1,47 @@
+"""Organisers see what each of their actions did, and a stray GET of a form's address leads back to the page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.invest.fairs.builders import fair_with_programme
+from tests.twofactor import login_verified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(organiser):
+    organiser.language = "en"
+    organiser.save(update_fields=["language"])
+
+
+def test_each_fair_step_says_what_it_did(client, organiser):
+    fair, _pitches = fair_with_programme(organiser)
+    login_verified(client, organiser)
+    url = reverse("web:fair-status", args=[fair.pk])
+    for action, message in [
+        ("start", "The doors are open"),
+        ("close", "Each pledger gets a link to confirm"),
+        ("finish", "The follow-up is ended"),
+    ]:
+        response = client.post(url, {"action": action}, follow=True)
+        assert message in response.text
+
+
+def test_get_on_the_programme_address_leads_to_the_fair_page(client, organiser):
+    fair, _pitches = fair_with_programme(organiser)
+    login_verified(client, organiser)
+    response = client.get(reverse("web:fair-programme", args=[fair.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("web:fair-detail", args=[fair.pk])
+
+
+def test_progress_says_what_the_percentage_is_of(client, pool):
+    pool.minimum_ore = 100_000
+    pool.save(update_fields=["minimum_ore"])
+    from pools.totals import pool_totals_recompute
+
+    pool_totals_recompute(pool_id=pool.pk)
+    text = client.get(reverse("web:savers:pool-detail", args=[pool.pk]), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "% of the minimum pledged" in text

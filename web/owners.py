@@ -1,0 +1,119 @@
+"""Project owners' pages for their ordinary pools: who pledged (where they agreed to be contacted), the
+follow-up log, and the list as CSV or Excel."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from invest.fairs.services import pledge_follow_up_record
+from invest.pledgers import PoolPledger, owner_pool_get, pool_pledge_get_for_owner, pool_pledgers_for_owner
+from operations.errors import DomainError
+from pools.money import format_sek
+from web.fairs.forms import FollowUpForm
+from web.funds.exports import safe_cell
+from web.http import AuthenticatedHttpRequest
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pool_pledgers(request: AuthenticatedHttpRequest, pool_id: int) -> HttpResponse:
+    """The pool's contactable pledgers with what they pledged and paid; POST records a follow-up note."""
+    pool = owner_pool_get(user=request.user, pool_id=pool_id)
+    if request.method == "POST":
+        form = FollowUpForm(request.POST)
+        pledge_id = request.POST.get("pledge", "")
+        pledge = pool_pledge_get_for_owner(pool=pool, pledge_id=int(pledge_id) if pledge_id.isdigit() else 0)
+        if form.is_valid():
+            try:
+                pledge_follow_up_record(pledge=pledge, by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("Noted."))
+        else:
+            messages.error(request, _("Choose an outcome; keep the note short."))
+        return redirect("web:pool-pledgers", pool_id=pool.pk)
+    rows = pool_pledgers_for_owner(pool=pool)
+    return render(request, "web/pool_pledgers.html", {"pool": pool, "rows": rows, "form": FollowUpForm()})
+
+
+def _header() -> list[str]:
+    return [_("Pledger"), _("Email"), _("Phone"), _("Kind"), _("Pledge"), _("Received"), _("Status"), _("Follow-up")]
+
+
+def _cells(row: PoolPledger, language: str) -> list[str]:
+    pledge = row.pledge
+    what = format_sek(pledge.amount_ore, language) if pledge.is_money else pledge.description
+    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
+    received = format_sek(row.received_ore, language) if pledge.is_money else ""
+    return [
+        safe_cell(value)
+        for value in (
+            row.name,
+            row.email,
+            row.phone,
+            pledge.get_kind_display(),
+            what,
+            received,
+            pledge.get_status_display(),
+            latest,
+        )
+    ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def pool_pledgers_csv(request: AuthenticatedHttpRequest, pool_id: int) -> StreamingHttpResponse:
+    """The list as CSV the way a Swedish spreadsheet opens it: ";" between cells, UTF-8 with a BOM."""
+    pool = owner_pool_get(user=request.user, pool_id=pool_id)
+    language = request.LANGUAGE_CODE
+    rows = pool_pledgers_for_owner(pool=pool)
+    header = _header()
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo(), delimiter=";")
+        yield "\ufeff" + writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(_cells(row, language))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pool-{pool.pk}-pledgers.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def pool_pledgers_xlsx(request: AuthenticatedHttpRequest, pool_id: int) -> FileResponse:
+    """The list as an Excel workbook (write-only: rows go straight to disk)."""
+    from openpyxl import Workbook
+
+    pool = owner_pool_get(user=request.user, pool_id=pool_id)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Pledgers")[:30])
+    sheet.append([safe_cell(pool.title)])
+    sheet.append(_header())
+    for row in pool_pledgers_for_owner(pool=pool):
+        sheet.append(_cells(row, request.LANGUAGE_CODE))
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response that streams it)
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"pool-{pool.pk}-pledgers.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
