@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from api.fields import KronorField, OreAsKronorField
 from api.pagination import CreatedCursorPagination
 from api.serializers import FastRepresentationMixin
+from invest.selectors import pool_get_public
 from pools.models import Pledge, PledgeKind
 from pools.money import ore_to_string
 from pools.selectors import (
@@ -38,7 +39,6 @@ from pools.selectors import (
     pledge_due,
     pledge_get_for_saver,
     pledge_list_for_saver_with_received,
-    pool_get_public,
 )
 from pools.services import (
     MAX_MONTHS,

@@ -144,6 +144,20 @@ def pledge_search_for_matching(*, q: str = "", amount_ore: int | None = None, li
     return list(rows.order_by("-created_at", "-pk")[:limit])
 
 
+def pledges_for_manual_match(*, pledge_ids: list[int]) -> dict[int, Pledge] | None:
+    """The pledges a treasurer named for a manual match, by id; None when any of them does not exist."""
+    found = {pledge.pk: pledge for pledge in Pledge.objects.filter(pk__in=pledge_ids)}
+    return found if len(found) == len(set(pledge_ids)) else None
+
+
+def allocation_get_treasury(*, allocation_id: int) -> PaymentAllocation:
+    """One payment-to-pledge match for the treasury, or 404."""
+    try:
+        return PaymentAllocation.objects.get(pk=allocation_id)
+    except PaymentAllocation.DoesNotExist as exc:
+        raise Http404 from exc
+
+
 def allocation_list_for_payment(*, payment: Payment) -> QuerySet[PaymentAllocation]:
     """A payment's matches and reversals, oldest first, with who made them."""
     return (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
 from accounts.models import Language, ReminderKind, User
+from accounts.selectors import email_is_registered
 from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, Pledge, PledgeKind, Pool
 from pools.money import MAX_ORE, MoneyError, parse_kronor
 from pools.services import MAX_MONTHS, MAX_QUANTITY, MAX_SHARES
@@ -79,7 +80,7 @@ class SignupForm(forms.Form):
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
+        if email_is_registered(email=email):
             raise ValidationError(_("An account with this email already exists. Log in or reset your password."))
         return email
 
