@@ -31,7 +31,6 @@ from rest_framework.views import APIView
 from api.fields import KronorField, OreAsKronorField
 from api.pagination import CreatedCursorPagination
 from api.serializers import FastRepresentationMixin
-from invest.selectors import pool_get_public
 from pools.models import Pledge, PledgeKind
 from pools.money import ore_to_string
 from pools.selectors import (
@@ -39,6 +38,7 @@ from pools.selectors import (
     pledge_due,
     pledge_get_for_saver,
     pledge_list_for_saver_with_received,
+    pool_get_public,
 )
 from pools.services import (
     MAX_MONTHS,
@@ -77,6 +77,11 @@ class PledgeCreateSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False, default="SEK")
     is_name_public = serializers.BooleanField(required=False, default=False)
     may_contact = serializers.BooleanField(required=False, default=True)
+    risk_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A loan or shares to a regulated offer above the caller's limit needs true (see /offer/).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()

@@ -11,8 +11,8 @@ from rest_framework.permissions import AllowAny
 from api.fields import OreAsKronorField
 from api.filters import IdFilter, StableOrderingFilter
 from api.serializers import FastRepresentationMixin
-from invest.selectors import pool_list_public
 from pools.models import OPEN_POOL_STATUSES, Pool, PoolKind, PoolStatus, PoolTotals
+from pools.selectors import pool_list_public
 
 
 class PoolTotalsSerializer(FastRepresentationMixin, serializers.ModelSerializer):

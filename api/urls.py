@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, funds, jobs, me, pledges, pools, projects, reminders
+from api import auth, funds, jobs, me, offers, pledges, pools, projects, reminders
 from api import fairs as fairs_api
 from api import treasury as treasury_api
 from api.docs import ApiDocsView
@@ -60,6 +60,10 @@ urlpatterns = [
     path("pledges/", pledges.PledgeListView.as_view(), name="pledge-list"),
     path("pledges/<int:pk>/", pledges.PledgeDetailView.as_view(), name="pledge-detail"),
     path("pledges/<int:pk>/withdraw/", pledges.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
+    path("pools/<int:pk>/offer/", offers.OfferView.as_view(), name="pool-offer"),
+    path("pledges/<int:pk>/revoke/", offers.PledgeRevokeView.as_view(), name="pledge-revoke"),
+    path("me/assessment/", offers.MyAssessmentView.as_view(), name="my-assessment"),
+    path("me/statements/", offers.MyStatementListView.as_view(), name="my-statements"),
     path("me/", me.MyProfileView.as_view(), name="my-profile"),
     path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
     path("me/export/", me.MyDataExportView.as_view(), name="my-export"),

@@ -116,9 +116,9 @@ def seed() -> tuple[str, list[int], list[int]]:
     from accounts.roles import Role
     from accounts.services import user_create
     from invest.models import MicroFund, Project, ProjectStatus
-    from invest.selectors import pool_list_public
     from operations.models import OutboxMessage
     from pools.models import FundingRule, IdempotencyKey, Pledge, Pool, PoolKind, PoolStatus, PoolTotals
+    from pools.selectors import pool_list_public
 
     today = timezone.localdate()
     owner = User.objects.filter(email="bench.owner@example.se").first() or user_create(

@@ -22,11 +22,10 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
 from api.pledges import IDEMPOTENCY_KEY, _request_hash
-from invest.selectors import pool_get_public, pool_list_public
 from operations.errors import DomainError
 from pools.models import Pledge, PledgeKind, Pool
 from pools.money import MoneyError, kronor_to_ore, ore_to_string
-from pools.selectors import pledge_due
+from pools.selectors import pledge_due, pool_get_public, pool_list_public
 from pools.services import pledge_create, pledge_create_idempotent, pledge_received_ore
 
 PAGE_SIZE = 50

@@ -411,3 +411,16 @@ TREASURY_DEBTOR_BIC = env.str("TREASURY_DEBTOR_BIC", default="SWEDSESS")
 # A pledge with no due date is due this many days after it was made (arrears in treasurer reports).
 TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PayoutKindEnum"] = "treasury.models.PayoutKind"
+
+# Regulated offers (crowdfunding rules). These defaults are settings, not legal advice: a community decides with
+# its legal advice which offers are regulated (per pool) and whether it may run them at all.
+OFFERS_REGULATED_ALLOWED = env.bool("OFFERS_REGULATED_ALLOWED", default=True)
+OFFERS_REGULATED_INSTRUMENTS = env.list(
+    "OFFERS_REGULATED_INSTRUMENTS", default=["interest_loan", "transferable_securities"]
+)
+# Öre per euro, for the EUR 1,000 consent limit (1150 = 11.50 SEK per EUR).
+OFFERS_EUR_SEK_ORE = env.int("OFFERS_EUR_SEK_ORE", default=1150)
+OFFERS_REFLECTION_DAYS = env.int("OFFERS_REFLECTION_DAYS", default=4)
+OFFERS_ASSESSMENT_VALID_DAYS = env.int("OFFERS_ASSESSMENT_VALID_DAYS", default=730)
+# Yearly statements go out in January, on this day of the month at 07:00 Europe/Stockholm.
+OFFERS_STATEMENT_DAY = env.int("OFFERS_STATEMENT_DAY", default=10)

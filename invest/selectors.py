@@ -8,7 +8,6 @@ from django.http import Http404
 
 from accounts.models import User
 from invest.models import Project, ProjectStatus
-from pools.models import OPEN_POOL_STATUSES, Pool, PoolStatus
 
 
 def project_list_public() -> QuerySet[Project]:
@@ -37,28 +36,3 @@ def project_get_visible(*, user: User | AnonymousUser, project_id: int) -> Proje
 def project_list_for_owner(*, owner: User) -> QuerySet[Project]:
     """The owner's own projects."""
     return Project.objects.filter(owner=owner)
-
-
-# Which pools anyone may see depends on their project, so these live with the projects.
-
-
-def pool_list_public() -> QuerySet[Pool]:
-    """Pools anyone may see: open or finished, of a public project or a fund."""
-    return (
-        Pool.objects.exclude(status__in=[PoolStatus.DRAFT, PoolStatus.CANCELLED])
-        .exclude(project__status__in=[ProjectStatus.DRAFT, ProjectStatus.WITHDRAWN])
-        .select_related("project", "micro_fund", "totals")
-    )
-
-
-def pool_list_open() -> QuerySet[Pool]:
-    """Pools that take pledges now."""
-    return pool_list_public().filter(status__in=OPEN_POOL_STATUSES)
-
-
-def pool_get_public(*, pool_id: int) -> Pool:
-    """One visible pool, or 404."""
-    try:
-        return pool_list_public().get(pk=pool_id)
-    except Pool.DoesNotExist as exc:
-        raise Http404 from exc

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from accounts.errors import AlreadyErased
 from accounts.models import ReminderPreference, User
 from pools.models import MONEY_KINDS, IdempotencyKey, Payment, Pledge
+from pools.offers.services import offers_erase
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 ERASED_TEXT = "-"
@@ -45,4 +46,5 @@ def user_erase(*, user: User, reason: str) -> User:
     )
     Pledge.objects.filter(pk__in=pledge_ids).exclude(kind__in=MONEY_KINDS).update(description=ERASED_TEXT, unit="")
     Payment.objects.filter(allocations__pledge__saver=user).update(payer_name="", payer_account="")
+    offers_erase(user=user)
     return user

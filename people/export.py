@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.selectors import reminder_preferences_get
 from pools.models import PaymentAllocation, Pledge
 from pools.money import ore_to_string
+from pools.offers.selectors import offer_records_export
 
 
 class UserData(TypedDict):
@@ -17,6 +18,7 @@ class UserData(TypedDict):
     reminder_preferences: dict[str, bool]
     pledges: list[dict[str, object]]
     payments: list[dict[str, object]]
+    regulated_offers: dict[str, list[dict[str, object]]]
 
 
 def user_data_export(*, user: User) -> dict[str, object]:
@@ -85,6 +87,7 @@ def _user_data(user: User) -> UserData:
         "reminder_preferences": reminder_preferences_get(user=user),
         "pledges": pledges,
         "payments": payments,
+        "regulated_offers": offer_records_export(saver=user),
     }
 
 
@@ -109,4 +112,8 @@ def user_data_export_csv_rows(*, user: User) -> list[list[str]]:
             ident = item.get("id", item.get("payment_id"))
             for key, cell in item.items():
                 rows.append([section[:-1], f"{ident}.{key}", csv_safe(cell)])
+    for section, items in data["regulated_offers"].items():
+        for number, item in enumerate(items, start=1):
+            for key, cell in item.items():
+                rows.append([f"offers_{section}", f"{number}.{key}", csv_safe(cell)])
     return rows

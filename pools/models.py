@@ -579,3 +579,15 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} to {self.recipient_key}"
+
+
+# The regulated-offer rows belong to this app; they live in their own module (pools/offers/).
+# Imported here so Django registers them; noqa: placed last on purpose and imported for that side effect.
+from pools.offers.models import (  # noqa: E402, F401
+    InvestorAssessment,
+    KeyInfoSheet,
+    OfferEvent,
+    PoolOffer,
+    RegulatedPledge,
+    YearlyStatement,
+)

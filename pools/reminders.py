@@ -163,6 +163,8 @@ def _plan_payment_missing(today: date) -> list[Reminder]:
             due_on__lt=today,
             pool__status__in=LIVE_POOL_STATUSES,
         )
+        # A regulated pledge is not chased for money during its reflection period (pools/offers).
+        .exclude(regulated__reflection_ends_on__gte=today)
         .only("pk", "pool_id", "saver_id", "contact_email", "may_contact", "due_on")
         .order_by("pk")
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from pools.models import (
     CHANGEABLE_PLEDGE_STATUSES,
+    OPEN_POOL_STATUSES,
     Payment,
     PaymentAllocation,
     Pledge,
@@ -23,6 +24,7 @@ from pools.models import (
     PledgeStatus,
     Pool,
     PoolKind,
+    PoolStatus,
     Reminder,
     ReminderStatus,
 )
@@ -35,6 +37,33 @@ class ReceivedOre(TypedDict):
     """The annotation pledge_list_for_saver_with_received adds to each pledge."""
 
     received_ore: int
+
+
+# A pool is public only while its project is: these are invest's ProjectStatus.DRAFT and WITHDRAWN,
+# written as values because pools does not import invest (tests/test_architecture.py checks both).
+HIDDEN_PROJECT_STATUSES = ("draft", "withdrawn")
+
+
+def pool_list_public() -> QuerySet[Pool]:
+    """Pools anyone may see: open or finished, of a public project or a fund."""
+    return (
+        Pool.objects.exclude(status__in=[PoolStatus.DRAFT, PoolStatus.CANCELLED])
+        .exclude(project__status__in=HIDDEN_PROJECT_STATUSES)
+        .select_related("project", "micro_fund", "totals")
+    )
+
+
+def pool_list_open() -> QuerySet[Pool]:
+    """Pools that take pledges now."""
+    return pool_list_public().filter(status__in=OPEN_POOL_STATUSES)
+
+
+def pool_get_public(*, pool_id: int) -> Pool:
+    """One visible pool, or 404."""
+    try:
+        return pool_list_public().get(pk=pool_id)
+    except Pool.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def pledge_list_for_saver(*, saver: User) -> QuerySet[Pledge]:

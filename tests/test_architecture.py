@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (settings, the Celery app object); `people` holds the work that needs every app for one person
 # (data export, erasure, email confirmation). Pools belong to projects, but the pools app does not
 # import invest: Pool names Project and MicroFund by string ("invest.Project"), and the selectors
-# that hide pools of unpublished projects live in invest.selectors.
+# that hide pools of unpublished projects name the project statuses by value (checked below).
 LAYERS = ("config", "operations", "accounts", "pools", "invest", "treasury", "people")
 INTERFACES = ("api", "web", "workers")
 DOMAIN = LAYERS[1:]
@@ -225,6 +225,13 @@ def test_the_walkers_report_planted_violations():
     names = queued_task_names("pools.services.queues", 'enqueue("workers.nowhere.gone", 1)\nenqueue(TOTALS_TASK, 2)\n')
     assert names == [("workers.nowhere.gone", 1), ("workers.totals.recompute_pool_totals", 2)]
     assert "workers.nowhere.gone" not in registered_tasks()
+
+
+def test_pools_hides_the_project_statuses_invest_hides():
+    from invest.models import ProjectStatus
+    from pools.selectors import HIDDEN_PROJECT_STATUSES
+
+    assert set(HIDDEN_PROJECT_STATUSES) == {ProjectStatus.DRAFT.value, ProjectStatus.WITHDRAWN.value}
 
 
 @pytest.mark.parametrize("top", [*LAYERS, *INTERFACES])

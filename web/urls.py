@@ -42,6 +42,7 @@ urlpatterns = [
         name="password-reset-complete",
     ),
     path("", include("web.savers.urls")),
+    path("", include("web.offers.urls")),
     path("funds/", fund_views.fund_list, name="fund-list"),
     path("funds/loans/<int:pk>/", fund_views.loan_detail, name="loan-detail"),
     path("funds/loans/<int:pk>/write-off/", fund_views.loan_write_off, name="loan-write-off"),

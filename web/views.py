@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import Language
 from accounts.services import user_set_language
 from invest.fairs.selectors import pitch_list_for_owner
-from invest.selectors import pool_list_open, project_list_for_owner, project_list_public
+from invest.selectors import project_list_for_owner, project_list_public
+from pools.selectors import pool_list_open
 from pools.services import pledge_claim_by_email
 from web.forms import EmailAuthenticationForm
 from web.http import AuthenticatedHttpRequest

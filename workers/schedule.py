@@ -17,6 +17,7 @@ TASK_MODULES = (
     "workers.pools",
     "workers.jobs",
     "workers.treasury",
+    "workers.statements",
 )
 
 
@@ -64,6 +65,10 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "prune-job-runs": {
             "task": "workers.jobs.prune_job_runs",
             "schedule": crontab(minute=30, hour=settings.TOTALS_RECONCILE_HOUR),
+        },
+        "yearly-statements": {
+            "task": "workers.statements.send_yearly_statements",
+            "schedule": crontab(minute=0, hour=7, day_of_month=settings.OFFERS_STATEMENT_DAY, month_of_year=1),
         },
         "treasury-resume-stalled-bank-files": {
             "task": "workers.treasury.resume_stalled_bank_files",

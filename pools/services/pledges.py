@@ -36,6 +36,11 @@ from pools.models import (
     Pool,
 )
 from pools.money import MAX_ORE, format_sek
+from pools.offers.services import (
+    regulated_pledge_change_check,
+    regulated_pledge_check,
+    regulated_pledge_record,
+)
 from pools.references import ocr_generate
 from pools.selectors import pledge_may_withdraw
 from pools.services.queues import RECEIPT_TASK, totals_enqueue
@@ -121,9 +126,12 @@ def pledge_create(
     is_name_public: bool = False,
     may_contact: bool = True,
     starts_on: date | None = None,
+    risk_consent: bool = False,
 ) -> Pledge:
-    """Record a pledge; queue totals and a receipt. Raises PoolClosed, PledgeKindNotAllowed,
-    InvalidPledge, CurrencyNotSupported, AmountBelowMinimum, AmountAboveMaximum, PoolOversubscribed."""
+    """Record a pledge; queue totals and a receipt. A pledge to a regulated offer records its sheet version,
+    assessment, consent and reflection period (pools/offers). Raises PoolClosed, PledgeKindNotAllowed,
+    InvalidPledge, CurrencyNotSupported, AmountBelowMinimum, AmountAboveMaximum, PoolOversubscribed, and the
+    regulated-offer errors of pools.offers.errors."""
     # The pool row lock serialises pledges to one pool, so limits hold under concurrency.
     pool = Pool.objects.select_for_update().get(pk=pool.pk)
     if not pool.is_open or timezone.localdate() > pool.closes_on:
@@ -159,11 +167,22 @@ def pledge_create(
             share_count=share_count,
         )
         _check_money_limits(pool, saver=saver, amount_ore=int(pledge.amount_ore or 0))
+        regulated = regulated_pledge_check(
+            pool=pool,
+            saver=saver,
+            kind=kind,
+            source=source,
+            amount_ore=int(pledge.amount_ore or 0),
+            risk_consent=risk_consent,
+        )
     else:
+        regulated = None
         _fill_non_money(pledge, description=description, quantity=quantity, unit=unit)
     if source == PledgeSource.FAIR_CARD:
         pledge.confirmation_token = _new_confirmation_token()
     _save_with_new_reference(pledge)
+    if regulated is not None:
+        regulated_pledge_record(pledge=pledge, check=regulated)
     totals_enqueue(pool_id=pool.pk)
     enqueue(RECEIPT_TASK, pledge.pk)
     return pledge
@@ -320,6 +339,7 @@ def pledge_change(
         share_count=new.get("share_count"),
     )
     _check_money_limits(pool, saver=by, amount_ore=int(draft.amount_ore or 0), exclude_pk=pledge.pk)
+    regulated_pledge_change_check(pledge=pledge, amount_ore=int(draft.amount_ore or 0))
     fields = ["amount_ore", "monthly_ore", "months", "term_months", "share_count"]
     for name in fields:
         setattr(pledge, name, getattr(draft, name))

@@ -18,6 +18,7 @@ from pools.models import (
     PoolStatus,
     PoolTotals,
 )
+from pools.offers.services import pool_open_check
 from pools.services.queues import totals_enqueue
 
 
@@ -27,6 +28,7 @@ def pool_open(*, pool: Pool) -> Pool:
     pool = Pool.objects.select_for_update().get(pk=pool.pk)
     if pool.status != PoolStatus.DRAFT:
         raise PoolClosed(_("Only a draft pool can be opened."))
+    pool_open_check(pool=pool)
     pool.status = PoolStatus.OPEN
     pool.save(update_fields=["status", "updated_at"])
     PoolTotals.objects.get_or_create(pool=pool)

@@ -284,6 +284,36 @@ MATRIX = [
             "organiser": 404,
         },
     ),
+    Row("GET", "api/pools/<int:pk>/offer/", lambda w: f"/api/pools/{w.pool.pk}/offer/", everyone(200)),
+    Row(
+        "POST",
+        "api/pledges/<int:pk>/revoke/",
+        lambda w: f"/api/pledges/{w.x['pledge'].pk}/revoke/",
+        {
+            "anonymous": 401,
+            "saver": 409,  # not a regulated pledge: nothing to revoke
+            "other_saver": 404,
+            "owner": 404,
+            "other_owner": 404,
+            "treasurer": 404,
+            "organiser": 404,
+        },
+    ),
+    Row(
+        "GET",
+        "api/me/assessment/",
+        lambda w: "/api/me/assessment/",
+        {**everyone(404), "anonymous": 401},
+        note="nobody has taken the test",
+    ),
+    Row(
+        "POST",
+        "api/me/assessment/",
+        lambda w: "/api/me/assessment/",
+        {**everyone(400), "anonymous": 401},
+        note="empty body",
+    ),
+    Row("GET", "api/me/statements/", lambda w: "/api/me/statements/", {**everyone(200), "anonymous": 401}),
     Row(
         "POST",
         "api/pledges/<int:pk>/withdraw/",

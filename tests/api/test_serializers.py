@@ -9,8 +9,8 @@ from rest_framework import serializers
 
 from api.pools import PoolSerializer, PoolTotalsSerializer
 from api.serializers import FastRepresentationMixin, _shared_plan
-from invest.selectors import pool_list_public
 from pools.models import PoolKind, PoolTotals
+from pools.selectors import pool_list_public
 from tests.factories import MicroFundFactory, PoolFactory, ShareOfferPoolFactory
 
 

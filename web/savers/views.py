@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.selectors import reminder_preferences_get
 from accounts.services import email_confirmation_token, reminder_preference_set, user_create, user_set_refund_iban
 from invest.models import Project
-from invest.selectors import pool_get_public, pool_list_public, project_list_public
+from invest.selectors import project_list_public
 from operations.errors import DomainError
 from people.email import user_confirm_email
 from people.erasure import user_erase
@@ -37,6 +37,8 @@ from pools.selectors import (
     pledge_get_for_saver,
     pledge_is_changeable,
     pledge_list_for_saver_with_received,
+    pool_get_public,
+    pool_list_public,
 )
 from pools.services import (
     pledge_change,
@@ -49,6 +51,7 @@ from pools.services import (
     pledge_withdraw,
 )
 from web.http import AuthenticatedHttpRequest
+from web.offers.views import my_pledges_context, pledge_risk_consent, pool_gate, pool_offer_context
 from web.savers.forms import (
     SAVING_MONTHLY,
     ErasureForm,
@@ -98,7 +101,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
     """One pool with its progress and, when it is open, the pledge form."""
     pool = pool_get_public(pool_id=pool_id)
-    return _render_pool(request, pool, PledgeForm(pool=pool))
+    return pool_gate(request, pool) or _render_pool(request, pool, PledgeForm(pool=pool))
 
 
 def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm, status: int = 200) -> HttpResponse:
@@ -113,6 +116,7 @@ def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm, status: int 
         "kinds": kinds,
         "has_amount_kinds": bool(set(kinds) - {PledgeKind.SHARE, *NON_MONEY_KINDS}),
         "has_non_money_kinds": bool(set(kinds) & set(NON_MONEY_KINDS)),
+        **pool_offer_context(request, pool),
     }
     return render(request, "savers/pool_detail.html", context, status=status)
 
@@ -126,7 +130,9 @@ def pledge_create_view(request: AuthenticatedHttpRequest, pool_id: int) -> HttpR
     if form.is_valid():
         arguments = form.service_arguments()
         try:
-            pledge = pledge_create(pool=pool, saver=request.user, **arguments)
+            pledge = pledge_create(
+                pool=pool, saver=request.user, risk_consent=pledge_risk_consent(request), **arguments
+            )
         except DomainError as error:
             _add_domain_error(form, error, arguments)
         else:
@@ -185,7 +191,7 @@ def my_pledges(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, _("%(count)s pledge cards from a fair were added to your account.") % {"count": claimed}
         )
     rows = [_pledge_row(p, p.received_ore) for p in pledge_list_for_saver_with_received(saver=request.user)[:200]]
-    return render(request, "savers/my_pledges.html", {"rows": rows})
+    return render(request, "savers/my_pledges.html", {"rows": rows, **my_pledges_context(request)})
 
 
 @login_required

@@ -68,9 +68,9 @@ class Command(BaseCommand):
 
     def _extend(self, people: dict[str, User], pools: dict[str, Pool], rng: random.Random) -> None:
         """Each capability adds its own demo rows (demo/seeders/<area>.py), idempotently."""
-        from demo.seeders import api, fairs, funds, savers, treasury, workers
+        from demo.seeders import api, fairs, funds, offers, savers, treasury, workers
 
-        for seeder in (savers, funds, fairs, workers, treasury, api):
+        for seeder in (savers, funds, fairs, workers, treasury, api, offers):
             seeder.seed(people=people, pools=pools, rng=rng)
 
     def _people(self) -> dict[str, User]:

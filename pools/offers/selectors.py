@@ -1,0 +1,183 @@
+"""Reads of regulated offers: whether a pool is regulated, its current sheet, a saver's valid assessment,
+the consent limit and the reflection period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from pools.models import ACTIVE_PLEDGE_STATUSES, PledgeKind, Pool
+from pools.offers.models import (
+    InvestorAssessment,
+    KeyInfoSheet,
+    OfferEvent,
+    PoolOffer,
+    RegulatedPledge,
+    SheetStatus,
+    YearlyStatement,
+)
+
+# Pledge kinds a regulated offer's steps apply to: lending and investing. Gifts, pre-purchases, support saving
+# and non-money pledges to the same pool stay as simple as anywhere else.
+REGULATED_PLEDGE_KINDS = (PledgeKind.LOAN, PledgeKind.SHARE)
+
+
+def pool_offer_get(*, pool: Pool) -> PoolOffer | None:
+    """The pool's offer terms, or None for a pool that has none (then it is not regulated)."""
+    return PoolOffer.objects.filter(pool_id=pool.pk).first()
+
+
+def pool_is_regulated(*, pool: Pool) -> bool:
+    """Whether the crowdfunding steps apply to the pool (its own setting, else the instrument's default)."""
+    offer = pool_offer_get(pool=pool)
+    return offer is not None and offer.is_regulated
+
+
+def pledge_kind_is_regulated(*, pool: Pool, kind: str) -> bool:
+    """Whether a pledge of this kind to this pool goes through the steps."""
+    return kind in REGULATED_PLEDGE_KINDS and pool_is_regulated(pool=pool)
+
+
+def sheet_current(*, pool: Pool) -> KeyInfoSheet | None:
+    """The approved key information sheet in force, or None."""
+    return KeyInfoSheet.objects.filter(pool_id=pool.pk, status=SheetStatus.APPROVED).first()
+
+
+def sheet_latest(*, pool: Pool) -> KeyInfoSheet | None:
+    """The newest version of the sheet, approved or not (for its writer and the organisers)."""
+    return KeyInfoSheet.objects.filter(pool_id=pool.pk).order_by("-version").first()
+
+
+def sheet_list(*, pool: Pool) -> QuerySet[KeyInfoSheet]:
+    """Every version of the pool's sheet, newest first."""
+    return KeyInfoSheet.objects.filter(pool_id=pool.pk).select_related("approved_by", "second_approved_by")
+
+
+def user_may_write_sheet(*, user: User, pool: Pool) -> bool:
+    """The pool's project owner, the micro-fund's organiser, or an organiser may write its sheet."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("pools.manage_pools"):
+        return True
+    if pool.project_id is not None and pool.project.owner_id == user.pk:  # type: ignore[union-attr]
+        return True
+    return pool.micro_fund_id is not None and pool.micro_fund.organiser_id == user.pk  # type: ignore[union-attr]
+
+
+def assessment_valid(*, saver: User, at: datetime | None = None) -> InvestorAssessment | None:
+    """The saver's newest assessment taken within the validity period (two years by default), or None."""
+    since = (at or timezone.now()) - timedelta(days=settings.OFFERS_ASSESSMENT_VALID_DAYS)
+    return InvestorAssessment.objects.filter(saver=saver, taken_at__gte=since).order_by("-taken_at", "-pk").first()
+
+
+def consent_limit_ore(*, net_worth_ore: int) -> int:
+    """Above this a regulated pledge needs explicit risk consent: the higher of EUR 1,000 (at the configured
+    rate) and 5 % of the declared net worth."""
+    return max(1000 * settings.OFFERS_EUR_SEK_ORE, net_worth_ore * 5 // 100)
+
+
+def loss_reference_ore(*, net_worth_ore: int) -> int:
+    """10 % of the declared net worth: the reference the delegated rules use for the loss simulation."""
+    return net_worth_ore // 10
+
+
+def reflection_last_day(*, pledged_on: date) -> date:
+    """The last calendar day (Europe/Stockholm) on which a regulated pledge can be revoked."""
+    return pledged_on + timedelta(days=settings.OFFERS_REFLECTION_DAYS)
+
+
+def offer_events_for_saver(*, saver: User) -> QuerySet[OfferEvent]:
+    """The saver's own audit events of regulated offers, oldest first."""
+    return OfferEvent.objects.filter(saver=saver).order_by("at", "pk")
+
+
+def regulated_pledges_revocable(*, saver: User, today: date | None = None) -> QuerySet[RegulatedPledge]:
+    """The saver's regulated pledges still in their reflection period, soonest ending first."""
+    today = today or timezone.localdate()
+    return (
+        RegulatedPledge.objects.filter(
+            pledge__saver=saver,
+            pledge__status__in=ACTIVE_PLEDGE_STATUSES,
+            revoked_at__isnull=True,
+            reflection_ends_on__gte=today,
+        )
+        .select_related("pledge", "pledge__pool")
+        .order_by("reflection_ends_on", "pk")
+    )
+
+
+def statement_list_for_saver(*, saver: User) -> QuerySet[YearlyStatement]:
+    """The saver's kept yearly statements, newest year first (without the PDF bytes)."""
+    return YearlyStatement.objects.filter(saver=saver).defer("pdf").order_by("-year")
+
+
+def statement_get_for_saver(*, saver: User, year: int) -> YearlyStatement | None:
+    """One of the saver's own statements, or None."""
+    return YearlyStatement.objects.filter(saver=saver, year=year).first()
+
+
+def pool_get_for_offer_writer(*, user: User, pool_id: int) -> Pool | None:
+    """A pool whose offer and sheet the user may write (its owner, its fund's organiser, an organiser)."""
+    pool = Pool.objects.select_related("project", "micro_fund").filter(pk=pool_id).first()
+    if pool is None or not user_may_write_sheet(user=user, pool=pool):
+        return None
+    return pool
+
+
+def offer_records_export(*, saver: User) -> dict[str, list[dict[str, object]]]:
+    """The saver's regulated-offer records for their data export: assessments, pledge records, audit events,
+    and which yearly statements are kept."""
+    assessments = [
+        {
+            "id": a.pk,
+            "taken_at": a.taken_at.isoformat(),
+            "score": a.score,
+            "question_count": a.question_count,
+            "passed": a.passed,
+            "warning_acknowledged": a.warning_acknowledged,
+            "is_sophisticated": a.is_sophisticated,
+            "net_worth_ore": a.net_worth_ore,
+            "answers": a.answers,
+        }
+        for a in InvestorAssessment.objects.filter(saver=saver).order_by("taken_at", "pk")
+    ]
+    pledges = [
+        {
+            "pledge_id": r.pledge_id,
+            "sheet_version": r.sheet.version,
+            "consent_limit_ore": r.consent_limit_ore,
+            "risk_consent_at": r.risk_consent_at.isoformat() if r.risk_consent_at else None,
+            "reflection_ends_on": r.reflection_ends_on.isoformat(),
+            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+        }
+        for r in RegulatedPledge.objects.filter(pledge__saver=saver).select_related("sheet").order_by("pk")
+    ]
+    events = [
+        {
+            "id": e.pk,
+            "kind": e.kind,
+            "at": e.at.isoformat(),
+            "pool_id": e.pool_id,
+            "pledge_id": e.pledge_id,
+            "sheet_id": e.sheet_id,
+            "details": e.details,
+        }
+        for e in offer_events_for_saver(saver=saver)
+    ]
+    statements = [
+        {"year": s.year, "created_at": s.created_at.isoformat()} for s in statement_list_for_saver(saver=saver)
+    ]
+    return {"assessments": assessments, "regulated_pledges": pledges, "events": events, "statements": statements}
+
+
+def sheet_get_for_approval(*, user: User, sheet_id: int) -> KeyInfoSheet:
+    """A sheet version an organiser (pools.manage_pools) may approve; 404 for anyone else or no such sheet."""
+    sheet = KeyInfoSheet.objects.filter(pk=sheet_id).first()
+    if sheet is None or not user.has_perm("pools.manage_pools"):
+        raise Http404
+    return sheet

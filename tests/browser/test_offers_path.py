@@ -1,0 +1,116 @@
+"""A new saver through a regulated loan pool — information sheet, knowledge test, loss simulation, consent above
+the limit, revoking on day three — and through a gift pool without any of these steps, in Swedish and English."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from accounts.models import User
+from pools.models import Pledge, PledgeStatus, PoolKind
+from pools.offers.models import OfferEvent
+from tests.factories import PoolFactory
+from tests.pools.offers_helpers import RIGHT_ANSWERS, regulated_loan_pool
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "kvarnhjul-i-ödeby-42"
+TEXT = {
+    "sv": {"warning": "varken kontrollerats eller godkänts", "consent": "förlora hela beloppet"},
+    "en": {"warning": "neither verified nor approved", "consent": "lose the whole amount"},
+}
+
+
+def sign_up(page, live_server, *, email, language):
+    page.goto(live_server.url + "/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=full_name]", "Stina Sparare")
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.select_option("select[name=language]", language)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_new_saver_through_a_regulated_loan_pool_and_a_gift_pool(live_server, browser_page, screenshot, language):
+    page = browser_page
+    text = TEXT[language]
+    loan_pool = regulated_loan_pool(title="Byabutikens lån", closes_on=timezone.localdate() + timedelta(days=30))
+    gift_pool = PoolFactory(kind=PoolKind.FAIR, title="Bygdegårdens tak")
+    email = f"stina-offers-{language}@example.se"
+    sign_up(page, live_server, email=email, language=language)
+    saver = User.objects.get(email=email)
+
+    # 1. The key information sheet comes before the pool page and its pledge form.
+    page.goto(f"{live_server.url}/pools/{loan_pool.pk}/")
+    page.wait_for_url(re.compile(rf"/offers/pools/{loan_pool.pk}/sheet/$"))
+    assert text["warning"] in page.locator("#risk-warning").inner_text()
+    screenshot(page, "sheet")
+    page.click("#sheet-read")
+
+    # 2. The knowledge test and the loss simulation.
+    page.wait_for_url(re.compile(r"/offers/assessment/"))
+    for key, value in RIGHT_ANSWERS.items():
+        page.check(f"input[name=q_{key}][value={value}]")
+    page.fill("input[name=net_worth]", "100000")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector("#loss-simulation")
+    screenshot(page, "loss-simulation")
+    page.check("input[name=loss_acknowledged]")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(rf"/pools/{loan_pool.pk}/"))
+    assert page.locator("#offer-steps").is_visible()
+
+    # 3. Above the limit (11 500 kr: EUR 1,000 is more than 5 % of 100 000 kr) the consent box is needed.
+    page.select_option("select[name=kind]", "loan")
+    page.fill("input[name=amount]", "20000")
+    page.click("form.pledge-form button[type=submit]")
+    assert text["consent"] in page.content()
+    screenshot(page, "consent-needed")
+    page.check("input[name=risk_consent]")
+    page.click("form.pledge-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/my/pledges/\d+/receipt/$"))
+    pledge = Pledge.objects.get(saver=saver, pool=loan_pool)
+    assert pledge.regulated.risk_consent_at is not None
+    last_day = pledge.regulated.reflection_ends_on.isoformat()
+    assert last_day in page.locator("#reflection-note").inner_text()
+    screenshot(page, "receipt")
+
+    # 4. On day three the saver revokes from My pledges.
+    with time_machine.travel(timezone.now() + timedelta(days=3), tick=True):
+        page.goto(f"{live_server.url}/my/pledges/")
+        row = page.locator(f"tr.revocable[data-pledge='{pledge.pk}']")
+        assert last_day in row.inner_text()
+        screenshot(page, "my-pledges-reflection")
+        row.locator("button[type=submit]").click()
+        page.wait_for_url(live_server.url + "/my/pledges/")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.WITHDRAWN and pledge.regulated.revoked_at is not None
+    assert page.locator("tr.revocable").count() == 0
+    kinds = list(OfferEvent.objects.filter(saver=saver).values_list("kind", flat=True))
+    assert kinds == ["sheet_read", "assessment", "regulated_pledge", "risk_consent", "revocation"]
+
+    # 5. A gift pool: no sheet, no test, no consent, no reflection period.
+    page.goto(f"{live_server.url}/pools/{gift_pool.pk}/")
+    page.wait_for_url(f"{live_server.url}/pools/{gift_pool.pk}/")
+    assert page.locator("#offer-steps").count() == 0 and page.locator("input[name=risk_consent]").count() == 0
+    page.select_option("select[name=kind]", "gift")
+    page.fill("input[name=amount]", "20000")
+    page.click("form.pledge-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/my/pledges/\d+/receipt/$"))
+    assert page.locator("#reflection-note").count() == 0
+    gift = Pledge.objects.get(saver=saver, pool=gift_pool)
+    assert not hasattr(gift, "regulated")
+    screenshot(page, "gift-receipt")
+
+    # The pages at desktop width too.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/offers/pools/{loan_pool.pk}/sheet/")
+    screenshot(page, "sheet-desktop")
+    page.goto(f"{live_server.url}/offers/assessment/")
+    screenshot(page, "assessment-desktop")

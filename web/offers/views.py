@@ -1,0 +1,329 @@
+"""Pages of regulated offers: the key information sheet (read, print, write, approve), the knowledge test and
+loss simulation, revoking a pledge in its reflection period, yearly statements and the lenders' CSV.
+
+The saver's pool page calls pool_gate and pool_offer_context (web/savers/views.py) so the sheet is shown before
+the pledge form of a regulated pool; pools without regulated offers are untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from operations.errors import DomainError
+from people.export import csv_safe
+from pools.models import KeyInfoSheet, Pool
+from pools.offers.selectors import (
+    assessment_valid,
+    consent_limit_ore,
+    loss_reference_ore,
+    pool_get_for_offer_writer,
+    pool_is_regulated,
+    pool_offer_get,
+    regulated_pledges_revocable,
+    sheet_current,
+    sheet_get_for_approval,
+    sheet_list,
+    statement_get_for_saver,
+    statement_list_for_saver,
+    user_may_write_sheet,
+)
+from pools.offers.services import (
+    assessment_record,
+    pledge_revoke,
+    pool_offer_set,
+    sheet_approve,
+    sheet_read_record,
+    sheet_write,
+)
+from pools.offers.sheet_pdf import sheet_pdf_bytes, sheet_sections
+from pools.offers.warning import WARNING_TEXT
+from pools.selectors import pledge_get_for_saver, pool_get_public
+from treasury.statements import LENDER_CSV_HEADER, lender_rows
+from web.http import AuthenticatedHttpRequest
+from web.offers.forms import AssessmentForm, OfferForm, SheetForm
+
+
+def _session_key(sheet: KeyInfoSheet) -> str:
+    return f"offers.sheet_read.{sheet.pk}"
+
+
+def _sheet_sections(sheet: KeyInfoSheet, language: str) -> list[tuple[str, str]]:
+    return sheet_sections(sheet.content, language)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# ---------------------------------------------------------------- hooks of the saver's pool page
+
+
+def pool_gate(request: HttpRequest, pool: Pool) -> HttpResponse | None:
+    """Before the pledge form of a regulated pool: its key information sheet, once per version and session."""
+    if not pool.is_open or not pool_is_regulated(pool=pool):
+        return None
+    sheet = sheet_current(pool=pool)
+    if sheet is None or request.session.get(_session_key(sheet)):
+        return None
+    return redirect("web:offers:sheet", pool_id=pool.pk)
+
+
+def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
+    """What the pool page shows of a regulated offer: the sheet, the saver's assessment and consent limit."""
+    user = request.user
+    may_manage = user.is_authenticated and user_may_write_sheet(user=user, pool=pool)
+    if not pool_is_regulated(pool=pool):
+        return {"offer": None, "offer_may_manage": may_manage}
+    assessment = assessment_valid(saver=user) if user.is_authenticated else None
+    return {
+        "offer": pool_offer_get(pool=pool),
+        "offer_sheet": sheet_current(pool=pool),
+        "offer_assessment": assessment,
+        "offer_limit_ore": consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None,
+        "offer_may_manage": may_manage,
+    }
+
+
+def pledge_risk_consent(request: HttpRequest) -> bool:
+    """The pledge form's risk-consent box (offers/_pledge_consent.html), for pledge_create."""
+    return request.POST.get("risk_consent") == "on"
+
+
+def my_pledges_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    """What My pledges shows of regulated offers: pledges still revocable and the yearly statements."""
+    return {
+        "revocable": list(regulated_pledges_revocable(saver=request.user)),
+        "statements": list(statement_list_for_saver(saver=request.user)),
+    }
+
+
+# ---------------------------------------------------------------- the sheet, for savers
+
+
+@require_http_methods(["GET", "POST"])
+def sheet_view(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """A regulated pool's key information sheet with the fixed warning; reading it leads on to the pledge."""
+    pool = pool_get_public(pool_id=pool_id)
+    sheet = sheet_current(pool=pool)
+    if sheet is None:
+        raise Http404
+    pool_url = reverse("web:savers:pool-detail", args=[pool.pk])
+    if request.method == "POST":
+        request.session[_session_key(sheet)] = True
+        if request.user.is_authenticated:
+            sheet_read_record(sheet=sheet, saver=request.user)
+            if assessment_valid(saver=request.user) is None:
+                return redirect(f"{reverse('web:offers:assessment')}?next={pool_url}%23pledge")
+        return redirect(f"{pool_url}#pledge")
+    context = {
+        "pool": pool,
+        "sheet": sheet,
+        "sections": _sheet_sections(sheet, translation.get_language() or "sv"),
+        "warning": WARNING_TEXT,
+    }
+    return render(request, "offers/sheet.html", context)
+
+
+@require_GET
+def sheet_pdf(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """The approved sheet as a PDF in the reader's language (at most six pages, checked when written)."""
+    pool = pool_get_public(pool_id=pool_id)
+    sheet = sheet_current(pool=pool)
+    if sheet is None:
+        raise Http404
+    pdf = sheet_pdf_bytes(
+        pool=pool,
+        content=sheet.content,
+        version=sheet.version,
+        approved_on=timezone.localtime(sheet.approved_at).date().isoformat() if sheet.approved_at else "",
+        language=translation.get_language() or "sv",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{pool.slug}-sheet-v{sheet.version}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- the knowledge test and loss simulation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The entry knowledge test and loss simulation (repeated every two years)."""
+    next_url = _safe_next(request, reverse("web:savers:my-pledges"))
+    form = AssessmentForm(request.POST or None)
+    simulation = None
+    failed = False
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        net_worth = form.net_worth_ore()
+        simulation = {"net_worth_ore": net_worth, "reference_ore": loss_reference_ore(net_worth_ore=net_worth)}
+        try:
+            assessment_record(
+                saver=request.user,
+                answers=form.answers(),
+                net_worth_ore=net_worth,
+                loss_acknowledged=form.cleaned_data["loss_acknowledged"],
+                warning_acknowledged=form.cleaned_data["warning_acknowledged"],
+            )
+        except DomainError as error:
+            failed = error.field == "warning_acknowledged"
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            status = 400
+        else:
+            messages.success(request, _("Thank you. Your answers are recorded for two years."))
+            return redirect(next_url)
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "form": form,
+        "next": next_url,
+        "simulation": simulation,
+        "failed": failed,
+        "limit_eur_ore": consent_limit_ore(net_worth_ore=0),
+        "current": assessment_valid(saver=request.user),
+    }
+    return render(request, "offers/assessment.html", context, status=status)
+
+
+# ---------------------------------------------------------------- revoking and statements, for savers
+
+
+@login_required
+@require_POST
+def pledge_revoke_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
+    """Revoke a regulated pledge within its reflection period."""
+    pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    try:
+        pledge_revoke(pledge=pledge, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your pledge was revoked. Money already paid goes back to you."))
+    return redirect("web:savers:my-pledges")
+
+
+@login_required
+@require_GET
+def statement_pdf_view(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
+    """One of the saver's kept yearly statements as a PDF."""
+    statement = statement_get_for_saver(saver=request.user, year=year)
+    if statement is None:
+        raise Http404
+    response = HttpResponse(bytes(statement.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="lokalkapital-{year}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- owners and organisers
+
+
+def _writer_pool(request: AuthenticatedHttpRequest, pool_id: int) -> Pool:
+    pool = pool_get_for_offer_writer(user=request.user, pool_id=pool_id)
+    if pool is None:
+        raise Http404
+    return pool
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_manage(request: AuthenticatedHttpRequest, pool_id: int) -> HttpResponse:
+    """A pool's offer terms (organisers) and its key information sheet (owner and organisers)."""
+    pool = _writer_pool(request, pool_id)
+    offer = pool_offer_get(pool=pool)
+    is_organiser = request.user.has_perm("pools.manage_pools")
+    versions = list(sheet_list(pool=pool))
+    latest = versions[0] if versions else None
+    initial_sheet = (
+        {f"{lang}__{name}": text for lang, sections in latest.content.items() for name, text in sections.items()}
+        if latest
+        else None
+    )
+    offer_form = OfferForm(
+        initial={
+            "instrument": offer.instrument if offer else "",
+            "regulated": {None: "", True: "yes", False: "no"}[offer.regulated] if offer else "",
+            "interest_percent": (offer.interest_rate_bp or 0) / 100 if offer and offer.interest_rate_bp else None,
+        }
+    )
+    sheet_form = SheetForm(initial=initial_sheet)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "offer" and is_organiser:
+                offer_form = OfferForm(request.POST)
+                if offer_form.is_valid():
+                    pool_offer_set(pool=pool, by=request.user, **offer_form.service_arguments())
+                    messages.success(request, _("The offer's terms were saved."))
+                    return redirect("web:offers:manage", pool_id=pool.pk)
+            elif action == "sheet":
+                sheet_form = SheetForm(request.POST)
+                if sheet_form.is_valid():
+                    sheet_write(pool=pool, by=request.user, content=sheet_form.content())
+                    messages.success(request, _("The sheet was saved as a draft; an organiser approves it."))
+                    return redirect("web:offers:manage", pool_id=pool.pk)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        status = 400
+    context = {
+        "pool": pool,
+        "offer": offer,
+        "is_regulated": pool_is_regulated(pool=pool),
+        "is_organiser": is_organiser,
+        "offer_form": offer_form,
+        "sheet_form": sheet_form,
+        "versions": versions,
+        "years": list(range(timezone.localdate().year - 1, timezone.localdate().year - 6, -1)),
+    }
+    return render(request, "offers/manage.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sheet_approve_view(request: AuthenticatedHttpRequest, sheet_id: int) -> HttpResponse:
+    """An organiser approves a sheet version (a second organiser too when the first is the pool's owner)."""
+    sheet = sheet_get_for_approval(user=request.user, sheet_id=sheet_id)
+    try:
+        sheet = sheet_approve(sheet=sheet, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        if sheet.status == "approved":
+            messages.success(request, _("The sheet is approved and shown to savers."))
+        else:
+            messages.success(request, _("Your approval is recorded; a second organiser must approve too."))
+    return redirect("web:offers:manage", pool_id=sheet.pool_id)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def lender_csv(request: AuthenticatedHttpRequest, pool_id: int, year: int) -> StreamingHttpResponse:
+    """The per-lender figures of a pool for one year, as of its year end (for the owner's accountant)."""
+    pool = _writer_pool(request, pool_id)
+    writer = csv.writer(_Echo())
+    rows: list[list[object]] = [list(LENDER_CSV_HEADER), *lender_rows(pools=[pool], year=year)]
+    response = StreamingHttpResponse(
+        (writer.writerow([csv_safe(cell) for cell in row]) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{pool.slug}-lenders-{year}.csv"'
+    return response
