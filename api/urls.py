@@ -14,6 +14,7 @@ from api import auth, funds, jobs, me, offers, pledges, pools, projects, reminde
 from api import fairs as fairs_api
 from api import treasury as treasury_api
 from api.docs import ApiDocsView
+from api.treasury import exceptions as treasury_exceptions_api
 
 app_name = "api"
 
@@ -114,6 +115,17 @@ urlpatterns = [
     path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
     path("treasury/bank-files/", treasury_api.BankFileListView.as_view(), name="treasury-bankfile-list"),
     path("treasury/bank-files/<int:pk>/", treasury_api.BankFileDetailView.as_view(), name="treasury-bankfile-detail"),
+    path("treasury/exceptions/", treasury_exceptions_api.ExceptionListView.as_view(), name="treasury-exceptions"),
+    path(
+        "treasury/exceptions/<int:pk>/resolve/",
+        treasury_exceptions_api.ExceptionResolveView.as_view(),
+        name="treasury-exception-resolve",
+    ),
+    path(
+        "treasury/returned-payments/",
+        treasury_exceptions_api.ReturnedPaymentListView.as_view(),
+        name="treasury-returned-payments",
+    ),
     path("treasury/payments/", treasury_api.PaymentListView.as_view(), name="treasury-payment-list"),
     path("treasury/payments/<int:pk>/", treasury_api.PaymentDetailView.as_view(), name="treasury-payment-detail"),
     path("treasury/payments/<int:pk>/match/", treasury_api.PaymentMatchView.as_view(), name="treasury-payment-match"),

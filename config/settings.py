@@ -410,6 +410,8 @@ TREASURY_DEBTOR_BANKGIRO = env.str("TREASURY_DEBTOR_BANKGIRO", default="5050-105
 TREASURY_DEBTOR_BIC = env.str("TREASURY_DEBTOR_BIC", default="SWEDSESS")
 # A pledge with no due date is due this many days after it was made (arrears in treasurer reports).
 TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
+# PostgreSQL work_mem for one report statement (its transaction only): room for the per-pool and per-saver sums.
+TREASURY_REPORT_WORK_MEM = env.str("TREASURY_REPORT_WORK_MEM", default="64MB")
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PayoutKindEnum"] = "treasury.models.PayoutKind"
 
 # Regulated offers (crowdfunding rules). These defaults are settings, not legal advice: a community decides with

@@ -379,6 +379,9 @@ class PaymentStatus(models.TextChoices):
     UNMATCHED = "unmatched", _("Unmatched")
     MATCHED = "matched", _("Matched")
     REFUNDED = "refunded", _("Refunded")
+    # The bank took the money back (a camt reversal): its matches are reversed, it is neither
+    # unmatched nor refundable.
+    RETURNED = "returned", _("Returned by the bank")
 
 
 class Payment(models.Model):

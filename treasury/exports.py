@@ -64,8 +64,41 @@ def report_csv_lines(report: Report) -> Iterator[str]:
 def _csv_rows(header: list[str], report: Report) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";")
     yield "\ufeff" + writer.writerow(header)
+    # One converter per column, chosen once: a million rows are ten million cells.
+    cells = [(c.key, _csv_converter(c)) for c in report.columns]
     for row in report.rows:
-        yield writer.writerow([_csv_value(c, row.get(c.key)) for c in report.columns])
+        yield writer.writerow([convert(row.get(key)) for key, convert in cells])
+
+
+def _ore_text(value: Any) -> str:
+    """Öre as kronor with two decimals ("-1234.50"), in integers: the same text as ore_to_string, faster."""
+    if value is None:
+        return ""
+    ore = int(value)
+    whole, cents = divmod(abs(ore), 100)
+    return f"{'-' if ore < 0 else ''}{whole}.{cents:02d}"
+
+
+def _text_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _plain_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _csv_converter(column: Column) -> Any:
+    """The function that turns one of the column's values into its CSV cell (as _csv_value does)."""
+    if column.kind == "money":
+        return _ore_text
+    return _text_cell if column.kind == "text" else _plain_cell
 
 
 def _excel_value(column: Column, value: Any) -> Any:

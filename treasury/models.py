@@ -31,6 +31,12 @@ class BankFile(models.Model):
     """
 
     sha256 = models.CharField(max_length=64)
+    # The bank's own identifiers of the file (see treasury/bankfiles: BgMax TK01 timestamp, payee
+    # bankgiro and deposit serials; camt MsgId, statement Id and sequence number), and their hash,
+    # unique: a file sent again is refused whatever its bytes. Null for files imported before.
+    identity = models.CharField(max_length=255, blank=True)
+    identity_key = models.CharField(max_length=64, null=True, blank=True)
+    version = models.CharField(max_length=30, blank=True)
     format = models.CharField(max_length=10, choices=BankFileFormat.choices)
     original_name = models.CharField(max_length=255, blank=True)
     content = models.BinaryField(editable=False)
@@ -52,6 +58,9 @@ class BankFile(models.Model):
     unmatched_count = models.PositiveIntegerField(default=0)
     underpaid_count = models.PositiveIntegerField(default=0)
     overpaid_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    returned_count = models.PositiveIntegerField(default=0)
+    exception_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -61,6 +70,7 @@ class BankFile(models.Model):
         ordering = ["-imported_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["sha256"], name="bankfile_sha256_unique"),
+            models.UniqueConstraint(fields=["identity_key"], name="bankfile_identity_unique"),
             models.CheckConstraint(condition=Q(format__in=BankFileFormat.values), name="bankfile_format_valid"),
             models.CheckConstraint(condition=Q(status__in=BankFileStatus.values), name="bankfile_status_valid"),
             models.CheckConstraint(condition=Q(processed__lte=F("total")), name="bankfile_processed_le_total"),
@@ -89,6 +99,12 @@ class LineOutcome(models.TextChoices):
     SPLIT = "split", _("Split over several pledges")
     UNMATCHED = "unmatched", _("Unmatched")
     DEDUCTION = "deduction", _("Deduction")
+    SKIPPED = "skipped", _("Skipped, already imported")
+    RETURNED = "returned", _("Returned by the bank")
+
+
+# Outcomes of lines that made no payment of their own.
+LINES_WITHOUT_PAYMENT = (LineOutcome.DEDUCTION, LineOutcome.SKIPPED, LineOutcome.RETURNED)
 
 
 class BankFileLine(models.Model):
@@ -109,16 +125,41 @@ class BankFileLine(models.Model):
     payer_name = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=12, choices=LineOutcome.choices)
     detail = models.CharField(max_length=300, blank=True)
+    # The bank's identifier of the entry (ParsedPayment.entry_key): an entry is counted once, by the
+    # first file that brought it; later files record it as skipped.
+    entry_key = models.CharField(max_length=200, blank=True)
+    # A reversal names the payment the bank took back; a deduction the pledge it was made against.
+    reversed_payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="reversal_lines"
+    )
+    pledge = models.ForeignKey(Pledge, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Waits in the treasurer's exceptions queue until resolved.
+    needs_attention = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["bank_file", "position"]
+        indexes = [
+            models.Index(fields=["bank_file"], condition=Q(needs_attention=True), name="bankfileline_attention_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["bank_file", "position"], name="bankfileline_position_unique"),
+            # An entry is counted by one line only, whichever files bring it.
+            models.UniqueConstraint(
+                fields=["entry_key"],
+                condition=~Q(entry_key="") & ~Q(outcome="skipped"),
+                name="bankfileline_entry_counted_once",
+            ),
             models.CheckConstraint(condition=Q(amount_ore__gt=0), name="bankfileline_amount_positive"),
             models.CheckConstraint(condition=Q(outcome__in=LineOutcome.values), name="bankfileline_outcome_valid"),
             models.CheckConstraint(
                 condition=(Q(is_deduction=True) & Q(payment__isnull=True) & Q(outcome=LineOutcome.DEDUCTION))
-                | (Q(is_deduction=False) & Q(payment__isnull=False) & ~Q(outcome=LineOutcome.DEDUCTION)),
+                | (Q(payment__isnull=True) & Q(outcome="skipped"))
+                | (Q(is_deduction=False) & Q(payment__isnull=True) & Q(outcome="returned"))
+                | (Q(is_deduction=False) & Q(payment__isnull=False) & ~Q(outcome__in=LINES_WITHOUT_PAYMENT)),
                 name="bankfileline_payment_or_deduction",
             ),
         ]

@@ -15,15 +15,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pools.models import MONEY_KINDS, PaymentAllocation, Pledge, PoolKind
+from pools.models import PaymentAllocation, PoolKind
+from treasury import report_sql
 from treasury.errors import ReportPeriodInvalid
-from treasury.models import PayoutLine, PayoutReason
 
 REPORT_KINDS = ("overview", "pools", "pool", "savers", "fairs", "funds", "pledges", "ledger")
 EARLIEST = date(2000, 1, 1)
@@ -76,6 +75,7 @@ class Report:
     rows: Any  # an iterable of dicts: a list, or a generator for streamed reports
     totals: dict[str, Any] = field(default_factory=dict)
     monthly: list[dict[str, Any]] = field(default_factory=list)
+    row_count: int | None = None  # all rows of a paged report; None when `rows` holds them all
 
 
 # ---------------------------------------------------------------- per-pledge figures
@@ -113,146 +113,8 @@ def pledge_arrears(
     return 0, 0
 
 
-def _received_subquery(params: ReportParams, *, in_period: bool) -> Coalesce:
-    rows = PaymentAllocation.objects.filter(
-        pledge=OuterRef("pk"), created_at__lt=params.cutoff, payment__received_on__lte=params.as_of
-    )
-    if in_period:
-        if params.date_from:
-            rows = rows.filter(payment__received_on__gte=params.date_from)
-        if params.date_to:
-            rows = rows.filter(payment__received_on__lte=params.date_to)
-    return Coalesce(Subquery(rows.order_by().values("pledge").annotate(t=Sum("amount_ore")).values("t")[:1]), Value(0))
-
-
-def pledge_rows_as_of(params: ReportParams, *, pools: Q | None = None) -> QuerySet[Pledge]:
-    """Money pledges recorded by the as-of day, with received (in all / in the period) as of that day."""
-    refunded = PayoutLine.objects.filter(
-        pledge=OuterRef("pk"),
-        reason__in=[PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL],
-        batch__exported_at__lt=params.cutoff,
-        is_active=True,
-    )
-    rows = Pledge.objects.filter(kind__in=MONEY_KINDS, created_at__lt=params.cutoff)
-    if pools is not None:
-        rows = rows.filter(pools)
-    return rows.annotate(
-        received_total=_received_subquery(params, in_period=False),
-        received_period=_received_subquery(params, in_period=True),
-        is_refunded=Exists(refunded),
-        refunded_total=Coalesce(
-            Subquery(refunded.order_by().values("pledge").annotate(t=Sum("amount_ore")).values("t")[:1]), Value(0)
-        ),
-    ).order_by("pk")
-
-
-_PLEDGE_FIELDS = (
-    "pk",
-    "pool_id",
-    "pool__title",
-    "pool__kind",
-    "pool__micro_fund_id",
-    "pool__micro_fund__name",
-    "saver_id",
-    "saver__full_name",
-    "saver__email",
-    "contact_name",
-    "ocr_reference",
-    "kind",
-    "amount_ore",
-    "monthly_ore",
-    "months",
-    "starts_on",
-    "due_on",
-    "created_at",
-    "withdrawn_at",
-    "received_total",
-    "received_period",
-    "is_refunded",
-    "refunded_total",
-)
-
-
-def pledge_figures(params: ReportParams, *, pools: Q | None = None, chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
-    """One dict of figures per money pledge as of the day, streamed from the database."""
-    for row in pledge_rows_as_of(params, pools=pools).values(*_PLEDGE_FIELDS).iterator(chunk_size=chunk_size):
-        created_on = timezone.localtime(row["created_at"]).date()
-        withdrawn = row["withdrawn_at"] is not None and row["withdrawn_at"] < params.cutoff
-        active = not withdrawn and not row["is_refunded"]
-        in_period = (params.date_from is None or created_on >= params.date_from) and (
-            params.date_to is None or created_on <= params.date_to
-        )
-        amount = int(row["amount_ore"] or 0)
-        received = int(row["received_total"])
-        # No due date recorded: the payment term after the pledge (settings.TREASURY_PAYMENT_TERM_DAYS).
-        first_due = (
-            row["due_on"] or row["starts_on"] or created_on + timedelta(days=settings.TREASURY_PAYMENT_TERM_DAYS)
-        )
-        if active:
-            arrears, days_late = pledge_arrears(
-                amount_ore=amount,
-                monthly_ore=row["monthly_ore"],
-                months=row["months"],
-                first_due_on=first_due,
-                received_ore=received,
-                as_of=params.as_of,
-            )
-        else:
-            arrears, days_late = 0, 0
-        yield {
-            "pledge_id": row["pk"],
-            "pool_id": row["pool_id"],
-            "pool": row["pool__title"],
-            "pool_kind": row["pool__kind"],
-            "pool_kind_label": _kind_label(row["pool__kind"]),
-            "micro_fund_id": row["pool__micro_fund_id"],
-            "micro_fund": row["pool__micro_fund__name"] or "",
-            "saver_id": row["saver_id"],
-            "saver": row["saver__full_name"] or row["saver__email"] or row["contact_name"] or "",
-            "saver_key": f"u{row['saver_id']}" if row["saver_id"] else f"c{(row['contact_name'] or '').lower()}",
-            "reference": row["ocr_reference"] or "",
-            "kind": row["kind"],
-            "created_on": created_on,
-            "is_active": active,
-            "pledged_ore": amount if active and in_period else 0,
-            "received_ore": int(row["received_period"]),
-            "refunded_ore": int(row["refunded_total"]),
-            "outstanding_ore": max(amount - received, 0) if active else 0,
-            "arrears_ore": arrears,
-            "days_late": days_late,
-        }
-
-
 def _kind_label(kind: str) -> str:
     return str(PoolKind(kind).label) if kind in PoolKind.values else kind
-
-
-_SUM_KEYS = ("pledged_ore", "received_ore", "refunded_ore", "outstanding_ore", "arrears_ore")
-
-
-def _fold(rows: Iterator[dict[str, Any]], key: str, label_keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    groups: dict[Any, dict[str, Any]] = {}
-    for row in rows:
-        group = groups.get(row[key])
-        if group is None:
-            group = {k: row[k] for k in label_keys}
-            group.update(dict.fromkeys(_SUM_KEYS, 0), pledge_count=0, max_days_late=0, late_count=0)
-            groups[row[key]] = group
-        for k in _SUM_KEYS:
-            group[k] += row[k]
-        group["pledge_count"] += 1 if row["pledged_ore"] or row["is_active"] else 0
-        if row["arrears_ore"]:
-            group["late_count"] += 1
-            group["max_days_late"] = max(group["max_days_late"], row["days_late"])
-    return list(groups.values())
-
-
-def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    totals = {k: sum(r.get(k, 0) for r in rows) for k in (*_SUM_KEYS, "pledge_count", "late_count")}
-    totals["max_days_late"] = max((r.get("max_days_late", 0) for r in rows), default=0)
-    if any("target_ore" in r for r in rows):
-        totals["target_ore"] = sum(r.get("target_ore") or 0 for r in rows)
-    return totals
 
 
 FIGURE_COLUMNS = [
@@ -267,42 +129,47 @@ FIGURE_COLUMNS = [
 ]
 
 
-def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -> Report:
-    from pools.models import Pool
+def _params_for(params: ReportParams, only: report_sql.PledgeFilter) -> dict[str, Any]:
+    return report_sql.query_params(
+        as_of=params.as_of, cutoff=params.cutoff, date_from=params.date_from, date_to=params.date_to, only=only
+    )
 
-    rows = _fold(pledge_figures(params, pools=pools), "pool_id", ("pool_id", "pool", "pool_kind", "pool_kind_label"))
-    by_id = {r["pool_id"]: r for r in rows}
-    # Pools that existed by the day (and any with pledges by then, should a pool's row be younger).
-    pool_rows = Pool.objects.filter(Q(created_at__lt=params.cutoff) | Q(pk__in=list(by_id)))
-    if pools is not None:
-        pool_rows = pool_rows.filter(_strip_pool_prefix(pools))
-    result = []
-    fields = ["pk", "title", "kind", "target_ore", "minimum_ore"]
-    if kind == "fairs":
-        # A fair pool belongs to one pitch at one fair (invest.fairs): name the fair and its date.
-        fields += ["fair_pitch__fair__title", "fair_pitch__fair__held_on"]
-    for pool in pool_rows.order_by("pk").values(*fields):
-        row = by_id.get(pool["pk"]) or {
-            "pool_id": pool["pk"],
-            **dict.fromkeys((*_SUM_KEYS, "pledge_count", "late_count", "max_days_late"), 0),
-        }
-        row.update(
-            pool=pool["title"],
-            pool_kind=pool["kind"],
-            pool_kind_label=_kind_label(pool["kind"]),
-            target_ore=pool["target_ore"] or 0,
-        )
-        if kind == "fairs":
-            row["fair"] = pool.get("fair_pitch__fair__title") or ""
-            row["fair_on"] = pool.get("fair_pitch__fair__held_on")
+
+def _grouped(group: str, params: ReportParams, only: report_sql.PledgeFilter) -> list[dict[str, Any]]:
+    """The figures per group, one aggregate statement in the database; money as int öre."""
+    statement = report_sql.grouped_sql(group, date_from=params.date_from, date_to=params.date_to, only=only)
+    rows = report_sql.run(statement, _params_for(params, only))
+    for row in rows:
+        for key in report_sql.FIGURE_KEYS:
+            row[key] = int(row[key] or 0)
+    return rows
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("pledged_ore", "received_ore", "refunded_ore", "outstanding_ore", "arrears_ore", "pledge_count")
+    totals = {k: sum(r.get(k, 0) for r in rows) for k in (*keys, "late_count")}
+    totals["max_days_late"] = max((r.get("max_days_late", 0) for r in rows), default=0)
+    if any("target_ore" in r for r in rows):
+        totals["target_ore"] = sum(r.get("target_ore") or 0 for r in rows)
+    return totals
+
+
+def _pool_report(kind: str, title: Any, params: ReportParams, only: report_sql.PledgeFilter) -> Report:
+    """Per pool: every pool that existed by the day (or has pledges by then), with its figures."""
+    rows = _grouped("pool", params, only)
+    for row in rows:
+        row["target_ore"] = int(row["target_ore"] or 0)
+        row["pool_kind_label"] = _kind_label(row["pool_kind"])
         row["percent_of_target"] = (
-            (Decimal(row["received_ore"]) * 100 / pool["target_ore"]).quantize(Decimal("0.1"))
-            if pool["target_ore"]
+            (Decimal(row["received_ore"]) * 100 / row["target_ore"]).quantize(Decimal("0.1"))
+            if row["target_ore"]
             else None
         )
-        result.append(row)
+        if kind == "fairs":
+            row["fair"] = row["fair"] or ""
+            row["fair_on"] = report_sql.as_date(row["fair_on"])
     if kind == "fairs":
-        result.sort(key=lambda r: (r["fair_on"] or date.max, r["fair"], r["pool_id"]))
+        rows.sort(key=lambda r: (r["fair_on"] or date.max, r["fair"], r["pool_id"]))
     columns = [
         *([Column("fair_on", _("Fair date"), "date"), Column("fair", _("Fair"))] if kind == "fairs" else []),
         Column("pool_id", _("Pool id"), "int"),
@@ -312,22 +179,8 @@ def _pool_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -
         *FIGURE_COLUMNS,
         Column("percent_of_target", _("Received, % of target"), "percent"),
     ]
-    return Report(kind, title, params, columns, result, _totals(result), monthly_received(params, pools=pools))
-
-
-def _strip_pool_prefix(pools: Q) -> Q:
-    """A pledge filter on `pool__x` as a filter on the pool itself."""
-    children: list[Q | tuple[str, Any]] = []
-    for child in pools.children:
-        if isinstance(child, Q):
-            children.append(_strip_pool_prefix(child))
-        elif isinstance(child, tuple):
-            name, value = child
-            children.append((name.removeprefix("pool__"), value))
-        else:  # a Q holds only Qs and (lookup, value) pairs
-            raise TypeError(f"unexpected filter {child!r}")
-    stripped = Q(*children, _connector=pools.connector, _negated=pools.negated)
-    return stripped
+    pools = Q(pool__kind=only.pool_kind) if only.pool_kind else None
+    return Report(kind, title, params, columns, rows, _totals(rows), monthly_received(params, pools=pools))
 
 
 def monthly_received(params: ReportParams, *, pools: Q | None = None) -> list[dict[str, Any]]:
@@ -364,48 +217,91 @@ def _prefix(child: Any) -> Any:
     return (f"pledge__{name}", value)
 
 
-def report_build(*, kind: str, params: ReportParams, pool_id: int | None = None) -> Report:
-    """Build one report by its kind. Raises ReportPeriodInvalid for an unknown kind."""
+def report_build(
+    *, kind: str, params: ReportParams, pool_id: int | None = None, page: ReportPage | None = None
+) -> Report:
+    """Build one report by its kind: all rows, or one sorted page of them. Raises ReportPeriodInvalid
+    for an unknown kind."""
+    report = _report_build(kind=kind, params=params, pool_id=pool_id, page=page)
+    if page is not None and report.row_count is None:
+        # Grouped reports: the database has summed every group (the totals need them all); sort and cut here.
+        report.row_count = len(report.rows)
+        report.rows = _sorted(report.rows, report.columns, page.sort)[page.offset : page.offset + page.size]
+    return report
+
+
+def _report_build(*, kind: str, params: ReportParams, pool_id: int | None, page: ReportPage | None) -> Report:
+    everything = report_sql.PledgeFilter()
     if kind == "pools":
-        return _pool_report(kind, _("Pools"), params, None)
+        return _pool_report(kind, _("Pools"), params, everything)
     if kind == "fairs":
-        return _pool_report(kind, _("Fair pools"), params, Q(pool__kind=PoolKind.FAIR))
+        return _pool_report(kind, _("Fair pools"), params, report_sql.PledgeFilter(pool_kind=PoolKind.FAIR))
     if kind == "pool":
         if pool_id is None:
             raise ReportPeriodInvalid(_("Choose a pool."), field="pool")
-        return _pledge_report(kind, _("Pool %(id)s, pledge by pledge") % {"id": pool_id}, params, Q(pool_id=pool_id))
+        title = _("Pool %(id)s, pledge by pledge") % {"id": pool_id}
+        return _pledge_report(kind, title, params, report_sql.PledgeFilter(pool_id=pool_id), page)
     if kind == "pledges":
-        return _pledge_report(kind, _("All pledges"), params, None)
+        return _pledge_report(kind, _("All pledges"), params, everything, page)
     if kind == "savers":
-        rows = _fold(pledge_figures(params), "saver_key", ("saver_id", "saver"))
+        rows = _grouped("saver", params, everything)
         rows.sort(key=lambda r: (str(r["saver"]).lower(), r["saver_id"] or 0))
         columns = [Column("saver_id", _("Saver id"), "int"), Column("saver", _("Saver")), *FIGURE_COLUMNS]
         return Report(kind, _("Savers"), params, columns, rows, _totals(rows))
     if kind == "funds":
-        rows = _fold(
-            pledge_figures(params, pools=Q(pool__micro_fund__isnull=False)),
-            "micro_fund_id",
-            ("micro_fund_id", "micro_fund"),
-        )
+        rows = _grouped("micro_fund", params, report_sql.PledgeFilter(has_micro_fund=True))
         rows.sort(key=lambda r: str(r["micro_fund"]).lower())
         columns = [Column("micro_fund_id", _("Fund id"), "int"), Column("micro_fund", _("Micro-fund")), *FIGURE_COLUMNS]
-        return Report(
-            kind,
-            _("Micro-funds"),
-            params,
-            columns,
-            rows,
-            _totals(rows),
-            monthly_received(params, pools=Q(pool__micro_fund__isnull=False)),
-        )
+        monthly = monthly_received(params, pools=Q(pool__micro_fund__isnull=False))
+        return Report(kind, _("Micro-funds"), params, columns, rows, _totals(rows), monthly)
     if kind == "overview":
-        rows = _fold(pledge_figures(params), "pool_kind", ("pool_kind", "pool_kind_label"))
-        rows.sort(key=lambda r: r["pool_kind"])
+        rows = _grouped("pool_kind", params, everything)
+        for row in rows:
+            row["pool_kind_label"] = _kind_label(row["pool_kind"])
         columns = [Column("pool_kind_label", _("Kind of pool")), *FIGURE_COLUMNS]
         return Report(kind, _("Overview of all pools"), params, columns, rows, _totals(rows), monthly_received(params))
     if kind == "ledger":
-        return _ledger_report(params)
+        return _ledger_report(params, page)
     raise ReportPeriodInvalid(_("Unknown report."), field="kind")
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of a report's rows: `sort` is a column key, with a leading "-" for descending."""
+
+    number: int = 1
+    size: int = 100
+    sort: str = ""
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def report_page(*, number: int | None, size: int | None = None, sort: str | None = None) -> ReportPage:
+    """A valid page: numbers from 1, at most MAX_PAGE_SIZE rows."""
+    return ReportPage(
+        number=max(number or 1, 1), size=min(max(size or PAGE_SIZE, 1), MAX_PAGE_SIZE), sort=(sort or "")[:60]
+    )
+
+
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+def _sorted(rows: list[dict[str, Any]], columns: list[Column], sort: str) -> list[dict[str, Any]]:
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in {c.key for c in columns}:
+        return rows
+
+    def value(row: dict[str, Any]) -> tuple[bool, Any]:
+        cell = row.get(key)
+        # Missing values go last either way; text sorts without regard to case.
+        return (cell is None) != descending, (str(cell).lower() if isinstance(cell, str) else cell)
+
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+    return sorted(present, key=value, reverse=descending) + missing
 
 
 PLEDGE_COLUMNS = [
@@ -423,9 +319,40 @@ PLEDGE_COLUMNS = [
 ]
 
 
-def _pledge_report(kind: str, title: Any, params: ReportParams, pools: Q | None) -> Report:
-    """A pledge-by-pledge report: rows stay a generator, so exports stream."""
-    return Report(kind, title, params, PLEDGE_COLUMNS, pledge_figures(params, pools=pools))
+def _pledge_report(
+    kind: str, title: Any, params: ReportParams, only: report_sql.PledgeFilter, page: ReportPage | None
+) -> Report:
+    """A pledge-by-pledge report: all rows streamed from one statement (exports), or one sorted page."""
+    values = _params_for(params, only)
+    order_by = "x.pledge_id"
+    limit = ""
+    row_count: int | None = None
+    if page is not None:
+        key = page.sort.removeprefix("-")
+        if key in report_sql.PLEDGE_ROW_SQL_COLUMNS:
+            direction = "DESC" if page.sort.startswith("-") else "ASC"
+            order_by = f"{report_sql.PLEDGE_ROW_SQL_COLUMNS[key]} {direction}, x.pledge_id {direction}"
+        limit = f" LIMIT {int(page.size)} OFFSET {int(page.offset)}"
+        [counted] = report_sql.run(report_sql.pledge_count_sql(only=only), values)
+        row_count = int(next(iter(counted.values())))
+    statement = (
+        report_sql.pledge_rows_sql(date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by)
+        + limit
+    )
+    if page is not None:
+        rows: Any = [_pledge_row(row) for row in report_sql.run(statement, values)]
+    else:
+        rows = (_pledge_row(row) for row in report_sql.stream(statement, values))
+    return Report(kind, title, params, PLEDGE_COLUMNS, rows, row_count=row_count)
+
+
+def _pledge_row(row: dict[str, Any]) -> dict[str, Any]:
+    row["created_on"] = report_sql.as_date(row["created_on"])
+    row["reference"] = row["reference"] or ""
+    for key in ("pledged_ore", "received_ore", "outstanding_ore", "arrears_ore", "days_late", "refunded_ore"):
+        row[key] = int(row[key] or 0)
+    row["is_active"] = bool(row["is_active"])
+    return row
 
 
 LEDGER_COLUMNS = [
@@ -439,7 +366,9 @@ LEDGER_COLUMNS = [
 ]
 
 
-def ledger_rows(params: ReportParams, *, chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
+def ledger_rows(
+    params: ReportParams, *, chunk_size: int = 2000, page: ReportPage | None = None
+) -> Iterator[dict[str, Any]]:
     """Every payment recorded by the as-of day (received in the period), with what was matched by then."""
     allocated = Coalesce(
         Subquery(
@@ -458,15 +387,39 @@ def ledger_rows(params: ReportParams, *, chunk_size: int = 2000) -> Iterator[dic
         rows = rows.filter(received_on__gte=params.date_from)
     if params.date_to:
         rows = rows.filter(received_on__lte=params.date_to)
-    values = (
-        rows.annotate(allocated_ore=allocated)
-        .order_by("pk")
-        .values("pk", "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name")
+    values = rows.annotate(allocated_ore=allocated).values(
+        "pk", "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name"
     )
+    if page is None:
+        values = values.order_by("pk")
+    else:
+        key = page.sort.removeprefix("-")
+        field_name = "pk" if key == "payment_id" else key
+        if field_name not in LEDGER_SORTS:
+            field_name = "pk"
+        prefix = "-" if page.sort.startswith("-") else ""
+        values = values.order_by(prefix + field_name, prefix + "pk")[page.offset : page.offset + page.size]
     for row in values.iterator(chunk_size=chunk_size):
         row["payment_id"] = row.pop("pk")
         yield row
 
 
-def _ledger_report(params: ReportParams) -> Report:
-    return Report("ledger", _("Payments ledger"), params, LEDGER_COLUMNS, ledger_rows(params))
+LEDGER_SORTS = ("pk", "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name")
+
+
+def _ledger_count(params: ReportParams) -> int:
+    from pools.models import Payment
+
+    rows = Payment.objects.filter(created_at__lt=params.cutoff, received_on__lte=params.as_of)
+    if params.date_from:
+        rows = rows.filter(received_on__gte=params.date_from)
+    if params.date_to:
+        rows = rows.filter(received_on__lte=params.date_to)
+    return rows.count()
+
+
+def _ledger_report(params: ReportParams, page: ReportPage | None) -> Report:
+    if page is None:
+        return Report("ledger", _("Payments ledger"), params, LEDGER_COLUMNS, ledger_rows(params))
+    rows = list(ledger_rows(params, page=page))
+    return Report("ledger", _("Payments ledger"), params, LEDGER_COLUMNS, rows, row_count=_ledger_count(params))

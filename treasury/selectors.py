@@ -25,6 +25,7 @@ from pools.models import (
 from treasury.models import (
     AuditEvent,
     BankFile,
+    BankFileLine,
     PayeeAccountSource,
     PayoutBatch,
     PayoutKind,
@@ -57,6 +58,24 @@ def bankfile_get(*, bank_file_id: int) -> BankFile:
         return bankfile_list().get(pk=bank_file_id)
     except BankFile.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def bankfile_line_exceptions(*, include_resolved: bool = False) -> QuerySet[BankFileLine]:
+    """Bank file lines waiting for a treasurer (deductions, reversals without their original, amounts
+    that could not be placed), oldest first."""
+    lines = BankFileLine.objects.filter(needs_attention=True)
+    if not include_resolved:
+        lines = lines.filter(resolved_at__isnull=True)
+    return lines.select_related("bank_file", "pledge", "reversed_payment").order_by("bank_file_id", "position")
+
+
+def payment_list_returned() -> QuerySet[Payment]:
+    """Payments the bank took back (camt reversals), newest first, with the line that returned them."""
+    return (
+        Payment.objects.filter(status=PaymentStatus.RETURNED)
+        .prefetch_related("reversal_lines__bank_file")
+        .order_by("-received_on", "-pk")
+    )
 
 
 def _allocated_subquery() -> Subquery:

@@ -6,12 +6,11 @@ Every money write runs inside `audit_actor(by)`, so the audit trail's triggers n
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum, Value
+from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,18 +18,15 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from operations.outbox import enqueue
 from pools.models import (
-    MONEY_KINDS,
     Payment,
     PaymentAllocation,
-    PaymentChannel,
     PaymentStatus,
     Pledge,
     PledgeStatus,
 )
-from pools.references import ocr_is_valid
-from pools.services import allocation_reverse, payment_allocate, payment_record, totals_enqueue
+from pools.services import allocation_reverse, payment_allocate, totals_enqueue
 from treasury.audit import audit_actor
-from treasury.bankfiles import BankFileError, ParsedFile, ParsedPayment, parse_bgmax, parse_camt
+from treasury.bankfiles import BankFileError, ParsedFile, parse_bgmax, parse_camt
 from treasury.errors import (
     BankFileDuplicate,
     BankFileRefused,
@@ -40,12 +36,11 @@ from treasury.errors import (
     PayeeAccountMissing,
     PayoutError,
 )
+from treasury.imports import bankfile_entries, bankfile_lines_import
 from treasury.models import (
     BankFile,
     BankFileFormat,
-    BankFileLine,
     BankFileStatus,
-    LineOutcome,
     PayoutBatch,
     PayoutKind,
     PayoutLine,
@@ -57,7 +52,6 @@ from treasury.payee_accounts import payee_account_parse
 PROCESS_TASK = "workers.treasury.process_bank_file"
 # Lines whose pledge is refunded whole when the list is exported (an over-payment line is only the excess).
 REFUNDING_REASONS = (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
-CHUNK_SIZE = 200
 
 
 # ---------------------------------------------------------------- bank files
@@ -87,19 +81,21 @@ def _aware(moment: datetime | None) -> datetime | None:
     return timezone.make_aware(moment)
 
 
-def _entries(parsed: ParsedFile) -> list[ParsedPayment]:
-    """The file's payments, then its deductions: position n of a file is always the same entry."""
-    return [*parsed.payments, *parsed.deductions]
+def _identity_key(parsed: ParsedFile) -> str:
+    return hashlib.sha256(parsed.identity.encode()).hexdigest()
 
 
 @transaction.atomic
 def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
     """Check and record a bank file; import it now, or queue a worker when it is large.
-    Raises BankFileRefused (nothing written) and BankFileDuplicate."""
+    Raises BankFileRefused (nothing written) and BankFileDuplicate (the bank's identifiers were seen)."""
     digest = hashlib.sha256(content).hexdigest()
     if BankFile.objects.filter(sha256=digest).exists():
         raise BankFileDuplicate(field="file")
     parsed = bankfile_parse(content=content)
+    identity_key = _identity_key(parsed)
+    if BankFile.objects.filter(identity_key=identity_key).exists():
+        raise BankFileDuplicate(field="file")
     payment_total = sum(p.amount_ore for p in parsed.payments)
     deduction_total = sum(p.amount_ore for p in parsed.deductions)
     if parsed.format == BankFileFormat.BGMAX and payment_total - deduction_total != parsed.computed_total_ore:
@@ -111,6 +107,9 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
             with transaction.atomic():
                 bank_file = BankFile.objects.create(
                     sha256=digest,
+                    identity=parsed.identity[:255],
+                    identity_key=identity_key,
+                    version=parsed.version[:30],
                     format=parsed.format,
                     original_name=(filename or "")[:255],
                     content=content,
@@ -122,7 +121,7 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
                     deduction_count=len(parsed.deductions),
                     deduction_total_ore=deduction_total,
                     net_total_ore=payment_total - deduction_total,
-                    total=len(parsed.payments) + len(parsed.deductions),
+                    total=len(bankfile_entries(parsed)),
                     imported_by=by,
                 )
         except IntegrityError as exc:  # the same file, uploaded twice at once
@@ -130,201 +129,28 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
         if bank_file.total > settings.TREASURY_WORKER_THRESHOLD:
             enqueue(PROCESS_TASK, bank_file.pk, dedupe_key=f"bankfile:{bank_file.pk}")
             return bank_file
-        _process(bank_file.pk, parsed)
+        bankfile_lines_import(bank_file_id=bank_file.pk, parsed=parsed, by=by)
     bank_file.refresh_from_db()
     return bank_file
 
 
 def bankfile_process(*, bank_file_id: int) -> BankFile:
-    """Import a queued file's payments chunk by chunk, updating progress (safe to run twice)."""
-    bank_file = BankFile.objects.get(pk=bank_file_id)
+    """Import a queued file's entries batch by batch, updating progress (safe to run twice)."""
+    # The stored file is read once, as bytes, and dropped once parsed: only the parsed entries stay.
+    bank_file = BankFile.objects.defer("content").select_related("imported_by").get(pk=bank_file_id)
     if bank_file.status == BankFileStatus.DONE:
         return bank_file
     try:
-        parsed = bankfile_parse(content=bytes(bank_file.content))
+        parsed = bankfile_parse(content=bytes(BankFile.objects.values_list("content", flat=True).get(pk=bank_file_id)))
     except BankFileRefused as exc:  # cannot happen for a stored file, but never leave it spinning
         BankFile.objects.filter(pk=bank_file.pk).update(status=BankFileStatus.FAILED, error=str(exc.message)[:2000])
         raise
     with audit_actor(bank_file.imported_by_id):
-        _process(bank_file.pk, parsed)
-    bank_file.refresh_from_db()
-    return bank_file
+        bankfile_lines_import(bank_file_id=bank_file.pk, parsed=parsed, by=bank_file.imported_by)
+    return BankFile.objects.defer("content").get(pk=bank_file_id)
 
 
-def _process(bank_file_id: int, parsed: ParsedFile) -> None:
-    entries = _entries(parsed)
-    channel = PaymentChannel.BGMAX if parsed.format == BankFileFormat.BGMAX else PaymentChannel.CAMT
-    start = 0
-    while start < len(entries):
-        with transaction.atomic():
-            bank_file = BankFile.objects.select_for_update().get(pk=bank_file_id)
-            if bank_file.status == BankFileStatus.DONE:
-                return
-            done = set(
-                bank_file.lines.filter(position__gt=start, position__lte=start + CHUNK_SIZE).values_list(
-                    "position", flat=True
-                )
-            )
-            for offset, entry in enumerate(entries[start : start + CHUNK_SIZE]):
-                position = start + offset + 1
-                if position not in done:
-                    _import_entry(bank_file, position, entry, channel)
-            _refresh_counts(bank_file, finished=start + CHUNK_SIZE >= len(entries))
-        start += CHUNK_SIZE
-    if not entries:
-        with transaction.atomic():
-            _refresh_counts(BankFile.objects.select_for_update().get(pk=bank_file_id), finished=True)
-
-
-def _refresh_counts(bank_file: BankFile, *, finished: bool) -> None:
-    """Progress and outcome counts, recomputed from the lines (never incremented)."""
-    counts = bank_file.lines.aggregate(
-        lines=Count("pk"),
-        payments=Count("pk", filter=Q(is_deduction=False)),
-        matched=Count(
-            "pk",
-            filter=Q(outcome__in=[LineOutcome.EXACT, LineOutcome.UNDERPAID, LineOutcome.OVERPAID, LineOutcome.SPLIT]),
-        ),
-        unmatched=Count("pk", filter=Q(outcome=LineOutcome.UNMATCHED)),
-        under=Count("pk", filter=Q(outcome=LineOutcome.UNDERPAID)),
-        over=Count("pk", filter=Q(outcome=LineOutcome.OVERPAID)),
-    )
-    bank_file.processed = counts["lines"]
-    bank_file.payments_created = counts["payments"]
-    bank_file.matched_count = counts["matched"]
-    bank_file.unmatched_count = counts["unmatched"]
-    bank_file.underpaid_count = counts["under"]
-    bank_file.overpaid_count = counts["over"]
-    if finished and bank_file.processed == bank_file.total:
-        bank_file.status = BankFileStatus.DONE
-        bank_file.finished_at = timezone.now()
-    else:
-        bank_file.status = BankFileStatus.PROCESSING
-    bank_file.save()
-
-
-def _import_entry(bank_file: BankFile, position: int, entry: ParsedPayment, channel: str) -> None:
-    if entry.deduction:
-        BankFileLine.objects.create(
-            bank_file=bank_file,
-            position=position,
-            is_deduction=True,
-            amount_ore=entry.amount_ore,
-            booked_on=entry.booked_on,
-            reference=entry.reference or _free_text(entry, channel)[:140],
-            payer_name=entry.payer_name[:200],
-            outcome=LineOutcome.DEDUCTION,
-            detail=_("Deducted by the bank from this deposit."),
-        )
-        return
-    payment = payment_record(
-        amount_ore=entry.amount_ore,
-        received_on=entry.booked_on,
-        channel=channel,
-        reference=entry.reference or _free_text(entry, channel)[:140],
-        payer_name=entry.payer_name,
-        payer_account=entry.payer_account,
-        bank_reference=entry.bank_reference,
-        note=entry.raw[:2000],  # the bank's own record, kept for tracing
-        created_by=bank_file.imported_by,
-    )
-    result = payment_match_auto(
-        payment=payment, references=[entry.reference, *entry.extra_references], by=bank_file.imported_by
-    )
-    BankFileLine.objects.create(
-        bank_file=bank_file,
-        position=position,
-        payment=payment,
-        amount_ore=entry.amount_ore,
-        booked_on=entry.booked_on,
-        reference=payment.reference,
-        payer_name=payment.payer_name,
-        outcome=result.outcome,
-        detail=result.detail[:300],
-    )
-
-
-def _free_text(entry: ParsedPayment, channel: str) -> str:
-    """What the payer wrote when there is no OCR reference: BgMax's reference field and information
-    texts (TK25); camt's unstructured remittance text."""
-    if channel != PaymentChannel.BGMAX:
-        return entry.raw.strip()
-    parts = []
-    for record in entry.raw.splitlines():
-        if record[:2] in ("20", "21"):
-            text = record[12:37].strip()
-            if text and text.strip("0"):
-                parts.append(text)
-        elif record[:2] == "25":
-            parts.append(record[2:52].strip())
-    return " / ".join(p for p in parts if p)
-
-
-# ---------------------------------------------------------------- matching
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    outcome: str
-    detail: str
-    allocated_ore: int = 0
-
-
-def _outstanding(pledge: Pledge) -> int:
-    received = int(pledge.allocations.aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"])
-    return max(int(pledge.amount_ore or 0) - received, 0)
-
-
-def payment_match_auto(*, payment: Payment, references: list[str], by: User | None) -> MatchResult:
-    """Match a payment by its OCR reference(s), check digit verified; several references split it.
-    Under-, exact and over-payment are recorded; the excess stays unallocated. Writes allocations."""
-    refs = list(dict.fromkeys(r.strip() for r in references if r and r.strip()))
-    if not refs:
-        return MatchResult(LineOutcome.UNMATCHED, _("No reference given."))
-    valid = [r for r in refs if ocr_is_valid(r)]
-    if not valid:
-        return MatchResult(LineOutcome.UNMATCHED, _("The reference's check digit is wrong."))
-    pledges = {
-        p.ocr_reference: p for p in Pledge.objects.filter(ocr_reference__in=valid, kind__in=MONEY_KINDS).order_by("pk")
-    }
-    found = [pledges[r] for r in valid if r in pledges]
-    if not found:
-        return MatchResult(LineOutcome.UNMATCHED, _("No pledge has this reference."))
-    found = [p for p in found if p.status != PledgeStatus.REFUNDED]
-    if not found:
-        # Money for a pledge already refunded: a person decides what it is.
-        return MatchResult(LineOutcome.UNMATCHED, _("The pledge was refunded."))
-    with audit_actor(by):
-        parts: list[tuple[Pledge, int]] = []
-        left = payment.amount_ore
-        owed_total = 0
-        # Lock in primary-key order (as payment_allocate does) before reading what is owed.
-        locked = {
-            p.pk: p for p in Pledge.objects.select_for_update().filter(pk__in=[p.pk for p in found]).order_by("pk")
-        }
-        for pledge in found:
-            owed = _outstanding(locked[pledge.pk])
-            owed_total += owed
-            take = min(owed, left)
-            if take > 0:
-                parts.append((locked[pledge.pk], take))
-                left -= take
-        if not parts:
-            return MatchResult(LineOutcome.UNMATCHED, _("The pledge is already paid in full."))
-        payment_allocate(payment=payment, parts=parts, by=by, note=_("Matched by reference"))
-    allocated = payment.amount_ore - left
-    if len(parts) > 1:
-        outcome = LineOutcome.SPLIT
-        detail = _("Split over %(n)s pledges.") % {"n": len(parts)}
-    elif payment.amount_ore > owed_total:
-        outcome, detail = LineOutcome.OVERPAID, _("Over-payment: the excess is a refund candidate.")
-    elif payment.amount_ore < owed_total:
-        outcome, detail = LineOutcome.UNDERPAID, _("Under-payment: the rest is still owed.")
-    else:
-        outcome, detail = LineOutcome.EXACT, _("Exact amount.")
-    if len(parts) > 1 and left > 0:
-        detail += " " + _("Over-payment: the excess is a refund candidate.")
-    return MatchResult(outcome, detail, allocated)
+# ---------------------------------------------------------------- matching by hand
 
 
 def payment_match_manual(

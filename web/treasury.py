@@ -24,7 +24,7 @@ from operations.errors import DomainError
 from pools.models import PaymentStatus, Pledge
 from treasury.exports import bar_chart_svg, report_http_response
 from treasury.models import AuditEvent, BankFileStatus, PayoutKind, PayoutStatus
-from treasury.reports import REPORT_KINDS, report_build, report_params
+from treasury.reports import REPORT_KINDS, ReportPage, report_build, report_page, report_params
 from treasury.selectors import (
     allocation_get_treasury,
     allocation_list_for_payment,
@@ -261,6 +261,7 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
         raise Http404
     form = ReportForm(request.GET or None)
     report = None
+    page: ReportPage | None = None
     status = 200
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
@@ -268,7 +269,9 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
             params = report_params(
                 as_of=data.get("as_of"), date_from=data.get("date_from"), date_to=data.get("date_to")
             )
-            report = report_build(kind=kind, params=params, pool_id=data.get("pool"))
+            # A page shows one sorted page of rows with the totals of all; an export carries every row.
+            page = None if data.get("export") else report_page(number=data.get("page"), sort=data.get("sort"))
+            report = report_build(kind=kind, params=params, pool_id=data.get("pool"), page=page)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
             report, status = None, 400
@@ -276,9 +279,8 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
             return report_http_response(report, data["export"], language=translation.get_language() or "sv")
     else:
         status = 400
-    rows = []
-    if report is not None:
-        rows = list(report.rows) if kind not in ("pledges", "ledger", "pool") else _first(report.rows, 500)
+    rows = list(report.rows) if report is not None else []
+    paging = _paging(request, page, report.row_count if report is not None else None)
     return render(
         request,
         "treasury/report.html",
@@ -290,19 +292,39 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
             "kinds": [k for k in REPORT_KINDS if k != "pool"],
             "chart_monthly": bar_chart_svg(report.monthly, "received_ore") if report else "",
             "chart_cumulative": bar_chart_svg(report.monthly, "cumulative_ore") if report else "",
-            "query": request.GET.urlencode(),
+            "query": _query_without(request, "export"),
+            **paging,
         },
         status=status,
     )
 
 
-def _first(rows: Any, limit: int) -> list:
-    out = []
-    for row in rows:
-        out.append(row)
-        if len(out) >= limit:
-            break
-    return out
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _paging(request: HttpRequest, page: ReportPage | None, row_count: int | None) -> dict[str, Any]:
+    """Links for the sortable column heads and the pager of a report page."""
+    if page is None or row_count is None:
+        return {"sort": "", "sort_query": "", "page_query": "", "page": None}
+    last = max((row_count + page.size - 1) // page.size, 1)
+    return {
+        "sort": page.sort,
+        "sort_query": _query_without(request, "export", "page", "sort"),
+        "page_query": _query_without(request, "export", "page"),
+        "page": {
+            "number": page.number,
+            "last": last,
+            "first_row": min(page.offset + 1, row_count),
+            "last_row": min(page.offset + page.size, row_count),
+            "row_count": row_count,
+            "previous": page.number - 1 if page.number > 1 else None,
+            "next": page.number + 1 if page.number < last else None,
+        },
+    }
 
 
 # ---------------------------------------------------------------- payouts

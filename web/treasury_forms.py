@@ -96,6 +96,8 @@ class ReportForm(forms.Form):
     date_to = SafeDateField(label=_("Period to"), required=False)
     pool = forms.IntegerField(label=_("Pool id"), min_value=1, max_value=2**62, required=False)
     export = forms.ChoiceField(choices=[("", "-"), ("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF")], required=False)
+    page = forms.IntegerField(min_value=1, max_value=10**9, required=False)
+    sort = forms.RegexField(regex=r"^-?[a-z_]{1,40}$", required=False)
 
 
 class PayoutPrepareForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from web import treasury as views
+from web import treasury_exceptions
 
 app_name = "treasury"
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("bank-files/", views.bankfile_list_view, name="bankfile-list"),
     path("bank-files/<int:pk>/", views.bankfile_detail, name="bankfile-detail"),
     path("bank-files/<int:pk>/progress/", views.bankfile_progress, name="bankfile-progress"),
+    path("exceptions/", treasury_exceptions.exception_list, name="exception-list"),
+    path("exceptions/<int:pk>/resolve/", treasury_exceptions.exception_resolve, name="exception-resolve"),
+    path("returned/", treasury_exceptions.returned_list, name="returned-list"),
     path("payments/", views.payment_list_view, name="payment-list"),
     path("payments/<int:pk>/", views.payment_detail, name="payment-detail"),
     path("payments/<int:pk>/match/", views.payment_match, name="payment-match"),

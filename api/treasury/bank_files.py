@@ -38,6 +38,8 @@ class BankFileSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "sha256",
+            "identity",
+            "version",
             "format",
             "original_name",
             "size_bytes",
@@ -56,6 +58,9 @@ class BankFileSerializer(serializers.ModelSerializer):
             "unmatched_count",
             "underpaid_count",
             "overpaid_count",
+            "skipped_count",
+            "returned_count",
+            "exception_count",
             "error",
             "imported_by",
             "imported_at",
@@ -79,6 +84,9 @@ class BankFileLineSerializer(serializers.ModelSerializer):
             "payer_name",
             "outcome",
             "detail",
+            "entry_key",
+            "reversed_payment_id",
+            "needs_attention",
         ]
         read_only_fields = fields
 

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from api.treasury.common import ERRORS, CanViewReports
 from pools.money import ore_to_string
 from treasury.exports import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, report_http_response
-from treasury.reports import REPORT_KINDS, report_build, report_params
+from treasury.reports import MAX_PAGE_SIZE, REPORT_KINDS, report_build, report_page, report_params
 
 
 class ReportQuerySerializer(serializers.Serializer):
@@ -26,6 +26,9 @@ class ReportQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
     pool = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
     export = serializers.ChoiceField(choices=[(f, f) for f in EXPORT_FORMATS], required=False)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10**9)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    sort = serializers.RegexField(r"^-?[a-z_]{1,40}$", required=False)
 
 
 def _json_value(kind: str, value: Any) -> Any:
@@ -60,7 +63,11 @@ class ReportView(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         params = report_params(as_of=data.get("as_of"), date_from=data.get("date_from"), date_to=data.get("date_to"))
-        report = report_build(kind=kind, params=params, pool_id=data.get("pool"))
+        # With `page`, one sorted page of rows (totals over all of them); without, every row. Exports carry all.
+        page = None
+        if data.get("page") and not data.get("export"):
+            page = report_page(number=data["page"], size=data.get("page_size"), sort=data.get("sort"))
+        report = report_build(kind=kind, params=params, pool_id=data.get("pool"), page=page)
         if data.get("export"):
             return report_http_response(report, data["export"], language=translation.get_language() or "sv")
         columns = report.columns
@@ -78,6 +85,7 @@ class ReportView(APIView):
                 "date_to": params.date_to.isoformat() if params.date_to else None,
                 "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind} for c in columns],
                 "rows": rows,
+                "row_count": report.row_count if page is not None else len(rows),
                 "totals": totals,
                 "monthly": [
                     {

@@ -971,6 +971,48 @@ MATRIX = [
     ),
     Row(
         "GET",
+        "api/treasury/exceptions/",
+        lambda w: "/api/treasury/exceptions/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 200,
+            "organiser": 403,
+        },
+    ),
+    Row(
+        "POST",
+        "api/treasury/exceptions/<int:pk>/resolve/",
+        lambda w: "/api/treasury/exceptions/999999/resolve/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 404,
+            "organiser": 403,
+        },
+    ),
+    Row(
+        "GET",
+        "api/treasury/returned-payments/",
+        lambda w: "/api/treasury/returned-payments/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 200,
+            "organiser": 403,
+        },
+    ),
+    Row(
+        "GET",
         "api/treasury/payments/",
         lambda w: "/api/treasury/payments/",
         {

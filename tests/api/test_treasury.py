@@ -223,6 +223,20 @@ def test_report_json_and_exports(world, treasurer):
     assert pdf.content[:5] == b"%PDF-"
 
 
+def test_report_json_pages_and_sorts_with_totals_of_all_rows(world, treasurer, pool, saver):
+    for amount in (30_000, 20_000):
+        money_pledge(pool, saver, amount_ore=amount)
+    client = as_user(treasurer)
+    query = {"as_of": "2030-01-01", "page": 1, "page_size": 2, "sort": "-pledged_ore"}
+    body = client.get("/api/treasury/reports/pledges/", query).json()
+    assert body["row_count"] == 3
+    assert [r["pledged_ore"] for r in body["rows"]] == ["300.00", "200.00"]
+    second = client.get("/api/treasury/reports/pledges/", {**query, "page": 2}).json()
+    assert [r["pledged_ore"] for r in second["rows"]] == ["100.00"]
+    every = client.get("/api/treasury/reports/pledges/", {"as_of": "2030-01-01"}).json()
+    assert every["row_count"] == len(every["rows"]) == 3
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -335,25 +335,35 @@ def test_random_bytes_only_ever_raise_bank_file_error(data):
 # --- character encoding ----------------------------------------------------
 
 
-def test_utf8_file_padded_to_80_characters_is_refused_as_too_long():
-    """A file re-saved as UTF-8: every å/ä/ö becomes two bytes, so the record
-    (80 characters) is now longer than 80 ISO-8859-1 characters."""
+def test_utf8_file_padded_to_80_characters_is_decoded_as_utf8():
+    """A file re-saved as UTF-8 (every å/ä/ö now two bytes) is recognised and read correctly."""
     utf8 = SAMPLE.decode("iso-8859-1").encode("utf-8")
-    with pytest.raises(BankFileError, match=r"Line 4 is 82 characters long"):
-        parse_bgmax(utf8)
+    parsed = parse_bgmax(utf8)
+    assert parsed.payments[0].payer_name == "Åsa Öberg"
+    assert parsed.payments == parse_bgmax(SAMPLE).payments
 
 
-def test_utf8_file_padded_to_80_bytes_decodes_deterministically_as_mojibake():
-    """If the writer padded to 80 *bytes*, the file is accepted and the name
-    comes out as ISO-8859-1 mojibake; amounts and references are unaffected."""
+def test_utf8_file_padded_to_80_bytes_keeps_its_names():
+    """Padded to 80 *bytes*, the records are shorter in characters; names still come out right."""
     lines = [line.rstrip() for line in sample_lines()]
     raw = b"".join(line.encode("utf-8") + b"\n" for line in lines)
     parsed = parse_bgmax(raw)
     first = parsed.payments[0]
-    assert first.payer_name == "Ã\x85sa Ã\x96berg"
-    assert first.payer_name == "Åsa Öberg".encode().decode("iso-8859-1")
+    assert first.payer_name == "Åsa Öberg"
     assert first.amount_ore == 150000
     assert first.reference == "10017"
+
+
+def test_windows_1252_file_is_refused_with_the_byte_named():
+    """Bytes 0x80-0x9F are letters in Windows-1252 / code page 850 but control codes in ISO-8859-1."""
+    cp850 = SAMPLE.decode("iso-8859-1").encode("cp850")
+    with pytest.raises(BankFileError, match=r"Line 4 contains the byte 0x8F.*another encoding"):
+        parse_bgmax(cp850)
+
+
+def test_utf16_file_is_refused():
+    with pytest.raises(BankFileError, match=r"UTF-16"):
+        parse_bgmax(SAMPLE.decode("iso-8859-1").encode("utf-16"))
 
 
 # --- property test: write random payments, parse them back ----------------

@@ -18,7 +18,7 @@ from treasury.bankfiles.camt import MAX_BYTES_DEFAULT, _to_ore
 FILES = Path(__file__).parent / "files"
 V2 = (FILES / "camt053_v2.xml").read_bytes()
 V8 = (FILES / "camt053_v8.xml").read_bytes()
-N054 = (FILES / "camt054_v6.xml").read_bytes()
+N054 = (FILES / "camt054_v8.xml").read_bytes()
 CET = timezone(timedelta(hours=1))
 
 

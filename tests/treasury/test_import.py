@@ -180,25 +180,25 @@ def test_large_file_is_queued_for_a_worker_and_shows_progress(
 
 def test_worker_resumes_after_a_partial_run(pool, treasurer, settings, monkeypatch):
     settings.TREASURY_WORKER_THRESHOLD = 1
-    monkeypatch.setattr("treasury.services.CHUNK_SIZE", 2)
+    monkeypatch.setattr("treasury.imports.BATCH_SIZE", 2)
     money_pledge(pool, amount_ore=1_000_000, reference=ocr(20002))
     content = bgmax([BgPayment(100 + i, ocr(20002)) for i in range(5)], booked_on=date(2026, 3, 6))
     bank_file = bankfile_import(content=content, filename="big.txt", by=treasurer)
     calls = {"n": 0}
-    from treasury import services
+    from treasury import imports
 
-    real = services._refresh_counts
+    real = imports.bankfile_counts_refresh
 
-    def crash_after_first_chunk(bf, *, finished):
-        real(bf, finished=finished)
+    def crash_after_first_chunk(*, bank_file, finished):
+        real(bank_file=bank_file, finished=finished)
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker died")
 
-    monkeypatch.setattr(services, "_refresh_counts", crash_after_first_chunk)
+    monkeypatch.setattr(imports, "bankfile_counts_refresh", crash_after_first_chunk)
     with pytest.raises(RuntimeError):
         bankfile_process(bank_file_id=bank_file.pk)
-    monkeypatch.setattr(services, "_refresh_counts", real)
+    monkeypatch.setattr(imports, "bankfile_counts_refresh", real)
     bank_file.refresh_from_db()
     assert (bank_file.status, bank_file.processed) == (BankFileStatus.PROCESSING, 2)  # chunk 1 kept, 2 rolled back
     bankfile_process(bank_file_id=bank_file.pk)
@@ -213,7 +213,7 @@ def test_worker_resumes_after_a_partial_run(pool, treasurer, settings, monkeypat
         ("bgmax_two_sections.txt", "bgmax"),
         ("camt053_v2.xml", "camt053"),
         ("camt053_v8.xml", "camt053"),
-        ("camt054_v6.xml", "camt054"),
+        ("camt054_v8.xml", "camt054"),
     ],
 )
 def test_published_sample_files_import_whole(treasurer, name, file_format):
@@ -242,7 +242,11 @@ def test_two_files_paying_one_pledge_at_once_never_allocate_more_than_it_owes(po
     from django.db import connection
 
     pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(50001))
-    files = [bgmax([BgPayment(8_000, ocr(50001))], stamp=f"2026030506153000000{n}") for n in (1, 2)]
+    # Two deposits on two days (so two payments, not one payment sent twice), imported at once.
+    files = [
+        bgmax([BgPayment(8_000, ocr(50001))], stamp=f"2026030{4 + n}06153000000{n}", booked_on=date(2026, 3, 4 + n))
+        for n in (1, 2)
+    ]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -264,6 +268,38 @@ def test_two_files_paying_one_pledge_at_once_never_allocate_more_than_it_owes(po
     assert received(pledge) == 10_000  # 8 000 + 2 000, the second payment's excess stays unallocated
     outcomes = sorted(BankFileLine.objects.values_list("outcome", flat=True))
     assert outcomes == [LineOutcome.OVERPAID, LineOutcome.UNDERPAID]  # whichever came first is the under-payment
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_files_imported_at_once_count_the_shared_payment_once(pool, saver, treasurer):
+    import threading
+
+    from django.db import connection
+
+    pledge = money_pledge(pool, saver, amount_ore=10_000, reference=ocr(50002))
+    files = [bgmax([BgPayment(8_000, ocr(50002))], stamp=f"2026030506153000000{n}") for n in (1, 2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(content: bytes) -> None:
+        try:
+            barrier.wait()
+            bankfile_import(content=content, filename="overlap", by=treasurer)
+        except BaseException as exc:  # noqa: BLE001  (collected and re-raised in the test thread)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(content,)) for content in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert received(pledge) == 8_000
+    outcomes = sorted(BankFileLine.objects.values_list("outcome", flat=True))
+    assert outcomes == [LineOutcome.SKIPPED, LineOutcome.UNDERPAID]
 
 
 def test_money_for_a_refunded_pledge_goes_to_the_queue(pool, saver, treasurer):

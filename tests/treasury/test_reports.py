@@ -209,3 +209,21 @@ def test_fairs_report_names_the_fair_of_each_pitch_pool(saver, organiser):
         fair_pool.pk,
         25_000,
     )
+
+
+def test_monthly_pledge_part_paid_is_late_from_its_first_instalment(pool, saver, treasurer):
+    # 102 kr a month for 19 months from 27 April 2025; 100 kr received: the first instalment is still unpaid,
+    # so the pledge is late from 27 April (a received / monthly of 0.98 must not round up to one month).
+    from pools.models import Pledge, PledgeKind
+
+    with at(date(2025, 4, 20)):
+        pledge = money_pledge(
+            pool, saver, amount_ore=10_200 * 19, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=10_200, months=19
+        )
+        Pledge.objects.filter(pk=pledge.pk).update(starts_on=date(2025, 4, 27))
+        pay = payment_record(amount_ore=10_000, received_on=date(2025, 4, 20), channel=PaymentChannel.MANUAL)
+        payment_match_manual(payment=pay, parts=[(pledge, 10_000)], by=treasurer)
+    with at(date(2026, 8, 9)):
+        [row] = materialize("pool", date(2026, 8, 8), pool_id=pool.pk)[0]
+    assert row["days_late"] == (date(2026, 8, 8) - date(2025, 4, 27)).days
+    assert row["arrears_ore"] == 10_200 * 16 - 10_000

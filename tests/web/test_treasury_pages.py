@@ -62,6 +62,9 @@ def urls(world) -> list[tuple[str, str]]:
         ("post", f"/treasury/payouts/{b}/cancel/"),
         ("post", f"/treasury/payouts/{b}/export/"),
         ("get", "/treasury/audit/"),
+        ("get", "/treasury/exceptions/"),
+        ("post", "/treasury/exceptions/999999/resolve/"),
+        ("get", "/treasury/returned/"),
     ]
 
 

@@ -59,18 +59,33 @@ Rules enforced (any violation refuses the whole file)
 
 Character encoding
 ------------------
-The bytes are always decoded as ISO-8859-1 (Bankgirot's encoding).  Decoding
-cannot fail and nothing is guessed, so the result is deterministic.  A file
-that was re-saved as UTF-8 behaves like this: "å" becomes the two bytes
-C3 A5, which decode as the two characters "Ã¥".  If the record was padded to
-80 *characters* before encoding, the line is now longer than 80 and the file
-is refused; if it was padded to 80 *bytes*, the name comes out as mojibake
-("Ã\\x85sa" for "Åsa") while amounts and references, being ASCII, are
-unaffected.
+Bankgirot writes ISO-8859-1.  A file that only holds ASCII is read as such.  A
+file whose non-ASCII bytes form valid UTF-8 (it was re-saved by an editor or a
+mail program) is decoded as UTF-8, so "Åsa" stays "Åsa" rather than "Ã\x85sa":
+Latin-1 text with letters such as å, ä, ö is practically never valid UTF-8.
+Anything else is read as ISO-8859-1, except that the bytes 0x80-0x9F (control
+characters in ISO-8859-1, letters in Windows-1252 or code page 850) refuse the
+file with the byte and line named, as do UTF-16 files.
+
+Identity
+--------
+``ParsedFile.identity`` is the TK01 timestamp, the payee bankgiro and each
+deposit's date and serial number (TK15 positions 46-50): the same file sent
+again with other line endings or trailing blanks has the same identity.
+Each payment's ``entry_key`` is the payee bankgiro, the payment date and the
+BGC serial number (positions 58-69), so a payment seen in an earlier file is
+recognised.
+
+Extra references (TK22/TK23)
+----------------------------
+Each carries its own amount (TK23 a negative one): ``reference_amounts`` holds
+(reference, öre) in file order.  The TK20 amount is the whole payment.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -82,7 +97,7 @@ OCR_REFERENCE_CODE = "2"
 _REFUSED = "The file was refused; nothing was imported."
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     """A TK20 payment or TK21 deduction, collected with its follow-up records."""
 
@@ -93,7 +108,9 @@ class _Entry:
     bank_reference: str
     lines: list[str]
     payer_bankgiro: str = ""
+    reference_text: str = ""
     extra_references: list[str] = field(default_factory=list)
+    reference_amounts: list[tuple[str, int]] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     street: str = ""
     postcode: str = ""
@@ -101,7 +118,7 @@ class _Entry:
     country: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Section:
     """Records between a TK05 opening record and its TK15 deposit record."""
 
@@ -133,13 +150,14 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     payments: list[ParsedPayment] = []
     deductions: list[ParsedPayment] = []
     payees: list[str] = []
+    deposit_ids: list[str] = []
     deposits_ore = 0
     deposit_count = 0
     extra_reference_count = 0
     section: _Section | None = None
     entry: _Entry | None = None
 
-    for line_no, record in records[1:-1]:
+    for line_no, record in records.middle():
         tk = record[:2]
         if tk == "05":
             if section is not None:
@@ -166,7 +184,8 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             booked_on, deposit_ore = _close_section(section, line_no, record)
             for done in section.entries:
                 target = deductions if done.deduction else payments
-                target.append(_to_payment(done, booked_on))
+                target.append(_to_payment(done, booked_on, section.payee_bankgiro))
+            deposit_ids.append(f"{booked_on:%Y%m%d}/{_field(record, 46, 50)}")
             payees.append(section.payee_bankgiro)
             deposits_ore += deposit_ore
             deposit_count += 1
@@ -215,25 +234,56 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
         declared_total_ore=deposits_ore,
         computed_count=len(payments),
         computed_total_ore=computed_total,
+        identity=":".join(
+            ["bgmax", f"{created_at:%Y%m%d%H%M%S%f}", distinct_payees[0] if distinct_payees else "", *deposit_ids]
+        ),
+        version="BgMax 01",
     )
 
 
 # --- reading lines -------------------------------------------------------
 
 
-def _split_records(data: bytes) -> list[tuple[int, str]]:
-    """Decode the file and return (line number, 80-character record) pairs."""
+def _split_records(data: bytes) -> _Records:
+    """Decode the file; its records are cut out and checked one at a time (see _Records)."""
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_bgmax expects the raw file content as bytes")
-    lines = bytes(data).decode("iso-8859-1").split("\n")
-    while lines and not lines[-1].strip("\r "):
-        lines.pop()  # a final newline or trailing blank lines
-    if not lines:
+    records = _Records(_decode(bytes(data)))
+    if not len(records):
         raise BankFileError("The file is empty.")
+    return records
 
-    records = []
-    for line_no, line in enumerate(lines, start=1):
-        line = line.removesuffix("\r")
+
+class _Records:
+    """The file's lines as (line number, 80-character record), read on demand: only the decoded text
+    and where each line starts are kept, not a list of every record (100,000 payments are 200,000
+    records or more)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.end = len(text)  # where the last line ends
+        self.starts = array("L")
+        position = 0
+        while position < len(text):
+            self.starts.append(position)
+            newline = text.find("\n", position)
+            if newline < 0:
+                break
+            position = newline + 1
+        while self.starts and not self._line(len(self.starts) - 1).strip("\r "):
+            self.end = self.starts.pop() - 1  # a final newline or trailing blank lines
+
+    def _line(self, index: int) -> str:
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else self.end
+        return self.text[self.starts[index] : end].removesuffix("\n")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int) -> tuple[int, str]:
+        index = index % len(self.starts)
+        line_no = index + 1
+        line = self._line(index).removesuffix("\r")
         if len(line) > RECORD_LENGTH:
             raise BankFileError(
                 f"Line {line_no} is {len(line)} characters long; BgMax records are exactly "
@@ -249,8 +299,37 @@ def _split_records(data: bytes) -> list[tuple[int, str]]:
             raise BankFileError(
                 f"Line {line_no} is blank; blank lines are only allowed at the end of the file. {_REFUSED}"
             )
-        records.append((line_no, line.ljust(RECORD_LENGTH)))
-    return records
+        return line_no, line.ljust(RECORD_LENGTH)
+
+    def middle(self) -> Iterator[tuple[int, str]]:
+        """Every record but the first and the last."""
+        for index in range(1, len(self.starts) - 1):
+            yield self[index]
+
+
+def _decode(data: bytes) -> str:
+    """ASCII, else UTF-8 when the bytes are valid UTF-8, else ISO-8859-1 (see the module docstring)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BankFileError(
+            "The file is saved as UTF-16; BgMax files are ISO-8859-1 text. Ask the bank for the file as it "
+            f"was sent, or save it again as ISO-8859-1. {_REFUSED}"
+        )
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark added by an editor
+    if data.isascii():
+        return data.decode("ascii")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for index, byte in enumerate(data):
+        if 0x80 <= byte <= 0x9F:
+            line_no = data.count(b"\n", 0, index) + 1
+            raise BankFileError(
+                f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
+                "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
+                f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
+            )
+    return data.decode("iso-8859-1")
 
 
 # --- field helpers -------------------------------------------------------
@@ -393,6 +472,7 @@ def _parse_entry(line_no: int, record: str) -> _Entry:
         bank_reference=_field(record, 58, 69).strip(),
         lines=[record.rstrip()],
         payer_bankgiro=_payer_bankgiro(_field(record, 3, 12)),
+        reference_text=_field(record, 13, 37).strip() if _field(record, 56, 56) in "345" else "",
     )
 
 
@@ -406,10 +486,13 @@ def _payer_bankgiro(text: str) -> str:
 
 def _add_extra_reference(entry: _Entry, line_no: int, record: str) -> None:
     """Attach a TK22/TK23 extra reference record to its payment."""
-    _number(line_no, record, 38, 55, "the amount")  # validated; the amount stays in raw
+    amount = _number(line_no, record, 38, 55, "the amount")
+    if record[:2] == "23":
+        amount = -amount
     reference = _structured_reference(_field(record, 13, 37), _field(record, 56, 56))
     if reference:
         entry.extra_references.append(reference)
+    entry.reference_amounts.append((reference or _field(record, 13, 37).strip(), amount))
     entry.lines.append(record.rstrip())
 
 
@@ -476,7 +559,7 @@ def _check_end_record(line_no: int, record: str, counted: dict[str, int]) -> Non
             )
 
 
-def _to_payment(entry: _Entry, booked_on: date) -> ParsedPayment:
+def _to_payment(entry: _Entry, booked_on: date, payee_bankgiro: str) -> ParsedPayment:
     """Turn a collected entry into the public result type."""
     town_line = " ".join(p for p in (entry.postcode, entry.town) if p)
     address = ", ".join(p for p in (entry.street, town_line, entry.country) if p)
@@ -492,4 +575,7 @@ def _to_payment(entry: _Entry, booked_on: date) -> ParsedPayment:
         raw="\n".join(entry.lines),
         extra_references=tuple(entry.extra_references),
         payer_account=entry.payer_bankgiro,
+        entry_key=f"bgmax:{payee_bankgiro}:{booked_on:%Y%m%d}:{entry.bank_reference}" if entry.bank_reference else "",
+        reference_amounts=tuple(entry.reference_amounts),
+        reference_text=entry.reference_text,
     )

@@ -53,9 +53,11 @@ and ``computed_total_ore`` are therefore the credit entries' count and sum;
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -68,7 +70,7 @@ MAX_BYTES_DEFAULT = 20 * 1024 * 1024
 RAW_MAX_CHARS = 1000
 PAYER_ACCOUNT_MAX_CHARS = 40
 _NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(\d\d)")
-_SUPPORTED_VERSIONS = range(2, 9)
+_SUPPORTED_VERSIONS = (2, 8)  # what Swedish banks send today
 _AMOUNT_RE = re.compile(r"[0-9]{1,18}(\.[0-9]{1,10})?")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _REFUSED = "The file was refused; nothing was imported."
@@ -90,6 +92,20 @@ class _Totals:
         self.total_ore += amount_ore
 
 
+@dataclass
+class _Block:
+    """What has been read of one Stmt/Ntfctn while its entries stream past."""
+
+    number: int
+    where: str = ""
+    account: str = ""
+    entries: int = 0
+    booked_net: int = 0
+    credits: _Totals = field(default_factory=_Totals)
+    debits: _Totals = field(default_factory=_Totals)
+    seen_refs: set[str] = field(default_factory=set)
+
+
 def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile:
     """Parse and validate a camt.053 or camt.054 file given as raw bytes.
 
@@ -102,27 +118,52 @@ def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile
         raise BankFileError(f"The file is {len(data)} bytes, more than the limit of {max_bytes} bytes. {_REFUSED}")
     if not bytes(data).strip():
         raise BankFileError("The file is empty.")
-    root = _parse_xml(bytes(data))
-    return _CamtReader(root).read()
+    return _stream(bytes(data))
 
 
-def _parse_xml(data: bytes) -> ET.Element:
-    """Parse XML safely, turning every parser complaint into BankFileError."""
+def _stream(data: bytes) -> ParsedFile:
+    """Read the document element by element: each entry (Ntry) is read as soon as it ends and then
+    dropped from the tree, so memory holds the parsed entries, never the whole document."""
+    reader: _CamtReader | None = None
+    stack: list[ET.Element] = []
     try:
-        return SafeET.fromstring(data, forbid_dtd=True)
-    except defusedxml.DTDForbidden:
-        raise BankFileError(
+        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                if reader is None:
+                    reader = _CamtReader(element)
+                elif len(stack) == 2 and element.tag == reader.block_qtag and stack[1].tag == reader.wrapper_qtag:
+                    reader.block_start(element)
+                stack.append(element)
+                continue
+            stack.pop()
+            if len(stack) == 3 and element.tag == reader.entry_qtag and stack[2].tag == reader.block_qtag:  # type: ignore[union-attr]
+                reader.entry_end(stack[2], element)  # type: ignore[union-attr]
+                stack[2].remove(element)
+    except BankFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every parser complaint becomes the treasurer's reason
+        raise _xml_error(exc) from None
+    if reader is None:  # pragma: no cover - iterparse raises on a document without elements
+        raise BankFileError(f"The file is not well-formed XML. {_REFUSED}")
+    return reader.read()
+
+
+def _xml_error(exc: Exception) -> BankFileError:
+    """The treasurer's reason for an XML the safe parser refused."""
+    if isinstance(exc, defusedxml.DTDForbidden):
+        return BankFileError(
             "The XML contains a document type declaration (DTD). Bank files never need one and "
             f"it can be used for entity-expansion or external-entity attacks. {_REFUSED}"
-        ) from None
-    except defusedxml.EntitiesForbidden:
-        raise BankFileError(f"The XML declares entities, which are not allowed. {_REFUSED}") from None
-    except defusedxml.ExternalReferenceForbidden:
-        raise BankFileError(f"The XML refers to an external resource, which is not allowed. {_REFUSED}") from None
-    except ET.ParseError as exc:
-        raise BankFileError(f"The file is not well-formed XML ({exc}). {_REFUSED}") from None
-    except (LookupError, ValueError) as exc:  # e.g. an unknown encoding declaration
-        raise BankFileError(f"The XML cannot be read ({exc}). {_REFUSED}") from None
+        )
+    if isinstance(exc, defusedxml.EntitiesForbidden):
+        return BankFileError(f"The XML declares entities, which are not allowed. {_REFUSED}")
+    if isinstance(exc, defusedxml.ExternalReferenceForbidden):
+        return BankFileError(f"The XML refers to an external resource, which is not allowed. {_REFUSED}")
+    if isinstance(exc, ET.ParseError):
+        return BankFileError(f"The file is not well-formed XML ({exc}). {_REFUSED}")
+    if isinstance(exc, (LookupError, ValueError)):  # e.g. an unknown encoding declaration
+        return BankFileError(f"The XML cannot be read ({exc}). {_REFUSED}")
+    raise exc
 
 
 class _CamtReader:
@@ -140,12 +181,21 @@ class _CamtReader:
         if version not in _SUPPORTED_VERSIONS:
             raise BankFileError(
                 f"camt.{message}.001.{version:02d} is not supported; supported versions are "
-                f".001.02 to .001.08. {_REFUSED}"
+                f"camt.{message}.001.02 and camt.{message}.001.08. {_REFUSED}"
             )
         self.root = root
         self.ns = {"c": namespace}
         self.message = message
+        self.version = version
         self.channel = f"camt{message}"
+        wrapper_tag, block_tag, _name = _MESSAGES[message]
+        self.wrapper_qtag = f"{{{namespace}}}{wrapper_tag}"
+        self.block_qtag = f"{{{namespace}}}{block_tag}"
+        self.entry_qtag = f"{{{namespace}}}Ntry"
+        self.payments: list[ParsedPayment] = []
+        self.deductions: list[ParsedPayment] = []
+        self.reversals: list[ParsedPayment] = []
+        self.blocks: dict[int, _Block] = {}
 
     # --- element helpers -------------------------------------------------
 
@@ -174,18 +224,21 @@ class _CamtReader:
         if wrapper is None:
             raise BankFileError(f"The camt.{self.message} document has no {wrapper_tag} element. {_REFUSED}")
         created_at = self._datetime(self.text(wrapper, "GrpHdr/CreDtTm"), "GrpHdr/CreDtTm")
+        message_id = self.text(wrapper, "GrpHdr/MsgId")
+        if not message_id:
+            raise BankFileError(f"The group header has no message identification (GrpHdr/MsgId). {_REFUSED}")
 
-        payments: list[ParsedPayment] = []
-        deductions: list[ParsedPayment] = []
+        payments, deductions, reversals = self.payments, self.deductions, self.reversals
         accounts: list[str] = []
+        identity = [f"camt.{self.message}", message_id]
         credits = _Totals()
         declared: list[_Totals | None] = []
         blocks = self.findall(wrapper, block_tag)
-        for number, block in enumerate(blocks, start=1):
-            block_id = self.text(block, "Id")
-            where = f"{block_tag} {number}" + (f" (Id {block_id})" if block_id else "")
-            accounts.append(self._account(block, where))
-            block_credits, block_declared = self._read_block(block, where, payments, deductions)
+        for block in blocks:
+            state = self.blocks.get(id(block)) or self.block_start(block)
+            accounts.append(state.account)
+            identity.append(f"{state.account}/{self.text(block, 'Id')}/{self.text(block, 'ElctrncSeqNb')}")
+            block_credits, block_declared = self._finish_block(block, state)
             credits.count += block_credits.count
             credits.total_ore += block_credits.total_ore
             declared.append(block_declared)
@@ -208,6 +261,9 @@ class _CamtReader:
             declared_total_ore=sum(d.total_ore for d in declared if d) if complete else None,
             computed_count=credits.count,
             computed_total_ore=credits.total_ore,
+            identity=":".join(identity),
+            reversals=tuple(reversals),
+            version=f"camt.{self.message}.001.{self.version:02d}",
         )
 
     def _account(self, block: ET.Element, where: str) -> str:
@@ -218,32 +274,177 @@ class _CamtReader:
             raise BankFileError(f"{where}: the account currency is {currency!r}; only SEK is supported. {_REFUSED}")
         return account.replace(" ", "")
 
-    def _read_block(
-        self,
-        block: ET.Element,
-        where: str,
-        payments: list[ParsedPayment],
-        deductions: list[ParsedPayment],
-    ) -> tuple[_Totals, _Totals | None]:
-        """Read one Stmt/Ntfctn; return its credit totals and declared credit totals."""
-        credits, debits = _Totals(), _Totals()
-        for number, entry in enumerate(self.findall(block, "Ntry"), start=1):
-            entry_ref = self.text(entry, "AcctSvcrRef")
-            entry_where = f"{where}, entry {number}" + (f" (AcctSvcrRef {entry_ref})" if entry_ref else "")
-            amount = self._amount(self.find(entry, "Amt"), entry_where)
-            direction = self.text(entry, "CdtDbtInd")
-            if direction == "DBIT":
-                debits.add(amount)
-                continue
-            if direction != "CRDT":
-                raise BankFileError(f"{entry_where}: CdtDbtInd is {direction!r}; expected CRDT or DBIT. {_REFUSED}")
-            credits.add(amount)
-            if self._status(entry) == "BOOK":
-                self._read_credit_entry(entry, entry_where, amount, payments, deductions)
+    def block_start(self, block: ET.Element) -> _Block:
+        """Number a Stmt/Ntfctn as it starts; its account is read when its first entry ends."""
+        state = _Block(number=len(self.blocks) + 1)
+        self.blocks[id(block)] = state
+        return state
 
-        declared_credits = self._check_summary(block, where, "TtlCdtNtries", "credit", credits)
-        self._check_summary(block, where, "TtlDbtNtries", "debit", debits)
-        return credits, declared_credits
+    def _block_ready(self, block: ET.Element, state: _Block) -> None:
+        """Read the block's Id and account (they come before its entries in the schema)."""
+        if state.where:
+            return
+        block_id = self.text(block, "Id")
+        block_tag = _MESSAGES[self.message][1]
+        state.where = f"{block_tag} {state.number}" + (f" (Id {block_id})" if block_id else "")
+        state.account = self._account(block, state.where)
+
+    def entry_end(self, block: ET.Element, entry: ET.Element) -> None:
+        """Read one entry of a block as soon as it is complete."""
+        state = self.blocks[id(block)]
+        self._block_ready(block, state)
+        state.entries += 1
+        entry_ref = self.text(entry, "AcctSvcrRef") or self.text(entry, "NtryRef")
+        entry_where = f"{state.where}, entry {state.entries}" + (f" (AcctSvcrRef {entry_ref})" if entry_ref else "")
+        if entry_ref:
+            if entry_ref in state.seen_refs:
+                raise BankFileError(
+                    f"{entry_where}: the bank's reference {entry_ref!r} appears twice in the same "
+                    f"{'statement' if self.message == '053' else 'notification'}. {_REFUSED}"
+                )
+            state.seen_refs.add(entry_ref)
+        amount = self._amount(self.find(entry, "Amt"), entry_where)
+        direction = self.text(entry, "CdtDbtInd")
+        if direction not in ("CRDT", "DBIT"):
+            raise BankFileError(f"{entry_where}: CdtDbtInd is {direction!r}; expected CRDT or DBIT. {_REFUSED}")
+        booked = self._status(entry) == "BOOK"
+        entry_key = f"camt:{state.account}:{entry_ref}" if entry_ref else ""
+        if direction == "DBIT":
+            state.debits.add(amount)
+            if booked:
+                state.booked_net -= amount
+                if self._is_reversal(entry):
+                    self.reversals.extend(self._read_reversal(entry, entry_where, amount, entry_key))
+            return
+        state.credits.add(amount)
+        if booked:
+            state.booked_net += amount
+            self._read_credit_entry(entry, entry_where, amount, entry_key, self.payments, self.deductions)
+
+    def _finish_block(self, block: ET.Element, state: _Block) -> tuple[_Totals, _Totals | None]:
+        """Check one Stmt/Ntfctn's summary and balances against its entries; return its credit
+        totals and declared credit totals."""
+        self._block_ready(block, state)
+        where = state.where
+        declared_credits = self._check_summary(block, where, "TtlCdtNtries", "credit", state.credits)
+        self._check_summary(block, where, "TtlDbtNtries", "debit", state.debits)
+        self._check_total_entries(block, where, state.credits, state.debits)
+        self._check_balances(block, where, state.booked_net)
+        return state.credits, declared_credits
+
+    def _is_reversal(self, entry: ET.Element) -> bool:
+        return self.text(entry, "RvslInd").lower() in ("true", "1")
+
+    def _signed(self, element: ET.Element | None, where: str, direction: str) -> int:
+        """An amount with its CdtDbtInd: DBIT is negative."""
+        amount = _to_ore(element.text if element is not None else None, where)
+        if direction not in ("CRDT", "DBIT"):
+            raise BankFileError(f"{where}: CdtDbtInd is {direction!r}; expected CRDT or DBIT. {_REFUSED}")
+        return -amount if direction == "DBIT" else amount
+
+    def _check_total_entries(self, block: ET.Element, where: str, credits: _Totals, debits: _Totals) -> None:
+        """TxsSummry/TtlNtries: the number of entries, the sum of their amounts and the net
+        (.02 writes the net as TtlNetNtryAmt with CdtDbtInd beside it, .08 as TtlNetNtry/Amt)."""
+        summary = self.find(block, "TxsSummry/TtlNtries")
+        if summary is None:
+            return
+        count = credits.count + debits.count
+        count_text = self.text(summary, "NbOfNtries")
+        if count_text and (not is_ascii_digits(count_text) or int(count_text) != count):
+            raise BankFileError(
+                f"{where}: TxsSummry/TtlNtries declares {count_text!r} entries, but the file contains {count}. "
+                f"{_REFUSED}"
+            )
+        sum_element = self.find(summary, "Sum")
+        if sum_element is not None:
+            declared = _to_ore(sum_element.text, f"{where}, TxsSummry/TtlNtries/Sum")
+            actual = credits.total_ore + debits.total_ore
+            if declared != actual:
+                raise BankFileError(
+                    f"{where}: TxsSummry/TtlNtries declares a sum of {format_sek(declared)}, but the "
+                    f"entries add up to {format_sek(actual)}. {_REFUSED}"
+                )
+        net_element = self.find(summary, "TtlNetNtry/Amt")
+        direction = self.text(summary, "TtlNetNtry/CdtDbtInd")
+        if net_element is None:
+            net_element = self.find(summary, "TtlNetNtryAmt")
+            direction = self.text(summary, "CdtDbtInd")
+        if net_element is not None:
+            declared_net = self._signed(net_element, f"{where}, TxsSummry/TtlNtries net", direction)
+            actual_net = credits.total_ore - debits.total_ore
+            if declared_net != actual_net:
+                raise BankFileError(
+                    f"{where}: TxsSummry/TtlNtries declares a net of {format_sek(declared_net)}, but "
+                    f"credits minus debits are {format_sek(actual_net)}. {_REFUSED}"
+                )
+
+    def _check_balances(self, block: ET.Element, where: str, booked_net: int) -> None:
+        """Opening booked (OPBD) + booked credits - booked debits must be the closing booked (CLBD)."""
+        balances: dict[str, int] = {}
+        for balance in self.findall(block, "Bal"):
+            code = self.text(balance, "Tp/CdOrPrtry/Cd") or self.text(balance, "Tp/CdOrPrtry/Prtry")
+            if code not in ("OPBD", "CLBD"):
+                continue
+            if code in balances:
+                raise BankFileError(f"{where}: the balance {code} is given twice. {_REFUSED}")
+            element = self.find(balance, "Amt")
+            self._amount(element, f"{where}, balance {code}")  # SEK only
+            balances[code] = self._signed(element, f"{where}, balance {code}", self.text(balance, "CdtDbtInd"))
+        if "OPBD" in balances and "CLBD" in balances and balances["OPBD"] + booked_net != balances["CLBD"]:
+            raise BankFileError(
+                f"{where}: the opening balance {format_sek(balances['OPBD'])} plus booked credits minus "
+                f"booked debits ({format_sek(booked_net)}) is {format_sek(balances['OPBD'] + booked_net)}, "
+                f"but the closing balance is {format_sek(balances['CLBD'])}. {_REFUSED}"
+            )
+
+    def _read_reversal(self, entry: ET.Element, where: str, amount: int, entry_key: str) -> list[ParsedPayment]:
+        """A booked debit with RvslInd true: money the bank took back, one item per TxDtls."""
+        booked_on = self._booking_date(entry, where)
+        details = self.findall(entry, "NtryDtls/TxDtls")
+        if not details:
+            entry_refs = (self.text(entry, "AcctSvcrRef"), self.text(entry, "NtryRef"))
+            return [
+                ParsedPayment(
+                    amount_ore=amount,
+                    booked_on=booked_on,
+                    reference="",
+                    payer_name="",
+                    payer_address="",
+                    channel=self.channel,
+                    bank_reference=self.text(entry, "AcctSvcrRef"),
+                    raw=_join(["[reversal]", self.text(entry, "AddtlNtryInf")]),
+                    entry_key=entry_key,
+                    reversal=True,
+                    original_refs=tuple(r for r in entry_refs if r),
+                )
+            ]
+        items = []
+        total = 0
+        for number, tx in enumerate(details, start=1):
+            tx_where = f"{where}, TxDtls {number}"
+            tx_amount = self._tx_amount(tx, tx_where, amount if len(details) == 1 else None)
+            total += tx_amount
+            item = self._tx_payment(entry, tx, tx_amount, booked_on, False, True)
+            refs = tuple(
+                r
+                for r in (
+                    self.text(tx, "Refs/AcctSvcrRef"),
+                    self.text(tx, "Refs/EndToEndId"),
+                    self.text(tx, "Refs/TxId"),
+                )
+                if r and r != "NOTPROVIDED"
+            )
+            items.append(
+                _replace(
+                    item, entry_key=f"{entry_key}:{number}" if entry_key else "", reversal=True, original_refs=refs
+                )
+            )
+        if total != amount:
+            raise BankFileError(
+                f"{where}: the reversal's amount is {format_sek(amount)}, but its transaction details add "
+                f"up to {format_sek(total)}. {_REFUSED}"
+            )
+        return items
 
     def _check_summary(self, block: ET.Element, where: str, tag: str, kind: str, actual: _Totals) -> _Totals | None:
         """Compare TxsSummry/<tag> with the entries read.
@@ -292,6 +493,7 @@ class _CamtReader:
         entry: ET.Element,
         where: str,
         amount: int,
+        entry_key: str,
         payments: list[ParsedPayment],
         deductions: list[ParsedPayment],
     ) -> None:
@@ -315,6 +517,7 @@ class _CamtReader:
                     channel=self.channel,
                     bank_reference=entry_reference,
                     raw=raw,
+                    entry_key=f"{entry_key}:1" if entry_key else "",
                 )
             )
             return
@@ -326,7 +529,8 @@ class _CamtReader:
             tx_amount = self._tx_amount(tx, tx_where, amount if len(details) == 1 else None)
             is_deduction = self.text(tx, "CdtDbtInd") == "DBIT"
             net += -tx_amount if is_deduction else tx_amount
-            parsed.append(self._tx_payment(entry, tx, tx_amount, booked_on, is_deduction, reversal))
+            payment = self._tx_payment(entry, tx, tx_amount, booked_on, is_deduction, reversal)
+            parsed.append(_replace(payment, entry_key=f"{entry_key}:{number}" if entry_key else ""))
 
         if net != amount:
             raise BankFileError(
@@ -484,6 +688,11 @@ def _to_ore(text: str | None, where: str) -> int:
             f"{where}: the amount {value} has more than 2 decimals and is not a whole number of öre. {_REFUSED}"
         )
     return int(ore)
+
+
+def _replace(payment: ParsedPayment, **changes: object) -> ParsedPayment:
+    """A copy of a parsed payment with some fields changed (the result types are frozen)."""
+    return dataclasses.replace(payment, **changes)  # type: ignore[arg-type]  # fields checked in __post_init__
 
 
 def _compact(text: str) -> str:

@@ -22,7 +22,7 @@ class BankFileError(ValueError):
     """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedPayment:
     """One incoming payment, or with ``deduction=True`` one deduction.
 
@@ -46,6 +46,19 @@ class ParsedPayment:
     raw: str = ""
     extra_references: tuple[str, ...] = ()
     payer_account: str = ""
+    # The bank's own identifier of this entry, stable across files (camt: account, AcctSvcrRef or
+    # NtryRef and the transaction's place in the entry; BgMax: payee bankgiro, date and BGC serial
+    # number). An importer skips an entry whose key it has seen before. "" when the file has none.
+    entry_key: str = ""
+    # BgMax TK22/TK23: (reference, amount in öre) per extra reference, negative for TK23.
+    reference_amounts: tuple[tuple[str, int], ...] = ()
+    # A debit that gives back an earlier credit (camt RvslInd true); ``original_refs`` are the
+    # identifiers the bank repeats from the original (AcctSvcrRef, EndToEndId, TxId).
+    reversal: bool = False
+    original_refs: tuple[str, ...] = ()
+    # The payer wrote something in the reference field that is not a valid OCR reference
+    # (BgMax reference code 5, or digits that fail the check digit): kept so the reason can say so.
+    reference_text: str = ""
 
     def __post_init__(self) -> None:
         if type(self.amount_ore) is not int:
@@ -62,7 +75,7 @@ class ParsedPayment:
             raise TypeError("extra_references must be a tuple")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedFile:
     """A fully validated bank file.
 
@@ -83,6 +96,11 @@ class ParsedFile:
     declared_total_ore: int | None
     computed_count: int
     computed_total_ore: int
+    # What makes this file itself (see each parser): a file with the same identity was sent before,
+    # whatever its bytes. Entries the bank gave back (camt RvslInd) are in ``reversals``.
+    identity: str = ""
+    reversals: tuple[ParsedPayment, ...] = ()
+    version: str = ""
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:

@@ -1,0 +1,28 @@
+"""CSV cells of money are the API's text of the amount, computed in integers."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pools.money import ore_to_string
+from treasury.exports import _csv_converter, _csv_value, _ore_text
+from treasury.reports import Column
+
+
+@given(st.integers(-(10**15), 10**15))
+def test_csv_money_cell_is_the_api_text_of_the_amount(ore):
+    assert _ore_text(ore) == ore_to_string(ore)
+
+
+def test_csv_money_cell_of_nothing_is_empty():
+    assert _ore_text(None) == ""
+
+
+@given(
+    st.sampled_from(["text", "int", "date", "percent"]),
+    st.one_of(st.none(), st.text(max_size=12), st.integers(), st.dates()),
+)
+def test_csv_cell_converters_give_what_the_cell_function_gives(kind, value):
+    column = Column("x", "X", kind)
+    assert _csv_converter(column)(value) == _csv_value(column, value)

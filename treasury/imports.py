@@ -1,0 +1,543 @@
+"""Importing a parsed bank file: its entries written in batches, set-based.
+
+One batch is one transaction: the entries an earlier file already brought are skipped (by the
+bank's own entry keys), the payments are matched against the pledges their references name with
+one query for the pledges and one for what they have received, and the payments, matches and lines
+are written with one bulk insert each. The audit trail is written by the database's triggers, row
+by row, bulk inserts included. Reversals and deductions are rare and go through the row services.
+
+A batch records which file positions it wrote, so a worker that runs twice (or dies half-way)
+carries on where the last committed batch ended.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from pools.models import (
+    MONEY_KINDS,
+    Payment,
+    PaymentAllocation,
+    PaymentChannel,
+    PaymentStatus,
+    Pledge,
+    PledgeStatus,
+)
+from pools.money import format_sek
+from pools.references import ocr_is_valid
+from pools.services import allocation_reverse, fund_totals_enqueue_for_pools, totals_enqueue
+from pools.services.payments import _pledge_status_from_received
+from treasury.audit import current_actor_id
+from treasury.bankfiles import ParsedFile, ParsedPayment
+from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome
+
+BATCH_SIZE = 2000
+COUNT_FIELDS = (
+    "processed",
+    "payments_created",
+    "matched_count",
+    "unmatched_count",
+    "underpaid_count",
+    "overpaid_count",
+    "skipped_count",
+    "returned_count",
+    "exception_count",
+)
+MATCHED_OUTCOMES = (LineOutcome.EXACT, LineOutcome.UNDERPAID, LineOutcome.OVERPAID, LineOutcome.SPLIT)
+
+
+def bankfile_entries(parsed: ParsedFile) -> list[ParsedPayment]:
+    """Payments, then deductions, then reversals: position n of a file is always the same entry,
+    and a reversal comes after the payment it may take back."""
+    return [*parsed.payments, *parsed.deductions, *parsed.reversals]
+
+
+def bankfile_lines_import(*, bank_file_id: int, parsed: ParsedFile, by: User | None) -> None:
+    """Write every entry of a checked file in batches, refreshing progress after each (safe to repeat)."""
+    entries = bankfile_entries(parsed)
+    channel = PaymentChannel.BGMAX if parsed.format == BankFileFormat.BGMAX else PaymentChannel.CAMT
+    start = 0
+    while True:
+        with transaction.atomic():
+            _lock_imports()
+            # The stored file can be tens of megabytes: never read or rewritten per batch.
+            bank_file = BankFile.objects.select_for_update().defer("content").get(pk=bank_file_id)
+            if bank_file.status == BankFileStatus.DONE:
+                return
+            end = min(start + BATCH_SIZE, len(entries))
+            done = set(bank_file.lines.filter(position__gt=start, position__lte=end).values_list("position", flat=True))
+            batch = [(pos, entries[pos - 1]) for pos in range(start + 1, end + 1) if pos not in done]
+            if batch:
+                _Batch(bank_file, channel, by).write(batch)
+            bankfile_counts_refresh(bank_file=bank_file, finished=end >= len(entries))
+        if end >= len(entries):
+            return
+        start = end
+
+
+# Any constant shared by every importer: batches of two files never run at once, so an entry two
+# overlapping files bring is seen as already imported by the later one (not a unique-key error).
+IMPORT_LOCK_KEY = 0x6C6B_6266  # "lkbf"
+
+
+def _lock_imports() -> None:
+    """Hold the import lock until the batch's transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
+def bankfile_counts_refresh(*, bank_file: BankFile, finished: bool) -> None:
+    """Progress and outcome counts, recomputed from the lines (never incremented)."""
+    counts = bank_file.lines.aggregate(
+        lines=Count("pk"),
+        payments=Count("pk", filter=Q(payment__isnull=False)),
+        matched=Count("pk", filter=Q(outcome__in=MATCHED_OUTCOMES)),
+        unmatched=Count("pk", filter=Q(outcome=LineOutcome.UNMATCHED)),
+        under=Count("pk", filter=Q(outcome=LineOutcome.UNDERPAID)),
+        over=Count("pk", filter=Q(outcome=LineOutcome.OVERPAID)),
+        skipped=Count("pk", filter=Q(outcome=LineOutcome.SKIPPED)),
+        returned=Count("pk", filter=Q(outcome=LineOutcome.RETURNED)),
+        exceptions=Count("pk", filter=Q(needs_attention=True)),
+    )
+    bank_file.processed = counts["lines"]
+    bank_file.payments_created = counts["payments"]
+    bank_file.matched_count = counts["matched"]
+    bank_file.unmatched_count = counts["unmatched"]
+    bank_file.underpaid_count = counts["under"]
+    bank_file.overpaid_count = counts["over"]
+    bank_file.skipped_count = counts["skipped"]
+    bank_file.returned_count = counts["returned"]
+    bank_file.exception_count = counts["exceptions"]
+    if finished and bank_file.processed == bank_file.total:
+        bank_file.status = BankFileStatus.DONE
+        bank_file.finished_at = timezone.now()
+    else:
+        bank_file.status = BankFileStatus.PROCESSING
+    bank_file.save(update_fields=[*COUNT_FIELDS, "status", "finished_at"])
+
+
+# ---------------------------------------------------------------- writing rows
+
+
+def _insert(rows: Sequence[Any]) -> None:
+    """Insert new rows of one model; on PostgreSQL with one COPY (ids taken from the table's sequence
+    first, so the objects know them), elsewhere with bulk_create. Row triggers (the audit trail) fire
+    for COPY as for INSERT."""
+    if not rows:
+        return
+    model: type[models.Model] = type(rows[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows)
+        return
+    meta = model._meta
+    now = timezone.now()
+    fields = list(meta.concrete_fields)
+    stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        for row, pk in zip(rows, ids, strict=True):
+            row._prepare_related_fields_for_save(operation_name="bulk_create")
+            row.pk = pk
+            row._state.adding = False
+            for name in stamped:
+                setattr(row, name, now)
+        # COPY passes by the audit wrapper that names the actor for INSERTs: name it here.
+        actor = current_actor_id()
+        cursor.execute("SELECT set_config('lokalkapital.user_id', %s, false)", ["" if actor is None else str(actor)])
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        attnames = [f.attname for f in fields]
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, name) for name in attnames])
+
+
+# ---------------------------------------------------------------- one batch
+
+
+@dataclass
+class _Match:
+    """What matching decided for one payment, before anything is written."""
+
+    outcome: str
+    detail: str
+    parts: list[tuple[Pledge, int]] = field(default_factory=list)
+
+
+class _Batch:
+    """One transaction's worth of entries of one file."""
+
+    def __init__(self, bank_file: BankFile, channel: str, by: User | None) -> None:
+        self.bank_file = bank_file
+        self.channel = channel
+        self.by = by
+        self.lines: list[BankFileLine] = []
+        self.touched_pools: set[int] = set()
+
+    def write(self, batch: list[tuple[int, ParsedPayment]]) -> None:
+        fresh = self._skip_seen(batch)
+        payments = [(pos, entry) for pos, entry in fresh if not entry.deduction and not entry.reversal]
+        if payments:
+            self._write_payments(payments)
+        for pos, entry in fresh:
+            if entry.deduction:
+                self._write_deduction(pos, entry)
+            elif entry.reversal:
+                self._write_reversal(pos, entry)
+        _insert(self.lines)
+        for pool_id in sorted(self.touched_pools):
+            totals_enqueue(pool_id=pool_id)
+        if self.touched_pools:
+            fund_totals_enqueue_for_pools(pool_ids=sorted(self.touched_pools))
+
+    def _line(self, pos: int, entry: ParsedPayment, outcome: str, detail: str, **extra: object) -> BankFileLine:
+        line = BankFileLine(
+            bank_file=self.bank_file,
+            position=pos,
+            is_deduction=entry.deduction,
+            amount_ore=entry.amount_ore,
+            booked_on=entry.booked_on,
+            reference=(entry.reference or _free_text(entry, self.channel))[:140],
+            payer_name=entry.payer_name[:200],
+            outcome=outcome,
+            detail=detail[:300],
+            entry_key=entry.entry_key if outcome != LineOutcome.SKIPPED else entry.entry_key,
+            **extra,
+        )
+        self.lines.append(line)
+        return line
+
+    # --- entries seen before ---------------------------------------------------
+
+    def _skip_seen(self, batch: list[tuple[int, ParsedPayment]]) -> list[tuple[int, ParsedPayment]]:
+        """Record entries an earlier file (or an earlier line of this one) brought as skipped."""
+        keys = {entry.entry_key for _pos, entry in batch if entry.entry_key}
+        seen: dict[str, BankFile] = {}
+        if keys:
+            rows = (
+                BankFileLine.objects.filter(entry_key__in=keys)
+                .exclude(entry_key="")
+                .exclude(outcome=LineOutcome.SKIPPED)
+                .select_related("bank_file")
+                .only("entry_key", "bank_file__original_name", "bank_file__imported_at", "bank_file__id")
+            )
+            seen = {row.entry_key: row.bank_file for row in rows}
+        fresh = []
+        in_batch: set[str] = set()
+        for pos, entry in batch:
+            key = entry.entry_key
+            if key and key in seen:
+                earlier = seen[key]
+                detail = _("Already imported from %(file)s on %(date)s; not counted again.") % {
+                    "file": earlier.original_name or f"#{earlier.pk}",
+                    "date": timezone.localdate(earlier.imported_at).isoformat(),
+                }
+                self._line(pos, entry, LineOutcome.SKIPPED, detail)
+            elif key and key in in_batch:
+                self._line(pos, entry, LineOutcome.SKIPPED, _("The same entry appears twice in this file."))
+            else:
+                if key:
+                    in_batch.add(key)
+                fresh.append((pos, entry))
+        return fresh
+
+    # --- payments ----------------------------------------------------------------
+
+    def _write_payments(self, payments: list[tuple[int, ParsedPayment]]) -> None:
+        """Match every payment in memory against the pledges locked once, then bulk-insert."""
+        wanted = {ref for _pos, entry in payments for ref in _references(entry) if ocr_is_valid(ref)}
+        pledges: dict[str, Pledge] = {}
+        received: dict[int, int] = defaultdict(int)
+        if wanted:
+            # Locked in primary-key order, as payment_allocate does, so concurrent matchers never deadlock.
+            found = list(
+                Pledge.objects.select_for_update().filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS).order_by("pk")
+            )
+            pledges = {p.ocr_reference or "": p for p in found}
+            sums = (
+                PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
+                .order_by()
+                .values("pledge_id")
+                .annotate(total=Sum("amount_ore"))
+            )
+            received.update({row["pledge_id"]: int(row["total"] or 0) for row in sums})
+
+        matches = [_match(entry, pledges, received) for _pos, entry in payments]
+        rows = [
+            Payment(
+                amount_ore=entry.amount_ore,
+                received_on=entry.booked_on,
+                channel=self.channel,
+                reference=(entry.reference or _free_text(entry, self.channel)).strip()[:140],
+                payer_name=entry.payer_name.strip()[:200],
+                payer_account=entry.payer_account.strip()[:40],
+                bank_reference=entry.bank_reference.strip()[:140],
+                status=PaymentStatus.MATCHED if match.parts else PaymentStatus.UNMATCHED,
+                note=entry.raw[:2000],  # the bank's own record, kept for tracing
+                created_by=self.by,
+            )
+            for (_pos, entry), match in zip(payments, matches, strict=True)
+        ]
+        _insert(rows)
+        allocations = [
+            PaymentAllocation(
+                payment=payment,
+                pledge=pledge,
+                pool_id=pledge.pool_id,
+                amount_ore=amount,
+                created_by=self.by,
+                note=_("Matched by reference"),
+            )
+            for payment, match in zip(rows, matches, strict=True)
+            for pledge, amount in match.parts
+        ]
+        _insert(allocations)
+        self._refresh_pledges({pledge.pk: pledge for match in matches for pledge, _amount in match.parts}, received)
+        for (pos, entry), payment, match in zip(payments, rows, matches, strict=True):
+            self._line(pos, entry, match.outcome, match.detail, payment=payment)
+
+    def _refresh_pledges(self, touched: dict[int, Pledge], received: dict[int, int]) -> None:
+        """Set each touched pledge's status from what it has received, one UPDATE per new status."""
+        by_status: dict[str, list[int]] = defaultdict(list)
+        for pk, pledge in touched.items():
+            status = _pledge_status_from_received(pledge, received[pk])
+            if status != pledge.status:
+                by_status[status].append(pk)
+                pledge.status = status
+            self.touched_pools.add(pledge.pool_id)
+        now = timezone.now()
+        for status, pks in sorted(by_status.items()):
+            Pledge.objects.filter(pk__in=sorted(pks)).update(status=status, updated_at=now)
+
+    # --- deductions --------------------------------------------------------------
+
+    def _write_deduction(self, pos: int, entry: ParsedPayment) -> None:
+        """Money the bank deducted: against the pledge its reference names, for the treasurer to resolve.
+
+        When the deduction is exactly one of that pledge's matches, the match is reversed, so the
+        pledge's received amount shows it; otherwise the treasurer decides what it takes back."""
+        pledge = None
+        if entry.reference and ocr_is_valid(entry.reference):
+            pledge = Pledge.objects.filter(ocr_reference=entry.reference, kind__in=MONEY_KINDS).first()
+        if pledge is None:
+            detail = _("Deducted by the bank from this deposit; no pledge has its reference. Check it by hand.")
+            self._line(pos, entry, LineOutcome.DEDUCTION, detail, needs_attention=True)
+            return
+        allocation = (
+            PaymentAllocation.objects.filter(
+                pledge=pledge, amount_ore=entry.amount_ore, reverses__isnull=True, reversed_by__isnull=True
+            )
+            .exclude(payment__status=PaymentStatus.REFUNDED)
+            .order_by("-pk")
+            .first()
+        )
+        if allocation is not None:
+            allocation_reverse(allocation=allocation, by=self.by, note=_("Deducted by the bank"))
+            self.touched_pools.add(pledge.pool_id)
+            detail = _("Deducted by the bank: the match of this amount to pledge %(ref)s was reversed.") % {
+                "ref": pledge.ocr_reference
+            }
+        else:
+            detail = _(
+                "Deducted by the bank from the money for pledge %(ref)s, but no match of this amount was "
+                "found. Decide what it takes back."
+            ) % {"ref": pledge.ocr_reference}
+        self._line(pos, entry, LineOutcome.DEDUCTION, detail, pledge=pledge, needs_attention=True)
+
+    # --- reversals ---------------------------------------------------------------
+
+    def _write_reversal(self, pos: int, entry: ParsedPayment) -> None:
+        """The bank took back an earlier credit: reverse its matches (new negative rows) and mark it returned."""
+        original = _original_payment(entry)
+        if original is None:
+            detail = _("The bank took back %(amount)s, but the payment it reverses was not found. Find it by hand.") % {
+                "amount": _kronor(entry.amount_ore)
+            }
+            self._line(pos, entry, LineOutcome.RETURNED, detail, needs_attention=True)
+            return
+        original = Payment.objects.select_for_update().get(pk=original.pk)
+        live = list(original.allocations.filter(reverses__isnull=True, reversed_by__isnull=True).order_by("pk"))
+        for allocation in live:
+            allocation_reverse(allocation=allocation, by=self.by, note=_("Returned by the bank"))
+            self.touched_pools.add(allocation.pool_id)
+        Payment.objects.filter(pk=original.pk).update(status=PaymentStatus.RETURNED)
+        if original.amount_ore != entry.amount_ore:
+            detail = _(
+                "The bank took back %(amount)s of a payment of %(original)s; its matches were reversed. "
+                "Check the difference."
+            ) % {"amount": _kronor(entry.amount_ore), "original": _kronor(original.amount_ore)}
+            self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original, needs_attention=True)
+            return
+        detail = _("The bank took this payment back; its matches were reversed.")
+        self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original)
+
+
+# ---------------------------------------------------------------- matching, in memory
+
+
+def _references(entry: ParsedPayment) -> list[str]:
+    refs = [entry.reference, *entry.extra_references, *(ref for ref, _amount in entry.reference_amounts)]
+    return [r for r in dict.fromkeys(r.strip() for r in refs) if r]
+
+
+def _match(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int, int]) -> _Match:
+    """Decide one payment's matches; ``received`` is updated so later payments in the batch see them."""
+    if any(amount for _ref, amount in entry.reference_amounts):
+        return _match_stated_amounts(entry, pledges, received)
+    refs = [entry.reference, *entry.extra_references]
+    refs = [r for r in dict.fromkeys(r.strip() for r in refs) if r]
+    if not refs:
+        if entry.reference_text:
+            return _Match(
+                LineOutcome.UNMATCHED,
+                _("The payer wrote %(text)s, which is not a valid OCR reference.") % {"text": entry.reference_text},
+            )
+        return _Match(LineOutcome.UNMATCHED, _("No reference given."))
+    valid = [r for r in refs if ocr_is_valid(r)]
+    if not valid:
+        return _Match(
+            LineOutcome.UNMATCHED,
+            _("The reference %(ref)s has a wrong check digit (the last digit); it was probably mistyped.")
+            % {"ref": refs[0]},
+        )
+    found = [pledges[r] for r in valid if r in pledges]
+    if not found:
+        return _Match(LineOutcome.UNMATCHED, _("No pledge has the reference %(ref)s.") % {"ref": valid[0]})
+    found = [p for p in found if p.status != PledgeStatus.REFUNDED]
+    if not found:
+        return _Match(LineOutcome.UNMATCHED, _("The pledge was refunded."))
+    parts: list[tuple[Pledge, int]] = []
+    left = entry.amount_ore
+    owed_total = 0
+    for pledge in found:
+        owed = max(int(pledge.amount_ore or 0) - received[pledge.pk], 0)
+        owed_total += owed
+        take = min(owed, left)
+        if take > 0:
+            parts.append((pledge, take))
+            received[pledge.pk] += take
+            left -= take
+    if not parts:
+        return _Match(LineOutcome.UNMATCHED, _("The pledge is already paid in full."))
+    if len(parts) > 1:
+        detail = _("Split over %(n)s pledges.") % {"n": len(parts)}
+        if left > 0:
+            detail += " " + _("Over-payment: the excess is a refund candidate.")
+        return _Match(LineOutcome.SPLIT, detail, parts)
+    if entry.amount_ore > owed_total:
+        return _Match(LineOutcome.OVERPAID, _("Over-payment: the excess is a refund candidate."), parts)
+    if entry.amount_ore < owed_total:
+        return _Match(LineOutcome.UNDERPAID, _("Under-payment: the rest is still owed."), parts)
+    return _Match(LineOutcome.EXACT, _("Exact amount."), parts)
+
+
+def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int, int]) -> _Match:
+    """BgMax TK22/TK23: the bank states an amount per extra reference; the payment's own reference
+    takes the rest. Exactly those amounts go to those pledges; whatever cannot be placed (a negative
+    amount, an unknown reference, amounts above the payment) waits for the treasurer, unguessed."""
+    stated = [(ref, amount) for ref, amount in entry.reference_amounts]
+    first = entry.amount_ore - sum(amount for _ref, amount in stated)
+    wanted = [(entry.reference, first), *stated] if entry.reference or first else stated
+    parts: list[tuple[Pledge, int]] = []
+    problems: list[str] = []
+    for ref, amount in wanted:
+        pledge = pledges.get(ref) if ref and ocr_is_valid(ref) else None
+        if amount <= 0:
+            if amount < 0:
+                problems.append(
+                    _("%(ref)s: a negative amount %(amount)s") % {"ref": ref or "-", "amount": _kronor(amount)}
+                )
+            continue
+        if pledge is None or pledge.status == PledgeStatus.REFUNDED:
+            problems.append(_("%(ref)s: no pledge for %(amount)s") % {"ref": ref or "-", "amount": _kronor(amount)})
+            continue
+        if any(p.pk == pledge.pk for p, _a in parts):
+            problems.append(_("%(ref)s appears twice") % {"ref": ref})
+            continue
+        parts.append((pledge, amount))
+    if first < 0 or problems:
+        # Nothing is guessed: the whole payment waits, with what was wrong.
+        if first < 0:
+            problems.insert(
+                0,
+                _("the amounts per reference add up to %(stated)s, more than the payment of %(paid)s")
+                % {"stated": _kronor(entry.amount_ore - first), "paid": _kronor(entry.amount_ore)},
+            )
+        return _Match(
+            LineOutcome.UNMATCHED,
+            _("The bank's amounts per reference cannot all be placed: %(problems)s. Match it by hand.")
+            % {"problems": "; ".join(problems)},
+        )
+    for pledge, amount in parts:
+        received[pledge.pk] += amount
+    if len(parts) == 1:
+        return _Match(LineOutcome.EXACT, _("Exact amount."), parts)
+    return _Match(LineOutcome.SPLIT, _("Split over %(n)s pledges with the bank's amounts.") % {"n": len(parts)}, parts)
+
+
+def _original_payment(entry: ParsedPayment) -> Payment | None:
+    """The earlier payment a reversal takes back: by the bank's references, else by OCR reference
+    and amount (the latest one not already returned)."""
+    live = Payment.objects.exclude(status__in=[PaymentStatus.RETURNED, PaymentStatus.REFUNDED])
+    if entry.original_refs:
+        found = live.filter(bank_reference__in=entry.original_refs).order_by("-pk").first()
+        if found is not None:
+            return found
+    if entry.reference:
+        return live.filter(reference=entry.reference, amount_ore=entry.amount_ore).order_by("-pk").first()
+    return None
+
+
+def _kronor(ore: int) -> str:
+    """An amount for a reason text, in the language the reason is written in."""
+    return format_sek(ore, "en" if (get_language() or "sv").startswith("en") else "sv")
+
+
+def _free_text(entry: ParsedPayment, channel: str) -> str:
+    """What the payer wrote when there is no OCR reference: BgMax's reference field and information
+    texts (TK25); camt's unstructured remittance text."""
+    if channel != PaymentChannel.BGMAX:
+        return entry.raw.strip()
+    parts = []
+    for record in entry.raw.splitlines():
+        if record[:2] in ("20", "21"):
+            text = record[12:37].strip()
+            if text and text.strip("0"):
+                parts.append(text)
+        elif record[:2] == "25":
+            parts.append(record[2:52].strip())
+    return " / ".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------- the exceptions queue
+
+
+@transaction.atomic
+def bankfile_line_resolve(*, line: BankFileLine, by: User, note: str = "") -> BankFileLine:
+    """A treasurer marks an exception line as dealt with (kept, never deleted). Raises MatchError
+    when it was not waiting."""
+    from treasury.errors import MatchError
+
+    line = BankFileLine.objects.select_for_update().get(pk=line.pk)
+    if not line.needs_attention or line.resolved_at is not None:
+        raise MatchError(_("This line is not waiting for a treasurer."))
+    line.resolved_by = by
+    line.resolved_at = timezone.now()
+    if note:
+        line.detail = f"{line.detail} — {note}"[:300]
+    line.save(update_fields=["resolved_by", "resolved_at", "detail"])
+    return line

@@ -1,0 +1,401 @@
+"""The SQL behind the treasurer reports: one statement per report, computed in the database.
+
+Every money pledge's figures as of a day (received, refunded, pledged in the period, outstanding,
+arrears and days late) are columns of one query, `pledge_figures_sql`; the grouped reports wrap it
+in a GROUP BY, the pledge-by-pledge report streams it. PostgreSQL and SQLite differ only in a few
+date functions, written once each in `_Dialect`.
+
+The as-of rules are those of `treasury.reports`: a row counts when it was recorded before the end
+of the as-of day (`created_at`, `withdrawn_at`, the export time of a refund), and a payment also when
+its `received_on` is on or before that day.
+"""
+
+# The statements are put together from table names (from the models) and fixed fragments only;
+# every value travels as a query parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from invest.fairs.models import Fair, Pitch
+from pools.models import MONEY_KINDS, Payment, PaymentAllocation, Pledge, Pool
+from treasury.models import PayoutBatch, PayoutLine, PayoutReason
+
+PLEDGE_TABLE = Pledge._meta.db_table
+POOL_TABLE = Pool._meta.db_table
+MICRO_FUND_TABLE = Pool._meta.get_field("micro_fund").related_model._meta.db_table  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """The date arithmetic the two databases spell differently. `d` is an SQL expression of a date."""
+
+    is_postgres: bool
+
+    def local_date(self, column: str) -> str:
+        """A timestamp's calendar day in the project's time zone."""
+        if self.is_postgres:
+            return f"CAST(({column} AT TIME ZONE %(tz)s) AS date)"
+        return f"django_datetime_cast_date({column}, %(tz)s, 'UTC')"
+
+    def plus_days(self, d: str, param: str) -> str:
+        if self.is_postgres:
+            return f"CAST({d} + CAST(%({param})s AS integer) AS date)"
+        return f"date({d}, '+' || %({param})s || ' days')"
+
+    def days_since(self, d: str) -> str:
+        """Whole days from the date `d` to the as-of day."""
+        if self.is_postgres:
+            return f"(CAST(%(as_of)s AS date) - {d})"
+        return f"CAST(julianday(%(as_of)s) - julianday({d}) AS INTEGER)"
+
+    def part(self, what: str, d: str) -> str:
+        """The year, month or day of a date, as an integer."""
+        if self.is_postgres:
+            return f"CAST(EXTRACT({what.upper()} FROM {d}) AS integer)"
+        fmt = {"year": "%%Y", "month": "%%m", "day": "%%d"}[what]
+        return f"CAST(strftime('{fmt}', {d}) AS INTEGER)"
+
+    def add_months(self, d: str, n: str) -> str:
+        """`d` plus `n` months, the day clamped to the month's last (31 Jan + 1 month = 28 or 29 Feb)."""
+        if self.is_postgres:
+            return f"CAST({d} + make_interval(months => CAST({n} AS integer)) AS date)"
+        first = f"date({d}, 'start of month', '+' || ({n}) || ' months')"
+        month_days = f"CAST(julianday({first}, '+1 month') - julianday({first}) AS INTEGER)"
+        return f"date({first}, '+' || (MIN({self.part('day', d)}, {month_days}) - 1) || ' days')"
+
+    def least(self, *args: str) -> str:
+        return f"{'LEAST' if self.is_postgres else 'MIN'}({', '.join(args)})"
+
+    def greatest(self, *args: str) -> str:
+        return f"{'GREATEST' if self.is_postgres else 'MAX'}({', '.join(args)})"
+
+    def true(self) -> str:
+        return "TRUE" if self.is_postgres else "1"
+
+
+def dialect() -> _Dialect:
+    return _Dialect(is_postgres=connection.vendor == "postgresql")
+
+
+@dataclass(frozen=True)
+class PledgeFilter:
+    """Which money pledges a report covers: all, one pool, fair pools, or pools of a micro-fund."""
+
+    pool_id: int | None = None
+    pool_kind: str | None = None
+    has_micro_fund: bool = False
+
+    def sql(self) -> str:
+        parts = []
+        if self.pool_id is not None:
+            parts.append("pl.pool_id = %(pool_id)s")
+        if self.pool_kind is not None:
+            parts.append("po.kind = %(pool_kind)s")
+        if self.has_micro_fund:
+            parts.append("po.micro_fund_id IS NOT NULL")
+        return "".join(f" AND {p}" for p in parts)
+
+    def allocation_sql(self) -> str:
+        """The pool filter on the payment matches (they name their pool), so one pool's report reads only
+        that pool's matches."""
+        return " AND a.pool_id = %(pool_id)s" if self.pool_id is not None else ""
+
+    def pool_sql(self) -> str:
+        """The same filter on the pool table alone."""
+        return self.sql().replace("pl.pool_id", "po.id")
+
+    def params(self) -> dict[str, Any]:
+        return {"pool_id": self.pool_id, "pool_kind": self.pool_kind}
+
+
+def query_params(
+    *, as_of: date, cutoff: datetime, date_from: date | None, date_to: date | None, only: PledgeFilter
+) -> dict[str, Any]:
+    """The named parameters every report statement takes, adapted for the database."""
+    ops = connection.ops
+    return {
+        "as_of": ops.adapt_datefield_value(as_of),
+        "cutoff": ops.adapt_datetimefield_value(cutoff),
+        "date_from": ops.adapt_datefield_value(date_from),
+        "date_to": ops.adapt_datefield_value(date_to),
+        "tz": settings.TIME_ZONE,
+        "term": settings.TREASURY_PAYMENT_TERM_DAYS,
+        "as_of_day": as_of.day,
+        "as_of_month_index": as_of.year * 12 + as_of.month,
+        "money_kinds": tuple(str(k) for k in MONEY_KINDS),
+        "refund_reasons": (str(PayoutReason.WITHDRAWN), str(PayoutReason.FAILED_POOL)),
+        **only.params(),
+    }
+
+
+def _in_list(name: str, values: tuple[str, ...]) -> str:
+    """`IN (...)` over a tuple parameter, spelled as one placeholder per value (SQLite has no arrays)."""
+    return "(" + ", ".join(f"%({name}_{i})s" for i in range(len(values))) + ")"
+
+
+def expand_lists(params: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in params.items() if not isinstance(v, tuple)}
+    for key, values in params.items():
+        if isinstance(values, tuple):
+            out.update({f"{key}_{i}": v for i, v in enumerate(values)})
+    return out
+
+
+def _period(column: str, *, date_from: date | None, date_to: date | None) -> str:
+    """A condition that `column` (a date) lies in the period; TRUE when the period is open."""
+    parts = []
+    if date_from is not None:
+        parts.append(f"{column} >= %(date_from)s")
+    if date_to is not None:
+        parts.append(f"{column} <= %(date_to)s")
+    return " AND ".join(parts) or "1 = 1"
+
+
+def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter) -> str:
+    """One row per money pledge recorded by the as-of day, with its figures as of that day.
+
+    Columns: pledge and pool identity, saver identity, and pledged_ore, received_ore (in the period),
+    received_total_ore, refunded_ore, outstanding_ore, arrears_ore, days_late, is_active.
+    """
+    sql = dialect()
+    received_in_period = _period("pay.received_on", date_from=date_from, date_to=date_to)
+    created_in_period = _period("b.created_on", date_from=date_from, date_to=date_to)
+    # Layer 1 (base): the pledge with what it received and what was refunded, as of the day.
+    base = f"""
+        SELECT pl.id AS pledge_id, pl.pool_id, pl.saver_id, pl.contact_name, pl.ocr_reference, pl.kind,
+               COALESCE(pl.amount_ore, 0) AS amount_ore, pl.monthly_ore, pl.months, pl.withdrawn_at,
+               {sql.local_date("pl.created_at")} AS created_on,
+               COALESCE(pl.due_on, pl.starts_on, {sql.plus_days(sql.local_date("pl.created_at"), "term")}) AS first_due,
+               CAST(COALESCE(r.total, 0) AS bigint) AS received_total,
+               CAST(COALESCE(r.period, 0) AS bigint) AS received_period,
+               CAST(COALESCE(f.total, 0) AS bigint) AS refunded_total, f.pledge_id IS NOT NULL AS is_refunded
+        FROM {PLEDGE_TABLE} pl
+        JOIN {POOL_TABLE} po ON po.id = pl.pool_id
+        LEFT JOIN (
+            SELECT a.pledge_id, SUM(a.amount_ore) AS total,
+                   SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
+            FROM {PaymentAllocation._meta.db_table} a
+            JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
+            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s{only.allocation_sql()}
+            GROUP BY a.pledge_id
+        ) r ON r.pledge_id = pl.id
+        LEFT JOIN (
+            SELECT l.pledge_id, SUM(l.amount_ore) AS total
+            FROM {PayoutLine._meta.db_table} l
+            JOIN {PayoutBatch._meta.db_table} pb ON pb.id = l.batch_id
+            WHERE l.pledge_id IS NOT NULL AND l.is_active AND pb.exported_at < %(cutoff)s
+              AND l.reason IN {_in_list("refund_reasons", (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL))}
+            GROUP BY l.pledge_id
+        ) f ON f.pledge_id = pl.id
+        WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
+    """
+    # (PostgreSQL sums bigints as numeric: cast back, so that received / monthly below divides whole numbers.)
+    # Layer 2: is the pledge still standing, is it paid by the month, how many instalments were due.
+    # The k-th instalment (k = 0, 1, ...) falls due on first_due + k months (day clamped to the month);
+    # it is due before the as-of day when its month is earlier, or it is the same month and an earlier day.
+    months_between = (
+        f"(%(as_of_month_index)s - ({sql.part('year', 'b.first_due')} * 12 + {sql.part('month', 'b.first_due')}))"
+    )
+    due_in_as_of_month = f"CASE WHEN {sql.part('day', 'b.first_due')} < %(as_of_day)s THEN 1 ELSE 0 END"
+    standing = f"""
+        SELECT b.*,
+               CASE WHEN (b.withdrawn_at IS NOT NULL AND b.withdrawn_at < %(cutoff)s) OR b.is_refunded
+                    THEN 0 ELSE 1 END AS is_active,
+               CASE WHEN {created_in_period} THEN 1 ELSE 0 END AS is_in_period,
+               CASE WHEN COALESCE(b.monthly_ore, 0) <> 0 AND COALESCE(b.months, 0) <> 0 THEN 1 ELSE 0 END AS is_monthly,
+               CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
+                    ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")}
+               END AS due_count
+        FROM ({base}) b
+    """
+    # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
+    overdue = f"""
+        SELECT s.*,
+               CASE WHEN s.is_monthly = 1
+                    THEN {sql.least("s.monthly_ore * s.due_count", "s.amount_ore")} - s.received_total
+                    WHEN s.first_due < %(as_of)s AND s.received_total < s.amount_ore
+                    THEN s.amount_ore - s.received_total
+                    ELSE 0 END AS overdue
+        FROM ({standing}) s
+    """
+    # Layer 4: the reported figures. Days late count from the first instalment not fully paid.
+    first_unpaid = sql.add_months(
+        "o.first_due", f"{sql.greatest('o.received_total', '0')} / CASE WHEN o.is_monthly = 1 THEN o.monthly_ore END"
+    )
+    return f"""
+        SELECT o.pledge_id, o.pool_id, o.saver_id, o.contact_name, o.ocr_reference, o.kind, o.created_on,
+               o.is_active,
+               CASE WHEN o.is_active = 1 AND o.is_in_period = 1 THEN o.amount_ore ELSE 0 END AS pledged_ore,
+               o.received_period AS received_ore,
+               o.received_total AS received_total_ore,
+               o.refunded_total AS refunded_ore,
+               CASE WHEN o.is_active = 1 AND o.amount_ore > o.received_total
+                    THEN o.amount_ore - o.received_total ELSE 0 END AS outstanding_ore,
+               CASE WHEN o.is_active = 1 AND o.overdue > 0 THEN o.overdue ELSE 0 END AS arrears_ore,
+               CASE WHEN o.is_active = 0 OR o.overdue <= 0 THEN 0
+                    WHEN o.is_monthly = 1 THEN {sql.greatest(sql.days_since(first_unpaid), "0")}
+                    ELSE {sql.days_since("o.first_due")} END AS days_late
+        FROM ({overdue}) o
+    """
+
+
+# The figures summed per group, and how each is aggregated.
+GROUP_AGGREGATES = """
+    SUM(x.pledged_ore) AS pledged_ore, SUM(x.received_ore) AS received_ore, SUM(x.refunded_ore) AS refunded_ore,
+    SUM(x.outstanding_ore) AS outstanding_ore, SUM(x.arrears_ore) AS arrears_ore,
+    SUM(x.is_active) AS pledge_count,
+    SUM(CASE WHEN x.arrears_ore <> 0 THEN 1 ELSE 0 END) AS late_count,
+    MAX(CASE WHEN x.arrears_ore <> 0 THEN x.days_late ELSE 0 END) AS max_days_late
+"""
+FIGURE_KEYS = (
+    "pledged_ore",
+    "received_ore",
+    "refunded_ore",
+    "outstanding_ore",
+    "arrears_ore",
+    "pledge_count",
+    "late_count",
+    "max_days_late",
+)
+
+
+def grouped_sql(group: str, *, date_from: date | None, date_to: date | None, only: PledgeFilter) -> str:
+    """The figures summed per pool kind, pool, saver or micro-fund."""
+    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only)
+    if group == "pool_kind":
+        return f"""
+            SELECT po.kind AS pool_kind, {GROUP_AGGREGATES}
+            FROM ({figures}) x JOIN {POOL_TABLE} po ON po.id = x.pool_id
+            GROUP BY po.kind ORDER BY po.kind
+        """
+    if group == "micro_fund":
+        return f"""
+            SELECT po.micro_fund_id, mf.name AS micro_fund, {GROUP_AGGREGATES}
+            FROM ({figures}) x JOIN {POOL_TABLE} po ON po.id = x.pool_id
+            JOIN {MICRO_FUND_TABLE} mf ON mf.id = po.micro_fund_id
+            GROUP BY po.micro_fund_id, mf.name
+        """
+    if group == "saver":
+        # A saver with an account is one group; an anonymous card is grouped by its contact name,
+        # named as on its first pledge.
+        user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
+        return f"""
+            SELECT g.saver_id, COALESCE(
+                       NULLIF(u.full_name, ''), NULLIF(u.email, ''),
+                       (SELECT fpl.contact_name FROM {PLEDGE_TABLE} fpl WHERE fpl.id = g.first_pledge_id), ''
+                   ) AS saver,
+                   g.pledged_ore, g.received_ore, g.refunded_ore, g.outstanding_ore, g.arrears_ore,
+                   g.pledge_count, g.late_count, g.max_days_late
+            FROM (
+                SELECT x.saver_id, CASE WHEN x.saver_id IS NULL THEN LOWER(x.contact_name) END AS contact_key,
+                       MIN(x.pledge_id) AS first_pledge_id, {GROUP_AGGREGATES}
+                FROM ({figures}) x
+                GROUP BY x.saver_id, CASE WHEN x.saver_id IS NULL THEN LOWER(x.contact_name) END
+            ) g
+            LEFT JOIN {user_table} u ON u.id = g.saver_id
+        """
+    if group == "pool":
+        fair_columns = fair_join = ""
+        if only.pool_kind is not None:
+            fair_columns = ", fa.title AS fair, fa.held_on AS fair_on"
+            fair_join = f"""
+                LEFT JOIN {Pitch._meta.db_table} fp ON fp.pool_id = po.id
+                LEFT JOIN {Fair._meta.db_table} fa ON fa.id = fp.fair_id
+            """
+        sums = ", ".join(f"COALESCE(g.{k}, 0) AS {k}" for k in FIGURE_KEYS)
+        return f"""
+            SELECT po.id AS pool_id, po.title AS pool, po.kind AS pool_kind, COALESCE(po.target_ore, 0) AS target_ore,
+                   {sums}{fair_columns}
+            FROM {POOL_TABLE} po
+            LEFT JOIN (SELECT x.pool_id, {GROUP_AGGREGATES} FROM ({figures}) x GROUP BY x.pool_id) g
+                   ON g.pool_id = po.id
+            {fair_join}
+            WHERE (po.created_at < %(cutoff)s OR g.pool_id IS NOT NULL){only.pool_sql()}
+            ORDER BY po.id
+        """
+    raise ValueError(group)
+
+
+PLEDGE_ROW_SQL_COLUMNS = {
+    "pledge_id": "x.pledge_id",
+    "pool": "po.title",
+    "saver": "COALESCE(NULLIF(u.full_name, ''), NULLIF(u.email, ''), x.contact_name, '')",
+    "reference": "x.ocr_reference",
+    "kind": "x.kind",
+    "created_on": "x.created_on",
+    "pledged_ore": "x.pledged_ore",
+    "received_ore": "x.received_ore",
+    "outstanding_ore": "x.outstanding_ore",
+    "arrears_ore": "x.arrears_ore",
+    "days_late": "x.days_late",
+    "refunded_ore": "x.refunded_ore",
+    "is_active": "x.is_active",
+    "pool_id": "x.pool_id",
+    "pool_kind": "po.kind",
+    "micro_fund_id": "po.micro_fund_id",
+    "saver_id": "x.saver_id",
+}
+
+
+def pledge_rows_sql(
+    *, date_from: date | None, date_to: date | None, only: PledgeFilter, order_by: str = "x.pledge_id"
+) -> str:
+    """The pledge-by-pledge report: one row per pledge with the columns of PLEDGE_ROW_SQL_COLUMNS, in order."""
+    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only)
+    user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
+    columns = ", ".join(f"{expr} AS {key}" for key, expr in PLEDGE_ROW_SQL_COLUMNS.items())
+    return f"""
+        SELECT {columns}
+        FROM ({figures}) x
+        JOIN {POOL_TABLE} po ON po.id = x.pool_id
+        LEFT JOIN {user_table} u ON u.id = x.saver_id
+        ORDER BY {order_by}
+    """
+
+
+def pledge_count_sql(*, only: PledgeFilter) -> str:
+    """How many rows the pledge-by-pledge report has (for its pager)."""
+    return f"""
+        SELECT COUNT(*) FROM {PLEDGE_TABLE} pl JOIN {POOL_TABLE} po ON po.id = pl.pool_id
+        WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
+    """
+
+
+def run(statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run one report statement and return its rows as dicts."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A report groups up to a million pledges by pool or saver: with PostgreSQL's default 4 MB the
+            # hash tables spill to disk. This transaction only.
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TREASURY_REPORT_WORK_MEM])
+        cursor.execute(statement, expand_lists(params))
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def stream(statement: str, params: dict[str, Any], *, chunk_size: int = 2000) -> Any:
+    """Run one report statement and yield its rows as dicts, a chunk at a time (a server-side cursor
+    on PostgreSQL), so memory stays flat however many rows there are."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(statement, expand_lists(params))
+        names = [c[0] for c in cursor.description]
+        while True:
+            rows = cursor.fetchmany(chunk_size)
+            if not rows:
+                break
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
+
+
+def as_date(value: Any) -> date | None:
+    """A date column as a date: SQLite returns the text of it."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
