@@ -42,7 +42,7 @@ lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff format --check .
 
 ## typecheck: mypy with django-stubs and djangorestframework-stubs over the directories that are clean so far
-TYPECHECK_PATHS := accounts config invest pools treasury web workers operations demo bench/totals.py bench/reports.py
+TYPECHECK_PATHS := accounts config invest people pools treasury web workers operations demo bench/totals.py bench/reports.py
 typecheck: $(STAMP_DEV)
 	DJANGO_ENV=test $(VENV)/bin/mypy $(TYPECHECK_PATHS)
 
@@ -83,7 +83,7 @@ schema-check: $(STAMP_DEV)
 security: bandit pip-audit
 
 bandit: $(STAMP_DEV)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config invest pools treasury web workers operations demo -lll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts api config invest people pools treasury web workers operations demo -lll
 
 # --strict: a package the vulnerability service cannot look up fails the run (else "no known
 # vulnerabilities" would be printed when nothing was checked, e.g. with no route to pypi.org).

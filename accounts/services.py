@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -96,80 +95,20 @@ def reminder_preference_set(*, user: User, kind: str, is_enabled: bool) -> Remin
 
 EMAIL_CONFIRM_SALT = "accounts.email-confirm"
 EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
-ERASED_EMAIL_DOMAIN = "erased.invalid"
-ERASED_TEXT = "-"
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """The person's API token key, created on first use (one token per person; erasure deletes it)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
 
 
 def email_confirmation_token(*, user: User) -> str:
     """A signed, expiring token that confirms this user's current email address."""
     return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_CONFIRM_SALT, compress=True)
-
-
-@transaction.atomic
-def user_confirm_email(*, token: str) -> User | None:
-    """Confirm the email in a token and claim fair cards given with it; None when the token is bad,
-    expired or for an address the user no longer has."""
-    from pools.services import pledge_claim_by_email
-
-    if not isinstance(token, str) or len(token) > 500:
-        return None
-    try:
-        payload = signing.loads(token, salt=EMAIL_CONFIRM_SALT, max_age=EMAIL_CONFIRM_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    user_id, email = payload.get("u"), payload.get("e")
-    if not isinstance(user_id, int) or not isinstance(email, str):
-        return None
-    user = User.objects.select_for_update().filter(pk=user_id, email=email).first()
-    if user is None or user.is_erased:
-        return None
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = timezone.now()
-        user.save(update_fields=["email_confirmed_at"])
-    pledge_claim_by_email(user=user)
-    return user
-
-
-@transaction.atomic
-def user_erase(*, user: User, reason: str) -> User:
-    """Erase a person's profile data: name, phone, personnummer, refund account, preferences, tokens; email
-    becomes a placeholder and the password unusable. Money pledges and payments stay, anonymised.
-    Raises AlreadyErased."""
-    from rest_framework.authtoken.models import Token
-
-    from pools.models import MONEY_KINDS, IdempotencyKey, Payment, Pledge
-    from pools.offers.services import offers_erase
-
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if user.is_erased:
-        raise AlreadyErased(user.pk)
-    user.email = f"erased-{user.pk}@{ERASED_EMAIL_DOMAIN}"
-    user.full_name = ""
-    user.phone = ""
-    user.personnummer = ""
-    user.refund_iban = ""
-    user.newsletter_opt_in_at = None
-    user.email_confirmed_at = None
-    user.is_active = False
-    user.set_unusable_password()
-    user.erased_at = timezone.now()
-    user.erasure_reason = (reason or "").strip()[:2000] or "requested by the person"
-    user.save()
-    ReminderPreference.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
-    IdempotencyKey.objects.filter(user=user).delete()
-    pledges = Pledge.objects.select_for_update().filter(saver=user).order_by("pk")
-    pledge_ids = list(pledges.values_list("pk", flat=True))
-    # Bookkeeping stays: the pledge rows keep amounts and references, but nothing that names the person.
-    Pledge.objects.filter(pk__in=pledge_ids).update(
-        contact_name="", contact_email="", contact_phone="", confirmation_token=None, is_name_public=False
-    )
-    Pledge.objects.filter(pk__in=pledge_ids).exclude(kind__in=MONEY_KINDS).update(description=ERASED_TEXT, unit="")
-    Payment.objects.filter(allocations__pledge__saver=user).update(payer_name="", payer_account="")
-    offers_erase(user=user)
-    return user
 
 
 def password_check(*, password: str, user: User | None = None) -> list[str]:

@@ -12,13 +12,13 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.services import api_token_issue
 from accounts.twofactor import two_factor_required
 from api.schema import error_responses
 
@@ -72,5 +72,4 @@ class TokenCreateView(APIView):
             )
         # A token handed out is a login: last_login is stored and axes clears the failure count.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": api_token_issue(user=user)})

@@ -399,7 +399,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PitchStatusEnum": "invest.fairs.models.PitchStatus",
     }
 )
-# Workers: pool totals, reminders, closing pools (issue 4). Times in Europe/Stockholm; intervals in seconds.
+# Workers: pool totals, reminders, closing pools. Times in Europe/Stockholm; intervals in seconds.
 TOTALS_RECONCILE_HOUR = env.int("TOTALS_RECONCILE_HOUR", default=3)
 TOTALS_RECONCILE_BATCH_SIZE = env.int("TOTALS_RECONCILE_BATCH_SIZE", default=10000)
 TOTALS_RECONCILE_MAX_LISTED = env.int("TOTALS_RECONCILE_MAX_LISTED", default=500)

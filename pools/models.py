@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_giro_number
 from accounts.models import ReminderKind
-from invest.models import MicroFund, Project
 from pools.money import MAX_ORE
 
 
@@ -48,8 +47,10 @@ class Pool(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=PoolKind.choices)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="pools")
-    micro_fund = models.ForeignKey(MicroFund, null=True, blank=True, on_delete=models.PROTECT, related_name="pools")
+    project = models.ForeignKey("invest.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="pools")
+    micro_fund = models.ForeignKey(
+        "invest.MicroFund", null=True, blank=True, on_delete=models.PROTECT, related_name="pools"
+    )
     target_ore = models.BigIntegerField(_("target (öre)"), null=True, blank=True)
     target_points = models.BigIntegerField(_("target (savings points)"), null=True, blank=True)
     minimum_ore = models.BigIntegerField(_("minimum (öre)"), null=True, blank=True)
@@ -207,6 +208,9 @@ class PledgeStatus(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed")
     REFUNDED = "refunded", _("Refunded")
 
+
+# A saver may change or withdraw a pledge in these statuses while its pool is open.
+CHANGEABLE_PLEDGE_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED)
 
 ACTIVE_PLEDGE_STATUSES = (
     PledgeStatus.PLEDGED,

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from invest.models import ProjectStatus
 from pools.models import (
+    CHANGEABLE_PLEDGE_STATUSES,
     OPEN_POOL_STATUSES,
     Payment,
     PaymentAllocation,
@@ -23,6 +23,7 @@ from pools.models import (
     PledgeSource,
     PledgeStatus,
     Pool,
+    PoolKind,
     PoolStatus,
     Reminder,
     ReminderStatus,
@@ -38,11 +39,16 @@ class ReceivedOre(TypedDict):
     received_ore: int
 
 
+# A pool is public only while its project is: these are invest's ProjectStatus.DRAFT and WITHDRAWN,
+# written as values because pools does not import invest (tests/test_architecture.py checks both).
+HIDDEN_PROJECT_STATUSES = ("draft", "withdrawn")
+
+
 def pool_list_public() -> QuerySet[Pool]:
     """Pools anyone may see: open or finished, of a public project or a fund."""
     return (
         Pool.objects.exclude(status__in=[PoolStatus.DRAFT, PoolStatus.CANCELLED])
-        .exclude(project__status__in=[ProjectStatus.DRAFT, ProjectStatus.WITHDRAWN])
+        .exclude(project__status__in=HIDDEN_PROJECT_STATUSES)
         .select_related("project", "micro_fund", "totals")
     )
 
@@ -75,6 +81,35 @@ def pledge_get_for_saver(*, saver: User, pledge_id: int) -> Pledge:
         return pledge_list_for_saver(saver=saver).get(pk=pledge_id)
     except Pledge.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def pledge_is_changeable(pledge: Pledge) -> bool:
+    """Whether the pledge may still be changed or withdrawn: a changeable status while its pool is open.
+
+    The pages use it to offer the buttons; pledge_change and pledge_withdraw check it again under lock."""
+    return pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open
+
+
+def pledge_may_withdraw(*, pledge: Pledge, by: User) -> bool:
+    """Its saver; for a fair card's pledge also an organiser, who withdraws it for the person who gave the card."""
+    if not by.is_authenticated:
+        return False
+    if pledge.saver_id is not None and pledge.saver_id == by.pk:
+        return True
+    return pledge.source == PledgeSource.FAIR_CARD and by.has_perm("invest.manage_fairs")
+
+
+def pool_get(*, pool_id: int) -> Pool:
+    """One pool by id, or 404."""
+    try:
+        return Pool.objects.get(pk=pool_id)
+    except Pool.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def share_offer_pools() -> QuerySet[Pool]:
+    """Every share-offer pool: what a micro-fund member may subscribe shares from."""
+    return Pool.objects.filter(kind=PoolKind.SHARE_OFFER)
 
 
 def payment_list_for_saver(*, saver: User) -> QuerySet[Payment]:

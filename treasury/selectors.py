@@ -163,6 +163,20 @@ def pledge_search_for_matching(*, q: str = "", amount_ore: int | None = None, li
     return list(rows.order_by("-created_at", "-pk")[:limit])
 
 
+def pledges_for_manual_match(*, pledge_ids: list[int]) -> dict[int, Pledge] | None:
+    """The pledges a treasurer named for a manual match, by id; None when any of them does not exist."""
+    found = {pledge.pk: pledge for pledge in Pledge.objects.filter(pk__in=pledge_ids)}
+    return found if len(found) == len(set(pledge_ids)) else None
+
+
+def allocation_get_treasury(*, allocation_id: int) -> PaymentAllocation:
+    """One payment-to-pledge match for the treasury, or 404."""
+    try:
+        return PaymentAllocation.objects.get(pk=allocation_id)
+    except PaymentAllocation.DoesNotExist as exc:
+        raise Http404 from exc
+
+
 def allocation_list_for_payment(*, payment: Payment) -> QuerySet[PaymentAllocation]:
     """A payment's matches and reversals, oldest first, with who made them."""
     return (
@@ -252,102 +266,120 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
     taken = _active_keys()
     found: list[PayoutCandidate] = []
     if kind == PayoutKind.REFUND:
-        overpaid = list(payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0))
-        savers_of: dict[int, set[tuple[object, str]]] = {}
-        for row in _net_matches(payment_id__in=[p.pk for p in overpaid]):
-            savers_of.setdefault(int(row["payment_id"]), set()).add(
-                (row["pledge__saver_id"], str(row["pledge__saver__refund_iban"] or ""))
-            )
-        for payment in overpaid:
-            savers = savers_of.get(payment.pk, set())
-            saver_iban = ""
-            if len(savers) == 1:  # the excess goes to a refund account only when the payment paid one saver
-                ((saver_id, iban),) = savers
-                saver_iban = iban if saver_id else ""
-            where = _refund_account(refund_iban=saver_iban, payer_accounts={payment.payer_account.strip()})
-            found.append(
-                PayoutCandidate(
-                    source_key=f"overpayment:{payment.pk}",
-                    reason=PayoutReason.OVERPAYMENT,
-                    amount_ore=int(payment.unallocated_ore),
-                    payee_name=payment.payer_name,
-                    payee_account=where.account,
-                    payee_account_source=where.source,
-                    missing_account_reason=where.missing_reason,
-                    message=f"Återbetalning {payment.reference}"[:140],
-                    payment_id=payment.pk,
-                )
-            )
-        refundable = list(
-            Pledge.objects.filter(kind__in=MONEY_KINDS)
-            .filter(
-                Q(status=PledgeStatus.WITHDRAWN)
-                | Q(pool__status=PoolStatus.FAILED, pool__funding_rule=FundingRule.ALL_OR_NOTHING)
-            )
-            .exclude(status=PledgeStatus.REFUNDED)
-            .select_related("saver", "pool")
-            .annotate(received_ore=_pledge_received())
-            .filter(received_ore__gt=0)
-            .order_by("pk")
-        )
-        payer_accounts: dict[int, set[str]] = {}
-        for row in _net_matches(pledge_id__in=[p.pk for p in refundable]):
-            payer_accounts.setdefault(int(row["pledge_id"]), set()).add(
-                str(row["payment__payer_account"] or "").strip()
-            )
-        for pledge in refundable:
-            reason = PayoutReason.WITHDRAWN if pledge.status == PledgeStatus.WITHDRAWN else PayoutReason.FAILED_POOL
-            where = _refund_account(
-                refund_iban=pledge.saver.refund_iban if pledge.saver else "",
-                payer_accounts=payer_accounts.get(pledge.pk, set()),
-            )
-            found.append(
-                PayoutCandidate(
-                    source_key=f"pledge:{pledge.pk}",
-                    reason=reason,
-                    amount_ore=int(pledge.received_ore),
-                    payee_name=pledge.pledger_name,
-                    payee_account=where.account,
-                    payee_account_source=where.source,
-                    missing_account_reason=where.missing_reason,
-                    message=f"Återbetalning {pledge.ocr_reference}"[:140],
-                    pledge_id=pledge.pk,
-                    pool_id=pledge.pool_id,
-                )
-            )
+        found = _overpayment_candidates() + _pledge_refund_candidates()
     elif kind == PayoutKind.PAYOUT:
-        paid_out = {
-            row["pool_id"]: row["t"]
-            for row in PayoutLine.objects.filter(reason=PayoutReason.BENEFICIARY, is_active=True)
-            .values("pool_id")
-            .annotate(t=Sum("amount_ore"))
-        }
-        pools = (
-            Pool.objects.filter(status__in=[PoolStatus.SUCCEEDED, PoolStatus.SETTLED])
-            .select_related("project", "micro_fund")
-            .annotate(received_ore=Coalesce(Sum("pledges__allocations__amount_ore"), Value(0)))
-            .order_by("pk")
-        )
-        for pool in pools:
-            due = int(pool.received_ore) - int(paid_out.get(pool.pk, 0))
-            key = f"pool:{pool.pk}:{int(pool.received_ore)}"
-            if due > 0:
-                parsed = payee_account_parse(pool.bankgiro)
-                bankgiro = parsed.label if parsed is not None and parsed.scheme == BANKGIRO else ""
-                found.append(
-                    PayoutCandidate(
-                        source_key=key,
-                        reason=PayoutReason.BENEFICIARY,
-                        amount_ore=due,
-                        payee_name=pool.beneficiary_name,
-                        payee_account=bankgiro,
-                        payee_account_source=PayeeAccountSource.BENEFICIARY if bankgiro else "",
-                        missing_account_reason="" if bankgiro else _("The pool has no valid bankgiro number."),
-                        message=f"Utbetalning {pool.title}"[:140],
-                        pool_id=pool.pk,
-                    )
-                )
+        found = _beneficiary_candidates()
     return [c for c in found if c.source_key not in taken]
+
+
+def _overpayment_candidates() -> list[PayoutCandidate]:
+    """The part of a matched payment that no pledge took, back to whoever paid it."""
+    found: list[PayoutCandidate] = []
+    overpaid = list(payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0))
+    savers_of: dict[int, set[tuple[object, str]]] = {}
+    for row in _net_matches(payment_id__in=[p.pk for p in overpaid]):
+        savers_of.setdefault(int(row["payment_id"]), set()).add(
+            (row["pledge__saver_id"], str(row["pledge__saver__refund_iban"] or ""))
+        )
+    for payment in overpaid:
+        savers = savers_of.get(payment.pk, set())
+        saver_iban = ""
+        if len(savers) == 1:  # the excess goes to a refund account only when the payment paid one saver
+            ((saver_id, iban),) = savers
+            saver_iban = iban if saver_id else ""
+        where = _refund_account(refund_iban=saver_iban, payer_accounts={payment.payer_account.strip()})
+        found.append(
+            PayoutCandidate(
+                source_key=f"overpayment:{payment.pk}",
+                reason=PayoutReason.OVERPAYMENT,
+                amount_ore=int(payment.unallocated_ore),
+                payee_name=payment.payer_name,
+                payee_account=where.account,
+                payee_account_source=where.source,
+                missing_account_reason=where.missing_reason,
+                message=f"Återbetalning {payment.reference}"[:140],
+                payment_id=payment.pk,
+            )
+        )
+    return found
+
+
+def _pledge_refund_candidates() -> list[PayoutCandidate]:
+    """Money received for withdrawn pledges and for pledges to failed all-or-nothing pools."""
+    found: list[PayoutCandidate] = []
+    refundable = list(
+        Pledge.objects.filter(kind__in=MONEY_KINDS)
+        .filter(
+            Q(status=PledgeStatus.WITHDRAWN)
+            | Q(pool__status=PoolStatus.FAILED, pool__funding_rule=FundingRule.ALL_OR_NOTHING)
+        )
+        .exclude(status=PledgeStatus.REFUNDED)
+        .select_related("saver", "pool")
+        .annotate(received_ore=_pledge_received())
+        .filter(received_ore__gt=0)
+        .order_by("pk")
+    )
+    payer_accounts: dict[int, set[str]] = {}
+    for row in _net_matches(pledge_id__in=[p.pk for p in refundable]):
+        payer_accounts.setdefault(int(row["pledge_id"]), set()).add(str(row["payment__payer_account"] or "").strip())
+    for pledge in refundable:
+        reason = PayoutReason.WITHDRAWN if pledge.status == PledgeStatus.WITHDRAWN else PayoutReason.FAILED_POOL
+        where = _refund_account(
+            refund_iban=pledge.saver.refund_iban if pledge.saver else "",
+            payer_accounts=payer_accounts.get(pledge.pk, set()),
+        )
+        found.append(
+            PayoutCandidate(
+                source_key=f"pledge:{pledge.pk}",
+                reason=reason,
+                amount_ore=int(pledge.received_ore),
+                payee_name=pledge.pledger_name,
+                payee_account=where.account,
+                payee_account_source=where.source,
+                missing_account_reason=where.missing_reason,
+                message=f"Återbetalning {pledge.ocr_reference}"[:140],
+                pledge_id=pledge.pk,
+                pool_id=pledge.pool_id,
+            )
+        )
+    return found
+
+
+def _beneficiary_candidates() -> list[PayoutCandidate]:
+    """What succeeded pools received and have not paid out to their beneficiary yet."""
+    found: list[PayoutCandidate] = []
+    paid_out = {
+        row["pool_id"]: row["t"]
+        for row in PayoutLine.objects.filter(reason=PayoutReason.BENEFICIARY, is_active=True)
+        .values("pool_id")
+        .annotate(t=Sum("amount_ore"))
+    }
+    pools = (
+        Pool.objects.filter(status__in=[PoolStatus.SUCCEEDED, PoolStatus.SETTLED])
+        .select_related("project", "micro_fund")
+        .annotate(received_ore=Coalesce(Sum("pledges__allocations__amount_ore"), Value(0)))
+        .order_by("pk")
+    )
+    for pool in pools:
+        due = int(pool.received_ore) - int(paid_out.get(pool.pk, 0))
+        key = f"pool:{pool.pk}:{int(pool.received_ore)}"
+        if due > 0:
+            parsed = payee_account_parse(pool.bankgiro)
+            bankgiro = parsed.label if parsed is not None and parsed.scheme == BANKGIRO else ""
+            found.append(
+                PayoutCandidate(
+                    source_key=key,
+                    reason=PayoutReason.BENEFICIARY,
+                    amount_ore=due,
+                    payee_name=pool.beneficiary_name,
+                    payee_account=bankgiro,
+                    payee_account_source=PayeeAccountSource.BENEFICIARY if bankgiro else "",
+                    missing_account_reason="" if bankgiro else _("The pool has no valid bankgiro number."),
+                    message=f"Utbetalning {pool.title}"[:140],
+                    pool_id=pool.pk,
+                )
+            )
+    return found
 
 
 def payout_batch_list() -> QuerySet[PayoutBatch]:

@@ -23,11 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.sessions import step_up_fresh, step_up_redirect
 from operations.errors import DomainError
-from pools.models import PaymentAllocation, PaymentStatus, Pledge
+from pools.models import PaymentStatus, Pledge
 from treasury.exports import bar_chart_svg, report_http_response
 from treasury.models import AuditEvent, BankFileStatus, PayoutKind, PayoutStatus
 from treasury.reports import REPORT_KINDS, ReportPage, report_build, report_page, report_params
 from treasury.selectors import (
+    allocation_get_treasury,
     allocation_list_for_payment,
     audit_event_list,
     bankfile_get,
@@ -38,6 +39,7 @@ from treasury.selectors import (
     payout_batch_list,
     payout_candidates,
     pledge_search_for_matching,
+    pledges_for_manual_match,
 )
 from treasury.services import (
     allocation_undo,
@@ -245,8 +247,8 @@ def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = MatchForm(request.POST)
     if form.is_valid():
         wanted = form.cleaned_data["parts"]
-        pledges = {p.pk: p for p in Pledge.objects.filter(pk__in=[pledge_id for pledge_id, _a in wanted])}
-        if len(pledges) != len({pledge_id for pledge_id, _a in wanted}):
+        pledges = pledges_for_manual_match(pledge_ids=[pledge_id for pledge_id, _a in wanted])
+        if pledges is None:
             form.add_error(None, _("No such pledge."))
         else:
             try:
@@ -269,10 +271,7 @@ def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @treasury_required(MANAGE)
 def allocation_reverse_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    try:
-        allocation = PaymentAllocation.objects.get(pk=pk)
-    except PaymentAllocation.DoesNotExist as exc:
-        raise Http404 from exc
+    allocation = allocation_get_treasury(allocation_id=pk)
     note = (request.POST.get("note") or "")[:200]
     try:
         allocation_undo(allocation=allocation, by=request.user, note=note)

@@ -46,7 +46,7 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "task": "workers.fairs.sweep_fair_reminders",
             "schedule": timedelta(minutes=settings.FAIRS_REMINDER_SWEEP_MINUTES),
         },
-        # Issue 4. Every task below is a sweep over rows, safe to run twice; due dates live in rows.
+        # Every task below is a sweep over rows, safe to run twice; due dates live in rows.
         "reconcile-pool-totals": {
             "task": "workers.totals.reconcile_pool_totals",
             "schedule": crontab(minute=0, hour=settings.TOTALS_RECONCILE_HOUR),

@@ -5,7 +5,7 @@ Who may do what is decided in invest.funds (services refuse with 403/409, select
 
 The package re-exports every public name, so `from api.funds import x` keeps working."""
 
-from api.funds.common import ERROR, ERRORS, PERCENT_TEXT, PercentField, bp
+from api.funds.common import ERROR, ERRORS, PercentField, bp
 from api.funds.guarantees import (
     FundGuaranteesView,
     GuaranteeActionView,
@@ -66,7 +66,6 @@ from api.funds.withdrawals import (
 )
 
 __all__ = [
-    "PERCENT_TEXT",
     "ERROR",
     "ERRORS",
     "PercentField",

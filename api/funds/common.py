@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-PERCENT_TEXT = re.compile(r"^\d{1,4}(\.\d{1,2})?$")
-
+from pools.percent import PercentError, PercentOutOfRange, bp_to_percent, percent_to_bp
 
 ERROR = OpenApiResponse(description="Refused: `{field: [message], code}`")
 
@@ -35,21 +33,18 @@ class PercentField(serializers.Field):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, (str, int, float)):
             self.fail("invalid")
-        text = (repr(data) if isinstance(data, float) else str(data)).strip().replace(",", ".")
-        # Plain digits only: no exponents, NaN or infinities reach Decimal arithmetic.
-        if not PERCENT_TEXT.match(text):
-            self.fail("invalid")
+        text = repr(data) if isinstance(data, float) else str(data)
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            self.fail("invalid")
-        if not self.low <= value <= self.high:
+            return percent_to_bp(text, low=self.low, high=self.high)
+        except PercentOutOfRange:
             self.fail("range", low=self.low, high=self.high)
-        return int(value * 100)
+        except PercentError:
+            self.fail("invalid")
+        raise AssertionError("unreachable: fail() raises")
 
     def to_representation(self, value: int) -> str:
-        return f"{Decimal(value) / 100:.2f}"
+        return bp_to_percent(value) or ""
 
 
 def bp(value: int | None) -> str | None:
-    return None if value is None else f"{Decimal(value) / 100:.2f}"
+    return bp_to_percent(value)

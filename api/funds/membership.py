@@ -14,17 +14,17 @@ from api.fields import OreAsKronorField
 from api.funds.common import ERROR, ERRORS
 from api.funds.withdrawals import WithdrawalSerializer
 from invest.funds import selectors, services
-from pools.models import Pool, PoolKind
+from pools.selectors import share_offer_pools
 
 
 class JoinSerializer(serializers.Serializer):
-    pool = serializers.PrimaryKeyRelatedField(queryset=Pool.objects.filter(kind=PoolKind.SHARE_OFFER))
+    pool = serializers.PrimaryKeyRelatedField(queryset=share_offer_pools())
     instalments = serializers.IntegerField(min_value=1, max_value=60, default=1)
     voluntary_share_count = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
 
 
 class SharesSerializer(serializers.Serializer):
-    pool = serializers.PrimaryKeyRelatedField(queryset=Pool.objects.filter(kind=PoolKind.SHARE_OFFER))
+    pool = serializers.PrimaryKeyRelatedField(queryset=share_offer_pools())
     share_count = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
 

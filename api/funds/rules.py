@@ -85,14 +85,7 @@ class RulesInputSerializer(serializers.Serializer):
     guarantee_fee_percent = PercentField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
-    NAMES = {
-        "required_share": "required_share_ore",
-        "max_per_project": "max_per_project_ore",
-        "max_per_project_percent": "max_per_project_bp",
-        "max_exposure_percent": "max_exposure_bp",
-        "guarantee_max_coverage_percent": "guarantee_max_coverage_bp",
-        "guarantee_fee_percent": "guarantee_fee_bp",
-    }
+    NAMES = services.RULE_INPUT_NAMES
 
     def to_service(self) -> dict[str, Any]:
         data = dict(self.validated_data)

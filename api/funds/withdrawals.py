@@ -87,7 +87,7 @@ class WithdrawalActionView(APIView):
         if action not in self.ACTIONS:
             raise Http404
         if action == "cancel":
-            withdrawal = _withdrawal_for_cancel(request, pk)
+            withdrawal = selectors.withdrawal_get_for_member_or_treasury(user=request.user, withdrawal_id=pk)
         else:
             withdrawal = selectors.withdrawal_get_for_treasury(user=request.user, withdrawal_id=pk)
         payload = WithdrawalActionSerializer(data=request.data)
@@ -105,13 +105,3 @@ class WithdrawalActionView(APIView):
         else:
             row = services.capital_withdrawal_cancel(withdrawal=withdrawal, by=request.user)
         return Response(WithdrawalSerializer(row).data)
-
-
-def _withdrawal_for_cancel(request: Request, pk: int) -> CapitalWithdrawal:
-    """The member's own withdrawal, or any for a treasurer; 404 otherwise."""
-    row = CapitalWithdrawal.objects.select_related("membership").filter(pk=pk).first()
-    if row is None or not (
-        row.membership.member_id == request.user.pk or selectors.user_approves_payouts(request.user)
-    ):
-        raise Http404
-    return row

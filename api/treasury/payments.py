@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -15,12 +14,14 @@ from rest_framework.views import APIView
 
 from api.fields import KronorField, OreAsKronorField
 from api.treasury.common import ERRORS, CanManagePayments, CanViewReports
-from pools.models import PaymentAllocation, PaymentStatus, Pledge
+from pools.models import PaymentAllocation, PaymentStatus
 from treasury.selectors import (
+    allocation_get_treasury,
     allocation_list_for_payment,
     payment_get_treasury,
     payment_list_treasury,
     pledge_search_for_matching,
+    pledges_for_manual_match,
 )
 from treasury.services import (
     allocation_undo,
@@ -130,9 +131,8 @@ class PaymentMatchView(APIView):
         payload.is_valid(raise_exception=True)
         payment = payment_get_treasury(payment_id=pk)
         wanted = payload.validated_data["parts"]
-        pledges = {p.pk: p for p in Pledge.objects.filter(pk__in=[part["pledge"] for part in wanted])}
-        missing = [part["pledge"] for part in wanted if part["pledge"] not in pledges]
-        if missing:
+        pledges = pledges_for_manual_match(pledge_ids=[part["pledge"] for part in wanted])
+        if pledges is None:
             return Response({"parts": [str(_("No such pledge."))], "code": "match_error"}, status=400)
         rows = payment_match_manual(
             payment=payment,
@@ -156,10 +156,7 @@ class AllocationReverseView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         payload = ReverseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            allocation = PaymentAllocation.objects.get(pk=pk)
-        except PaymentAllocation.DoesNotExist as exc:
-            raise Http404 from exc
+        allocation = allocation_get_treasury(allocation_id=pk)
         reversal = allocation_undo(allocation=allocation, by=request.user, note=payload.validated_data["note"])
         return Response(AllocationSerializer(reversal).data, status=201)
 

@@ -156,6 +156,18 @@ def withdrawal_get_for_treasury(*, user: User | AnonymousUser, withdrawal_id: in
         raise Http404 from exc
 
 
+def withdrawal_get_for_member_or_treasury(*, user: User | AnonymousUser, withdrawal_id: int) -> CapitalWithdrawal:
+    """The member's own withdrawal, or any one for a treasurer who approves payouts; 404 otherwise."""
+    row = (
+        CapitalWithdrawal.objects.select_related("membership__fund", "membership__member")
+        .filter(pk=withdrawal_id)
+        .first()
+    )
+    if row is None or not (row.membership.member_id == user.pk or user_approves_payouts(user)):
+        raise Http404
+    return row
+
+
 def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
     """Organisers and treasurers see every loan; a project owner sees the loans to their projects."""
     rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")

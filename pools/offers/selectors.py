@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -172,3 +173,11 @@ def offer_records_export(*, saver: User) -> dict[str, list[dict[str, object]]]:
         {"year": s.year, "created_at": s.created_at.isoformat()} for s in statement_list_for_saver(saver=saver)
     ]
     return {"assessments": assessments, "regulated_pledges": pledges, "events": events, "statements": statements}
+
+
+def sheet_get_for_approval(*, user: User, sheet_id: int) -> KeyInfoSheet:
+    """A sheet version an organiser (pools.manage_pools) may approve; 404 for anyone else or no such sheet."""
+    sheet = KeyInfoSheet.objects.filter(pk=sheet_id).first()
+    if sheet is None or not user.has_perm("pools.manage_pools"):
+        raise Http404
+    return sheet

@@ -5,10 +5,10 @@ queues follow-up work through the outbox (operations.outbox.enqueue) after commi
 
 The package re-exports every public name, so `from pools.services import x` keeps working."""
 
+from pools.models import CHANGEABLE_PLEDGE_STATUSES
 from pools.services.idempotency import pledge_create_idempotent
 from pools.services.payments import allocation_reverse, payment_allocate, payment_record, pledge_received_ore
 from pools.services.pledges import (
-    CHANGEABLE_PLEDGE_STATUSES,
     MAX_MONTHS,
     MAX_QUANTITY,
     MAX_SHARES,

@@ -27,6 +27,7 @@ from pools.errors import (
 from pools.limits import pledge_amount_check_plausible
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
+    CHANGEABLE_PLEDGE_STATUSES,
     MONEY_KINDS,
     POOL_PLEDGE_KINDS,
     Pledge,
@@ -42,6 +43,7 @@ from pools.offers.services import (
     regulated_pledge_record,
 )
 from pools.references import ocr_generate
+from pools.selectors import pledge_may_withdraw
 from pools.services.queues import RECEIPT_TASK, totals_enqueue
 
 MAX_MONTHS = 600
@@ -259,10 +261,13 @@ def _save_with_new_reference(pledge: Pledge, attempts: int = 5) -> None:
 
 @transaction.atomic
 def pledge_withdraw(*, pledge: Pledge, by: User) -> Pledge:
-    """Withdraw a pledge while its pool is open. Raises PledgeNotChangeable."""
+    """Withdraw a pledge while its pool is open: its saver may, and an organiser may withdraw a fair card's
+    pledge for the person who gave the card. Raises PledgeNotChangeable."""
     pool = Pool.objects.select_for_update().get(pk=pledge.pool_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-    if not pool.is_open or pledge.status not in (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED):
+    if not pledge_may_withdraw(pledge=pledge, by=by):
+        raise PledgeNotChangeable()
+    if not pool.is_open or pledge.status not in CHANGEABLE_PLEDGE_STATUSES:
         raise PledgeNotChangeable()
     pledge.status = PledgeStatus.WITHDRAWN
     pledge.withdrawn_at = timezone.now()
@@ -283,9 +288,6 @@ def pledge_krona_months(
     if amount_ore and term_months:
         return amount_ore * term_months // 100
     return 0
-
-
-CHANGEABLE_PLEDGE_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED)
 
 
 @transaction.atomic

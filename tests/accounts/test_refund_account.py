@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from accounts.errors import RefundAccountInvalid
 from accounts.identity import format_iban, normalize_swedish_iban, validate_refund_iban
 from accounts.models import User
-from accounts.selectors import user_data_export, user_data_export_csv_rows
-from accounts.services import user_erase, user_set_refund_iban
+from accounts.services import user_set_refund_iban
+from people.erasure import user_erase
+from people.export import user_data_export, user_data_export_csv_rows
 
 VALID = "SE4550000000058398257466"
 

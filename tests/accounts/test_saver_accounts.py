@@ -8,14 +8,10 @@ from rest_framework.authtoken.models import Token
 
 from accounts.errors import AlreadyErased
 from accounts.models import ReminderPreference, User
-from accounts.selectors import csv_safe, user_data_export, user_data_export_csv_rows
-from accounts.services import (
-    EMAIL_CONFIRM_SALT,
-    email_confirmation_token,
-    reminder_preference_set,
-    user_confirm_email,
-    user_erase,
-)
+from accounts.services import EMAIL_CONFIRM_SALT, email_confirmation_token, reminder_preference_set
+from people.email import user_confirm_email
+from people.erasure import user_erase
+from people.export import csv_safe, user_data_export, user_data_export_csv_rows
 from pools.models import IdempotencyKey, Payment, Pledge, PledgeKind, PledgeSource
 from pools.services import payment_allocate, payment_record, pledge_create
 from tests.factories import UserFactory

@@ -83,7 +83,7 @@ def test_every_endpoint_refuses_anonymous(world):
     client = APIClient()
     for method, url in endpoints(world):
         response = getattr(client, method)(url)
-        assert response.status_code in (401, 403), (url, response.status_code)
+        assert response.status_code == 401, (url, response.status_code)
 
 
 def test_session_post_needs_csrf(world, treasurer):

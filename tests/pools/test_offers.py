@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.utils import timezone, translation
 
 from accounts.roles import Role
-from accounts.selectors import user_data_export, user_data_export_csv_rows
-from accounts.services import user_erase
+from people.erasure import user_erase
+from people.export import user_data_export, user_data_export_csv_rows
 from pools.models import PaymentChannel, PledgeKind, PledgeStatus, PoolKind, PoolStatus
 from pools.offers.errors import (
     AssessmentInvalid,

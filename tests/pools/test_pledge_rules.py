@@ -116,6 +116,31 @@ def test_withdraw_only_while_open(pool, saver):
         pledge_withdraw(pledge=pledge, by=saver)
 
 
+@pytest.mark.parametrize("who", ["other_saver", "organiser", "treasurer"])
+def test_only_its_saver_withdraws_an_online_pledge(pool, saver, who, request):
+    pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.SKILL, description="Webbdesign")
+    with pytest.raises(PledgeNotChangeable):
+        pledge_withdraw(pledge=pledge, by=request.getfixturevalue(who))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.PLEDGED
+
+
+def test_an_organiser_withdraws_a_fair_card_pledge_but_a_saver_may_not(organiser, other_saver):
+    pool = PoolFactory(kind="fair")
+    pledge = pledge_create(
+        pool=pool,
+        saver=None,
+        kind=PledgeKind.GIFT,
+        amount_ore=10_000,
+        source=PledgeSource.FAIR_CARD,
+        contact_name="Kim",
+        contact_email="kim@example.se",
+    )
+    with pytest.raises(PledgeNotChangeable):
+        pledge_withdraw(pledge=pledge, by=other_saver)
+    assert pledge_withdraw(pledge=pledge, by=organiser).status == PledgeStatus.WITHDRAWN
+
+
 def test_fair_card_without_account_gets_a_confirmation_token(db):
     pool = PoolFactory(kind="fair")
     pledge = pledge_create(

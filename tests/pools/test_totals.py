@@ -297,14 +297,13 @@ def test_every_payment_match_carries_its_pledges_pool(saver, other_saver, treasu
     assert set(matches.values_list("pool_id", flat=True)) == {first.pk, second.pk}
 
 
+@pytest.mark.postgres
 def test_reconcile_leaves_the_planner_settings_as_it_found_them(saver):
     """PostgreSQL: the plan switches last for the reconciliation statement only, then are restored."""
     from django.db import connection, transaction
 
     from pools.totals import pool_totals_reconcile
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
     _monthly(PoolFactory(), saver)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # someone's own choice, kept

@@ -95,7 +95,7 @@ def test_the_yearly_task_issues_and_mails_each_statement_once(saver, year_2025) 
 
 
 def test_the_task_skips_erased_savers(saver, year_2025) -> None:
-    from accounts.services import user_erase
+    from people.erasure import user_erase
 
     user_erase(user=saver, reason="test")
     assert statements_issue_year(year=2025) == {"issued": 0, "mailed": 0}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invest.funds.selectors import project_list_for_engagements
+from invest.funds.services import RULE_INPUT_NAMES
 from pools.models import Pool
 from pools.money import MAX_ORE, MoneyError, parse_kronor
+from pools.percent import PercentError, PercentOutOfRange, percent_to_bp
 from web.forms import form_field
 
 BAD_AMOUNT = _("Give an amount in kronor with at most two decimals, like 1 234,50.")
-_PERCENT = re.compile(r"^\d{1,4}([.,]\d{1,2})?$")
 
 
 class KronorFormField(forms.CharField):
@@ -53,17 +53,17 @@ class PercentFormField(forms.CharField):
         self.widget.attrs.update({"inputmode": "decimal", "maxlength": "10"})
 
     def to_python(self, value: object) -> int | None:  # type: ignore[override]  # text in, basis points out
-        text = (super().to_python(value) or "").strip().replace(" ", "")
+        text = (super().to_python(value) or "").replace(" ", "")
         if not text:
             return None
-        if not _PERCENT.match(text):
-            raise forms.ValidationError(_("Give a percentage with at most two decimals, like 25,5."))
-        number = Decimal(text.replace(",", "."))
-        if not self.low <= number <= self.high:
+        try:
+            return percent_to_bp(text, low=self.low, high=self.high)
+        except PercentOutOfRange as exc:
             raise forms.ValidationError(
-                _("Give a percentage from %(low)s to %(high)s.") % {"low": self.low, "high": self.high}
-            )
-        return int(number * 100)
+                _("Give a percentage from %(low)s to %(high)s.") % {"low": exc.low, "high": exc.high}
+            ) from exc
+        except PercentError as exc:
+            raise forms.ValidationError(_("Give a percentage with at most two decimals, like 25,5.")) from exc
 
 
 def _date_widget() -> forms.DateInput:
@@ -85,14 +85,7 @@ class RulesForm(forms.Form):
     guarantee_fee_percent = PercentFormField(label=_("Guarantee fee per year (%)"))
     note = forms.CharField(label=_("Why (for the record)"), max_length=500, required=False)
 
-    NAMES = {
-        "required_share": "required_share_ore",
-        "max_per_project": "max_per_project_ore",
-        "max_per_project_percent": "max_per_project_bp",
-        "max_exposure_percent": "max_exposure_bp",
-        "guarantee_max_coverage_percent": "guarantee_max_coverage_bp",
-        "guarantee_fee_percent": "guarantee_fee_bp",
-    }
+    NAMES = RULE_INPUT_NAMES
 
     def to_service(self) -> dict[str, Any]:
         """fund_rules_set's keyword arguments: the note and each rule under its service name."""

@@ -23,9 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.sessions import step_up_fresh, step_up_redirect
 from invest.funds import selectors, services
 from invest.funds.errors import FundPermissionDenied
-from invest.funds.models import CapitalWithdrawal
 from operations.errors import DomainError
-from pools.models import Pool
+from pools.selectors import pool_get
 from web.funds import exports
 from web.funds.forms import (
     AsOfForm,
@@ -97,7 +96,7 @@ def fund_join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             services.fund_member_join(
                 fund=fund,
                 user=request.user,
-                pool=Pool.objects.get(pk=form.cleaned_data["pool"]),
+                pool=pool_get(pool_id=form.cleaned_data["pool"]),
                 instalments=form.cleaned_data["instalments"],
                 voluntary_share_count=form.cleaned_data.get("voluntary_share_count") or 0,
             )
@@ -177,7 +176,7 @@ def fund_shares(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             services.fund_share_subscribe(
                 fund=fund,
                 user=request.user,
-                pool=Pool.objects.get(pk=form.cleaned_data["pool"]),
+                pool=pool_get(pool_id=form.cleaned_data["pool"]),
                 share_count=form.cleaned_data["share_count"],
             )
         except DomainError as exc:
@@ -470,11 +469,7 @@ def withdrawal_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
     if action not in ("prepare", "approve", "pay", "cancel"):
         raise Http404
     if action == "cancel":
-        row = CapitalWithdrawal.objects.select_related("membership__fund").filter(pk=pk).first()
-        if row is None or not (
-            row.membership.member_id == request.user.pk or selectors.user_approves_payouts(request.user)
-        ):
-            raise Http404
+        row = selectors.withdrawal_get_for_member_or_treasury(user=request.user, withdrawal_id=pk)
     else:
         row = selectors.withdrawal_get_for_treasury(user=request.user, withdrawal_id=pk)
     fund = row.membership.fund

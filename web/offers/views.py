@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import csv_safe
 from operations.errors import DomainError
+from people.export import csv_safe
 from pools.models import KeyInfoSheet, Pool
 from pools.offers.selectors import (
     assessment_valid,
@@ -32,6 +32,7 @@ from pools.offers.selectors import (
     pool_offer_get,
     regulated_pledges_revocable,
     sheet_current,
+    sheet_get_for_approval,
     sheet_list,
     statement_get_for_saver,
     statement_list_for_saver,
@@ -296,9 +297,7 @@ def offer_manage(request: AuthenticatedHttpRequest, pool_id: int) -> HttpRespons
 @require_POST
 def sheet_approve_view(request: AuthenticatedHttpRequest, sheet_id: int) -> HttpResponse:
     """An organiser approves a sheet version (a second organiser too when the first is the pool's owner)."""
-    sheet = KeyInfoSheet.objects.filter(pk=sheet_id).first()
-    if sheet is None or not request.user.has_perm("pools.manage_pools"):
-        raise Http404
+    sheet = sheet_get_for_approval(user=request.user, sheet_id=sheet_id)
     try:
         sheet = sheet_approve(sheet=sheet, by=request.user)
     except DomainError as error:

@@ -22,28 +22,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.mail import account_mail_queue
 from accounts.models import User
 from accounts.refund_account import refund_account_change
-from accounts.selectors import reminder_preferences_get, user_data_export, user_data_export_csv_rows
-from accounts.services import (
-    reminder_preference_set,
-    user_confirm_email,
-    user_create,
-    user_erase,
-)
+from accounts.selectors import reminder_preferences_get
+from accounts.services import reminder_preference_set, user_create
 from invest.models import Project
 from invest.selectors import project_list_public
 from operations.errors import DomainError
+from people.email import user_confirm_email
+from people.erasure import user_erase
+from people.export import user_data_export, user_data_export_csv_rows
 from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, PledgeKind, PledgeStatus
 from pools.selectors import (
     pledge_allocations_for_saver,
     pledge_due,
     pledge_get_by_token,
     pledge_get_for_saver,
+    pledge_is_changeable,
     pledge_list_for_saver_with_received,
     pool_get_public,
     pool_list_public,
 )
 from pools.services import (
-    CHANGEABLE_PLEDGE_STATUSES,
     pledge_change,
     pledge_claim_by_email,
     pledge_confirm,
@@ -171,8 +169,8 @@ def _pledge_row(pledge: Any, received: int | None = None) -> dict[str, Any]:
     return {
         "pledge": pledge,
         "due": pledge_due(pledge=pledge, received_ore=received_ore, today=timezone.localdate()),
-        "can_withdraw": pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open,
-        "can_change": pledge.status in CHANGEABLE_PLEDGE_STATUSES and pledge.pool.is_open and pledge.is_money,
+        "can_withdraw": pledge_is_changeable(pledge),
+        "can_change": pledge_is_changeable(pledge) and pledge.is_money,
         "is_inactive": pledge.status in (PledgeStatus.WITHDRAWN, PledgeStatus.LAPSED, PledgeStatus.REFUNDED),
     }
 

@@ -16,7 +16,7 @@ from invest.funds.services.guarantees import (
 )
 from invest.funds.services.loans import engagement_check_limits, loan_create, loan_repayment_record, loan_write_off
 from invest.funds.services.membership import fund_member_join, fund_share_subscribe
-from invest.funds.services.rules import RULE_BOUNDS, fund_rules_set
+from invest.funds.services.rules import RULE_BOUNDS, RULE_INPUT_NAMES, fund_rules_set
 from invest.funds.services.totals import (
     TOTALS_TASK,
     fund_totals_enqueue,
@@ -39,6 +39,7 @@ __all__ = [
     "fund_totals_recompute",
     "fund_totals_enqueue_all",
     "RULE_BOUNDS",
+    "RULE_INPUT_NAMES",
     "fund_rules_set",
     "fund_member_join",
     "fund_share_subscribe",

@@ -27,6 +27,17 @@ from invest.funds.services.totals import fund_totals_enqueue
 from invest.models import MicroFund
 from pools.money import MAX_ORE
 
+# The API and the pages take kronor and percentages under these names; fund_rules_set takes öre
+# and basis points under the names on the right. Names not listed are the same on both sides.
+RULE_INPUT_NAMES = {
+    "required_share": "required_share_ore",
+    "max_per_project": "max_per_project_ore",
+    "max_per_project_percent": "max_per_project_bp",
+    "max_exposure_percent": "max_exposure_bp",
+    "guarantee_max_coverage_percent": "guarantee_max_coverage_bp",
+    "guarantee_fee_percent": "guarantee_fee_bp",
+}
+
 RULE_BOUNDS: dict[str, tuple[int, int]] = {
     "required_share_ore": (1, MAX_ORE),
     "max_instalments": (1, MAX_INSTALMENTS),
