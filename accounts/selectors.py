@@ -5,9 +5,9 @@ from __future__ import annotations
 from accounts.models import ReminderKind, ReminderPreference, User
 
 
-def email_is_registered(*, email: str) -> bool:
-    """Whether an account already uses this email address (compared as given: callers lower-case it)."""
-    return User.objects.filter(email=email).exists()
+def user_with_email(*, email: str) -> User | None:
+    """The account that uses this email address, or None (compared as given: callers lower-case it)."""
+    return User.objects.filter(email=email).first()
 
 
 def reminder_is_wanted(*, user: User, kind: str) -> bool:

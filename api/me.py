@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 
 from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
 from accounts.models import User
-from accounts.refund_account import refund_account_change
 from api.fields import OreAsKronorField
 from people.export import user_data_export
+from people.refund_account import refund_account_change
 from pools.models import PaymentAllocation
 from pools.selectors import payment_allocations_for_saver
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pools.models import (
@@ -424,3 +426,20 @@ def audit_event_list(
     if at_to:
         rows = rows.filter(at__date__lte=at_to)
     return rows.order_by("-at", "-pk")
+
+
+def refund_account_changed_at(*, user_id: int) -> datetime | None:
+    """When the user's refund account last changed (from the audit trail), or None."""
+    return (
+        AuditEvent.objects.filter(table_name="accounts_user", row_id=user_id)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def refund_account_recently_changed(*, user_id: int) -> bool:
+    """True when the refund account changed within REFUND_ACCOUNT_HOLD_DAYS."""
+    changed_at = refund_account_changed_at(user_id=user_id)
+    hold = timedelta(days=settings.REFUND_ACCOUNT_HOLD_DAYS)
+    return changed_at is not None and changed_at >= timezone.now() - hold

@@ -237,7 +237,7 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
 
 def payout_lines_to_recent_accounts(*, batch: PayoutBatch) -> list[PayoutLine]:
     """Active lines paying to a saver's refund account that changed within REFUND_ACCOUNT_HOLD_DAYS."""
-    from accounts.refund_account import refund_account_recently_changed
+    from treasury.selectors import refund_account_recently_changed
 
     lines = list(
         batch.lines.filter(is_active=True, payee_account_source=PayeeAccountSource.REFUND_ACCOUNT).order_by("pk")

@@ -11,10 +11,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.refund_account import refund_account_changed_at, refund_account_recently_changed
 from tests.factories import totp_code, totp_device_for
 from tests.outbox import run_outbox
 from treasury.models import AuditEvent
+from treasury.selectors import refund_account_changed_at, refund_account_recently_changed
 
 pytestmark = pytest.mark.django_db
 

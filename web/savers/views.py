@@ -21,8 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.mail import account_mail_queue
 from accounts.models import User
-from accounts.refund_account import refund_account_change
-from accounts.selectors import reminder_preferences_get
+from accounts.selectors import reminder_preferences_get, user_with_email
 from accounts.services import reminder_preference_set, user_create
 from invest.models import Project
 from invest.selectors import project_list_public
@@ -30,6 +29,7 @@ from operations.errors import DomainError
 from people.email import user_confirm_email
 from people.erasure import user_erase
 from people.export import user_data_export, user_data_export_csv_rows
+from people.refund_account import refund_account_change
 from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, PledgeKind, PledgeStatus
 from pools.selectors import (
     pledge_allocations_for_saver,
@@ -307,7 +307,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, initial={"language": translation.get_language() or "sv"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = User.objects.filter(email=data["email"]).first()
+        existing = user_with_email(email=data["email"])
         if existing is None:
             user = user_create(
                 email=data["email"], password=data["password1"], full_name=data["full_name"], language=data["language"]
