@@ -1,9 +1,7 @@
 """Page routes."""
 
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path, reverse_lazy
-from django.views.generic import RedirectView
 
 from web import ops, owners, twofactor, views
 from web.fairs.urls import urlpatterns as fair_urlpatterns
@@ -18,7 +16,7 @@ urlpatterns = [
     path("my/pools/<int:pool_id>/pledgers.csv", owners.pool_pledgers_csv, name="pool-pledgers-csv"),
     path("my/pools/<int:pool_id>/pledgers.xlsx", owners.pool_pledgers_xlsx, name="pool-pledgers-xlsx"),
     # Browsers ask for /favicon.ico whatever the page says; send them to the icon.
-    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True), name="favicon"),
+    path("favicon.ico", views.FaviconRedirectView.as_view(), name="favicon"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language"),

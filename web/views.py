@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import activate
 from django.views.decorators.http import require_POST
+from django.views.generic import RedirectView
 
 from accounts.models import Language
 from accounts.services import user_set_language
@@ -79,3 +83,13 @@ def language_set(request: HttpRequest) -> HttpResponse:
             user_set_language(user=request.user, language=language)
         response.set_cookie("django_language", language, samesite="Lax", max_age=365 * 24 * 3600)
     return response
+
+
+class FaviconRedirectView(RedirectView):
+    """/favicon.ico answers with the icon's static address, looked up per request: at import time the
+    production manifest (collectstatic's) may not exist yet, and the address carries its hash."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        return static("web/favicon.svg")

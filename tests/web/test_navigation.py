@@ -73,3 +73,9 @@ def test_my_projects_lists_only_the_owners_projects(client, owner) -> None:
 def test_my_projects_asks_an_anonymous_visitor_to_log_in(client) -> None:
     response = client.get("/my/projects/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_favicon_ico_points_browsers_at_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("web/favicon.svg")
