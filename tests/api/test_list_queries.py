@@ -73,6 +73,40 @@ def _seed_bank_files(n: int, user) -> None:
         BankFile.objects.create(sha256=uuid.uuid4().hex * 2, format="bgmax", content=b"x", imported_by=user)
 
 
+def _exception_lines(n: int, user, *, returned: bool) -> None:
+    """n bank-file lines for the treasurer: deductions against a pledge waiting in the exceptions queue,
+    or reversals of payments the bank took back (the payment marked returned)."""
+    import uuid
+    from datetime import date
+
+    from pools.models import Payment, PaymentChannel, PaymentStatus
+    from pools.services import payment_record
+    from tests.treasury.helpers import money_pledge
+    from treasury.models import BankFile, BankFileLine, LineOutcome
+
+    bank_file = BankFile.objects.create(sha256=uuid.uuid4().hex * 2, format="camt054", content=b"x", imported_by=user)
+    for position in range(n):
+        pledge = money_pledge(PoolFactory(), UserFactory(roles=(Role.SAVER,)), amount_ore=10_000)
+        line = BankFileLine(
+            bank_file=bank_file, position=position, amount_ore=10_000, booked_on=date(2026, 3, 2), pledge=pledge
+        )
+        if returned:
+            payment = payment_record(amount_ore=10_000, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+            Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.RETURNED)
+            line.outcome, line.reversed_payment = LineOutcome.RETURNED, payment
+        else:
+            line.outcome, line.is_deduction, line.needs_attention = LineOutcome.DEDUCTION, True, True
+        line.save()
+
+
+def _seed_my_statements(n: int, user) -> None:
+    from pools.offers.models import YearlyStatement
+
+    first = 2025 - YearlyStatement.objects.filter(saver=user).count()
+    for i in range(n):
+        YearlyStatement.objects.create(saver=user, year=first - i, language="sv", pdf=b"%PDF-1.7")
+
+
 # ---------------------------------------------------------------- funds, loans, guarantees
 
 
@@ -298,6 +332,9 @@ LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
     "/api/treasury/payouts/": (("treasurer",), _seed_payouts),
     "/api/treasury/pledges/": (("treasurer",), _seed_pledge_search),
     "/api/treasury/audit/": (("treasurer",), lambda n, user=None: _seed_payments(n)),
+    "/api/treasury/exceptions/": (("treasurer",), lambda n, user: _exception_lines(n, user, returned=False)),
+    "/api/treasury/returned-payments/": (("treasurer",), lambda n, user: _exception_lines(n, user, returned=True)),
+    "/api/me/statements/": (("saver",), _seed_my_statements),
 }
 
 

@@ -311,16 +311,13 @@ def test_schema_documents_pledge_endpoints(api_client):
     assert "/api/pools/{pool_id}/pledges/" in paths and "/api/me/export/" in paths
 
 
-def test_pledge_creation_is_throttled_per_user(as_saver, pool, settings):
-    from rest_framework.throttling import ScopedRateThrottle
+def test_pledge_creation_is_throttled_per_user(as_saver, pool, settings, monkeypatch):
+    from api.pledges import PledgeCreateView
 
+    throttle = PledgeCreateView.throttle_classes[0]
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "pledge_create": "2/minute"}
-    original = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = rates
-    try:
-        codes = [as_saver.post(create_url(pool), MONTHLY, format="json").status_code for _ in range(3)]
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = original
+    monkeypatch.setattr(throttle, "THROTTLE_RATES", rates)
+    codes = [as_saver.post(create_url(pool), MONTHLY, format="json").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
     assert Pledge.objects.count() == 2
 

@@ -106,7 +106,11 @@ def test_per_project_limit_counts_loans_and_guarantees_together(fund, organiser,
     assert Guarantee.objects.count() == 1
 
 
-def test_per_project_kronor_limit_applies_even_with_plenty_of_capital(fund, organiser, project, rules, add_capital):
+def test_per_project_kronor_limit_applies_even_with_plenty_of_capital(
+    fund, organiser, project, rules, add_capital, settings
+):
+    # One member's 10 Mkr is above the plausibility limit for one pledge; this fund has such a member.
+    settings.POOL_MAX_PLEDGE_ORE = {**settings.POOL_MAX_PLEDGE_ORE, "fund_capital": 1_000_000_000}
     add_capital(1_000_000_000, TODAY - timedelta(days=1))  # 10 Mkr: 25 % would be 2.5 Mkr
     lend(fund, organiser, project, 50_000_000)  # exactly the 500 000 kr limit
     with pytest.raises(ProjectLimitExceeded) as caught:
