@@ -41,7 +41,8 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 PAGE_KIND = re.compile(r"\d+")
 # Words that are the same in both languages, or names, and so may show on a Swedish page.
 # Codes that are also Swedish words ("sent" = late) or names of bank file formats.
-NOT_CODES = {"sent", "camt", "bgmax"}
+# "bankgiro" is a payment channel code and the Swedish word in an account ("bankgiro 5050-1055").
+NOT_CODES = {"sent", "camt", "bgmax", "bankgiro"}
 SAME_IN_BOTH = {"OCR", "CSV", "PDF", "Excel", "Swish", "Lokalkapital", "Bankgiro", "IBAN", "BIC", "TOTP", "E-mail"}
 
 

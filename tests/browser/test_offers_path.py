@@ -33,6 +33,11 @@ def sign_up(page, live_server, *, email, language):
     page.fill("input[name=password2]", PASSWORD)
     page.select_option("select[name=language]", language)
     page.click("form.stack button[type=submit]")
+    # Sign-up logs nobody in (the answer must not tell whether the address had an account): log in.
+    page.wait_for_url(live_server.url + "/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
     page.wait_for_url(live_server.url + "/")
 
 
