@@ -96,13 +96,13 @@ def _seed_pledges(cursor: Any, *, pools: int, pledges: int, savers: int) -> None
     )
     cursor.execute(
         """INSERT INTO invest_project (id, name, slug, place, summary, description, organisation_number, website,
-                                       contact_email, status, created_at, updated_at, owner_id)
-           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', 'published', now(), now(), 1)"""
+                                       contact_email, swish_number, status, created_at, updated_at, owner_id)
+           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', '', 'published', now(), now(), 1)"""
     )
     cursor.execute(
-        """INSERT INTO invest_microfund (id, name, slug, description, organisation_number, bankgiro, organiser_id,
-                                         created_at)
-           SELECT g, 'Mikrofond ' || g, 'mikrofond-' || g, '', '', '', 1, now() - interval '800 days'
+        """INSERT INTO invest_microfund (id, name, slug, description, organisation_number, bankgiro, swish_number,
+                                         organiser_id, created_at)
+           SELECT g, 'Mikrofond ' || g, 'mikrofond-' || g, '', '', '', '', 1, now() - interval '800 days'
            FROM generate_series(1, 10) g"""
     )
     cursor.execute(

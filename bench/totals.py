@@ -60,8 +60,8 @@ def _seed(cursor: CursorWrapper, *, pools: int, per_pool: int, savers: int, matc
     )
     cursor.execute(
         """INSERT INTO invest_project (id, name, slug, place, summary, description, organisation_number, website,
-                                       contact_email, status, created_at, updated_at, owner_id)
-           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', 'published', now(), now(), 1)"""
+                                       contact_email, swish_number, status, created_at, updated_at, owner_id)
+           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', '', 'published', now(), now(), 1)"""
     )
     cursor.execute(
         """INSERT INTO pools_pool (id, title, slug, description, kind, points_per_krona_month, opens_on, closes_on,
