@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -47,11 +48,12 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _bounded_float(text: str) -> float:
+def _bounded_decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, read exactly (amounts never pass through float)."""
     if len(text) > getattr(settings, "API_JSON_MAX_NUMBER_DIGITS", DEFAULT_MAX_NUMBER_DIGITS):
         raise _Refused(_("A number in the request has too many digits."))
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
+    value = Decimal(text)
+    if abs(value.adjusted()) > 308:  # beyond what any field here takes (and beyond a double's range)
         raise _Refused(_("A number in the request is out of range."))
     return value
 
@@ -97,7 +99,7 @@ def loads_strict(raw: bytes) -> Any:
             parse_constant=_refuse_constant,
             object_pairs_hook=_no_duplicate_keys,
             parse_int=_bounded_int,
-            parse_float=_bounded_float,
+            parse_float=_bounded_decimal,
         )
     except _Refused as exc:
         raise ParseError(str(exc), code="parse_error") from exc

@@ -54,3 +54,14 @@ def test_ordinary_nesting_still_parses(saver) -> None:
     response = APIClient().post("/api/auth/token/", {"email": saver.email, "password": "wrong"}, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_login"
+
+
+def test_json_numbers_with_a_fraction_are_read_exactly_never_as_float() -> None:
+    from decimal import Decimal
+    from io import BytesIO
+
+    from api.parsers import StrictJSONParser
+
+    data = StrictJSONParser().parse(BytesIO(b'{"amount": 0.10000000000000001, "big": 1e308}'))
+    assert data["amount"] == Decimal("0.10000000000000001") and isinstance(data["amount"], Decimal)
+    assert data["big"] == Decimal("1e308")
