@@ -185,6 +185,24 @@ STORAGES = {
 # Broker and cache: Redis when REDIS_URL is set; otherwise a broker that needs no
 # server and works across processes on one machine (kombu's filesystem transport).
 REDIS_URL = env.str("REDIS_URL", default="")
+if (
+    REDIS_URL
+    and DJANGO_ENV == "test"
+    and env.str("PYTEST_XDIST_WORKER", default="")
+    and not env.bool("LOKALKAPITAL_REDIS_PER_WORKER_SET", default=False)
+):
+    # Parallel test processes each get their own Redis database: one process's cache.clear()
+    # (a FLUSHDB) must not reset another's rate-limit counters mid-test.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)
+    _base = int(_parts.path.strip("/") or 0)
+    _worker = int(env.str("PYTEST_XDIST_WORKER").removeprefix("gw") or 0)
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{(_base + 1 + _worker) % 16}"))
+    # A worker process a test starts inherits the environment: it must not shift again.
+    import os
+
+    os.environ["LOKALKAPITAL_REDIS_PER_WORKER_SET"] = "1"
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
