@@ -4,6 +4,7 @@ Defaults are for local development only. With DJANGO_ENV=production there is no
 default secret key, so a missing one stops start-up.
 """
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -188,20 +189,20 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if (
     REDIS_URL
     and DJANGO_ENV == "test"
-    and env.str("PYTEST_XDIST_WORKER", default="")
-    and not env.bool("LOKALKAPITAL_REDIS_PER_WORKER_SET", default=False)
+    and os.environ.get("PYTEST_XDIST_WORKER", "")
+    and not os.environ.get("LOKALKAPITAL_REDIS_PER_WORKER_SET")
 ):
+    # Read from os.environ, not env: these are set by pytest-xdist and by this block, never by
+    # an operator, so they are not settings and stay out of .env.example.
     # Parallel test processes each get their own Redis database: one process's cache.clear()
     # (a FLUSHDB) must not reset another's rate-limit counters mid-test.
     from urllib.parse import urlsplit, urlunsplit
 
     _parts = urlsplit(REDIS_URL)
     _base = int(_parts.path.strip("/") or 0)
-    _worker = int(env.str("PYTEST_XDIST_WORKER").removeprefix("gw") or 0)
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
     REDIS_URL = urlunsplit(_parts._replace(path=f"/{(_base + 1 + _worker) % 16}"))
     # A worker process a test starts inherits the environment: it must not shift again.
-    import os
-
     os.environ["LOKALKAPITAL_REDIS_PER_WORKER_SET"] = "1"
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
