@@ -2,7 +2,8 @@
 
 The request only writes an outbox row (operations/outbox.py), so answering takes the same
 time whether or not a mail goes out (nothing to learn from the response time), a dead mail
-server or broker never fails the request, and the relay sends the mail later.
+server or broker never fails the request, and the relay sends the mail later. The worker sends
+it through its delivery record (operations/mail.py): retried with backoff, failures shown.
 
 Kinds:
 - confirm_email: the confirmation link after sign-up;
@@ -13,10 +14,12 @@ Kinds:
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,6 +29,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from operations.mail import MailSkipped, mail_deliver
+from operations.models import MailKind
 from operations.outbox import enqueue
 
 TASK = "workers.accounts.send_account_mail"
@@ -37,7 +42,8 @@ def account_mail_queue(*, kind: str, user: User) -> None:
     if kind not in KINDS:
         raise ValueError(kind)
     with transaction.atomic():
-        enqueue(TASK, kind, user.pk)
+        # A key of its own per request, so a redelivered task sends this mail once and a second request another.
+        enqueue(TASK, kind, user.pk, uuid.uuid4().hex)
 
 
 def address_allows(*, scope: str, address: str, limit: int, seconds: int) -> bool:
@@ -60,13 +66,22 @@ def _site() -> tuple[str, str]:
     return protocol or "https", domain.rstrip("/")
 
 
-def account_mail_send(*, kind: str, user_id: int) -> None:
-    """Render and send one account mail in the user's language (from the worker)."""
+def account_mail_send(*, kind: str, user_id: int, key: str | None = None) -> str:
+    """Send one account mail through its delivery record (from the worker); returns the outcome."""
+    return mail_deliver(
+        key=f"account:{kind}:{user_id}:{key or uuid.uuid4().hex}",
+        kind=MailKind.ACCOUNT,
+        args={"kind": kind, "user_id": user_id},
+    )
+
+
+def account_mail_message(*, kind: str, user_id: int) -> EmailMessage:
+    """Render one account mail in the user's language; links and tokens are made now. Raises MailSkipped."""
     from accounts.services import email_confirmation_token
 
     user = User.objects.filter(pk=user_id, is_active=True, erased_at__isnull=True).first()
     if user is None:
-        return
+        raise MailSkipped("no active account")
     protocol, domain = _site()
     base = f"{protocol}://{domain}"
     with translation.override(user.language):
@@ -98,4 +113,4 @@ def account_mail_send(*, kind: str, user_id: int) -> None:
             )
         else:
             raise ValueError(kind)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

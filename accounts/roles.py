@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invest.view_project",
         "operations.view_jobrun",
         "pools.view_reminder",
+        "operations.view_money_mail",
     ],
     Role.ORGANISER: [
         "pools.manage_pools",
@@ -43,5 +44,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invest.view_project",
         "operations.view_jobrun",
         "pools.view_reminder",
+        "operations.view_fair_mail",
     ],
 }

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, funds, jobs, me, offers, pledges, pools, projects, reminders
+from api import auth, funds, jobs, mail, me, offers, pledges, pools, projects, reminders
 from api import fairs as fairs_api
 from api import treasury as treasury_api
 from api.docs import ApiDocsView
@@ -113,6 +113,8 @@ urlpatterns = [
     path("fair-cards/<str:code>/", fairs_api.PhoneCardView.as_view(), name="fair-card"),
     path("jobs/", jobs.JobLatestRunsView.as_view(), name="job-list"),
     path("reminders/failed/", reminders.FailedReminderListView.as_view(), name="reminder-failed-list"),
+    path("mail/failed/", mail.FailedMailListView.as_view(), name="mail-failed-list"),
+    path("mail/failed/<int:pk>/retry/", mail.FailedMailRetryView.as_view(), name="mail-failed-retry"),
     path("treasury/bank-files/", treasury_api.BankFileListView.as_view(), name="treasury-bankfile-list"),
     path("treasury/bank-files/<int:pk>/", treasury_api.BankFileDetailView.as_view(), name="treasury-bankfile-detail"),
     path("treasury/exceptions/", treasury_exceptions_api.ExceptionListView.as_view(), name="treasury-exceptions"),

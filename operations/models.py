@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
@@ -66,3 +67,58 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class MailKind(models.TextChoices):
+    RECEIPT = "receipt", _("Pledge receipt")
+    POOL_REMINDER = "pool_reminder", _("Pool reminder")
+    FUND_REMINDER = "fund_reminder", _("Fund reminder")
+    FAIR_NOTICE = "fair_notice", _("Fair notice")
+    ACCOUNT = "account", _("Account mail")
+    STATEMENT = "statement", _("Yearly statement")
+
+
+class MailStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class MailDelivery(models.Model):
+    """One outgoing mail: claimed under its unique key, sent, retried with backoff, or failed visibly.
+
+    `args` holds only ids and plain values; operations/mail.py rebuilds the message from them
+    with the kind's builder, so a retry sends what is true at the time of the retry.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=MailKind.choices)
+    args = models.JSONField(default=dict)
+    to = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=10, choices=MailStatus.choices, default=MailStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [
+            ("view_money_mail", "Can see and retry failed mails about money (receipts, reminders, statements)"),
+            ("view_fair_mail", "Can see and retry failed fair mails"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="maildelivery_due_idx", condition=Q(status="pending")),
+            models.Index(fields=["status", "-updated_at"], name="maildelivery_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=MailStatus.values), name="maildelivery_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=MailKind.values), name="maildelivery_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.status})"

@@ -1,10 +1,12 @@
-"""Reads for operations/: the latest run of each job, worker liveness."""
+"""Reads for operations/: the latest run of each job, worker liveness, failed mails."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
+from typing import Any
 
-from operations.models import JobRun
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from operations.models import JobRun, MailDelivery, MailStatus
 
 
 def job_latest_runs() -> list[JobRun]:
@@ -19,3 +21,16 @@ def job_latest_runs() -> list[JobRun]:
 def worker_last_seen() -> JobRun | None:
     """The last heartbeat a worker completed, or None."""
     return JobRun.objects.filter(name="worker_heartbeat", status="ok").order_by("-started_at").first()
+
+
+def mail_failed_list(*, user: Any) -> QuerySet[MailDelivery]:
+    """Failed mails of the kinds this user handles (treasurers: money mails; organisers: fair mails), newest first."""
+    from operations.mail import AUDIENCE_PERMISSIONS, kinds_for_audience
+
+    kinds = [
+        kind
+        for audience, permission in AUDIENCE_PERMISSIONS.items()
+        if user.has_perm(permission)
+        for kind in kinds_for_audience(audience)
+    ]
+    return MailDelivery.objects.filter(status=MailStatus.FAILED, kind__in=kinds).order_by("-updated_at", "-pk")

@@ -3,17 +3,17 @@
 Planning (`reminders_plan`) writes one pending Reminder per (recipient, subject, kind,
 period) with `send_after` on a Swedish banking day at REMINDER_SEND_HOUR Stockholm time;
 the unique constraint makes a second planning run a no-op. Sending
-(`reminders_send_due`) claims each row with a conditional update (pending -> sending)
-before it talks to the mail server and records the outcome right after, so a duplicate
+(`reminders_send_due`) claims each row with a conditional update (pending -> sending) and
+hands the mail to its delivery record (operations/mail.py, key reminder:<id>), which is
+claimed again before the mail server is contacted and keeps the outcome, so a duplicate
 task or a worker killed mid-batch never mails anyone twice: a row left in `sending` by a
-dead worker is marked failed (delivery unknown), never sent again.
+dead worker is marked failed (delivery unknown), never sent again. The outcome is copied
+back onto the reminder; failures show on the one failed-mail page.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +27,8 @@ from django.utils import timezone, translation
 
 from accounts.models import ReminderKind, User
 from accounts.selectors import reminder_is_wanted
+from operations.mail import RETRY, MailSkipped, mail_deliver
+from operations.models import MailDelivery, MailKind, MailStatus
 from pools.banking_days import add_months, banking_days_before, next_banking_day, stockholm_at
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
@@ -50,23 +52,6 @@ log = logging.getLogger(__name__)
 RECIPIENT_FIELDS = ("pk", "pool_id", "saver_id", "contact_email", "may_contact")
 UNPAID_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.CONFIRMED, PledgeStatus.PARTLY_FULFILLED)
 LIVE_POOL_STATUSES = (*OPEN_POOL_STATUSES, PoolStatus.SUCCEEDED, PoolStatus.SETTLED)
-
-# Errors worth another try later: the server is unreachable, busy or slow (SMTP 4xx).
-TRANSIENT_MAIL_ERRORS: tuple[type[BaseException], ...] = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    ConnectionError,
-    TimeoutError,
-    socket.timeout,
-)
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TRANSIENT_MAIL_ERRORS):
-        return True
-    code = getattr(exc, "smtp_code", None)
-    return isinstance(code, int) and 400 <= code < 500
-
 
 # ---------------------------------------------------------------- planning
 
@@ -387,20 +372,6 @@ def _finish(reminder_id: int, status: str, error: str = "", **fields: object) ->
     )
 
 
-def _retry_later(reminder: Reminder, exc: BaseException) -> str:
-    """Back to pending with an exponential delay, or failed once the attempts are used up."""
-    error = f"{type(exc).__name__}: {exc}"
-    if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-        _finish(reminder.pk, ReminderStatus.FAILED, f"gave up after {reminder.attempts} attempts: {error}")
-        return ReminderStatus.FAILED
-    delay = min(
-        settings.REMINDER_RETRY_BACKOFF_SECONDS * 2 ** (reminder.attempts - 1),
-        settings.REMINDER_RETRY_BACKOFF_MAX_SECONDS,
-    )
-    _finish(reminder.pk, ReminderStatus.PENDING, error, send_after=timezone.now() + timedelta(seconds=delay))
-    return ReminderStatus.PENDING
-
-
 def reminder_due_ids(*, limit: int) -> list[int]:
     """Pending reminders whose time has come, oldest first."""
     return list(
@@ -410,11 +381,50 @@ def reminder_due_ids(*, limit: int) -> list[int]:
     )
 
 
+def reminder_mail(*, reminder_id: int) -> EmailMultiAlternatives:
+    """The reminder's mail, built for its delivery record; raises MailSkipped once the saver opted out."""
+    reminder = Reminder.objects.select_related("saver", "pool", "pledge").get(pk=reminder_id)
+    user: User | None = reminder.saver
+    if user is not None and not reminder_is_wanted(user=user, kind=reminder.kind):
+        raise MailSkipped("opted out")
+    address = user.email if user is not None else reminder.email
+    if not address:
+        raise MailSkipped("no email address")
+    return reminder_message(reminder=reminder, to=address)
+
+
+def reminder_mark_sent(*, reminder_id: int) -> None:
+    """Record on the reminder that its mail went out (also when a retry from the failed-mail page sent it)."""
+    now = timezone.now()
+    Reminder.objects.filter(pk=reminder_id).exclude(status=ReminderStatus.SENT).update(
+        status=ReminderStatus.SENT, sent_at=now, last_error="", updated_at=now
+    )
+
+
+def _mirror(reminder_id: int, delivery: MailDelivery) -> str:
+    """Copy the delivery's outcome onto the reminder; returns the reminder's new status."""
+    if delivery.status == MailStatus.SENT:
+        _finish(reminder_id, ReminderStatus.SENT, sent_at=delivery.sent_at)
+        return ReminderStatus.SENT
+    if delivery.status == MailStatus.SKIPPED:
+        status = ReminderStatus.SKIPPED_OPTED_OUT if delivery.last_error == "opted out" else ReminderStatus.FAILED
+        _finish(reminder_id, status, delivery.last_error)
+        return status
+    if delivery.status == MailStatus.PENDING:
+        _finish(reminder_id, ReminderStatus.PENDING, delivery.last_error, send_after=delivery.next_attempt_at)
+        return ReminderStatus.PENDING
+    if delivery.status == MailStatus.FAILED:
+        _finish(reminder_id, ReminderStatus.FAILED, delivery.last_error)
+        return ReminderStatus.FAILED
+    return ReminderStatus.SENDING  # another run is sending it right now; its outcome marks the reminder
+
+
 def reminders_send_batch(*, reminder_ids: list[int]) -> dict[str, int]:
-    """Send the given reminders over one mail connection, each claimed before and recorded right after.
+    """Send the given reminders over one mail connection, each through its delivery record.
 
     Opt-outs are checked at the moment of sending. A transient mail error puts the reminder back
-    with a delay (bounded attempts) and ends the batch; a permanent one marks it failed.
+    with the delivery's backoff and ends the batch; a permanent one marks it failed, and the
+    failed-mail page shows it.
     """
     counts = {"sent": 0, "skipped_opted_out": 0, "failed": 0, "retry": 0}
     connection = get_connection(fail_silently=False)
@@ -422,32 +432,26 @@ def reminders_send_batch(*, reminder_ids: list[int]) -> dict[str, int]:
         for reminder_id in reminder_ids:
             if not _claim(reminder_id):
                 continue  # another run took it, or it is no longer due
-            reminder = Reminder.objects.select_related("saver", "pool", "pledge").get(pk=reminder_id)
-            user: User | None = reminder.saver
-            if user is not None and not reminder_is_wanted(user=user, kind=reminder.kind):
-                _finish(reminder_id, ReminderStatus.SKIPPED_OPTED_OUT)
-                counts["skipped_opted_out"] += 1
-                continue
-            address = user.email if user is not None else reminder.email
-            if not address:
-                _finish(reminder_id, ReminderStatus.FAILED, "no email address")
-                counts["failed"] += 1
-                continue
             try:
-                message = reminder_message(reminder=reminder, to=address, connection=connection)
-                connection.send_messages([message])
-            except Exception as exc:
-                if _is_transient(exc):
-                    counts["retry" if _retry_later(reminder, exc) == ReminderStatus.PENDING else "failed"] += 1
-                    log.warning("reminders: transient mail error, batch stopped: %s", exc)
-                    break
-                _finish(reminder_id, ReminderStatus.FAILED, f"{type(exc).__name__}: {exc}")
+                outcome = mail_deliver(
+                    key=f"reminder:{reminder_id}",
+                    kind=MailKind.POOL_REMINDER,
+                    args={"reminder_id": reminder_id},
+                    connection=connection,
+                )
+            finally:
+                delivery = MailDelivery.objects.get(key=f"reminder:{reminder_id}")
+                status = _mirror(reminder_id, delivery)
+            if status == ReminderStatus.SENT:
+                counts["sent"] += 1
+            elif status == ReminderStatus.SKIPPED_OPTED_OUT:
+                counts["skipped_opted_out"] += 1
+            elif status == ReminderStatus.FAILED:
                 counts["failed"] += 1
-                if not isinstance(exc, smtplib.SMTPException):
-                    raise  # a bug (template, data): recorded, then loud
-                continue
-            _finish(reminder_id, ReminderStatus.SENT, sent_at=timezone.now())
-            counts["sent"] += 1
+            elif outcome == RETRY:
+                counts["retry"] += 1
+                log.warning("reminders: transient mail error, batch stopped: %s", delivery.last_error)
+                break
     finally:
         try:
             connection.close()

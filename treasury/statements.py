@@ -23,6 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
+from operations.mail import MailSkipped, mail_deliver
+from operations.models import MailKind, MailStatus
 from pools.models import MONEY_KINDS, PaymentAllocation, Pledge, PledgeKind, Pool
 from pools.offers.models import PoolOffer, YearlyStatement
 from treasury.models import PayoutLine, PayoutReason
@@ -174,27 +176,33 @@ def statement_issue(*, saver: User, year: int) -> YearlyStatement:
 
 
 def statement_mail(*, statement_id: int) -> bool:
-    """Mail a kept statement to its saver once; True when this call sent it."""
-    claimed = YearlyStatement.objects.filter(pk=statement_id, mailed_at__isnull=True).update(mailed_at=timezone.now())
-    if not claimed:
+    """Mail a kept statement to its saver once, through its delivery record; True when this call sent it."""
+    if YearlyStatement.objects.filter(pk=statement_id, mailed_at__isnull=False).exists():
         return False
+    outcome = mail_deliver(
+        key=f"statement:{statement_id}", kind=MailKind.STATEMENT, args={"statement_id": statement_id}
+    )
+    return outcome == MailStatus.SENT
+
+
+def statement_message(*, statement_id: int) -> EmailMessage:
+    """The statement mail with its PDF, in the statement's language. Raises MailSkipped for an erased saver."""
     statement = YearlyStatement.objects.select_related("saver").get(pk=statement_id)
     saver = statement.saver
     if saver.is_erased or not saver.email:
-        return False
-    try:
-        with translation.override(statement.language):
-            context = {"statement": statement, "site_url": settings.SITE_URL}
-            subject = render_to_string("emails/yearly_statement_subject.txt", context).strip()
-            text = render_to_string("emails/yearly_statement.txt", context)
-        message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [saver.email])
-        message.attach(f"lokalkapital-{statement.year}.pdf", bytes(statement.pdf), "application/pdf")
-        message.send()
-    except Exception:
-        # Release the claim so the next run sends it.
-        YearlyStatement.objects.filter(pk=statement_id).update(mailed_at=None)
-        raise
-    return True
+        raise MailSkipped("saver erased or without address")
+    with translation.override(statement.language):
+        context = {"statement": statement, "site_url": settings.SITE_URL}
+        subject = render_to_string("emails/yearly_statement_subject.txt", context).strip()
+        text = render_to_string("emails/yearly_statement.txt", context)
+    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [saver.email])
+    message.attach(f"lokalkapital-{statement.year}.pdf", bytes(statement.pdf), "application/pdf")
+    return message
+
+
+def statement_mark_sent(*, statement_id: int) -> None:
+    """Record on the statement that it was mailed."""
+    YearlyStatement.objects.filter(pk=statement_id, mailed_at__isnull=True).update(mailed_at=timezone.now())
 
 
 def statement_savers(*, year: int) -> Iterator[int]:

@@ -72,6 +72,8 @@ urlpatterns = [
     path("my/projects/", views.my_projects, name="my-projects"),
     path("ops/jobs/", ops.JobListView.as_view(), name="ops-jobs"),
     path("ops/reminders/failed/", ops.FailedReminderListView.as_view(), name="ops-reminders-failed"),
+    path("ops/mail/failed/", ops.FailedMailListView.as_view(), name="ops-mail-failed"),
+    path("ops/mail/failed/<int:pk>/retry/", ops.FailedMailRetryView.as_view(), name="ops-mail-retry"),
     path("account/two-factor/setup/", twofactor.two_factor_setup, name="two-factor-setup"),
     path("account/two-factor/verify/", twofactor.two_factor_verify, name="two-factor-verify"),
     path("treasury/", include("web.treasury_urls")),

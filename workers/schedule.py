@@ -19,6 +19,7 @@ TASK_MODULES = (
     "workers.treasury",
     "workers.accounts",
     "workers.statements",
+    "workers.mail",
 )
 
 
@@ -62,6 +63,10 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "send-due-reminders": {
             "task": "workers.reminders.send_due_reminders",
             "schedule": timedelta(seconds=settings.REMINDER_SEND_INTERVAL),
+        },
+        "sweep-mail-deliveries": {
+            "task": "workers.mail.sweep_mail_deliveries",
+            "schedule": timedelta(seconds=settings.MAIL_SWEEP_INTERVAL),
         },
         "prune-job-runs": {
             "task": "workers.jobs.prune_job_runs",

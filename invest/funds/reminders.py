@@ -2,7 +2,8 @@
 
 The sweeps only work out what is due and return it as (user, subject, kind, period);
 `fund_reminder_send` sends one, claiming its key in FundReminderSent first, so the same
-reminder is never sent twice even when beat ticks twice or two workers race.
+reminder is never sent twice even when beat ticks twice or two workers race; the mail itself
+goes through its delivery record (operations/mail.py).
 
 When: a "due" reminder once, from DUE_NOTICE_DAYS before the due date; an "overdue"
 reminder 1, 8 and 15 days after it (OVERDUE_REPEATS times at most), then it stops.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -23,6 +24,8 @@ from accounts.models import ReminderKind, ReminderPreference, User
 from invest.funds.models import FundReminderKind, FundReminderSent, FundShare
 from invest.funds.schedules import paid_through
 from invest.funds.selectors import loan_line, loans_with_unpaid, recorded_cutoff
+from operations.mail import MailSkipped, mail_deliver
+from operations.models import MailKind, MailStatus
 from pools.models import PaymentAllocation
 from pools.money import format_sek
 from pools.paycodes import fund_instalment_pay_codes
@@ -159,7 +162,10 @@ def _instalment_pay_codes(reminder: FundReminderDue) -> object:
 
 def fund_reminder_send(*, reminder: FundReminderDue) -> bool:
     """Send one reminder unless it was sent already or the user opted out; True when this call sent it.
-    Claims the unique key first; a failed send releases the claim so a retry can send it."""
+
+    Records its unique key in FundReminderSent first, then hands the mail to its delivery record,
+    which retries a transient failure with backoff and shows a permanent one on the failed-mail page.
+    """
     user = reminder.user
     if not user.is_active or user.is_erased or not user.email or _opted_out(user, reminder.kind):
         return False
@@ -170,24 +176,38 @@ def fund_reminder_send(*, reminder: FundReminderDue) -> bool:
             )
     except IntegrityError:
         return False
-    try:
-        with translation.override(user.language):
-            context = {
-                **reminder.details,
-                "kind": reminder.kind,
-                "name": user.display_name,
-                "amount": format_sek(int(reminder.details.get("unpaid_ore", 0)), user.language),  # type: ignore[call-overload]
-                "site_url": settings.SITE_URL,
-                "pay_codes": _instalment_pay_codes(reminder),
-            }
-            subject = render_to_string("emails/fund_reminder_subject.txt", context).strip()
-            text = render_to_string("emails/fund_reminder.txt", context)
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-    except Exception:
-        FundReminderSent.objects.filter(pk=claim.pk).delete()
-        raise
-    FundReminderSent.objects.filter(pk=claim.pk).update(sent_at=timezone.now())
-    return True
+    details = {k: v.isoformat() if isinstance(v, date) else v for k, v in reminder.details.items()}
+    outcome = mail_deliver(
+        key=f"fund_reminder:{claim.pk}", kind=MailKind.FUND_REMINDER, args={"sent_id": claim.pk, "details": details}
+    )
+    return outcome == MailStatus.SENT
+
+
+def fund_reminder_mail(*, sent_id: int, details: dict[str, object]) -> EmailMessage:
+    """The recorded fund reminder as a plain-text mail in the user's language. Raises MailSkipped."""
+    claim = FundReminderSent.objects.select_related("user").get(pk=sent_id)
+    user = claim.user
+    if not user.is_active or user.is_erased or not user.email or _opted_out(user, claim.kind):
+        raise MailSkipped("opted out or no address")
+    details = {**details, "due_on": date.fromisoformat(str(details["due_on"]))}
+    reminder = FundReminderDue(user=user, subject=claim.subject, kind=claim.kind, period=claim.period, details=details)
+    with translation.override(user.language):
+        context = {
+            **reminder.details,
+            "kind": reminder.kind,
+            "name": user.display_name,
+            "amount": format_sek(int(reminder.details.get("unpaid_ore", 0)), user.language),  # type: ignore[call-overload]
+            "site_url": settings.SITE_URL,
+            "pay_codes": _instalment_pay_codes(reminder),
+        }
+        subject = render_to_string("emails/fund_reminder_subject.txt", context).strip()
+        text = render_to_string("emails/fund_reminder.txt", context)
+    return EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def fund_reminder_mark_sent(*, sent_id: int, details: dict[str, object]) -> None:
+    """Record on the claim that the reminder went out."""
+    FundReminderSent.objects.filter(pk=sent_id, sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def fund_reminders_sweep(*, today: date) -> dict[str, int]:

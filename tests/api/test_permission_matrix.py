@@ -130,7 +130,18 @@ def _more_world(w: World) -> dict[str, Any]:
     [allocation] = payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=treasurer)
     bank_file = BankFile.objects.create(sha256="2" * 64, format="bgmax", content=b"x", imported_by=treasurer)
+    from operations.models import MailDelivery
+
+    # One failed mail of each audience: the money mail is the treasurer's, the fair mail the organiser's.
+    money_mail = MailDelivery.objects.create(
+        key="receipt:matrix", kind="receipt", status="failed", next_attempt_at=timezone.now()
+    )
+    fair_mail = MailDelivery.objects.create(
+        key="fair_notice:matrix", kind="fair_notice", status="failed", next_attempt_at=timezone.now()
+    )
     return {
+        "money_mail": money_mail,
+        "fair_mail": fair_mail,
         "fund": fund,
         "share_pool": share_pool,
         "withdrawal": withdrawal,
@@ -911,6 +922,34 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+        },
+    ),
+    Row(
+        "GET",
+        "api/mail/failed/",
+        lambda w: "/api/mail/failed/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 200,
+            "organiser": 200,
+        },
+    ),
+    Row(
+        "POST",
+        "api/mail/failed/<int:pk>/retry/",
+        lambda w: f"/api/mail/failed/{w.x['fair_mail'].pk}/retry/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 404,  # a fair mail: the organiser's to retry
+            "organiser": 202,
         },
     ),
     Row(

@@ -216,8 +216,8 @@ def test_a_batch_uses_one_connection(saver, other_saver, settings):
 
 
 def test_transient_mail_error_retries_with_backoff_then_gives_up(saver, settings):
-    settings.REMINDER_MAX_ATTEMPTS = 3
-    settings.REMINDER_RETRY_BACKOFF_SECONDS = 60
+    settings.MAIL_MAX_ATTEMPTS = 3
+    settings.MAIL_RETRY_BACKOFF_SECONDS = 60
     reminder = _one_due_reminder(saver)
     down = mock.patch.object(LocmemBackend, "send_messages", side_effect=smtplib.SMTPServerDisconnected("gone"))
     with at(date(2026, 3, 5)), down:

@@ -1,4 +1,4 @@
-"""/ops/jobs/ and /ops/reminders/failed/: pages for treasurers and organisers only."""
+"""/ops/jobs/ and /ops/mail/failed/ (the old /ops/reminders/failed/ redirects): treasurers and organisers only."""
 
 from __future__ import annotations
 
@@ -28,30 +28,36 @@ def test_organiser_sees_the_jobs_page(client, organiser):
     assert client.get("/ops/jobs/").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/reminders/failed/"])
+@pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/mail/failed/"])
 def test_saver_is_refused(client, saver, path):
     login_verified(client, saver)
     assert client.get(path).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/reminders/failed/"])
+@pytest.mark.parametrize("path", ["/ops/jobs/", "/ops/mail/failed/"])
 def test_anonymous_is_sent_to_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_failed_reminders_page_escapes_errors(client, treasurer, saver):
+def test_failed_mail_page_lists_a_migrated_failed_reminder_escaped(client, treasurer, saver):
+    from operations.models import MailDelivery
+
     pool = PoolFactory()
-    Reminder.objects.create(
+    reminder = Reminder.objects.create(
         recipient_key=f"user:{saver.pk}", saver=saver, kind="pool_outcome", subject_type="pool",
         subject_id=pool.pk, pool=pool, period="failed", status=ReminderStatus.FAILED,
         last_error="<script>x</script>", send_after=timezone.now(),
     )  # fmt: skip
+    MailDelivery.objects.create(
+        key=f"reminder:{reminder.pk}", kind="pool_reminder", args={"reminder_id": reminder.pk}, to=saver.email,
+        status="failed", last_error=reminder.last_error, next_attempt_at=timezone.now(),
+    )  # fmt: skip
     login_verified(client, treasurer)
-    html = client.get("/ops/reminders/failed/").content.decode()
+    html = client.get("/ops/mail/failed/").content.decode()
     assert saver.email in html and "&lt;script&gt;" in html and "<script>x" not in html
 
 
-def test_failed_reminders_page_survives_a_hostile_page_number(client, treasurer):
+def test_failed_mail_page_survives_a_hostile_page_number(client, treasurer):
     login_verified(client, treasurer)
-    assert client.get("/ops/reminders/failed/?page=1e9999").status_code == 404
+    assert client.get("/ops/mail/failed/?page=1e9999").status_code == 404

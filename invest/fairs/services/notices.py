@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from accounts.models import ReminderKind, ReminderPreference
 from invest.fairs.models import (
@@ -15,6 +17,8 @@ from invest.fairs.models import (
     FairNotice,
     FairStatus,
 )
+from operations.mail import MailSkipped, mail_deliver
+from operations.models import MailKind, MailStatus
 from operations.outbox import enqueue
 from pools.models import Pledge, PledgeSource, PledgeStatus
 
@@ -94,58 +98,72 @@ def fair_reminders_sweep(*, now: datetime | None = None) -> int:
     return queued
 
 
-def fair_notice_send(*, notice_id: int) -> bool:
-    """Mail a pledger the links to confirm their fair pledges, once; True when this call sent it."""
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    # Claim with a conditional update, so a duplicate task run sends nothing.
-    claimed = FairNotice.objects.filter(pk=notice_id, sent_at__isnull=True, skipped_reason="").update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    notice = FairNotice.objects.select_related("fair").get(pk=notice_id)
-    pledges = list(
+def _notice_pledges(notice: FairNotice) -> list[Pledge]:
+    return list(
         fair_pledges_unconfirmed(fair=notice.fair)
         .filter(Q(saver__email__iexact=notice.email) | Q(saver__isnull=True, contact_email__iexact=notice.email))
         .select_related("pool", "pool__project", "saver")
         .order_by("pk")
     )
-    reason = ""
+
+
+def _skip_reason(notice: FairNotice, pledges: list[Pledge]) -> str:
     if notice.fair.status not in (FairStatus.FOLLOW_UP,) and notice.number > 0:
-        reason = "fair closed"
-    elif not pledges:
-        reason = "nothing to confirm"
-    elif notice.number > 0 and _opted_out(pledges):
-        reason = "opted out"
-    if reason:
-        FairNotice.objects.filter(pk=notice_id).update(sent_at=None, skipped_reason=reason)
+        return "fair closed"
+    if not pledges:
+        return "nothing to confirm"
+    if notice.number > 0 and _opted_out(pledges):
+        return "opted out"
+    return ""
+
+
+def fair_notice_send(*, notice_id: int) -> bool:
+    """Mail a pledger the links to confirm their fair pledges, once; True when this call sent it.
+
+    Goes through the delivery record (key fair_notice:<id>), which keeps a duplicate task run
+    from sending twice and retries a transient failure; a notice with nothing left to say is
+    marked skipped with the reason instead.
+    """
+    notice = (
+        FairNotice.objects.filter(pk=notice_id, sent_at__isnull=True, skipped_reason="").select_related("fair").first()
+    )
+    if notice is None:
         return False
-    try:
-        with translation.override(notice.language):
-            context = {
-                "fair": notice.fair,
-                "notice": notice,
-                "is_reminder": notice.number > 0,
-                "pledges": [
-                    {"pledge": p, "url": f"{settings.SITE_URL}/pledges/confirm/{p.confirmation_token}/"}
-                    for p in pledges
-                ],
-                "name": pledges[0].pledger_name,
-                "site_url": settings.SITE_URL,
-            }
-            subject = render_to_string("emails/fair_confirm_subject.txt", context).strip()
-            text = render_to_string("emails/fair_confirm.txt", context)
-            html = render_to_string("emails/fair_confirm.html", context)
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [notice.email])
-        message.attach_alternative(html, "text/html")
-        message.send()
-    except Exception:
-        FairNotice.objects.filter(pk=notice_id).update(sent_at=None)  # release the claim for the retry
-        raise
-    return True
+    reason = _skip_reason(notice, _notice_pledges(notice))
+    if reason:
+        FairNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(skipped_reason=reason)
+        return False
+    outcome = mail_deliver(key=f"fair_notice:{notice_id}", kind=MailKind.FAIR_NOTICE, args={"notice_id": notice_id})
+    return outcome == MailStatus.SENT
+
+
+def fair_notice_mail(*, notice_id: int) -> EmailMultiAlternatives:
+    """The confirmation notice (or reminder) as a mail in the pledger's language. Raises MailSkipped."""
+    notice = FairNotice.objects.select_related("fair").get(pk=notice_id)
+    pledges = _notice_pledges(notice)
+    reason = _skip_reason(notice, pledges)
+    if reason:
+        raise MailSkipped(reason)
+    with translation.override(notice.language):
+        context = {
+            "fair": notice.fair,
+            "notice": notice,
+            "is_reminder": notice.number > 0,
+            "pledges": [{"pledge": p, "url": pledge_confirm_url(p)} for p in pledges],
+            "name": pledges[0].pledger_name,
+            "site_url": settings.SITE_URL,
+        }
+        subject = render_to_string("emails/fair_confirm_subject.txt", context).strip()
+        text = render_to_string("emails/fair_confirm.txt", context)
+        html = render_to_string("emails/fair_confirm.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [notice.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def fair_notice_mark_sent(*, notice_id: int) -> None:
+    """Record on the notice that it went out."""
+    FairNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def pledge_confirm_url(pledge: Pledge) -> str:
