@@ -6,12 +6,10 @@ queues follow-up work through the outbox (operations.outbox.enqueue) after commi
 The package re-exports every public name, so `from pools.services import x` keeps working."""
 
 from pools.models import CHANGEABLE_PLEDGE_STATUSES
+from pools.pledge_terms import MAX_MONTHS, MAX_QUANTITY, MAX_SHARES
 from pools.services.idempotency import pledge_create_idempotent
 from pools.services.payments import allocation_reverse, payment_allocate, payment_record, pledge_received_ore
 from pools.services.pledges import (
-    MAX_MONTHS,
-    MAX_QUANTITY,
-    MAX_SHARES,
     pledge_change,
     pledge_claim_by_email,
     pledge_confirm,

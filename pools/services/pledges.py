@@ -36,23 +36,16 @@ from pools.models import (
     PledgeStatus,
     Pool,
 )
-from pools.money import MAX_ORE, format_sek
+from pools.money import format_sek
 from pools.offers.services import (
     regulated_pledge_change_check,
     regulated_pledge_check,
     regulated_pledge_record,
 )
+from pools.pledge_terms import pledge_terms_check
 from pools.references import ocr_generate
 from pools.selectors import pledge_may_withdraw
 from pools.services.queues import RECEIPT_TASK, totals_enqueue
-
-MAX_MONTHS = 600
-
-
-MAX_SHARES = 1_000_000
-
-
-MAX_QUANTITY = Decimal("1000000")
 
 
 def _money_committed(pool: Pool, *, saver: User | None = None, exclude_pk: int | None = None) -> int:
@@ -94,12 +87,6 @@ def _check_money_limits(pool: Pool, *, saver: User | None, amount_ore: int, excl
                 % {"room": format_sek(room, lang)},
                 field="amount",
             )
-
-
-def _positive_int(value: object, *, field: str, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
-        raise InvalidPledge(_("Give a whole number from 1 to %(max)s.") % {"max": maximum}, field=field)
-    return value
 
 
 def _new_confirmation_token() -> str:
@@ -200,47 +187,32 @@ def _fill_money(
     term_months: int | None,
     share_count: int | None,
 ) -> None:
-    if pledge.kind == PledgeKind.SHARE:
-        count = _positive_int(share_count, field="share_count", maximum=MAX_SHARES)
-        if not pool.share_price_ore:
-            raise PledgeKindNotAllowed(field="kind")
-        total = count * pool.share_price_ore
-        if total > MAX_ORE:
-            raise InvalidPledge(_("That is more than the platform accepts."), field="share_count")
-        pledge.share_count = count
-        pledge.amount_ore = total
-    elif pledge.kind == PledgeKind.SUPPORT_SAVING and monthly_ore is not None:
-        monthly = _positive_int(monthly_ore, field="monthly_amount", maximum=MAX_ORE)
-        count = _positive_int(months, field="months", maximum=MAX_MONTHS)
-        if monthly * count > MAX_ORE:
-            raise InvalidPledge(_("That is more than the platform accepts."), field="monthly_amount")
-        pledge.monthly_ore = monthly
-        pledge.months = count
-        pledge.amount_ore = monthly * count
-    else:
-        pledge.amount_ore = _positive_int(amount_ore, field="amount", maximum=MAX_ORE)
-        if pledge.kind == PledgeKind.SUPPORT_SAVING or term_months is not None:
-            pledge.term_months = _positive_int(term_months, field="term_months", maximum=MAX_MONTHS)
+    if pledge.kind == PledgeKind.SHARE and not pool.share_price_ore:
+        raise PledgeKindNotAllowed(field="kind")
+    terms = pledge_terms_check(
+        kind=pledge.kind,
+        amount_ore=amount_ore,
+        monthly_ore=monthly_ore,
+        months=months,
+        term_months=term_months,
+        share_count=share_count,
+        share_price_ore=pool.share_price_ore,
+    )
+    pledge.amount_ore = terms.amount_ore
+    if terms.share_count is not None:
+        pledge.share_count = terms.share_count
+    if terms.monthly_ore is not None:
+        pledge.monthly_ore = terms.monthly_ore
+        pledge.months = terms.months
+    if terms.term_months is not None:
+        pledge.term_months = terms.term_months
 
 
 def _fill_non_money(pledge: Pledge, *, description: str, quantity: Decimal | None, unit: str) -> None:
-    text = (description or "").strip()
-    if not text:
-        raise InvalidPledge(_("Describe what you offer."), field="description")
-    if len(text) > 2000:
-        raise InvalidPledge(_("Keep the description under 2000 characters."), field="description")
-    if pledge.kind == PledgeKind.TIME:
-        if quantity is None:
-            raise InvalidPledge(_("Say how many hours."), field="quantity")
-        unit = unit or "hours"
-    if quantity is not None:
-        if not isinstance(quantity, Decimal) or not quantity.is_finite():
-            raise InvalidPledge(_("Give a number."), field="quantity")
-        if not Decimal(0) < quantity <= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.01")):
-            raise InvalidPledge(_("Give a number above 0 with at most two decimals."), field="quantity")
-    pledge.description = text
-    pledge.quantity = quantity
-    pledge.unit = (unit or "").strip()[:30]
+    terms = pledge_terms_check(kind=pledge.kind, description=description, quantity=quantity, unit=unit)
+    pledge.description = terms.description
+    pledge.quantity = terms.quantity
+    pledge.unit = terms.unit
 
 
 def _save_with_new_reference(pledge: Pledge, attempts: int = 5) -> None:

@@ -203,3 +203,25 @@ def test_money_matched_in_a_fund_pool_queues_the_fund_totals(saver):
     OutboxMessage.objects.all().delete()
     allocation_reverse(allocation=allocation, by=None)
     assert OutboxMessage.objects.filter(task_name="workers.funds.recompute_fund_totals", args=[fund.pk]).exists()
+
+
+def test_pledge_terms_are_one_check_for_the_service_and_the_fair_card():
+    """The card check and the pledge service refuse the same terms with the same message."""
+    from decimal import Decimal
+
+    from invest.fairs.errors import CardRefused
+    from invest.fairs.services import CardInput, card_validate
+    from pools.errors import InvalidPledge
+    from pools.pledge_terms import pledge_terms_check
+
+    with pytest.raises(InvalidPledge) as by_service:
+        pledge_terms_check(kind="loan", amount_ore=100, term_months=601)
+    with pytest.raises(CardRefused) as by_card:
+        card_validate(CardInput(kind="loan", amount_ore=100, months=601))
+    assert (by_service.value.field, by_card.value.field) == ("term_months", "months")
+    assert str(by_service.value.message) == str(by_card.value.message)
+    with pytest.raises(CardRefused) as by_card:
+        card_validate(CardInput(kind="time", description="Hjälp", hours=Decimal("0.001")))
+    assert by_card.value.field == "hours"
+    terms = pledge_terms_check(kind="support_saving", monthly_ore=20_000, months=3)
+    assert (terms.amount_ore, terms.monthly_ore, terms.months) == (60_000, 20_000, 3)

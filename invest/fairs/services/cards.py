@@ -28,9 +28,10 @@ from invest.fairs.models import (
     PitchStatus,
 )
 from invest.fairs.services.notices import _notice_queue, _pledger_email
+from pools.errors import InvalidPledge
 from pools.models import MONEY_KINDS, PledgeKind, PledgeSource, Pool
-from pools.money import MAX_ORE
-from pools.services import MAX_MONTHS, pledge_create
+from pools.pledge_terms import description_check, pledge_terms_check
+from pools.services import pledge_create
 
 # What a card can pledge at a fair (shares need a share price, which a fair pool has not).
 CARD_KINDS = (
@@ -84,42 +85,38 @@ class CardInput:
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+# Card fields by the pledge field the shared terms check names.
+CARD_FIELDS = {"monthly_amount": "amount", "term_months": "months", "quantity": "hours"}
+
+
 def card_validate(card: CardInput) -> None:
-    """Check a card before anything is written. Raises CardRefused naming the field."""
+    """Check a card before anything is written. Raises CardRefused naming the field.
+
+    The pledge's own terms (amount, months, hours, description) are the pledge rules of
+    pools.pledge_terms, checked as the card will become a pledge; only the card's own fields
+    (name, phone, email, consent) are checked here.
+    """
     if card.kind not in CARD_KINDS:
         raise CardRefused(_("Choose what kind of pledge this is."), field="kind")
-    if card.kind in MONEY_KINDS:
-        amount = card.amount_ore
-        if amount is None:
-            raise CardRefused(_("Give an amount in kronor."), field="amount")
-        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_ORE:
-            raise CardRefused(_("Give an amount above zero."), field="amount")
-        if card.kind == PledgeKind.SUPPORT_SAVING and card.months is None:
-            raise CardRefused(_("Say for how many months you will save."), field="months")
-        if card.months is not None and (
-            isinstance(card.months, bool) or not isinstance(card.months, int) or not 0 < card.months <= MAX_MONTHS
-        ):
-            raise CardRefused(
-                _("Give a whole number of months from 1 to %(max)s.") % {"max": MAX_MONTHS}, field="months"
-            )
-        if card.kind == PledgeKind.SUPPORT_SAVING and amount * int(card.months or 1) > MAX_ORE:
-            raise CardRefused(_("That is more than the platform accepts."), field="amount")
-    else:
-        if not card.description.strip():
-            raise CardRefused(_("Describe what you offer."), field="description")
-        if card.kind == PledgeKind.TIME:
-            hours = card.hours
-            if hours is None:
-                raise CardRefused(_("Say how many hours."), field="hours")
-            if (
-                not isinstance(hours, Decimal)
-                or not hours.is_finite()
-                or not Decimal(0) < hours <= MAX_HOURS
-                or hours != hours.quantize(Decimal("0.01"))
-            ):
-                raise CardRefused(_("Give hours above 0 with at most two decimals."), field="hours")
-    if len(card.description) > MAX_TEXT:
-        raise CardRefused(_("Keep the description under 2000 characters."), field="description")
+    money = card.kind in MONEY_KINDS
+    saving = card.kind == PledgeKind.SUPPORT_SAVING
+    try:
+        if money and saving and card.months is None:
+            raise InvalidPledge(_("Say for how many months you will save."), field="months")
+        pledge_terms_check(
+            kind=card.kind,
+            amount_ore=card.amount_ore if money and not saving else None,
+            monthly_ore=card.amount_ore if saving else None,
+            months=card.months if saving else None,
+            term_months=card.months if money and not saving else None,
+            description=card.description if not money else "",
+            quantity=card.hours if card.kind == PledgeKind.TIME else None,
+            quantity_max=MAX_HOURS,
+        )
+        description_check(card.description)  # a money card's note too
+    except InvalidPledge as exc:
+        field = exc.field or "kind"
+        raise CardRefused(exc.message, field=CARD_FIELDS.get(field, field)) from exc
     if len(card.name) > 200:
         raise CardRefused(_("The name is too long."), field="name")
     if len(card.phone) > 40:
