@@ -53,7 +53,7 @@ class FailedMailRetryView(APIView):
         summary="Send a failed mail again",
         request=None,
         responses={
-            202: FailedMailSerializer,
+            200: FailedMailSerializer,
             401: OpenApiResponse(description="Not logged in"),
             403: OpenApiResponse(description="Not a treasurer or organiser"),
             404: OpenApiResponse(description="No failed mail of a kind the caller handles"),
@@ -63,4 +63,4 @@ class FailedMailRetryView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         delivery = get_object_or_404(mail_failed_list(user=request.user), pk=pk)
         delivery = mail_delivery_retry(delivery=delivery, by=request.user)
-        return Response(FailedMailSerializer(delivery).data, status=202)
+        return Response(FailedMailSerializer(delivery).data)

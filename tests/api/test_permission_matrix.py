@@ -949,7 +949,7 @@ MATRIX = [
             "owner": 403,
             "other_owner": 403,
             "treasurer": 404,  # a fair mail: the organiser's to retry
-            "organiser": 202,
+            "organiser": 200,
         },
     ),
     Row(
