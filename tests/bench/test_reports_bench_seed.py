@@ -18,8 +18,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def test_reports_bench_seed_fits_the_schema_and_reports_equal_the_reference():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
     with connection.cursor() as cursor:
         _seed(cursor, pools=20, per_pool=30, savers=15, matches=120)
     assert Pledge.objects.count() == 600

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,17 +26,9 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
+from tests.waiting import wait_until
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float = 60, interval: float = 0.2, what: str = "") -> None:
-    """Poll until condition() is truthy; fail the test with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what or condition}")
 
 
 def worker_database_url() -> str:

@@ -10,7 +10,8 @@ from operations.models import OutboxMessage
 from pools.models import Pledge, PledgeKind, PoolTotals
 from pools.services import pledge_create
 from tests.factories import PoolFactory, UserFactory
-from tests.integration.conftest import broker_url_in_this_process, celery_env, mail_messages, wait_until
+from tests.integration.conftest import broker_url_in_this_process, celery_env, mail_messages
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -22,7 +22,8 @@ from tests.api.test_permission_matrix import (
     _send,
     world,  # noqa: F401  (the fixture, reused)
 )
-from tests.integration.conftest import broker_url_in_this_process, celery_env, wait_until
+from tests.integration.conftest import broker_url_in_this_process, celery_env
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,8 @@ from operations.models import JobRun
 from pools.models import FundingRule, PledgeKind, Reminder, ReminderStatus
 from pools.services import pledge_create, pool_close
 from tests.factories import PoolFactory, UserFactory
-from tests.integration.conftest import celery_env, mail_messages, redis_purge, wait_until
+from tests.integration.conftest import celery_env, mail_messages, redis_purge
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,8 @@ from operations.models import OutboxMessage
 from pools.models import Pledge, PledgeKind, PoolTotals
 from pools.services import pledge_create
 from tests.factories import PoolFactory, UserFactory
-from tests.integration.conftest import broker_is_idle, wait_until
+from tests.integration.conftest import broker_is_idle
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from django.db import connection
 from pools.models import PledgeKind, PoolTotals
 from pools.services import pledge_create
 from tests.factories import PoolFactory, UserFactory
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -62,26 +62,19 @@ def worker():
         proc.kill()
 
 
-def wait_for(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_worker_recomputes_totals_after_a_pledge_commits(worker):
     pool = PoolFactory()
     saver = UserFactory()
     pledge_create(pool=pool, saver=saver, kind=PledgeKind.SUPPORT_SAVING, monthly_ore=25_000, months=4)
-    assert wait_for(lambda: PoolTotals.objects.filter(pool=pool, pledged_ore=100_000).exists())
+    wait_until(
+        lambda: PoolTotals.objects.filter(pool=pool, pledged_ore=100_000).exists(), timeout=30, what="the totals"
+    )
 
 
 def test_healthz_reports_a_consuming_worker(worker, client):
     from config.celery import app
 
     app.send_task("workers.health.worker_heartbeat")
-    assert wait_for(lambda: client.get("/healthz").json()["worker"]["alive"])
+    wait_until(lambda: client.get("/healthz").json()["worker"]["alive"], timeout=30, what="a live worker")
     body = client.get("/healthz").json()
     assert body["database"]["vendor"] == "postgresql" and body["broker"]["transport"] == "redis"
