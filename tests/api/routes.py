@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,3 +48,32 @@ def api_routes(prefixes: tuple[str, ...] = ("api/",), extra: tuple[str, ...] = (
         for method in methods:
             found.append(Route(route=route, method=method, view=view_cls))
     return found
+
+
+# Routes outside the page interface (the admin has its own tests; the redirect and language
+# switchers write nothing of ours).
+NOT_PAGE_FORMS = ("api/", "admin/", "i18n/", "favicon.ico")
+
+
+def _takes_post(callback: Any) -> bool:
+    view_cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_cls is not None:
+        return hasattr(view_cls, "post")
+    # Function views: require_POST / require_http_methods keep the wrapped function (functools.wraps),
+    # and the source of a view that handles a form names the method.
+    try:
+        source = inspect.getsource(inspect.unwrap(callback))
+    except (OSError, TypeError):
+        return False
+    return "POST" in source
+
+
+def page_form_routes() -> list[str]:
+    """Every page route (outside /api/ and the admin) whose view accepts a form POST."""
+    return sorted(
+        {
+            route
+            for route, pattern in _walk(get_resolver().url_patterns)
+            if not route.startswith(NOT_PAGE_FORMS) and _takes_post(pattern.callback)
+        }
+    )

@@ -237,7 +237,11 @@ def redis_server_factory(tmp_path: Path) -> Iterator[Callable[[], RedisServer]]:
     servers: list[RedisServer] = []
 
     def make() -> RedisServer:
-        server = RedisServer(port=_free_port(), workdir=tmp_path / f"redis{len(servers)}")
+        # TEST_REDIS_PORT (a test-only variable, not a setting) pins the first server's port, e.g. to
+        # watch it from outside or to keep it clear of a firewall; later servers take free ports.
+        fixed = os.environ.get("TEST_REDIS_PORT")
+        port = int(fixed) if fixed and not servers else _free_port()
+        server = RedisServer(port=port, workdir=tmp_path / f"redis{len(servers)}")
         servers.append(server)
         return server.start()
 
