@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
 PERSONAL_PREFIXES = ("/my/", "/treasury/", "/ops/", "/api/me/", "/api/treasury/", "/api/pledges/", "/account/")
+# Pages behind a secret link: the link is the credential, whoever follows it (a pledge, a password form).
+SECRET_LINK_PREFIXES = ("/pledges/confirm/", "/confirm-email/", "/password-reset/")
 
 
 def response_is_personal(request: HttpRequest) -> bool:
@@ -24,7 +26,7 @@ def response_is_personal(request: HttpRequest) -> bool:
         return True
     if "HTTP_AUTHORIZATION" in request.META:
         return True
-    return request.path.startswith(PERSONAL_PREFIXES)
+    return request.path.startswith(PERSONAL_PREFIXES + SECRET_LINK_PREFIXES)
 
 
 class NoStoreMiddleware:

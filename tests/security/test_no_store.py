@@ -6,6 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api.test_permission_matrix import world  # noqa: F401  (the fixture, reused)
 from tests.twofactor import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,21 @@ def test_anonymous_public_pages_stay_cacheable(client, pool) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert not _no_store(response)
+
+
+def test_pages_behind_secret_links_are_no_store_for_anyone(client, world) -> None:  # noqa: F811
+    """A secret link (fair pledge confirmation, e-mail confirmation, password reset) is the credential:
+    the page behind it shows a person's pledge or lets them set a password, so no cache may keep it."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    pledge = world.x["card_pledge"]
+    user = world.users["saver"]
+    reset = f"/password-reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    confirm_email = "/confirm-email/not-a-real-token-but-long-enough/"
+    for path in (f"/pledges/confirm/{pledge.confirmation_token}/", confirm_email, reset):
+        response = client.get(path, follow=True)
+        assert response.status_code < 500, path
+        assert _no_store(response), (path, response.get("Cache-Control"))
+        assert _no_store(client.get(path)), path  # the first answer too (a redirect to the form)
