@@ -39,6 +39,9 @@ class PledgeAdmin(MoneyRecordAdmin):
     search_fields = ("ocr_reference", "saver__email", "contact_email", "contact_name")
     raw_id_fields = ("pool", "saver")
     readonly_fields = ("ocr_reference", "amount_ore", "status")
+    # The confirmation token is the credential of a fair card's confirmation link: whoever sees it can
+    # confirm or decline the pledge in the saver's name.
+    exclude = ("confirmation_token",)
 
 
 class AllocationInline(admin.TabularInline):
