@@ -42,7 +42,7 @@ from treasury.audit import current_actor_id
 from treasury.bankfiles import ParsedFile, ParsedPayment
 from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 COUNT_FIELDS = (
     "processed",
     "payments_created",

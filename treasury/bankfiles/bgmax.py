@@ -84,6 +84,7 @@ Each carries its own amount (TK23 a negative one): ``reference_amounts`` holds
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -92,6 +93,9 @@ from datetime import date, datetime
 from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 RECORD_LENGTH = 80
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+# C1 control bytes: no character in ISO-8859-1, but letters in Windows-1252 and code page 850.
+_C1_RE = re.compile(b"[\x80-\x9f]")
 CHANNEL = "bgmax"
 OCR_REFERENCE_CODE = "2"
 _REFUSED = "The file was refused; nothing was imported."
@@ -289,8 +293,9 @@ class _Records:
                 f"Line {line_no} is {len(line)} characters long; BgMax records are exactly "
                 f"{RECORD_LENGTH} characters. {_REFUSED}"
             )
-        control = next((c for c in line if ord(c) < 32 or ord(c) == 127), None)
-        if control is not None:
+        found = _CONTROL_RE.search(line)
+        if found is not None:
+            control = found.group()
             raise BankFileError(
                 f"Line {line_no} contains the control character {control!r}; BgMax records are "
                 f"fixed-width text. {_REFUSED}"
@@ -321,14 +326,15 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    for index, byte in enumerate(data):
-        if 0x80 <= byte <= 0x9F:
-            line_no = data.count(b"\n", 0, index) + 1
-            raise BankFileError(
-                f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
-                "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
-                f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
-            )
+    misplaced = _C1_RE.search(data)
+    if misplaced is not None:
+        index, byte = misplaced.start(), data[misplaced.start()]
+        line_no = data.count(b"\n", 0, index) + 1
+        raise BankFileError(
+            f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
+            "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
+            f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
+        )
     return data.decode("iso-8859-1")
 
 
