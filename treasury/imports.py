@@ -36,7 +36,7 @@ from pools.models import (
 )
 from pools.money import format_sek
 from pools.references import ocr_is_valid
-from pools.services import allocation_reverse, fund_totals_enqueue_for_pools, totals_enqueue
+from pools.services import allocation_reverse, allocation_take_back, fund_totals_enqueue_for_pools, totals_enqueue
 from pools.services.payments import _pledge_status_from_received
 from treasury.audit import current_actor_id
 from treasury.bankfiles import ParsedFile, ParsedPayment
@@ -328,10 +328,11 @@ class _Batch:
     # --- deductions --------------------------------------------------------------
 
     def _write_deduction(self, pos: int, entry: ParsedPayment) -> None:
-        """Money the bank deducted: against the pledge its reference names, for the treasurer to resolve.
+        """Money the bank deducted: taken back from the referenced pledge's matches, for the treasurer
+        to resolve.
 
-        When the deduction is exactly one of that pledge's matches, the match is reversed, so the
-        pledge's received amount shows it; otherwise the treasurer decides what it takes back."""
+        A match of exactly that amount is reversed; else the latest larger match gives back that much
+        (reversed whole and its rest matched again, every row kept); else the treasurer decides."""
         pledge = None
         if entry.reference and ocr_is_valid(entry.reference):
             pledge = Pledge.objects.filter(ocr_reference=entry.reference, kind__in=MONEY_KINDS).first()
@@ -339,31 +340,83 @@ class _Batch:
             detail = _("Deducted by the bank from this deposit; no pledge has its reference. Check it by hand.")
             self._line(pos, entry, LineOutcome.DEDUCTION, detail, needs_attention=True)
             return
-        allocation = (
-            PaymentAllocation.objects.filter(
-                pledge=pledge, amount_ore=entry.amount_ore, reverses__isnull=True, reversed_by__isnull=True
-            )
-            .exclude(payment__status=PaymentStatus.REFUNDED)
+        live = (
+            PaymentAllocation.objects.filter(pledge=pledge, reverses__isnull=True, reversed_by__isnull=True)
+            .exclude(payment__status__in=[PaymentStatus.REFUNDED, PaymentStatus.RETURNED])
+            .select_related("payment")
             .order_by("-pk")
-            .first()
         )
-        if allocation is not None:
-            allocation_reverse(allocation=allocation, by=self.by, note=_("Deducted by the bank"))
-            self.touched_pools.add(pledge.pool_id)
-            detail = _("Deducted by the bank: the match of this amount to pledge %(ref)s was reversed.") % {
-                "ref": pledge.ocr_reference
-            }
-        else:
+        allocation = (
+            live.filter(amount_ore=entry.amount_ore).first() or live.filter(amount_ore__gt=entry.amount_ore).first()
+        )
+        if allocation is None:
             detail = _(
                 "Deducted by the bank from the money for pledge %(ref)s, but no match of this amount was "
                 "found. Decide what it takes back."
             ) % {"ref": pledge.ocr_reference}
-        self._line(pos, entry, LineOutcome.DEDUCTION, detail, pledge=pledge, needs_attention=True)
+            self._line(pos, entry, LineOutcome.DEDUCTION, detail, pledge=pledge, needs_attention=True)
+            return
+        names = {
+            "amount": _kronor(entry.amount_ore),
+            "ref": pledge.ocr_reference,
+            "payment": _payment_name(allocation.payment),
+        }
+        # Money of that payment no pledge has (an over-payment) is what the bank's deduction takes first.
+        matched = allocation.payment.allocations.aggregate(total=Sum("amount_ore"))["total"] or 0
+        spare = max(allocation.payment.amount_ore - int(matched), 0)
+        take = entry.amount_ore - min(spare, entry.amount_ore)
+        if take == 0:
+            detail = (
+                _(
+                    "Deducted by the bank: %(amount)s taken from the over-payment of %(payment)s; pledge %(ref)s "
+                    "keeps what it received."
+                )
+                % names
+            )
+            self._line(
+                pos,
+                entry,
+                LineOutcome.DEDUCTION,
+                detail,
+                pledge=pledge,
+                reversed_payment=allocation.payment,
+                needs_attention=True,
+            )
+            return
+        _reversal, rest = allocation_take_back(
+            allocation=allocation, amount_ore=take, by=self.by, note=_("Deducted by the bank")
+        )
+        self.touched_pools.add(pledge.pool_id)
+        names["amount"] = _kronor(take)
+        if rest is None:
+            detail = (
+                _("Deducted by the bank: the match of %(amount)s from %(payment)s to pledge %(ref)s was reversed.")
+                % names
+            )
+        else:
+            names["rest"] = _kronor(rest.amount_ore)
+            detail = (
+                _(
+                    "Deducted by the bank: %(amount)s taken back from the match of %(payment)s to pledge %(ref)s; "
+                    "%(rest)s stays matched."
+                )
+                % names
+            )
+        self._line(
+            pos,
+            entry,
+            LineOutcome.DEDUCTION,
+            detail,
+            pledge=pledge,
+            reversed_payment=allocation.payment,
+            needs_attention=True,
+        )
 
     # --- reversals ---------------------------------------------------------------
 
     def _write_reversal(self, pos: int, entry: ParsedPayment) -> None:
-        """The bank took back an earlier credit: reverse its matches (new negative rows) and mark it returned."""
+        """The bank took back an earlier credit: reverse its matches (new negative rows) and mark it
+        returned; a partial return takes back only its amount, latest match first."""
         original = _original_payment(entry)
         if original is None:
             detail = _("The bank took back %(amount)s, but the payment it reverses was not found. Find it by hand.") % {
@@ -372,20 +425,54 @@ class _Batch:
             self._line(pos, entry, LineOutcome.RETURNED, detail, needs_attention=True)
             return
         original = Payment.objects.select_for_update().get(pk=original.pk)
-        live = list(original.allocations.filter(reverses__isnull=True, reversed_by__isnull=True).order_by("pk"))
+        live = list(original.allocations.filter(reverses__isnull=True, reversed_by__isnull=True).order_by("-pk"))
+        names = {
+            "amount": _kronor(entry.amount_ore),
+            "original": _kronor(original.amount_ore),
+            "payment": _payment_name(original),
+        }
+        if entry.amount_ore < original.amount_ore:
+            left = entry.amount_ore - (original.amount_ore - sum(a.amount_ore for a in live))  # unmatched money first
+            for allocation in live:
+                if left <= 0:
+                    break
+                take = min(left, allocation.amount_ore)
+                allocation_take_back(allocation=allocation, amount_ore=take, by=self.by, note=_("Returned by the bank"))
+                self.touched_pools.add(allocation.pool_id)
+                left -= take
+            detail = (
+                _(
+                    "The bank took back %(amount)s of %(payment)s (%(original)s); that much was taken from its "
+                    "matches and the rest stays. Check the difference."
+                )
+                % names
+            )
+            self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original, needs_attention=True)
+            return
         for allocation in live:
             allocation_reverse(allocation=allocation, by=self.by, note=_("Returned by the bank"))
             self.touched_pools.add(allocation.pool_id)
         Payment.objects.filter(pk=original.pk).update(status=PaymentStatus.RETURNED)
         if original.amount_ore != entry.amount_ore:
-            detail = _(
-                "The bank took back %(amount)s of a payment of %(original)s; its matches were reversed. "
-                "Check the difference."
-            ) % {"amount": _kronor(entry.amount_ore), "original": _kronor(original.amount_ore)}
+            detail = (
+                _(
+                    "The bank took back %(amount)s, more than %(payment)s (%(original)s); its matches were "
+                    "reversed. Check the difference."
+                )
+                % names
+            )
             self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original, needs_attention=True)
             return
-        detail = _("The bank took this payment back; its matches were reversed.")
+        detail = _("The bank took %(payment)s back; its matches were reversed.") % names
         self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original)
+
+
+def _payment_name(payment: Payment) -> str:
+    """How a reason names the payment it takes money from: its number, date and the bank's reference."""
+    name = _("payment %(id)s of %(date)s") % {"id": payment.pk, "date": payment.received_on.isoformat()}
+    if payment.bank_reference:
+        name += f" ({payment.bank_reference})"
+    return name
 
 
 # ---------------------------------------------------------------- matching, in memory
@@ -493,14 +580,16 @@ def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, Pledge], rece
 
 def _original_payment(entry: ParsedPayment) -> Payment | None:
     """The earlier payment a reversal takes back: by the bank's references, else by OCR reference
-    and amount (the latest one not already returned)."""
+    and amount, else the latest larger one with that reference (never one already returned)."""
     live = Payment.objects.exclude(status__in=[PaymentStatus.RETURNED, PaymentStatus.REFUNDED])
     if entry.original_refs:
         found = live.filter(bank_reference__in=entry.original_refs).order_by("-pk").first()
         if found is not None:
             return found
     if entry.reference:
-        return live.filter(reference=entry.reference, amount_ore=entry.amount_ore).order_by("-pk").first()
+        same = live.filter(reference=entry.reference).order_by("-pk")
+        # The same amount first; a partial return takes part of the latest payment at least as large.
+        return same.filter(amount_ore=entry.amount_ore).first() or same.filter(amount_ore__gt=entry.amount_ore).first()
     return None
 
 

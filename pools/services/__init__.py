@@ -8,7 +8,13 @@ The package re-exports every public name, so `from pools.services import x` keep
 from pools.models import CHANGEABLE_PLEDGE_STATUSES
 from pools.pledge_terms import MAX_MONTHS, MAX_QUANTITY, MAX_SHARES
 from pools.services.idempotency import pledge_create_idempotent
-from pools.services.payments import allocation_reverse, payment_allocate, payment_record, pledge_received_ore
+from pools.services.payments import (
+    allocation_reverse,
+    allocation_take_back,
+    payment_allocate,
+    payment_record,
+    pledge_received_ore,
+)
 from pools.services.pledges import (
     pledge_change,
     pledge_claim_by_email,
@@ -52,5 +58,6 @@ __all__ = [
     "pledge_received_ore",
     "payment_allocate",
     "allocation_reverse",
+    "allocation_take_back",
     "pledge_create_idempotent",
 ]

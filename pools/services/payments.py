@@ -25,7 +25,7 @@ from pools.models import (
     Pledge,
     PledgeStatus,
 )
-from pools.money import MAX_ORE
+from pools.money import MAX_ORE, format_sek
 from pools.services.queues import fund_totals_enqueue_for_pools, totals_enqueue
 
 
@@ -150,6 +150,39 @@ def allocation_reverse(*, allocation: PaymentAllocation, by: User | None, note: 
     totals_enqueue(pool_id=pledge.pool_id)
     fund_totals_enqueue_for_pools(pool_ids=[pledge.pool_id])
     return reversal
+
+
+@transaction.atomic
+def allocation_take_back(
+    *, allocation: PaymentAllocation, amount_ore: int, by: User | None, note: str = ""
+) -> tuple[PaymentAllocation, PaymentAllocation | None]:
+    """Take part of a match back (a bank deduction or partial return): the match is reversed whole
+    and what is left of it matched again as a new row, so the pledge has received ``amount_ore``
+    less and every row stays. Returns (the reversal, the remaining match or None). Raises
+    AllocationError."""
+    if amount_ore <= 0 or amount_ore > allocation.amount_ore:
+        raise AllocationError(_("Only between 0.01 kr and the matched amount can be taken back."))
+    reversal = allocation_reverse(allocation=allocation, by=by, note=note)
+    rest = allocation.amount_ore - amount_ore
+    if rest == 0:
+        return reversal, None
+    remaining = PaymentAllocation.objects.create(
+        payment_id=allocation.payment_id,
+        pledge_id=allocation.pledge_id,
+        pool_id=allocation.pool_id,
+        amount_ore=rest,
+        created_by=by,
+        note=(
+            _("What is left of match %(id)s after %(amount)s was taken back")
+            % {"id": allocation.pk, "amount": format_sek(amount_ore, "sv")}
+        )[:200],
+    )
+    Payment.objects.filter(pk=allocation.payment_id, status=PaymentStatus.UNMATCHED).update(
+        status=PaymentStatus.MATCHED
+    )
+    pledge = Pledge.objects.get(pk=allocation.pledge_id)
+    _pledge_refresh_status(pledge)
+    return reversal, remaining
 
 
 def _pledge_refresh_status(pledge: Pledge) -> None:

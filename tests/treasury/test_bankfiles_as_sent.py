@@ -256,7 +256,8 @@ def test_tk21_deduction_without_an_equal_match_says_what_to_do(pool, treasurer):
     content = bgmax([BgPayment(9_000, ocr(543)), BgPayment(1_000, ocr(543), deduction=True)])
     line = bankfile_import(content=content, filename="d", by=treasurer).lines.get(is_deduction=True)
     assert line.needs_attention and line.pledge == pledge
-    assert "Decide what it takes back" in line.detail
+    # The payment paid 40 kr more than the pledge: the deduction comes out of that, not the pledge.
+    assert "over-payment" in line.detail and received(pledge) == 5_000
 
 
 # --- 7. encodings --------------------------------------------------------------------------------
