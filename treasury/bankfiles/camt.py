@@ -49,6 +49,14 @@ same statement/notification.  Both count *entries* of any status, as the
 summary describes the entries in the message.  ``ParsedFile.computed_count``
 and ``computed_total_ore`` are therefore the credit entries' count and sum;
 ``declared_*`` is ``None`` unless every statement/notification declares it.
+
+Why one module of about 700 lines
+---------------------------------
+One streaming reader walks one document: the entry reader, the totals and
+balance checks (which must see every entry as it streams past) and the
+.02/.08 differences all work on the same reader state and the same namespace.
+What stands alone is split off: the result types (``types.py``) and reading an
+OCR reference out of free text (``remittance.py``).
 """
 
 from __future__ import annotations
@@ -205,7 +213,8 @@ class _CamtReader:
         steps = self.steps.get(path)
         if steps is None:
             namespace = self.ns["c"]
-            steps = self.steps[path] = tuple(f"{{{namespace}}}{step}" if namespace else step for step in path.split("/"))
+            steps = tuple(f"{{{namespace}}}{step}" if namespace else step for step in path.split("/"))
+            self.steps[path] = steps
         return steps
 
     # Every path here is plain child steps ("NtryDtls/TxDtls"): walking the children directly gives
