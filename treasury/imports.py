@@ -157,8 +157,9 @@ def _insert(rows: Sequence[Any]) -> None:
             [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
+        # Every related row is saved before a row naming it is built (payments before their matches
+        # and lines), so the foreign-key ids are set already: Django's per-row check is skipped.
         for row, pk in zip(rows, ids, strict=True):
-            row._prepare_related_fields_for_save(operation_name="bulk_create")
             row.pk = pk
             row._state.adding = False
             for name in stamped:
