@@ -170,8 +170,15 @@ def receiver_swish_number(*, project_swish: str = "", fund_swish: str = "") -> s
 
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
-    """An inline SVG QR code (always a full QR code: bank and Swish apps do not read Micro QR)."""
-    return str(segno.make(text, error="m", micro=False).svg_inline(scale=scale, border=4, dark="#000", light="#fff"))
+    """An inline SVG QR code (always a full QR code: bank and Swish apps do not read Micro QR).
+
+    It carries a ``viewBox`` as well as its natural width and height, so CSS can scale it: without one, a
+    style width smaller than the drawing (a long bank payload is 57 modules, 228 px) cut the code off and
+    left it unscannable."""
+    code = segno.make(text, error="m", micro=False)
+    width, height = code.symbol_size(scale=scale, border=4)
+    svg = str(code.svg_inline(scale=scale, border=4, dark="#000", light="#fff", omitsize=True))
+    return svg.replace("<svg ", f'<svg width="{width}" height="{height}" role="img" ', 1)
 
 
 def qr_png(text: str, *, scale: int = 5) -> bytes:

@@ -24,7 +24,7 @@ from PIL import Image
 from accounts.identity import validate_swish_number
 from accounts.roles import Role
 from pools.models import PledgeKind
-from pools.paycodes import bank_qr_payload, pledge_amount_to_pay_now, qr_png, swish_link
+from pools.paycodes import bank_qr_payload, pledge_amount_to_pay_now, qr_png, qr_svg, swish_link
 from pools.services import payment_allocate, payment_record, pledge_create
 from tests.factories import PoolFactory, ProjectFactory, UserFactory
 from tests.twofactor import login_verified
@@ -42,7 +42,7 @@ def decode_svg(svg: str) -> str:
     """Draw segno's SVG path back into pixels and decode it (no SVG renderer needed: segno draws one path
     of horizontal runs, ``M x y h n`` / ``m dx dy h n``, in module units of the given scale)."""
     scale = float(re.search(r'transform="scale\((\d+)\)"', svg).group(1)) if "scale(" in svg else 1.0
-    width = int(float(re.search(r'width="(\d+)"', svg).group(1)) / scale)
+    width = int(float(re.search(r'<svg[^>]* width="(\d+)"', svg).group(1)) / scale)
     path = re.search(r'class="qrline"[^>]* d="([^"]+)"', svg).group(1)
     image = Image.new("L", (width, width), 255)
     pixels = image.load()
@@ -135,6 +135,26 @@ def test_amount_to_pay_now():
         pledge_amount_to_pay_now(monthly_ore=None, due_now_ore=0, remaining_ore=30_000, received_ore=20_000) == 30_000
     )
     assert pledge_amount_to_pay_now(monthly_ore=None, due_now_ore=0, remaining_ore=0, received_ore=50_000) == 0
+
+
+def test_svg_scales_with_its_box():
+    # A long payload draws more than the 11rem the page gives it: the viewBox lets the browser shrink the
+    # whole code instead of cutting its right and bottom edges off.
+    payload = bank_qr_payload(
+        name="Byaföreningen Ödeby med ett långt namn",
+        organisation_number="556036-0793",
+        reference="1234567890123456789012345",
+        amount_ore=123_456_78,
+        bankgiro="5050-1055",
+        invoice_on=date(2026, 12, 6),
+        due_on=date(2026, 12, 31),
+    )
+    svg = qr_svg(payload)
+    width = int(re.search(r'<svg[^>]* width="(\d+)"', svg).group(1))
+    height = int(re.search(r'<svg[^>]* height="(\d+)"', svg).group(1))
+    assert width > 176  # wider than the 11rem box on the page
+    assert re.search(r'<svg[^>]* viewBox="0 0 (\d+) (\d+)"', svg).groups() == (str(width), str(height))
+    assert json.loads(decode_svg(svg)) == json.loads(payload)
 
 
 def test_png_decodes_to_the_payload():
@@ -269,3 +289,25 @@ def test_payment_missing_reminder_carries_the_codes(gift_pledge):
     fields = json.loads(decode_png(images["<bank-qr>"].get_payload(decode=True)))
     assert fields["iref"] == gift_pledge.ocr_reference and fields["due"] == 750.0
     assert 'src="cid:bank-qr"' in message.alternatives[0][0] and "app.swish.nu" in message.body
+
+
+def test_fair_card_confirmation_page_shows_the_codes_once_confirmed(client, db):
+    from pools.models import PledgeSource
+    from pools.services import pledge_confirm
+
+    project = ProjectFactory(swish_number="1231234567")
+    pool = PoolFactory(kind="fair", project=project, bankgiro="5050-1055")
+    card = pledge_create(
+        pool=pool,
+        saver=None,
+        kind=PledgeKind.GIFT,
+        source=PledgeSource.FAIR_CARD,
+        amount_ore=30_000,
+        contact_email="kort@example.se",
+    )
+    url = reverse("web:savers:fair-pledge", args=[card.confirmation_token])
+    assert 'id="bank-qr"' not in client.get(url).text  # nobody is asked to pay an unanswered card
+    pledge_confirm(token=card.confirmation_token, by=None)
+    fields, swish = _page_codes(client.get(url).text)
+    assert fields["iref"] == card.ocr_reference and fields["due"] == 300.0 and fields["acc"] == "5050-1055"
+    assert parse_qs(urlsplit(swish).query)["msg"] == [card.ocr_reference]
