@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -28,7 +28,7 @@ from operations.mail import MailSkipped, mail_deliver
 from operations.models import MailKind, MailStatus
 from pools.models import PaymentAllocation
 from pools.money import format_sek
-from pools.paycodes import fund_instalment_pay_codes
+from pools.paycodes import PayCodes, attach_pay_code_images, fund_instalment_pay_codes
 
 DUE_NOTICE_DAYS = 7
 OVERDUE_REPEAT_DAYS = 7
@@ -143,8 +143,8 @@ def _opted_out(user: User, kind: str) -> bool:
     return ReminderPreference.objects.filter(user=user, kind=PREFERENCE_KIND[kind], is_enabled=False).exists()
 
 
-def _instalment_pay_codes(reminder: FundReminderDue) -> object:
-    """The Swish link for a share instalment reminder (a plain-text mail shows no QR code)."""
+def _instalment_pay_codes(reminder: FundReminderDue) -> PayCodes | None:
+    """The bank-app QR and Swish codes for a share instalment reminder (the next unpaid instalment only)."""
     details = reminder.details
     if reminder.kind not in (FundReminderKind.INSTALMENT_DUE, FundReminderKind.INSTALMENT_OVERDUE):
         return None
@@ -184,13 +184,14 @@ def fund_reminder_send(*, reminder: FundReminderDue) -> bool:
 
 
 def fund_reminder_mail(*, sent_id: int, details: dict[str, object]) -> EmailMessage:
-    """The recorded fund reminder as a plain-text mail in the user's language. Raises MailSkipped."""
+    """The recorded fund reminder in the user's language: plain text and HTML with the pay codes. Raises MailSkipped."""
     claim = FundReminderSent.objects.select_related("user").get(pk=sent_id)
     user = claim.user
     if not user.is_active or user.is_erased or not user.email or _opted_out(user, claim.kind):
         raise MailSkipped("opted out or no address")
     details = {**details, "due_on": date.fromisoformat(str(details["due_on"]))}
     reminder = FundReminderDue(user=user, subject=claim.subject, kind=claim.kind, period=claim.period, details=details)
+    codes = _instalment_pay_codes(reminder)
     with translation.override(user.language):
         context = {
             **reminder.details,
@@ -198,11 +199,16 @@ def fund_reminder_mail(*, sent_id: int, details: dict[str, object]) -> EmailMess
             "name": user.display_name,
             "amount": format_sek(int(reminder.details.get("unpaid_ore", 0)), user.language),  # type: ignore[call-overload]
             "site_url": settings.SITE_URL,
-            "pay_codes": _instalment_pay_codes(reminder),
+            "pay_codes": codes,
         }
         subject = render_to_string("emails/fund_reminder_subject.txt", context).strip()
         text = render_to_string("emails/fund_reminder.txt", context)
-    return EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        html = render_to_string("emails/fund_reminder.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach_alternative(html, "text/html")
+    # The QR codes travel as inline images the HTML part shows (mail programs do not show inline SVG).
+    attach_pay_code_images(message, codes)
+    return message
 
 
 def fund_reminder_mark_sent(*, sent_id: int, details: dict[str, object]) -> None:

@@ -106,3 +106,44 @@ def test_recompute_task_stores_totals(fund, loan):
     recompute_fund_totals(fund.pk)
     fund.refresh_from_db()
     assert fund.totals.outstanding_loans_ore == 1_200_000
+
+
+def test_instalment_reminder_mail_has_the_scan_codes_for_that_instalment(fund, rules, share_pool, saver):
+    import io
+    import json
+    from email.mime.image import MIMEImage
+    from urllib.parse import parse_qs, urlsplit
+
+    import zxingcpp
+    from PIL import Image
+
+    fund.swish_number = "1235550000"
+    fund.save(update_fields=["swish_number"])
+    share_pool.bankgiro = "5050-1055"
+    share_pool.save(update_fields=["bankgiro"])
+    with at(date(2026, 3, 2)):
+        membership = fund_member_join(fund=fund, user=saver, pool=share_pool, instalments=2)
+        share = membership.shares.get()
+        pay(share.pledge, 50_000, date(2026, 3, 2))
+    second = share.instalments.get(number=2)
+    with at(second.due_on + timedelta(days=1)):
+        fund_reminders_sweep(today=second.due_on + timedelta(days=1))
+    message = mail.outbox[0]
+    html = message.alternatives[0][0]
+    assert 'src="cid:bank-qr"' in html and 'src="cid:swish-qr"' in html and share.pledge.ocr_reference in html
+    images = {part["Content-ID"]: part for part in message.attachments if isinstance(part, MIMEImage)}
+
+    def decoded(cid: str) -> str:
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(images[cid].get_payload(decode=True))))
+        assert len(found) == 1
+        return found[0].text
+
+    fields = json.loads(decoded("<bank-qr>"))
+    # The second instalment only (500 kr of the 1 000 kr share), to the fund's bankgiro with the share's OCR.
+    assert fields["iref"] == share.pledge.ocr_reference and fields["due"] == 500.0 and fields["acc"] == "5050-1055"
+    # Overdue: invoiced and due the day the reminder goes out.
+    assert fields["idt"] == fields["ddt"] == (second.due_on + timedelta(days=1)).strftime("%Y%m%d")
+    swish = parse_qs(urlsplit(decoded("<swish-qr>")).query)
+    assert swish["sw"] == ["1235550000"] and swish["amt"] == ["500.00"] and swish["msg"] == [share.pledge.ocr_reference]
+    assert "app.swish.nu" in message.body
+    message.message()
