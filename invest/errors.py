@@ -19,3 +19,11 @@ class ProjectNotEditable(InvestError):
 class InvalidTransition(InvestError):
     code = "invalid_transition"
     status = 409
+
+
+class ReceiverSettingRefused(InvestError):
+    """Someone other than a project's owner (or an organiser), or a fund's own organiser, tried to change
+    where its money is paid."""
+
+    code = "permission_denied"
+    status = 403

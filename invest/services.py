@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.identity import normalize_swish_number, validate_swish_number
 from accounts.models import User
-from invest.errors import InvalidTransition, ProjectNotEditable
+from invest.errors import InvalidTransition, InvestError, ProjectNotEditable, ReceiverSettingRefused
 from invest.models import MicroFund, Project, ProjectStatus
 
 # Allowed project life: draft -> published -> funded -> repaying -> closed, or withdrawn.
@@ -84,4 +87,51 @@ def micro_fund_create(*, organiser: User, name: str, **fields: object) -> MicroF
     fund = MicroFund(organiser=organiser, name=name.strip(), slug=unique_slug(MicroFund, name), **fields)
     fund.full_clean()
     fund.save()
+    return fund
+
+
+def _swish_number_checked(value: str) -> str:
+    """A Swish number as stored (digits only), or "" to clear it. Raises InvestError (400) on the field."""
+    if not isinstance(value, str):
+        raise InvestError(_("Give the Swish number as text."), field="swish_number")
+    number = normalize_swish_number(value)
+    if number:
+        try:
+            validate_swish_number(number)
+        except ValidationError as error:
+            raise InvestError(error.messages[0], field="swish_number") from error
+    return number
+
+
+@transaction.atomic
+def project_swish_number_set(*, project: Project, by: User, swish_number: str) -> Project:
+    """Set (or clear, with "") the project's Swish number, which payment instructions turn into the "Pay with
+    Swish" link and code. Its owner or an organiser only. Repeating the same value changes nothing.
+    Raises ReceiverSettingRefused (403), InvestError on the field (400)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if not user_may_manage_project(user=by, project=project):
+        raise ReceiverSettingRefused(_("Only the project's owner or an organiser may change where it is paid."))
+    number = _swish_number_checked(swish_number)
+    if project.swish_number != number:
+        project.swish_number = number
+        project.save(update_fields=["swish_number", "updated_at"])
+    return project
+
+
+def user_may_manage_fund_receiver(*, user: User | AnonymousUser, fund: MicroFund) -> bool:
+    """Where a fund is paid is its own organiser's to set (or a superuser's), not every organiser's."""
+    return user.is_authenticated and (fund.organiser_id == user.pk or user.is_superuser)
+
+
+@transaction.atomic
+def fund_swish_number_set(*, fund: MicroFund, by: User, swish_number: str) -> MicroFund:
+    """Set (or clear, with "") the fund's Swish number for share instalments paid by Swish.
+    Raises ReceiverSettingRefused (403), InvestError on the field (400)."""
+    fund = MicroFund.objects.select_for_update().get(pk=fund.pk)
+    if not user_may_manage_fund_receiver(user=by, fund=fund):
+        raise ReceiverSettingRefused(_("Only the fund's organiser may change where it is paid."))
+    number = _swish_number_checked(swish_number)
+    if fund.swish_number != number:
+        fund.swish_number = number
+        fund.save(update_fields=["swish_number"])
     return fund

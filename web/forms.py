@@ -24,3 +24,15 @@ class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+
+class SwishNumberForm(forms.Form):
+    """A project's or fund's Swish number (checked by the service: 123 and seven digits)."""
+
+    swish_number = forms.CharField(
+        label=_("Swish number"),
+        max_length=20,
+        required=False,
+        help_text=_("The Swish number for organisations (123 followed by seven digits). Leave it empty to remove it."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123 456 78 90"}),
+    )

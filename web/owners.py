@@ -1,24 +1,29 @@
 """Project owners' pages for their ordinary pools: who pledged (where they agreed to be contacted), the
-follow-up log, and the list as CSV or Excel."""
+follow-up log, and the list as CSV or Excel; and where a project (or fund) is paid by Swish."""
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from invest.fairs.services import pledge_follow_up_record
 from invest.pledgers import PoolPledger, owner_pool_get, pool_pledge_get_for_owner, pool_pledgers_for_owner
+from invest.selectors import project_get_visible
+from invest.services import project_swish_number_set, user_may_manage_project
 from operations.errors import DomainError
 from pools.money import format_sek
 from web.fairs.forms import FollowUpForm
+from web.forms import SwishNumberForm
 from web.funds.exports import safe_cell
 from web.http import AuthenticatedHttpRequest
 
@@ -116,4 +121,46 @@ def pool_pledgers_xlsx(request: AuthenticatedHttpRequest, pool_id: int) -> FileR
         as_attachment=True,
         filename=f"pool-{pool.pk}-pledgers.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def swish_number_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    receiver: Any,
+    save: Callable[[str], object],
+    back_url: str,
+    back_label: str,
+) -> HttpResponse:
+    """The Swish-number form for a project or fund: GET shows it, POST saves through `save` (the service),
+    a refused number is shown on its field with status 400."""
+    form = SwishNumberForm(request.POST or None, initial={"swish_number": receiver.swish_number})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form.cleaned_data["swish_number"])
+            except DomainError as error:
+                form.add_error("swish_number" if error.field == "swish_number" else None, str(error.message))
+            else:
+                messages.success(request, _("The Swish number is saved."))
+                return redirect(request.path)
+        status = 400
+    context = {"form": form, "receiver": receiver, "back_url": back_url, "back_label": back_label}
+    return render(request, "web/swish_number.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_swish(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+    """The project's owner (or an organiser) sets the Swish number its pools are paid with; others get 404."""
+    project = project_get_visible(user=request.user, project_id=project_id)
+    if not user_may_manage_project(user=request.user, project=project):
+        raise Http404
+
+    def save(number: str) -> object:
+        return project_swish_number_set(project=project, by=request.user, swish_number=number)
+
+    return swish_number_page(
+        request, receiver=project, save=save, back_url=reverse("web:my-projects"), back_label=_("My projects")
     )

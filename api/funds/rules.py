@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -14,11 +15,13 @@ from rest_framework.views import APIView
 from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.funds.common import ERROR, ERRORS, PercentField, bp
+from invest.errors import ReceiverSettingRefused
 from invest.funds import selectors, services
 from invest.funds.models import (
     FundRulesVersion,
 )
 from invest.models import MicroFund
+from invest.services import fund_swish_number_set, user_may_manage_fund_receiver
 from pools.money import ore_to_string
 
 
@@ -99,7 +102,7 @@ class FundSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MicroFund
-        fields = ["id", "slug", "name", "description", "bankgiro", "rules", "share_offers"]
+        fields = ["id", "slug", "name", "description", "bankgiro", "swish_number", "rules", "share_offers"]
         read_only_fields = fields
 
     @extend_schema_field(RulesSerializer(allow_null=True))
@@ -135,10 +138,35 @@ class FundListView(APIView):
         return Response(FundSerializer(selectors.fund_list_for_listing(), many=True).data)
 
 
+class FundChangeSerializer(serializers.Serializer):
+    """What a fund's organiser may change here: the Swish number members pay share instalments with."""
+
+    swish_number = serializers.CharField(
+        max_length=20,
+        allow_blank=True,
+        help_text="A Swish number for organisations: 123 followed by seven digits (spaces and dashes allowed); "
+        "empty removes it.",
+    )
+
+
 class FundDetailView(APIView):
+    """GET: one fund. PATCH: the fund's own organiser sets its Swish number (anyone else 403)."""
+
     @extend_schema(responses={200: FundSerializer, 404: ERROR})
     def get(self, request: Request, pk: int) -> Response:
         return Response(FundSerializer(selectors.fund_get(fund_id=pk)).data)
+
+    @extend_schema(request=FundChangeSerializer, responses={200: FundSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    def patch(self, request: Request, pk: int) -> Response:
+        fund = selectors.fund_get(fund_id=pk)
+        if not user_may_manage_fund_receiver(user=request.user, fund=fund):  # refused before the body is read
+            raise ReceiverSettingRefused(_("Only the fund's organiser may change where it is paid."))
+        if not isinstance(request.data, dict):
+            return Response({"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST)
+        payload = FundChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        fund = fund_swish_number_set(fund=fund, by=request.user, swish_number=payload.validated_data["swish_number"])
+        return Response(FundSerializer(fund).data)
 
 
 class FundRulesView(APIView):

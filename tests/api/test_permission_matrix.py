@@ -237,6 +237,36 @@ MATRIX = [
         },
         note="draft project: its owner and organisers only",
     ),
+    Row(
+        "PATCH",
+        "api/projects/<int:pk>/",
+        lambda w: f"/api/projects/{w.project.pk}/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 400,
+            "other_owner": 403,
+            "treasurer": 403,
+            "organiser": 400,
+        },
+        note="the Swish number: its owner or an organiser (empty body: 400); refused before the body is read",
+    ),
+    Row(
+        "PATCH",
+        "api/projects/<int:pk>/",
+        lambda w: f"/api/projects/{w.draft_project.pk}/",
+        {
+            "anonymous": 401,
+            "saver": 404,
+            "other_saver": 404,
+            "owner": 400,
+            "other_owner": 404,
+            "treasurer": 404,
+            "organiser": 400,
+        },
+        note="a draft project others cannot see",
+    ),
     # The merged teams' endpoints. Write rows send an empty body unless noted: a role let through
     # gets 400 (its input is checked), a refused one 401/403/404 before any input is read.
     Row(
@@ -424,6 +454,21 @@ MATRIX = [
             "treasurer": 200,
             "organiser": 200,
         },
+    ),
+    Row(
+        "PATCH",
+        "api/funds/<int:pk>/",
+        lambda w: f"/api/funds/{w.x['fund'].pk}/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 403,
+            "organiser": 400,
+        },
+        note="the Swish number: the fund's own organiser only (empty body: 400)",
     ),
     Row(
         "GET",

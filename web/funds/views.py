@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.sessions import step_up_fresh, step_up_redirect
 from invest.funds import selectors, services
 from invest.funds.errors import FundPermissionDenied
+from invest.services import fund_swish_number_set, user_may_manage_fund_receiver
 from operations.errors import DomainError
 from pools.selectors import pool_get
 from web.funds import exports
@@ -40,6 +41,7 @@ from web.funds.forms import (
     WriteOffForm,
 )
 from web.http import AuthenticatedHttpRequest
+from web.owners import swish_number_page
 
 
 def _refused(form: Any, exc: DomainError) -> None:
@@ -57,6 +59,7 @@ def _fund_context(request: HttpRequest, fund: Any) -> dict[str, Any]:
         "rules": selectors.fund_rules_current(fund=fund),
         "membership": selectors.membership_get(fund=fund, user=user),
         "may_manage": selectors.user_manages_funds(user),
+        "may_set_swish": user_may_manage_fund_receiver(user=user, fund=fund),
         "may_read_reports": selectors.user_reads_fund_reports(user),
         "may_treasure": selectors.user_approves_payouts(user) or selectors.user_records_repayments(user),
     }
@@ -228,6 +231,22 @@ def _rules_initial(rules: Any) -> dict[str, object]:
         "guarantee_max_coverage_percent": pct(rules.guarantee_max_coverage_bp),
         "guarantee_fee_percent": pct(rules.guarantee_fee_bp),
     }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_swish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The fund's own organiser sets the Swish number members pay share instalments with; others get 404."""
+    fund = selectors.fund_get(slug=slug)
+    if not user_may_manage_fund_receiver(user=request.user, fund=fund):
+        raise Http404
+
+    def save(number: str) -> object:
+        return fund_swish_number_set(fund=fund, by=request.user, swish_number=number)
+
+    return swish_number_page(
+        request, receiver=fund, save=save, back_url=reverse("web:fund-detail", args=[fund.slug]), back_label=fund.name
+    )
 
 
 @login_required
