@@ -33,6 +33,7 @@ from api.serializers import FastRepresentationMixin
 from api.throttling import SafeScopedRateThrottle
 from pools.models import Pledge, PledgeKind
 from pools.money import ore_to_string
+from pools.paycodes import pledge_pay_codes
 from pools.selectors import (
     pledge_allocations_for_saver,
     pledge_due,
@@ -139,6 +140,18 @@ PAYMENT_SCHEMA = inline_serializer(
         "remaining": OreAsKronorField(),
         "next_due_on": serializers.DateField(allow_null=True),
         "estimated_points": serializers.IntegerField(),
+        "pay_now": OreAsKronorField(
+            help_text="What one scan pays now: what is due so far, else the next instalment, else the rest "
+            "(0.00 when nothing is owed or the pledge is support saving)."
+        ),
+        "bank_qr_payload": serializers.CharField(
+            help_text="The bank-app invoice QR text (UsingQR JSON: iref = the OCR reference, due = pay_now, "
+            "pt BG, acc = the bankgiro); empty when there is nothing to pay by bankgiro."
+        ),
+        "swish_url": serializers.CharField(
+            help_text="The Swish app link with payee, amount (pay_now) and message (the OCR reference) locked; "
+            "empty without a Swish number."
+        ),
     },
     allow_null=True,
 )
@@ -190,7 +203,9 @@ class PledgeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             return None
         received = getattr(pledge, "received_ore", None)
         received = pledge_received_ore(pledge) if received is None else received
-        due = pledge_due(pledge=pledge, received_ore=received, today=timezone.localdate())
+        today = timezone.localdate()
+        due = pledge_due(pledge=pledge, received_ore=received, today=today)
+        codes = pledge_pay_codes(pledge=pledge, due=due, today=today)  # the pool's receiver is selected with it
         return {
             "bankgiro": pledge.pool.bankgiro,
             "ocr_reference": pledge.ocr_reference,
@@ -200,6 +215,9 @@ class PledgeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "remaining": ore_to_string(due.remaining_ore) if due else "0.00",
             "next_due_on": due.next_due_on.isoformat() if due and due.next_due_on else None,
             "estimated_points": due.estimated_points if due else 0,
+            "pay_now": ore_to_string(codes.amount_ore if codes else 0),
+            "bank_qr_payload": codes.bank_payload if codes else "",
+            "swish_url": codes.swish_url if codes else "",
         }
 
 

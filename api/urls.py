@@ -132,6 +132,16 @@ urlpatterns = [
     path("treasury/payments/<int:pk>/", treasury_api.PaymentDetailView.as_view(), name="treasury-payment-detail"),
     path("treasury/payments/<int:pk>/match/", treasury_api.PaymentMatchView.as_view(), name="treasury-payment-match"),
     path(
+        "treasury/payments/<int:pk>/suggestions/",
+        treasury_api.PaymentSuggestionsView.as_view(),
+        name="treasury-payment-suggestions",
+    ),
+    path(
+        "treasury/payments/<int:pk>/suggestions/match/",
+        treasury_api.PaymentSuggestionMatchView.as_view(),
+        name="treasury-payment-suggestion-match",
+    ),
+    path(
         "treasury/allocations/<int:pk>/reverse/",
         treasury_api.AllocationReverseView.as_view(),
         name="treasury-allocation-reverse",

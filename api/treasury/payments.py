@@ -27,6 +27,7 @@ from treasury.services import (
     allocation_undo,
     payment_match_manual,
 )
+from treasury.suggestions import Suggestion, payment_suggestions
 
 
 class AllocationSerializer(serializers.ModelSerializer):
@@ -188,3 +189,86 @@ class PledgeSearchView(APIView):
         params.is_valid(raise_exception=True)
         rows = pledge_search_for_matching(q=params.validated_data["q"], amount_ore=params.validated_data.get("amount"))
         return Response(PledgeMatchSerializer(rows, many=True).data)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    """One candidate pledge for an unmatched payment, with the evidence (best first)."""
+
+    rank = serializers.IntegerField(help_text="1 for the best candidate.")
+    score = serializers.IntegerField(help_text="The points the evidence adds up to (see treasury/suggestions.py).")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why, in the caller's language.")
+    owed = OreAsKronorField(source="owed_ore")
+    match_amount = OreAsKronorField(
+        source="match_ore", help_text="What one click matches: what is owed, at most what is left of the payment."
+    )
+    pledge = PledgeMatchSerializer()
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    """At most three suggestions (not a list that pages): the payment and its ranked candidates."""
+
+    payment_id = serializers.IntegerField()
+    suggestions = SuggestionSerializer(many=True)
+
+
+def _suggestion_rows(suggestions: list[Suggestion]) -> list[dict[str, Any]]:
+    rows = []
+    for rank, suggestion in enumerate(suggestions, start=1):
+        pledge = suggestion.pledge
+        pledge.received_ore = int(pledge.amount_ore or 0) - suggestion.owed_ore  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "rank": rank,
+                "score": suggestion.score,
+                "reasons": suggestion.reasons,
+                "owed_ore": suggestion.owed_ore,
+                "match_ore": suggestion.match_ore,
+                "pledge": pledge,
+            }
+        )
+    return rows
+
+
+class PaymentSuggestionsView(APIView):
+    """Up to three ranked pledges an unmatched payment probably belongs to, each with its reasons
+    (empty for a payment that is matched already)."""
+
+    permission_classes = [IsAuthenticated, CanViewReports]
+
+    @extend_schema(responses={200: SuggestionsSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        payment = payment_get_treasury(payment_id=pk)
+        found = payment_suggestions(payment=payment) if payment.status == PaymentStatus.UNMATCHED else []
+        return Response(
+            {"payment_id": payment.pk, "suggestions": SuggestionSerializer(_suggestion_rows(found), many=True).data}
+        )
+
+
+class SuggestionMatchSerializer(serializers.Serializer):
+    pledge = serializers.IntegerField(min_value=1, max_value=2**62, help_text="One of the suggested pledges.")
+
+
+class PaymentSuggestionMatchView(APIView):
+    """Match the payment to one of its current suggestions in one step: the suggested amount, with the reasons
+    in the match's note and the usual audit record. A pledge that is not (or no longer) suggested answers 400."""
+
+    permission_classes = [IsAuthenticated, CanManagePayments]
+
+    @extend_schema(request=SuggestionMatchSerializer, responses={201: AllocationSerializer(many=True), **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        payload = SuggestionMatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        payment = payment_get_treasury(payment_id=pk)
+        wanted = payload.validated_data["pledge"]
+        suggestions = payment_suggestions(payment=payment) if payment.status == PaymentStatus.UNMATCHED else []
+        chosen = next((s for s in suggestions if s.pledge.pk == wanted), None)
+        if chosen is None or chosen.match_ore <= 0:
+            return Response(
+                {"pledge": [str(_("That pledge is not suggested for this payment."))], "code": "match_error"},
+                status=400,
+            )
+        note = f"{_('Matched from a suggestion')}: {'; '.join(chosen.reasons)}"[:200]
+        rows = payment_match_manual(
+            payment=payment, parts=[(chosen.pledge, chosen.match_ore)], by=request.user, note=note
+        )
+        return Response(AllocationSerializer(rows, many=True).data, status=201)

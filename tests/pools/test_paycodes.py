@@ -311,3 +311,22 @@ def test_fair_card_confirmation_page_shows_the_codes_once_confirmed(client, db):
     fields, swish = _page_codes(client.get(url).text)
     assert fields["iref"] == card.ocr_reference and fields["due"] == 300.0 and fields["acc"] == "5050-1055"
     assert parse_qs(urlsplit(swish).query)["msg"] == [card.ocr_reference]
+
+
+def test_api_pledges_carry_the_codes_for_what_is_due_now(gift_pledge):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    login_verified(client, gift_pledge.saver)
+    [row] = client.get("/api/pledges/").json()["results"]
+    payment = row["payment"]
+    assert payment["pay_now"] == "750.00"
+    fields = json.loads(payment["bank_qr_payload"])
+    assert fields["iref"] == gift_pledge.ocr_reference and fields["due"] == 750.0 and fields["acc"] == "5050-1055"
+    query = parse_qs(urlsplit(payment["swish_url"]).query)
+    assert query["sw"] == ["1231234567"] and query["amt"] == ["750.00"] and query["msg"] == [gift_pledge.ocr_reference]
+    # Paid in full: nothing more to scan.
+    paid = payment_record(amount_ore=75_000, received_on=timezone.localdate(), channel="manual")
+    payment_allocate(payment=paid, parts=[(gift_pledge, 75_000)], by=None)
+    detail = client.get(f"/api/pledges/{gift_pledge.pk}/").json()["payment"]
+    assert (detail["pay_now"], detail["bank_qr_payload"], detail["swish_url"]) == ("0.00", "", "")

@@ -129,3 +129,91 @@ def test_manual_search_has_choose_and_no_results(client, village, treasurer):
     html = client.get(url, {"q": "Cecilia", "choose": village["cilla"].pk}).text
     assert f'name="pledge_1" min="1" value="{village["cilla"].pk}"' in html
     assert 'name="amount_1" inputmode="decimal" maxlength="40" value="300.00"' in html
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_api_lists_ranked_suggestions_with_reasons(village, treasurer):
+    from rest_framework.test import APIClient
+
+    treasurer.language = "en"
+    treasurer.save(update_fields=["language"])
+    payment = pay(50_000, name="BERG ANNA")
+    client = APIClient()
+    login_verified(client, treasurer)
+    response = client.get(f"/api/treasury/payments/{payment.pk}/suggestions/")
+    assert response.status_code == 200
+    assert response.json()["payment_id"] == payment.pk
+    rows = response.json()["suggestions"]
+    assert [row["rank"] for row in rows] == list(range(1, len(rows) + 1)) and len(rows) <= 3
+    assert rows[0]["pledge"]["id"] == village["anna"].pk
+    assert rows[0]["pledge"]["ocr_reference"] == village["anna"].ocr_reference
+    assert "Payer name resembles the saver's" in rows[0]["reasons"]
+    assert rows[0]["match_amount"] == "500.00" and rows[0]["owed"] == "500.00"
+    assert rows[0]["score"] > rows[1]["score"]
+
+
+def test_api_matches_a_suggestion_in_one_call_with_an_audit_record(village, treasurer):
+    from rest_framework.test import APIClient
+
+    treasurer.language = "en"
+    treasurer.save(update_fields=["language"])
+    payment = pay(50_000, name="BERG ANNA")
+    client = APIClient()
+    login_verified(client, treasurer)
+    url = f"/api/treasury/payments/{payment.pk}/suggestions/match/"
+    # Cecilia's pledge is not among this payment's suggestions: refused, nothing written.
+    refused = client.post(url, {"pledge": village["cilla"].pk}, format="json")
+    assert refused.status_code == 400 and "pledge" in refused.json()
+    response = client.post(url, {"pledge": village["anna"].pk}, format="json")
+    assert response.status_code == 201, response.content
+    [row] = response.json()
+    assert row["pledge_id"] == village["anna"].pk and row["amount"] == "500.00"
+    assert row["note"].startswith("Matched from a suggestion")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.MATCHED
+    assert AuditEvent.objects.filter(actor=treasurer).exists()
+    # Repeating the click matches nothing more: the payment has left the queue.
+    assert client.post(url, {"pledge": village["anna"].pk}, format="json").status_code == 400
+    assert client.get(f"/api/treasury/payments/{payment.pk}/suggestions/").json()["suggestions"] == []
+
+
+def test_api_suggestions_are_the_treasurers(village):
+    from rest_framework.test import APIClient
+
+    payment = pay(50_000, name="BERG ANNA")
+    client = APIClient()
+    login_verified(client, village["anna"].saver)
+    assert client.get(f"/api/treasury/payments/{payment.pk}/suggestions/").status_code == 403
+    assert (
+        client.post(
+            f"/api/treasury/payments/{payment.pk}/suggestions/match/", {"pledge": village["anna"].pk}, format="json"
+        ).status_code
+        == 403
+    )
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.UNMATCHED
+
+
+def test_api_suggestions_take_the_same_queries_whatever_the_number_of_open_pledges(pool, treasurer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    def seed(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            money_pledge(pool, UserFactory(full_name=f"Sparare {n}"), amount_ore=50_000, reference=ocr(7_000_000 + n))
+
+    payment = pay(50_000, name="Sparare 3")
+    client = APIClient()
+    login_verified(client, treasurer)
+    url = f"/api/treasury/payments/{payment.pk}/suggestions/"
+    seed(0, 10)
+    client.get(url)  # warm the per-user caches
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(url).json()["suggestions"]) == 3
+    seed(10, 90)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).json()["suggestions"]) == 3
+    assert len(many) == len(few)
