@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -18,19 +19,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.fields import OreAsKronorField
+from pools.models import Pool
 from pools.money import ore_to_string
-from pools.offers.models import InvestorAssessment, SheetSection
+from pools.offers.models import InvestorAssessment, KeyInfoSheet, SheetSection, SheetStatus
 from pools.offers.questions import QUESTIONS
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
     loss_reference_ore,
+    pool_get_for_offer_writer,
     pool_is_regulated,
     pool_offer_get,
     sheet_current,
+    sheet_get_for_approval,
+    sheet_list,
     statement_list_for_saver,
 )
-from pools.offers.services import assessment_record, pledge_revoke
+from pools.offers.services import assessment_record, pledge_revoke, sheet_approve, sheet_write
 from pools.offers.warning import WARNING_TEXT
 from pools.selectors import pledge_get_for_saver, pool_get_public
 
@@ -178,3 +183,78 @@ class MyStatementListView(APIView):
             for s in statement_list_for_saver(saver=request.user)  # type: ignore[arg-type]
         ]
         return Response(YearlyStatementSerializer(rows, many=True).data)
+
+
+class SheetContentField(serializers.DictField):
+    """Language ("sv", "en") -> section key -> text; sheet_write checks every section is filled in."""
+
+    child = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=6000))
+
+
+class SheetInSerializer(serializers.Serializer):
+    content = SheetContentField(
+        help_text="Language (sv, en) -> section (" + ", ".join(SheetSection.values) + ") -> text"
+    )
+
+
+class SheetVersionSerializer(serializers.ModelSerializer):
+    """One version of a pool's key information sheet, with who wrote and approved it."""
+
+    written_by = serializers.IntegerField(source="written_by_id")
+    approved_by = serializers.IntegerField(source="approved_by_id", allow_null=True)
+    second_approved_by = serializers.IntegerField(source="second_approved_by_id", allow_null=True)
+    needs_second_approval = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KeyInfoSheet
+        fields = ["id", "pool", "version", "status", "content", "written_by", "approved_by"]
+        fields += ["second_approved_by", "approved_at", "created_at", "needs_second_approval"]
+        read_only_fields = fields
+
+    def get_needs_second_approval(self, sheet: KeyInfoSheet) -> bool:
+        """A draft its owner approved: it waits for a second organiser."""
+        return sheet.status == SheetStatus.DRAFT and sheet.approved_by_id is not None
+
+
+def _writer_pool_or_404(request: Request, pool_id: int) -> Pool:
+    pool = pool_get_for_offer_writer(user=request.user, pool_id=pool_id)  # type: ignore[arg-type]
+    if pool is None:
+        raise Http404
+    return pool
+
+
+class PoolSheetListView(APIView):
+    """Every version of a pool's key information sheet (its owner and organisers); POST writes a new draft."""
+
+    @extend_schema(responses={200: SheetVersionSerializer(many=True), 404: OpenApiResponse()})
+    def get(self, request: Request, pk: int) -> Response:
+        pool = _writer_pool_or_404(request, pk)
+        return Response(SheetVersionSerializer(sheet_list(pool=pool), many=True).data)
+
+    @extend_schema(
+        request=SheetInSerializer,
+        responses={201: SheetVersionSerializer, 400: OpenApiResponse(description="A section missing or too long")},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        pool = _writer_pool_or_404(request, pk)
+        payload = SheetInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        sheet = sheet_write(pool=pool, by=request.user, content=payload.validated_data["content"])  # type: ignore[arg-type]
+        return Response(SheetVersionSerializer(sheet).data, status=status.HTTP_201_CREATED)
+
+
+class SheetApproveView(APIView):
+    """An organiser approves a sheet version; when the organiser owns the pool, a second organiser must too."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: SheetVersionSerializer,
+            404: OpenApiResponse(description="No such sheet, or not an organiser"),
+            409: OpenApiResponse(description="Not a draft, or the same organiser approving twice"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        sheet = sheet_get_for_approval(user=request.user, sheet_id=pk)  # type: ignore[arg-type]
+        sheet = sheet_approve(sheet=sheet, by=request.user)  # type: ignore[arg-type]
+        return Response(SheetVersionSerializer(sheet).data)
