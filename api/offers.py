@@ -18,15 +18,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import OreAsKronorField
+from api.fields import KronorField, OreAsKronorField
 from pools.models import Pool
 from pools.money import ore_to_string
-from pools.offers.models import InvestorAssessment, KeyInfoSheet, SheetSection, SheetStatus
+from pools.offers.models import (
+    InvestorAssessment,
+    KeyInfoSheet,
+    LenderPayment,
+    LenderPaymentKind,
+    SheetSection,
+    SheetStatus,
+)
 from pools.offers.questions import QUESTIONS
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
+    lender_payment_list,
     loss_reference_ore,
+    pool_get_for_lender_payments,
     pool_get_for_offer_writer,
     pool_is_regulated,
     pool_offer_get,
@@ -35,7 +44,13 @@ from pools.offers.selectors import (
     sheet_list,
     statement_list_for_saver,
 )
-from pools.offers.services import assessment_record, pledge_revoke, sheet_approve, sheet_write
+from pools.offers.services import (
+    assessment_record,
+    lender_payment_record,
+    pledge_revoke,
+    sheet_approve,
+    sheet_write,
+)
 from pools.offers.warning import WARNING_TEXT
 from pools.selectors import pledge_get_for_saver, pool_get_public
 
@@ -258,3 +273,61 @@ class SheetApproveView(APIView):
         sheet = sheet_get_for_approval(user=request.user, sheet_id=pk)  # type: ignore[arg-type]
         sheet = sheet_approve(sheet=sheet, by=request.user)  # type: ignore[arg-type]
         return Response(SheetVersionSerializer(sheet).data)
+
+
+class LenderPaymentInSerializer(serializers.Serializer):
+    pledge = serializers.IntegerField(min_value=1, help_text="The lender's pledge (a loan, or a share for dividends)")
+    kind = serializers.ChoiceField(choices=LenderPaymentKind.choices)
+    amount = KronorField(help_text="Kronor paid to the lender, like 1234.50")
+    paid_on = serializers.DateField()
+    is_reversal = serializers.BooleanField(
+        required=False, default=False, help_text="Reverse an earlier entry: the amount is recorded negative"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class LenderPaymentSerializer(serializers.ModelSerializer):
+    amount = OreAsKronorField(source="amount_ore")
+    lender = serializers.CharField(source="pledge.pledger_name")
+    recorded_by = serializers.IntegerField(source="recorded_by_id")
+
+    class Meta:
+        model = LenderPayment
+        fields = ["id", "pool", "pledge", "lender", "kind", "amount", "paid_on", "note", "recorded_by", "created_at"]
+        read_only_fields = fields
+
+
+class PoolLenderPaymentListView(APIView):
+    """Interest, repayments and dividends a project or fund paid its lenders, as its owner or a treasurer
+    recorded them (the platform moves no money); they feed the per-lender CSV and the savers' statements."""
+
+    def _pool(self, request: Request, pk: int) -> Pool:
+        pool = pool_get_for_lender_payments(user=request.user, pool_id=pk)  # type: ignore[arg-type]
+        if pool is None:
+            raise Http404
+        return pool
+
+    @extend_schema(responses={200: LenderPaymentSerializer(many=True), 404: OpenApiResponse()})
+    def get(self, request: Request, pk: int) -> Response:
+        pool = self._pool(request, pk)
+        return Response(LenderPaymentSerializer(lender_payment_list(pool=pool), many=True).data)
+
+    @extend_schema(
+        request=LenderPaymentInSerializer,
+        responses={201: LenderPaymentSerializer, 400: OpenApiResponse(description="Invalid payment")},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        pool = self._pool(request, pk)
+        payload = LenderPaymentInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        row = lender_payment_record(
+            pool=pool,
+            by=request.user,  # type: ignore[arg-type]
+            pledge_id=data["pledge"],
+            kind=data["kind"],
+            amount_ore=-data["amount"] if data["is_reversal"] else data["amount"],
+            paid_on=data["paid_on"],
+            note=data["note"],
+        )
+        return Response(LenderPaymentSerializer(row).data, status=status.HTTP_201_CREATED)

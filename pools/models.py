@@ -603,6 +603,7 @@ class Reminder(models.Model):
 from pools.offers.models import (  # noqa: E402, F401
     InvestorAssessment,
     KeyInfoSheet,
+    LenderPayment,
     OfferEvent,
     PoolOffer,
     RegulatedPledge,

@@ -310,6 +310,20 @@ MATRIX = [
         note="empty body",
     ),
     Row(
+        "GET",
+        "api/pools/<int:pk>/lender-payments/",
+        lambda w: f"/api/pools/{w.pool.pk}/lender-payments/",
+        {**everyone(404), "anonymous": 401, "owner": 200, "treasurer": 200},
+        note="the pool's owner and treasurers",
+    ),
+    Row(
+        "POST",
+        "api/pools/<int:pk>/lender-payments/",
+        lambda w: f"/api/pools/{w.pool.pk}/lender-payments/",
+        {**everyone(404), "anonymous": 401, "owner": 400, "treasurer": 400},
+        note="empty body",
+    ),
+    Row(
         "POST",
         "api/sheets/<int:pk>/approve/",
         lambda w: f"/api/sheets/{_draft_sheet(w).pk}/approve/",
