@@ -47,6 +47,7 @@ from pools.offers.selectors import (
 from pools.offers.services import (
     assessment_record,
     lender_payment_record,
+    pledge_interest_confirm,
     pledge_revoke,
     sheet_approve,
     sheet_write,
@@ -331,3 +332,35 @@ class PoolLenderPaymentListView(APIView):
             note=data["note"],
         )
         return Response(LenderPaymentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class InterestConfirmInSerializer(serializers.Serializer):
+    risk_consent = serializers.BooleanField(
+        required=False, default=False, help_text="Required above the consent limit: you may lose the whole amount"
+    )
+
+
+class PledgeInterestConfirmView(APIView):
+    """Confirm one of the caller's fair-card expressions of interest in a regulated offer, through the same
+    steps as an online pledge (approved sheet, valid assessment, consent above the limit)."""
+
+    @extend_schema(
+        request=InterestConfirmInSerializer,
+        responses={
+            200: OpenApiResponse(description="Confirmed: the pledge, now counted, in its reflection period"),
+            400: OpenApiResponse(description="Assessment or risk consent missing"),
+            409: OpenApiResponse(description="Not an expression of interest, or the pool is closed"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        from api.pledges import PledgeSerializer
+
+        payload = InterestConfirmInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        pledge = pledge_get_for_saver(saver=request.user, pledge_id=pk)  # type: ignore[arg-type]  # IsAuthenticated
+        pledge = pledge_interest_confirm(
+            pledge=pledge,
+            by=request.user,  # type: ignore[arg-type]
+            risk_consent=payload.validated_data["risk_consent"],
+        )
+        return Response(PledgeSerializer(pledge).data)

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from pools.models import ACTIVE_PLEDGE_STATUSES, PledgeKind, Pool
+from pools.models import ACTIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeStatus, Pool
 from pools.offers.models import (
     InvestorAssessment,
     KeyInfoSheet,
@@ -228,3 +228,17 @@ def lender_payment_list(*, pool: Pool) -> QuerySet[LenderPayment]:
         .select_related("pledge", "pledge__saver")
         .order_by("paid_on", "pk")
     )
+
+
+def saver_interests(*, saver: User) -> QuerySet[Pledge]:
+    """The saver's fair-card expressions of interest in regulated offers, still to confirm online."""
+    return (
+        Pledge.objects.filter(saver=saver, status=PledgeStatus.INTEREST)
+        .select_related("pool")
+        .order_by("created_at", "pk")
+    )
+
+
+def regulated_record_for_pledge(*, pledge: Pledge) -> RegulatedPledge | None:
+    """What a regulated pledge was made on (sheet, assessment, consent, reflection period), or None."""
+    return RegulatedPledge.objects.filter(pledge_id=pledge.pk).first()

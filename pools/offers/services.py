@@ -448,3 +448,39 @@ def lender_payment_record(
     row.full_clean()
     row.save()
     return row
+
+
+# ---------------------------------------------------------------- fair cards to regulated offers
+
+
+@transaction.atomic
+def pledge_interest_confirm(*, pledge: Pledge, by: User, risk_consent: bool = False) -> Pledge:
+    """Confirm a fair card's expression of interest online through the regulated steps: the approved sheet, a
+    valid assessment, consent above the limit and the pool's limits; it then counts as a confirmed pledge and
+    its reflection period starts today. Queues totals. Raises PledgeNotChangeable, PoolClosed, SheetNotApproved,
+    AssessmentRequired, RiskConsentRequired and the pool-limit errors of pools.services.pledge_create."""
+    from pools.errors import PoolClosed
+    from pools.services import totals_enqueue
+    from pools.services.pledges import _check_money_limits
+
+    # Same lock order as pledge_create: the pool first, then the pledge.
+    pool = Pool.objects.select_for_update().get(pk=pledge.pool_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.saver_id != by.pk:
+        raise PledgeNotChangeable()
+    if pledge.status != PledgeStatus.INTEREST:
+        raise PledgeNotChangeable(_("This pledge was already answered."))
+    if not pool.is_open or timezone.localdate() > pool.closes_on:
+        raise PoolClosed()
+    amount = int(pledge.amount_ore or 0)
+    _check_money_limits(pool, saver=by, amount_ore=amount, exclude_pk=pledge.pk)
+    check = regulated_pledge_check(
+        pool=pool, saver=by, kind=pledge.kind, source=PledgeSource.ONLINE, amount_ore=amount, risk_consent=risk_consent
+    )
+    pledge.status = PledgeStatus.CONFIRMED
+    pledge.confirmed_at = timezone.now()
+    pledge.save(update_fields=["status", "confirmed_at", "updated_at"])
+    if check is not None:
+        regulated_pledge_record(pledge=pledge, check=check)
+    totals_enqueue(pool_id=pool.pk)
+    return pledge

@@ -332,6 +332,13 @@ MATRIX = [
     ),
     Row(
         "POST",
+        "api/pledges/<int:pk>/confirm-interest/",
+        lambda w: f"/api/pledges/{w.x['pledge'].pk}/confirm-interest/",
+        {**everyone(404), "anonymous": 401, "saver": 409},
+        note="the saver's own pledge, not an expression of interest",
+    ),
+    Row(
+        "POST",
         "api/pledges/<int:pk>/revoke/",
         lambda w: f"/api/pledges/{w.x['pledge'].pk}/revoke/",
         {
