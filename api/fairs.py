@@ -256,6 +256,8 @@ class BoardPitchSerializer(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     non_money = serializers.DictField(child=serializers.IntegerField())
     names = serializers.ListField(child=serializers.CharField())
+    interest_count = serializers.IntegerField(help_text="Cards to a regulated offer not yet confirmed online")
+    interest = OreAsKronorField(source="interest_ore", help_text="Their amount: outside `pledged`")
 
 
 class BoardSerializer(serializers.Serializer):
@@ -311,6 +313,8 @@ class ReportRowSerializer(serializers.Serializer):
     fulfilled = OreAsKronorField(source="fulfilled_ore")
     received = OreAsKronorField(source="received_ore")
     withdrawn_count = serializers.IntegerField()
+    interest_count = serializers.IntegerField(help_text="Expressions of interest not confirmed online by then")
+    interest = OreAsKronorField(source="interest_ore", help_text="Their amount: outside the other columns")
 
 
 class ReportQuerySerializer(serializers.Serializer):

@@ -62,6 +62,12 @@ urlpatterns = [
     path("pledges/<int:pk>/", pledges.PledgeDetailView.as_view(), name="pledge-detail"),
     path("pledges/<int:pk>/withdraw/", pledges.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
     path("pools/<int:pk>/offer/", offers.OfferView.as_view(), name="pool-offer"),
+    path("pools/<int:pk>/sheets/", offers.PoolSheetListView.as_view(), name="pool-sheets"),
+    path("pools/<int:pk>/lender-payments/", offers.PoolLenderPaymentListView.as_view(), name="pool-lender-payments"),
+    path("sheets/<int:pk>/approve/", offers.SheetApproveView.as_view(), name="sheet-approve"),
+    path(
+        "pledges/<int:pk>/confirm-interest/", offers.PledgeInterestConfirmView.as_view(), name="pledge-confirm-interest"
+    ),
     path("pledges/<int:pk>/revoke/", offers.PledgeRevokeView.as_view(), name="pledge-revoke"),
     path("me/assessment/", offers.MyAssessmentView.as_view(), name="my-assessment"),
     path("me/statements/", offers.MyStatementListView.as_view(), name="my-statements"),

@@ -497,3 +497,6 @@ OFFERS_REFLECTION_DAYS = env.int("OFFERS_REFLECTION_DAYS", default=4)
 OFFERS_ASSESSMENT_VALID_DAYS = env.int("OFFERS_ASSESSMENT_VALID_DAYS", default=730)
 # Yearly statements go out in January, on this day of the month at 07:00 Europe/Stockholm.
 OFFERS_STATEMENT_DAY = env.int("OFFERS_STATEMENT_DAY", default=10)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"LenderPaymentKindEnum": "pools.offers.models.LenderPaymentKind"}
+)

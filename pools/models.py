@@ -207,6 +207,9 @@ class PledgeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     LAPSED = "lapsed", _("Lapsed")
     REFUNDED = "refunded", _("Refunded")
+    # A fair card to a regulated offer: outside the totals until the saver confirms it online through the
+    # regulated steps (pools.offers.services.pledge_interest_confirm).
+    INTEREST = "interest", _("Expression of interest")
 
 
 # A saver may change or withdraw a pledge in these statuses while its pool is open.
@@ -603,6 +606,7 @@ class Reminder(models.Model):
 from pools.offers.models import (  # noqa: E402, F401
     InvestorAssessment,
     KeyInfoSheet,
+    LenderPayment,
     OfferEvent,
     PoolOffer,
     RegulatedPledge,

@@ -174,7 +174,7 @@ def _plan_fair_pledge_unconfirmed(today: date) -> list[Reminder]:
     cutoff = stockholm_at(today - timedelta(days=after - 1), 0)  # made on or before today - after
     rows = Pledge.objects.filter(
         source=PledgeSource.FAIR_CARD,
-        status=PledgeStatus.PLEDGED,
+        status__in=(PledgeStatus.PLEDGED, PledgeStatus.INTEREST),
         confirmed_at__isnull=True,
         created_at__lt=cutoff,
         pool__status__in=OPEN_POOL_STATUSES,
@@ -305,7 +305,11 @@ def _links(reminder: Reminder) -> dict[str, str]:
     if reminder.pledge_id:
         links["pledge_url"] = f"{site}/my/pledges/{reminder.pledge_id}/"
         pledge = reminder.pledge
-        if pledge is not None and pledge.confirmation_token and pledge.status == PledgeStatus.PLEDGED:
+        if (
+            pledge is not None
+            and pledge.confirmation_token
+            and pledge.status in (PledgeStatus.PLEDGED, PledgeStatus.INTEREST)
+        ):
             links["confirm_url"] = f"{site}/confirm/{pledge.confirmation_token}/"
     return links
 

@@ -33,6 +33,14 @@ AUDITED_TABLES: dict[str, str] = {
     "pools_pool": "status",
     "treasury_payoutbatch": "all",
     "treasury_payoutline": "all",
+    # Regulated offers (pools/offers): every sheet version, assessment, regulated pledge record, offer
+    # event and lender payment. Not the kept statement PDFs: they are made again from these rows.
+    "pools_pooloffer": "all",
+    "pools_keyinfosheet": "all",
+    "pools_investorassessment": "all",
+    "pools_regulatedpledge": "all",
+    "pools_offerevent": "all",
+    "pools_lenderpayment": "all",
 }
 AUDITED_MODELS: dict[str, tuple[str, str]] = {
     "pools_pledge": ("pools", "Pledge"),
@@ -41,6 +49,12 @@ AUDITED_MODELS: dict[str, tuple[str, str]] = {
     "pools_pool": ("pools", "Pool"),
     "treasury_payoutbatch": ("treasury", "PayoutBatch"),
     "treasury_payoutline": ("treasury", "PayoutLine"),
+    "pools_pooloffer": ("pools", "PoolOffer"),
+    "pools_keyinfosheet": ("pools", "KeyInfoSheet"),
+    "pools_investorassessment": ("pools", "InvestorAssessment"),
+    "pools_regulatedpledge": ("pools", "RegulatedPledge"),
+    "pools_offerevent": ("pools", "OfferEvent"),
+    "pools_lenderpayment": ("pools", "LenderPayment"),
 }
 # A person's refund account (where their money goes) is audited too, by its own triggers below:
 # only changes of refund_iban, and only id, email and refund_iban are copied (never the password hash).
@@ -203,15 +217,19 @@ def triggers_install(apps: Any, schema_editor: Any) -> None:
     A migration that adds or removes a column of an audited table runs it again (SQLite lists the columns,
     and rebuilds a table to alter it, which drops its triggers)."""
     vendor = schema_editor.connection.vendor
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        # An earlier migration running this meets only the tables made so far; a later one adds the rest.
+        existing = set(connection.introspection.table_names(cursor))
+    audited = {table: scope for table, scope in AUDITED_TABLES.items() if table in existing}
     statements: list[str] = []
     if vendor == "postgresql":
         statements.append(PG_FUNCTION)
-        for table, scope in AUDITED_TABLES.items():
+        for table, scope in audited.items():
             statements += pg_trigger_sql(table, scope)
     elif vendor == "sqlite":
-        connection = schema_editor.connection
         with connection.cursor() as cursor:
-            for table, scope in AUDITED_TABLES.items():
+            for table, scope in audited.items():
                 # The table's own columns, not the migration state's model: a migration running this again
                 # backwards gets a state that still has the column it removed.
                 description = connection.introspection.get_table_description(cursor, table)
@@ -225,7 +243,12 @@ def triggers_install(apps: Any, schema_editor: Any) -> None:
 def triggers_remove(apps: Any, schema_editor: Any) -> None:
     """Drop every audit trigger (the migration's reverse)."""
     vendor = schema_editor.connection.vendor
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
     for table in AUDITED_TABLES:
+        if table not in existing:
+            continue
         if vendor == "postgresql":
             schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit ON "{table}"', params=None)
             schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit_upd ON "{table}"', params=None)

@@ -3,8 +3,9 @@
 Reproducible as of a year end, like treasury/reports.py: rows count only when recorded before the first
 instant of the next year (Europe/Stockholm) and, for payments, dated within the year; nothing reads a current
 status or a stored total, so payments, withdrawals or refunds in a later year never change a past statement.
-Interest is an estimate at the offer's yearly rate on the money received (the platform records no interest or
-dividends paid out); it says so on the statement.
+Interest, repayments and dividends paid out are the owners' and treasurers' records (LenderPayment, dated in
+the year and recorded before its end); next to them, interest is also estimated at the offer's yearly rate on the
+money received, and the statement says which is which.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from accounts.models import User
 from operations.mail import MailSkipped, mail_deliver
 from operations.models import MailKind, MailStatus
 from pools.models import MONEY_KINDS, PaymentAllocation, Pledge, PledgeKind, Pool
-from pools.offers.models import PoolOffer, YearlyStatement
+from pools.offers.models import LenderPayment, LenderPaymentKind, PoolOffer, YearlyStatement
 from treasury.models import PayoutLine, PayoutReason
 
 REFUND_REASONS = (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
@@ -82,6 +83,12 @@ def _allocations_as_of(pledge_filter: Q, period: StatementYear) -> Any:
     )
 
 
+# LenderPayment kind -> the figure it adds to.
+LENDER_FIGURES = {
+    LenderPaymentKind.INTEREST: "interest_received_ore",
+    LenderPaymentKind.REPAYMENT: "repaid_ore",
+    LenderPaymentKind.DIVIDEND: "dividends_ore",
+}
 FIGURE_KEYS = (
     "pledged_ore",
     "paid_ore",
@@ -89,9 +96,35 @@ FIGURE_KEYS = (
     "refunded_ore",
     "estimated_points",
     "estimated_interest_ore",
+    "interest_received_ore",
+    "repaid_ore",
+    "dividends_ore",
     "shares_held",
 )
-TOTAL_KEYS = ("pledged_ore", "paid_ore", "paid_to_date_ore", "refunded_ore", "estimated_interest_ore")
+TOTAL_KEYS = (
+    "pledged_ore",
+    "paid_ore",
+    "paid_to_date_ore",
+    "refunded_ore",
+    "estimated_interest_ore",
+    "interest_received_ore",
+    "repaid_ore",
+    "dividends_ore",
+)
+
+
+def _lender_payments_as_of(pledge_ids: list[int], period: StatementYear) -> Any:
+    """(pledge id, kind, amount) of lender payments dated in the year and recorded before its end."""
+    return (
+        LenderPayment.objects.filter(
+            pledge_id__in=pledge_ids,
+            paid_on__gte=period.first_day,
+            paid_on__lte=period.last_day,
+            created_at__lt=period.cutoff,
+        )
+        .values_list("pledge_id", "kind", "amount_ore")
+        .order_by("pk")
+    )
 
 
 def statement_figures(*, saver: User, year: int) -> dict[str, object]:
@@ -140,6 +173,8 @@ def statement_figures(*, saver: User, year: int) -> dict[str, object]:
     ).values_list("pledge_id", "amount_ore")
     for pledge_id, amount in refunds:
         sums[by_id[pledge_id].pool_id]["refunded_ore"] += amount
+    for pledge_id, kind, amount in _lender_payments_as_of(list(by_id), period):
+        sums[by_id[pledge_id].pool_id][LENDER_FIGURES[LenderPaymentKind(kind)]] += amount
     titles = {p.pool_id: p.pool.title for p in pledges}
     pools = [{"pool": titles[pool_id], "pool_id": pool_id, **figures} for pool_id, figures in sums.items()]
     totals = {key: sum(figures[key] for figures in sums.values()) for key in TOTAL_KEYS}
@@ -237,6 +272,9 @@ LENDER_CSV_HEADER = [
     "paid_to_date",
     "paid_in_year",
     "estimated_interest",
+    "interest_paid",
+    "repaid",
+    "dividends_paid",
     "shares",
 ]
 
@@ -267,6 +305,9 @@ def lender_rows(*, pools: list[Pool], year: int) -> list[list[object]]:
             interest[pledge_id] += _interest_ore(
                 amount, received_on=received_on, period=period, rate_bp=rates.get(pledge.pool_id, 0)
             )
+    recorded: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LENDER_FIGURES.values(), 0))
+    for pledge_id, kind, amount in _lender_payments_as_of(list(pledges), period):
+        recorded[pledge_id][LENDER_FIGURES[LenderPaymentKind(kind)]] += amount
     return [
         [
             year,
@@ -277,8 +318,11 @@ def lender_rows(*, pools: list[Pool], year: int) -> list[list[object]]:
             paid[pledge.pk],
             paid_in_year[pledge.pk],
             interest[pledge.pk],
+            recorded[pledge.pk]["interest_received_ore"],
+            recorded[pledge.pk]["repaid_ore"],
+            recorded[pledge.pk]["dividends_ore"],
             pledge.share_count or "",
         ]
         for pledge in pledges.values()
-        if paid[pledge.pk] > 0
+        if paid[pledge.pk] > 0 or pledge.pk in recorded
     ]

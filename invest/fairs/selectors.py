@@ -141,6 +141,9 @@ class BoardPitch:
     hours: Decimal = Decimal("0.00")
     non_money: dict[str, int] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    # Cards to regulated offers, not counted above until their savers confirm them online.
+    interest_count: int = 0
+    interest_ore: int = 0
 
 
 def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -160,6 +163,8 @@ def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
             savers=Count("saver", filter=active, distinct=True),
             anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
             hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
+            interest_count=Count("pk", filter=Q(status=PledgeStatus.INTEREST)),
+            interest_ore=Coalesce(Sum("amount_ore", filter=Q(status=PledgeStatus.INTEREST)), Value(0)),
             **extra,
         )
     )
@@ -202,6 +207,8 @@ def fair_board(*, fair: Fair, pitch: Pitch | None = None, names_per_pitch: int =
                 hours=Decimal(row.get("hours") or 0).quantize(Decimal("0.01")),
                 non_money={str(k): int(row.get(f"n_{k}", 0) or 0) for k in NON_MONEY_KINDS},
                 names=names.get(p.pool_id or 0, []),
+                interest_count=int(row.get("interest_count", 0) or 0),
+                interest_ore=int(row.get("interest_ore", 0) or 0),
             )
         )
     return board
@@ -275,6 +282,9 @@ class ReportRow:
     fulfilled_ore: int
     received_ore: int
     withdrawn_count: int
+    # Expressions of interest in regulated offers not yet confirmed online: outside the columns above.
+    interest_count: int = 0
+    interest_ore: int = 0
 
     @property
     def is_money(self) -> bool:
@@ -297,6 +307,11 @@ class FairReport:
     fair: Fair
     rows: list[ReportRow]
     as_of: date
+
+    @property
+    def has_interest(self) -> bool:
+        """Whether any card to a regulated offer was still an unconfirmed expression of interest."""
+        return any(r.interest_count for r in self.rows)
 
     @property
     def totals(self) -> dict[str, object]:
@@ -338,7 +353,11 @@ def fair_report(*, fair: Fair, as_of: date | None = None) -> FairReport:
     )
     money = Q(kind__in=MONEY_KINDS)
     withdrawn = Q(status=PledgeStatus.WITHDRAWN, withdrawn_at__lt=cutoff)
-    counted = ~withdrawn
+    # A card to a regulated offer is an expression of interest (outside the counts) until confirmed online;
+    # one confirmed since carries its regulated record, so the report as of an earlier day still tells.
+    was_interest = Q(status=PledgeStatus.INTEREST) | Q(regulated__isnull=False)
+    interest = ~withdrawn & was_interest & ~Q(confirmed_at__lt=cutoff)
+    counted = ~withdrawn & ~interest
     fulfilled = counted & ((money & Q(received__gte=F("amount_ore"))) | (~money & Q(status=PledgeStatus.FULFILLED)))
     confirmed = counted & (Q(confirmed_at__lt=cutoff) | Q(received__gt=0) | fulfilled)
     grouped = (
@@ -355,6 +374,8 @@ def fair_report(*, fair: Fair, as_of: date | None = None) -> FairReport:
             fulfilled_ore=Coalesce(Sum("amount_ore", filter=fulfilled), Value(0)),
             received_ore=Coalesce(Sum("received"), Value(0)),
             withdrawn_count=Count("pk", filter=withdrawn),
+            interest_count=Count("pk", filter=interest),
+            interest_ore=Coalesce(Sum("amount_ore", filter=interest), Value(0)),
         )
     )
     rows = [
@@ -370,6 +391,8 @@ def fair_report(*, fair: Fair, as_of: date | None = None) -> FairReport:
             fulfilled_ore=int(g["fulfilled_ore"]),
             received_ore=int(g["received_ore"]),
             withdrawn_count=int(g["withdrawn_count"]),
+            interest_count=int(g["interest_count"]),
+            interest_ore=int(g["interest_ore"]),
         )
         for g in grouped
     ]

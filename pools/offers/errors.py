@@ -60,3 +60,7 @@ class RevocationNotPossible(OffersError):
     code = "revocation_not_possible"
     status = 409
     default_message = _("This pledge can no longer be revoked: the reflection period is over or it was not regulated.")
+
+
+class LenderPaymentInvalid(OffersError):
+    code = "lender_payment_invalid"

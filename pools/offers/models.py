@@ -199,6 +199,7 @@ class OfferEventKind(models.TextChoices):
     REGULATED_PLEDGE = "regulated_pledge", _("Pledge to a regulated offer")
     REVOCATION = "revocation", _("Pledge revoked in the reflection period")
     SHEET_READ = "sheet_read", _("Information sheet read before pledging")
+    ERASURE = "erasure", _("Saver erased: records kept anonymised")
 
 
 class OfferEvent(models.Model):
@@ -227,3 +228,38 @@ class OfferEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class LenderPaymentKind(models.TextChoices):
+    INTEREST = "interest", _("Interest")
+    REPAYMENT = "repayment", _("Repayment")
+    DIVIDEND = "dividend", _("Dividend")
+
+
+class LenderPayment(models.Model):
+    """Money a project or micro-fund reports having paid one lender or shareholder (interest, a repayment, a
+    dividend), for the per-lender CSV and the saver's yearly statement. The platform moves no money: this is
+    the owner's or treasurer's record. Never edited; a mistake is reversed by a negative entry."""
+
+    pool = models.ForeignKey("pools.Pool", on_delete=models.PROTECT, related_name="lender_payments")
+    pledge = models.ForeignKey("pools.Pledge", on_delete=models.PROTECT, related_name="lender_payments")
+    kind = models.CharField(_("kind"), max_length=12, choices=LenderPaymentKind.choices)
+    amount_ore = models.BigIntegerField(_("amount (öre)"))
+    paid_on = models.DateField(_("paid on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        indexes = [models.Index(fields=["pool", "paid_on"], name="lenderpayment_pool_paid_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LenderPaymentKind.values), name="lenderpayment_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(amount_ore=0) & Q(amount_ore__gte=-MAX_ORE, amount_ore__lte=MAX_ORE),
+                name="lenderpayment_amount_nonzero_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_ore} öre to pledge {self.pledge_id} on {self.paid_on}"

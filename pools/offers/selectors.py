@@ -11,10 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from pools.models import ACTIVE_PLEDGE_STATUSES, PledgeKind, Pool
+from pools.models import ACTIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeStatus, Pool
 from pools.offers.models import (
     InvestorAssessment,
     KeyInfoSheet,
+    LenderPayment,
     OfferEvent,
     PoolOffer,
     RegulatedPledge,
@@ -172,7 +173,25 @@ def offer_records_export(*, saver: User) -> dict[str, list[dict[str, object]]]:
     statements = [
         {"year": s.year, "created_at": s.created_at.isoformat()} for s in statement_list_for_saver(saver=saver)
     ]
-    return {"assessments": assessments, "regulated_pledges": pledges, "events": events, "statements": statements}
+    lender_payments = [
+        {
+            "id": row.pk,
+            "pledge_id": row.pledge_id,
+            "pool_id": row.pool_id,
+            "kind": row.kind,
+            "amount_ore": row.amount_ore,
+            "paid_on": row.paid_on.isoformat(),
+            "note": row.note,
+        }
+        for row in LenderPayment.objects.filter(pledge__saver=saver).order_by("paid_on", "pk")
+    ]
+    return {
+        "assessments": assessments,
+        "regulated_pledges": pledges,
+        "events": events,
+        "statements": statements,
+        "lender_payments": lender_payments,
+    }
 
 
 def sheet_get_for_approval(*, user: User, sheet_id: int) -> KeyInfoSheet:
@@ -181,3 +200,45 @@ def sheet_get_for_approval(*, user: User, sheet_id: int) -> KeyInfoSheet:
     if sheet is None or not user.has_perm("pools.manage_pools"):
         raise Http404
     return sheet
+
+
+def user_may_record_lender_payments(*, user: User, pool: Pool) -> bool:
+    """The pool's project owner, its micro-fund's organiser, or a treasurer."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("pools.manage_payments"):
+        return True
+    if pool.project_id is not None and pool.project.owner_id == user.pk:  # type: ignore[union-attr]
+        return True
+    return pool.micro_fund_id is not None and pool.micro_fund.organiser_id == user.pk  # type: ignore[union-attr]
+
+
+def pool_get_for_lender_payments(*, user: User, pool_id: int) -> Pool | None:
+    """A pool whose lender payments the user may see and record, or None."""
+    pool = Pool.objects.select_related("project", "micro_fund").filter(pk=pool_id).first()
+    if pool is None or not user_may_record_lender_payments(user=user, pool=pool):
+        return None
+    return pool
+
+
+def lender_payment_list(*, pool: Pool) -> QuerySet[LenderPayment]:
+    """The pool's recorded lender payments, oldest first."""
+    return (
+        LenderPayment.objects.filter(pool_id=pool.pk)
+        .select_related("pledge", "pledge__saver")
+        .order_by("paid_on", "pk")
+    )
+
+
+def saver_interests(*, saver: User) -> QuerySet[Pledge]:
+    """The saver's fair-card expressions of interest in regulated offers, still to confirm online."""
+    return (
+        Pledge.objects.filter(saver=saver, status=PledgeStatus.INTEREST)
+        .select_related("pool")
+        .order_by("created_at", "pk")
+    )
+
+
+def regulated_record_for_pledge(*, pledge: Pledge) -> RegulatedPledge | None:
+    """What a regulated pledge was made on (sheet, assessment, consent, reflection period), or None."""
+    return RegulatedPledge.objects.filter(pledge_id=pledge.pk).first()

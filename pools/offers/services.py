@@ -8,6 +8,7 @@ in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -17,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from pools.errors import PledgeNotChangeable
-from pools.models import ACTIVE_PLEDGE_STATUSES, Pledge, PledgeSource, PledgeStatus, Pool
+from pools.models import ACTIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeSource, PledgeStatus, Pool
 from pools.money import MAX_ORE, format_sek
 from pools.offers.errors import (
     AssessmentInvalid,
     AssessmentRequired,
+    LenderPaymentInvalid,
     NotAllowed,
     RegulatedOffersForbidden,
     RevocationNotPossible,
@@ -33,6 +35,8 @@ from pools.offers.errors import (
 from pools.offers.models import (
     InvestorAssessment,
     KeyInfoSheet,
+    LenderPayment,
+    LenderPaymentKind,
     OfferEvent,
     OfferEventKind,
     OfferInstrument,
@@ -49,6 +53,7 @@ from pools.offers.selectors import (
     pool_is_regulated,
     reflection_last_day,
     sheet_current,
+    user_may_record_lender_payments,
     user_may_write_sheet,
 )
 from pools.offers.sheet_pdf import MAX_SHEET_PAGES, sheet_page_count
@@ -376,9 +381,106 @@ def sheet_read_record(*, sheet: KeyInfoSheet, saver: User) -> OfferEvent:
 
 
 def offers_erase(*, user: User) -> None:
-    """On erasure: the assessment, consent, revocation and audit rows stay (the regulation asks for them; they
-    name no one), the kept statement PDFs, which carry the name, are removed (they can be made again from
-    the bookkeeping rows). Runs inside accounts.services.user_erase's transaction."""
+    """On erasure: the assessment, consent, revocation, lender-payment and audit rows stay (the regulation and
+    bookkeeping ask for them; they name no one once the profile is gone), free-text notes on payments to the
+    person are cleared, and the kept statement PDFs, which carry the name, are removed (they can be made again
+    from the bookkeeping rows). An erasure event records what was kept and the reason. Runs inside
+    people.erasure.user_erase's transaction, after the profile was anonymised."""
     from pools.offers.models import YearlyStatement
 
-    YearlyStatement.objects.filter(saver=user).delete()
+    statements = YearlyStatement.objects.filter(saver=user).delete()[0]
+    notes = LenderPayment.objects.filter(pledge__saver=user).exclude(note="").update(note="")
+    _event(
+        OfferEventKind.ERASURE,
+        actor=None,
+        saver=user,
+        details={
+            "reason": user.erasure_reason,
+            "kept": {
+                "assessments": InvestorAssessment.objects.filter(saver=user).count(),
+                "regulated_pledges": RegulatedPledge.objects.filter(pledge__saver=user).count(),
+                "lender_payments": LenderPayment.objects.filter(pledge__saver=user).count(),
+            },
+            "statements_removed": statements,
+            "notes_cleared": notes,
+        },
+    )
+
+
+# ---------------------------------------------------------------- payments to lenders (recorded, not made)
+
+LENDER_PAYMENT_PLEDGE_KINDS = {
+    LenderPaymentKind.INTEREST: (PledgeKind.LOAN,),
+    LenderPaymentKind.REPAYMENT: (PledgeKind.LOAN,),
+    LenderPaymentKind.DIVIDEND: (PledgeKind.SHARE,),
+}
+
+
+@transaction.atomic
+def lender_payment_record(
+    *, pool: Pool, by: User, pledge_id: int, kind: str, amount_ore: int, paid_on: date, note: str = ""
+) -> LenderPayment:
+    """Record interest, a repayment or a dividend the project or fund paid one lender (the platform moves no
+    money). A negative amount reverses an earlier entry. Raises NotAllowed, LenderPaymentInvalid."""
+    pool = Pool.objects.select_for_update().select_related("project", "micro_fund").get(pk=pool.pk)
+    if not user_may_record_lender_payments(user=by, pool=pool):
+        raise NotAllowed()
+    if kind not in LenderPaymentKind.values:
+        raise LenderPaymentInvalid(_("Choose interest, repayment or dividend."), field="kind")
+    if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or amount_ore == 0 or abs(amount_ore) > MAX_ORE:
+        raise LenderPaymentInvalid(_("Give an amount other than zero."), field="amount")
+    if paid_on > timezone.localdate():
+        raise LenderPaymentInvalid(_("The payment date cannot be in the future."), field="paid_on")
+    pledge = Pledge.objects.filter(pk=pledge_id, pool=pool).first()
+    if pledge is None or pledge.kind not in LENDER_PAYMENT_PLEDGE_KINDS[LenderPaymentKind(kind)]:
+        raise LenderPaymentInvalid(
+            _("Choose a loan of this pool for interest or repayments, a share for dividends."), field="pledge"
+        )
+    row = LenderPayment(
+        pool=pool,
+        pledge=pledge,
+        kind=kind,
+        amount_ore=amount_ore,
+        paid_on=paid_on,
+        note=(note or "").strip()[:200],
+        recorded_by=by,
+    )
+    row.full_clean()
+    row.save()
+    return row
+
+
+# ---------------------------------------------------------------- fair cards to regulated offers
+
+
+@transaction.atomic
+def pledge_interest_confirm(*, pledge: Pledge, by: User, risk_consent: bool = False) -> Pledge:
+    """Confirm a fair card's expression of interest online through the regulated steps: the approved sheet, a
+    valid assessment, consent above the limit and the pool's limits; it then counts as a confirmed pledge and
+    its reflection period starts today. Queues totals. Raises PledgeNotChangeable, PoolClosed, SheetNotApproved,
+    AssessmentRequired, RiskConsentRequired and the pool-limit errors of pools.services.pledge_create."""
+    from pools.errors import PoolClosed
+    from pools.services import totals_enqueue
+    from pools.services.pledges import _check_money_limits
+
+    # Same lock order as pledge_create: the pool first, then the pledge.
+    pool = Pool.objects.select_for_update().get(pk=pledge.pool_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.saver_id != by.pk:
+        raise PledgeNotChangeable()
+    if pledge.status != PledgeStatus.INTEREST:
+        raise PledgeNotChangeable(_("This pledge was already answered."))
+    if not pool.is_open or timezone.localdate() > pool.closes_on:
+        raise PoolClosed()
+    amount = int(pledge.amount_ore or 0)
+    _check_money_limits(pool, saver=by, amount_ore=amount, exclude_pk=pledge.pk)
+    check = regulated_pledge_check(
+        pool=pool, saver=by, kind=pledge.kind, source=PledgeSource.ONLINE, amount_ore=amount, risk_consent=risk_consent
+    )
+    pledge.status = PledgeStatus.CONFIRMED
+    pledge.confirmed_at = timezone.now()
+    pledge.save(update_fields=["status", "confirmed_at", "updated_at"])
+    if check is not None:
+        regulated_pledge_record(pledge=pledge, check=check)
+    totals_enqueue(pool_id=pool.pk)
+    return pledge

@@ -21,6 +21,7 @@ from pools.services.pledges import (
     pledge_confirm,
     pledge_create,
     pledge_decline,
+    pledge_interest_claim,
     pledge_krona_months,
     pledge_withdraw,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "pledge_change",
     "pledge_confirm",
     "pledge_decline",
+    "pledge_interest_claim",
     "pledge_claim_by_email",
     "payment_record",
     "pledge_received_ore",

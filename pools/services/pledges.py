@@ -37,6 +37,7 @@ from pools.models import (
     Pool,
 )
 from pools.money import format_sek
+from pools.offers.selectors import pledge_kind_is_regulated
 from pools.offers.services import (
     regulated_pledge_change_check,
     regulated_pledge_check,
@@ -169,6 +170,10 @@ def pledge_create(
         _fill_non_money(pledge, description=description, quantity=quantity, unit=unit)
     if source == PledgeSource.FAIR_CARD:
         pledge.confirmation_token = _new_confirmation_token()
+        if kind in MONEY_KINDS and pledge_kind_is_regulated(pool=pool, kind=kind):
+            # A card cannot go through the investor protections: it is an expression of interest, outside
+            # the totals, until the saver confirms it online (pools.offers.services.pledge_interest_confirm).
+            pledge.status = PledgeStatus.INTEREST
     _save_with_new_reference(pledge)
     if regulated is not None:
         regulated_pledge_record(pledge=pledge, check=regulated)
@@ -339,6 +344,10 @@ def pledge_confirm(*, token: str, by: User | None) -> Pledge:
     """Confirm a fair pledge card by its link; a logged-in saver without a claim on it takes it over.
     Queues totals. Raises PledgeNotFound, PledgeNotChangeable."""
     pledge = _fair_pledge_for_token(token)
+    if pledge.status == PledgeStatus.INTEREST:
+        raise PledgeNotChangeable(
+            _("This offer is regulated: log in and confirm it with the information sheet and the knowledge test.")
+        )
     if pledge.status != PledgeStatus.PLEDGED:
         raise PledgeNotChangeable(_("This pledge was already answered."))
     if by is not None and pledge.saver_id not in (None, by.pk):
@@ -357,7 +366,7 @@ def pledge_decline(*, token: str, by: User | None) -> Pledge:
     """Decline a fair pledge card by its link: it becomes withdrawn. Queues totals.
     Raises PledgeNotFound, PledgeNotChangeable."""
     pledge = _fair_pledge_for_token(token)
-    if pledge.status != PledgeStatus.PLEDGED:
+    if pledge.status not in (PledgeStatus.PLEDGED, PledgeStatus.INTEREST):
         raise PledgeNotChangeable(_("This pledge was already answered."))
     if by is not None and pledge.saver_id not in (None, by.pk):
         raise PledgeNotChangeable(_("This pledge belongs to another account."))
@@ -365,6 +374,21 @@ def pledge_decline(*, token: str, by: User | None) -> Pledge:
     pledge.withdrawn_at = timezone.now()
     pledge.save(update_fields=["status", "withdrawn_at", "updated_at"])
     totals_enqueue(pool_id=pledge.pool_id)
+    return pledge
+
+
+@transaction.atomic
+def pledge_interest_claim(*, token: str, by: User) -> Pledge:
+    """Attach a fair card's expression of interest to the logged-in saver behind its link, so they can confirm
+    it online. Raises PledgeNotFound, PledgeNotChangeable."""
+    pledge = _fair_pledge_for_token(token)
+    if pledge.status != PledgeStatus.INTEREST:
+        raise PledgeNotChangeable(_("This pledge was already answered."))
+    if pledge.saver_id not in (None, by.pk):
+        raise PledgeNotChangeable(_("This pledge belongs to another account."))
+    if pledge.saver_id is None:
+        pledge.saver = by
+        pledge.save(update_fields=["saver", "updated_at"])
     return pledge
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 from django.utils import translation
+from rest_framework.test import APIClient
 
-from pools.models import PledgeKind, PledgeStatus
-from pools.offers.models import OfferEvent, YearlyStatement
+from accounts.roles import Role
+from pools.models import PledgeKind, PledgeStatus, PoolKind, PoolStatus
+from pools.offers.models import OfferEvent, OfferInstrument, YearlyStatement
+from pools.offers.services import pool_offer_set, sheet_write
 from pools.services import pledge_create
-from tests.factories import PoolFactory
-from tests.pools.offers_helpers import RIGHT_ANSWERS, WRONG_ANSWERS, assessed, regulated_loan_pool
+from tests.factories import PoolFactory, ProjectFactory, UserFactory
+from tests.pools.offers_helpers import RIGHT_ANSWERS, SHEET, WRONG_ANSWERS, assessed, regulated_loan_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +108,74 @@ def test_the_callers_statements(as_saver, saver, other_saver) -> None:
     assert [(s["year"], s["figures"], s["pdf_url"]) for s in body] == [
         (2025, {"year": 2025}, "/my/statements/2025.pdf")
     ]
+
+
+# ---------------------------------------------------------------- the key information sheet
+
+
+def _sheet_pool(owner):
+    pool = PoolFactory(project=ProjectFactory(owner=owner), kind=PoolKind.FAIR, status=PoolStatus.DRAFT)
+    pool_offer_set(pool=pool, by=UserFactory(roles=(Role.ORGANISER,)), instrument=OfferInstrument.INTEREST_LOAN)
+    return pool
+
+
+def test_the_owner_drafts_a_sheet_version_through_the_api(api_client, login_as, owner) -> None:
+    pool = _sheet_pool(owner)
+    login_as(api_client, owner)
+    url = f"/api/pools/{pool.pk}/sheets/"
+    missing = {"content": {"sv": SHEET["sv"], "en": {**SHEET["en"], "risks": "  "}}}
+    refused = api_client.post(url, missing, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "sheet_incomplete"
+    assert "en.risks" in refused.json()
+    created = api_client.post(url, {"content": SHEET}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["version"] == 1 and created.json()["status"] == "draft"
+    assert created.json()["content"]["en"]["risks"] == SHEET["en"]["risks"]
+    listed = api_client.get(url).json()
+    assert [(s["version"], s["status"], s["written_by"]) for s in listed] == [(1, "draft", owner.pk)]
+    assert OfferEvent.objects.filter(kind="sheet_version", sheet_id=created.json()["id"], actor=owner).exists()
+
+
+def test_another_owner_and_a_saver_cannot_see_or_write_the_sheet(api_client, login_as, owner, saver) -> None:
+    pool = _sheet_pool(owner)
+    sheet = sheet_write(pool=pool, by=owner, content=SHEET)
+    other_owner = UserFactory(roles=(Role.SAVER, Role.PROJECT_OWNER))
+    for user in (other_owner, saver):
+        login_as(api_client, user)
+        assert api_client.get(f"/api/pools/{pool.pk}/sheets/").status_code == 404
+        assert api_client.post(f"/api/pools/{pool.pk}/sheets/", {"content": SHEET}, format="json").status_code == 404
+        assert api_client.post(f"/api/sheets/{sheet.pk}/approve/").status_code == 404
+    login_as(api_client, owner)
+    assert api_client.post(f"/api/sheets/{sheet.pk}/approve/").status_code == 404  # an owner is no organiser
+    sheet.refresh_from_db()
+    assert sheet.status == "draft" and sheet.approved_by_id is None
+
+
+def test_an_organiser_approves_a_sheet_through_the_api(api_client, login_as, owner, organiser) -> None:
+    pool = _sheet_pool(owner)
+    sheet = sheet_write(pool=pool, by=owner, content=SHEET)
+    login_as(api_client, organiser)
+    response = api_client.post(f"/api/sheets/{sheet.pk}/approve/")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved" and response.json()["approved_by"] == organiser.pk
+    again = api_client.post(f"/api/sheets/{sheet.pk}/approve/")
+    assert again.status_code == 409 and again.json()["code"] == "sheet_not_changeable"
+
+
+def test_an_organiser_approving_their_own_pools_sheet_needs_a_second_organiser(api_client, login_as) -> None:
+    owning_organiser = UserFactory(roles=(Role.ORGANISER, Role.PROJECT_OWNER))
+    second = UserFactory(roles=(Role.ORGANISER,))
+    pool = _sheet_pool(owning_organiser)
+    sheet = sheet_write(pool=pool, by=owning_organiser, content=SHEET)
+    login_as(api_client, owning_organiser)
+    first = api_client.post(f"/api/sheets/{sheet.pk}/approve/")
+    assert first.status_code == 200
+    assert first.json()["status"] == "draft" and first.json()["needs_second_approval"] is True
+    twice = api_client.post(f"/api/sheets/{sheet.pk}/approve/")
+    assert twice.status_code == 409 and twice.json()["code"] == "sheet_not_changeable"
+    client = APIClient()
+    login_as(client, second)
+    done = client.post(f"/api/sheets/{sheet.pk}/approve/")
+    assert done.status_code == 200
+    assert done.json()["status"] == "approved" and done.json()["second_approved_by"] == second.pk
+    assert OfferEvent.objects.filter(kind="sheet_approved", sheet=sheet).count() == 2

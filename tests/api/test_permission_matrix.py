@@ -164,6 +164,16 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
+def _draft_sheet(w: World) -> Any:
+    """A fresh draft of the open pool's key information sheet (one per request, so each role finds a draft)."""
+    from pools.offers.models import KeyInfoSheet
+
+    latest = KeyInfoSheet.objects.filter(pool=w.pool).order_by("-version").first()
+    return KeyInfoSheet.objects.create(
+        pool=w.pool, version=(latest.version + 1) if latest else 1, content={}, written_by=w.users["owner"]
+    )
+
+
 def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
@@ -326,6 +336,48 @@ MATRIX = [
         },
     ),
     Row("GET", "api/pools/<int:pk>/offer/", lambda w: f"/api/pools/{w.pool.pk}/offer/", everyone(200)),
+    Row(
+        "GET",
+        "api/pools/<int:pk>/sheets/",
+        lambda w: f"/api/pools/{w.pool.pk}/sheets/",
+        {**everyone(404), "anonymous": 401, "owner": 200, "organiser": 200},
+        note="the pool's owner and organisers",
+    ),
+    Row(
+        "POST",
+        "api/pools/<int:pk>/sheets/",
+        lambda w: f"/api/pools/{w.pool.pk}/sheets/",
+        {**everyone(404), "anonymous": 401, "owner": 400, "organiser": 400},
+        note="empty body",
+    ),
+    Row(
+        "GET",
+        "api/pools/<int:pk>/lender-payments/",
+        lambda w: f"/api/pools/{w.pool.pk}/lender-payments/",
+        {**everyone(404), "anonymous": 401, "owner": 200, "treasurer": 200},
+        note="the pool's owner and treasurers",
+    ),
+    Row(
+        "POST",
+        "api/pools/<int:pk>/lender-payments/",
+        lambda w: f"/api/pools/{w.pool.pk}/lender-payments/",
+        {**everyone(404), "anonymous": 401, "owner": 400, "treasurer": 400},
+        note="empty body",
+    ),
+    Row(
+        "POST",
+        "api/sheets/<int:pk>/approve/",
+        lambda w: f"/api/sheets/{_draft_sheet(w).pk}/approve/",
+        {**everyone(404), "anonymous": 401, "organiser": 200},
+        note="a draft sheet of the owner's pool: organisers only",
+    ),
+    Row(
+        "POST",
+        "api/pledges/<int:pk>/confirm-interest/",
+        lambda w: f"/api/pledges/{w.x['pledge'].pk}/confirm-interest/",
+        {**everyone(404), "anonymous": 401, "saver": 409},
+        note="the saver's own pledge, not an expression of interest",
+    ),
     Row(
         "POST",
         "api/pledges/<int:pk>/revoke/",

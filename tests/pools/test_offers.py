@@ -37,7 +37,7 @@ from pools.offers.models import (
     YearlyStatement,
 )
 from pools.offers.selectors import consent_limit_ore, pool_is_regulated, reflection_last_day
-from pools.offers.services import pledge_revoke, pool_offer_set, sheet_approve, sheet_write
+from pools.offers.services import lender_payment_record, pledge_revoke, pool_offer_set, sheet_approve, sheet_write
 from pools.reminders import reminders_plan
 from pools.services import payment_allocate, payment_record, pledge_create, pool_open
 from pools.totals import pool_totals_figures
@@ -338,12 +338,28 @@ def test_erasure_keeps_the_regulatory_records_anonymised_and_removes_named_state
     assessed(saver)
     pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.LOAN, amount_ore=200_000)
     YearlyStatement.objects.create(saver=saver, year=2025, language="sv", pdf=b"%PDF named")
+    paid = lender_payment_record(
+        pool=pool,
+        by=pool.project.owner,
+        pledge_id=pledge.pk,
+        kind="interest",
+        amount_ore=1_000,
+        paid_on=timezone.localdate(),
+        note=f"Ränta till {saver.full_name}",
+    )
+    assert user_data_export(user=saver)["regulated_offers"]["lender_payments"][0]["amount_ore"] == 1_000
     user_erase(user=saver, reason="asked by mail")
     saver.refresh_from_db()
     assert saver.full_name == "" and saver.erasure_reason == "asked by mail"
     assert RegulatedPledge.objects.filter(pledge=pledge).exists()
     assert InvestorAssessment.objects.filter(saver=saver).exists()
-    assert OfferEvent.objects.filter(saver=saver).count() == 2
+    paid.refresh_from_db()
+    assert paid.amount_ore == 1_000 and paid.note == ""
+    assert OfferEvent.objects.filter(saver=saver).count() == 3
+    erasure = OfferEvent.objects.get(saver=saver, kind="erasure")
+    assert erasure.details["reason"] == "asked by mail"
+    assert erasure.details["kept"] == {"assessments": 1, "regulated_pledges": 1, "lender_payments": 1}
+    assert erasure.details["statements_removed"] == 1 and erasure.details["notes_cleared"] == 1
     assert not YearlyStatement.objects.filter(saver=saver).exists()
 
 

@@ -109,3 +109,45 @@ def test_audit_rows_cannot_be_changed_or_deleted_on_postgresql(pool):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.filter(pk=event.pk, actor_id=event.actor_id).exists()
+
+
+def test_the_offer_tables_are_in_the_audit_trail(saver, owner) -> None:
+    """Sheet versions, assessments, regulated pledges, offer events and lender payments write audit rows (their
+    triggers are installed by the pools offers_lender_payments migration)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pools.models import PledgeKind
+    from pools.offers.models import InvestorAssessment, KeyInfoSheet, LenderPayment, OfferEvent, RegulatedPledge
+    from pools.offers.services import lender_payment_record
+    from pools.services import pledge_create
+    from tests.pools.offers_helpers import assessed, regulated_loan_pool
+
+    pool = regulated_loan_pool(owner=owner)
+    with audit_actor(saver):
+        assessment = assessed(saver)
+        pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.LOAN, amount_ore=100_000)
+    with audit_actor(owner):
+        payment = lender_payment_record(
+            pool=pool,
+            by=owner,
+            pledge_id=pledge.pk,
+            kind="interest",
+            amount_ore=1_000,
+            paid_on=timezone.localdate() - timedelta(days=1),
+        )
+    sheet = KeyInfoSheet.objects.get(pool=pool)
+    record = RegulatedPledge.objects.get(pledge=pledge)
+    for table, row_id in (
+        ("pools_keyinfosheet", sheet.pk),
+        ("pools_investorassessment", assessment.pk),
+        ("pools_regulatedpledge", record.pk),
+        ("pools_lenderpayment", payment.pk),
+    ):
+        assert events(table, row_id), table
+    assert events("pools_investorassessment", assessment.pk)[0].actor_id == saver.pk
+    assert events("pools_lenderpayment", payment.pk)[0].after["amount_ore"] == 1_000
+    event = OfferEvent.objects.filter(kind="regulated_pledge", pledge=pledge).get()
+    assert events("pools_offerevent", event.pk)[0].action == "insert"
+    assert InvestorAssessment.objects.filter(pk=assessment.pk).exists() and LenderPayment.objects.exists()

@@ -10,10 +10,12 @@ import pytest
 import time_machine
 from django.core import mail
 
+from accounts.roles import Role
 from pools.models import PaymentChannel, PledgeKind, PoolKind
-from pools.offers.models import YearlyStatement
+from pools.offers.models import LenderPaymentKind, YearlyStatement
+from pools.offers.services import lender_payment_record
 from pools.services import payment_allocate, payment_record, pledge_create
-from tests.factories import PoolFactory, ShareOfferPoolFactory
+from tests.factories import PoolFactory, ShareOfferPoolFactory, UserFactory
 from tests.pools.offers_helpers import assessed, regulated_loan_pool
 from treasury.statements import lender_rows, statement_figures, statement_pdf, statements_issue_year
 
@@ -105,7 +107,20 @@ def test_lender_rows_for_owners_and_funds_as_of_the_year_end(saver, treasurer, y
     pool = year_2025["loan_pool"]
     before = lender_rows(pools=[pool], year=2025)
     assert before == [
-        [2025, "Byabutiken lån", year_2025["loan"].pk, saver.display_name, "loan", 1_000_000, 1_000_000, 25_205, ""]
+        [
+            2025,
+            "Byabutiken lån",
+            year_2025["loan"].pk,
+            saver.display_name,
+            "loan",
+            1_000_000,
+            1_000_000,
+            25_205,
+            0,
+            0,
+            0,
+            "",
+        ]
     ]
     # A payment dated in 2025 but recorded in 2026 (a late bank file) does not change the 2025 rows.
     with _at(date(2025, 12, 20)):
@@ -115,3 +130,61 @@ def test_lender_rows_for_owners_and_funds_as_of_the_year_end(saver, treasurer, y
         payment_allocate(payment=payment, parts=[(late, 10_000)], by=treasurer)
     assert lender_rows(pools=[pool], year=2025) == before
     assert [row[2] for row in lender_rows(pools=[pool], year=2026)] == [year_2025["loan"].pk, late.pk]
+
+
+def _lender_payment(pool, pledge, kind, amount_ore: int, day: date, *, recorded: date | None = None):
+    with _at(recorded or day):
+        return lender_payment_record(
+            pool=pool, by=pool.project.owner, pledge_id=pledge.pk, kind=kind, amount_ore=amount_ore, paid_on=day
+        )
+
+
+def test_recorded_lender_payments_in_the_statement_and_the_lenders_csv(saver, year_2025) -> None:
+    pool, loan = year_2025["loan_pool"], year_2025["loan"]
+    _lender_payment(pool, loan, LenderPaymentKind.INTEREST, 25_000, date(2025, 12, 15))
+    _lender_payment(pool, loan, LenderPaymentKind.REPAYMENT, 100_000, date(2025, 12, 15))
+    # A mistaken interest entry reversed, both in 2025: they cancel out.
+    _lender_payment(pool, loan, LenderPaymentKind.INTEREST, 5_000, date(2025, 12, 16))
+    _lender_payment(pool, loan, LenderPaymentKind.INTEREST, -5_000, date(2025, 12, 16))
+    rows = {row["pool"]: row for row in statement_figures(saver=saver, year=2025)["pools"]}
+    assert rows["Byabutiken lån"]["interest_received_ore"] == 25_000
+    assert rows["Byabutiken lån"]["repaid_ore"] == 100_000
+    assert rows["Byabutiken lån"]["dividends_ore"] == 0
+    [row] = lender_rows(pools=[pool], year=2025)
+    assert row[5:11] == [1_000_000, 1_000_000, 25_205, 25_000, 100_000, 0]
+
+
+def test_dividends_on_shares_count_for_the_shareholder(saver, year_2025) -> None:
+    shares = year_2025["shares"]
+    with _at(date(2025, 11, 1)):
+        lender_payment_record(
+            pool=shares.pool,
+            by=UserFactory(roles=(Role.TREASURER,)),
+            pledge_id=shares.pk,
+            kind=LenderPaymentKind.DIVIDEND,
+            amount_ore=4_000,
+            paid_on=date(2025, 10, 31),
+        )
+    rows = {row["pool_id"]: row for row in statement_figures(saver=saver, year=2025)["pools"]}
+    assert rows[shares.pool_id]["dividends_ore"] == 4_000
+    assert statement_figures(saver=saver, year=2025)["totals"]["dividends_ore"] == 4_000
+
+
+def test_lender_payments_of_the_next_year_leave_a_past_statement_pdf_byte_identical(saver, year_2025) -> None:
+    pool, loan = year_2025["loan_pool"], year_2025["loan"]
+    _lender_payment(pool, loan, LenderPaymentKind.INTEREST, 25_000, date(2025, 12, 15))
+    with _at(date(2026, 1, 5)):
+        figures_before, pdf_before = statement_pdf(saver=saver, year=2025, language="en")
+    csv_before = lender_rows(pools=[pool], year=2025)
+    # Paid in 2026; and one dated 2025 but recorded only in 2026 (after the year was closed).
+    _lender_payment(pool, loan, LenderPaymentKind.INTEREST, 50_000, date(2026, 6, 30))
+    _lender_payment(pool, loan, LenderPaymentKind.REPAYMENT, 200_000, date(2026, 6, 30))
+    _lender_payment(pool, loan, LenderPaymentKind.INTEREST, 1_000, date(2025, 12, 31), recorded=date(2026, 1, 10))
+    with _at(date(2026, 7, 1)):
+        figures_after, pdf_after = statement_pdf(saver=saver, year=2025, language="en")
+    assert figures_after == figures_before
+    assert pdf_after == pdf_before
+    assert lender_rows(pools=[pool], year=2025) == csv_before
+    next_year = {row["pool"]: row for row in statement_figures(saver=saver, year=2026)["pools"]}
+    assert next_year["Byabutiken lån"]["interest_received_ore"] == 50_000
+    assert next_year["Byabutiken lån"]["repaid_ore"] == 200_000

@@ -395,6 +395,16 @@ def _kind_groups() -> dict[str, list[str]]:
 # ---------------------------------------------------------------- the live board
 
 
+def _interest_text(row: BoardPitch, language: str) -> str:
+    """Cards to a regulated offer, shown apart: they count only once confirmed online."""
+    if not row.interest_count:
+        return ""
+    return _("%(count)s expressions of interest, %(amount)s, to confirm online (not counted)") % {
+        "count": row.interest_count,
+        "amount": format_sek(row.interest_ore, language),
+    }
+
+
 def board_json_body(fair: Fair, rows: list[BoardPitch]) -> dict[str, object]:
     """The board's figures as JSON: amounts as decimal strings and as display text."""
     language = translation.get_language() or "sv"
@@ -422,6 +432,9 @@ def board_json_body(fair: Fair, rows: list[BoardPitch]) -> dict[str, object]:
                 "non_money": {labels[k]: n for k, n in r.non_money.items() if n},
                 "non_money_text": " · ".join(f"{labels[k]} {n}" for k, n in r.non_money.items() if n),
                 "names": r.names,
+                "interest_count": r.interest_count,
+                "interest": ore_to_string(r.interest_ore),
+                "interest_text": _interest_text(r, language),
             }
             for r in rows
         ],
@@ -558,6 +571,8 @@ def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse 
                 _("Fulfilled (kr)"),
                 _("Received (kr)"),
                 _("Withdrawn"),
+                _("Interest to confirm"),
+                _("Interest to confirm (kr)"),
             ]
         )
         for r in data.rows:
@@ -574,6 +589,8 @@ def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse 
                     ore_to_string(r.fulfilled_ore) if money else "",
                     ore_to_string(r.received_ore) if money else "",
                     r.withdrawn_count,
+                    r.interest_count,
+                    ore_to_string(r.interest_ore) if money else "",
                 ]
             )
 

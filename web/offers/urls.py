@@ -13,6 +13,11 @@ urlpatterns = [
     path("offers/pools/<int:pool_id>/lenders-<int:year>.csv", views.lender_csv, name="lender-csv"),
     path("offers/sheets/<int:sheet_id>/approve/", views.sheet_approve_view, name="sheet-approve"),
     path("offers/assessment/", views.assessment_view, name="assessment"),
+    path(
+        "my/pledges/<int:pledge_id>/confirm-interest/",
+        views.pledge_interest_confirm_view,
+        name="pledge-confirm-interest",
+    ),
     path("my/pledges/<int:pledge_id>/revoke/", views.pledge_revoke_view, name="pledge-revoke"),
     path("my/statements/<int:year>.pdf", views.statement_pdf_view, name="statement-pdf"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from operations.errors import DomainError
 from people.export import csv_safe
-from pools.models import KeyInfoSheet, Pool
+from pools.models import KeyInfoSheet, PledgeStatus, Pool
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
@@ -31,6 +31,8 @@ from pools.offers.selectors import (
     pool_is_regulated,
     pool_offer_get,
     regulated_pledges_revocable,
+    regulated_record_for_pledge,
+    saver_interests,
     sheet_current,
     sheet_get_for_approval,
     sheet_list,
@@ -40,6 +42,7 @@ from pools.offers.selectors import (
 )
 from pools.offers.services import (
     assessment_record,
+    pledge_interest_confirm,
     pledge_revoke,
     pool_offer_set,
     sheet_approve,
@@ -106,6 +109,7 @@ def pledge_risk_consent(request: HttpRequest) -> bool:
 def my_pledges_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """What My pledges shows of regulated offers: pledges still revocable and the yearly statements."""
     return {
+        "interests": list(saver_interests(saver=request.user)),
         "revocable": list(regulated_pledges_revocable(saver=request.user)),
         "statements": list(statement_list_for_saver(saver=request.user)),
     }
@@ -327,3 +331,54 @@ def lender_csv(request: AuthenticatedHttpRequest, pool_id: int, year: int) -> St
     )
     response["Content-Disposition"] = f'attachment; filename="{pool.slug}-lenders-{year}.csv"'
     return response
+
+
+# ---------------------------------------------------------------- fair cards to regulated offers
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_interest_confirm_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
+    """Confirm a fair card's expression of interest in a regulated offer: the sheet with its warning, the
+    knowledge test (linked when due), and consent above the limit, as for any regulated pledge."""
+    pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
+    if pledge.status != PledgeStatus.INTEREST:
+        return redirect("web:savers:my-pledges")
+    pool = pledge.pool
+    here = reverse("web:offers:pledge-confirm-interest", args=[pledge.pk])
+    sheet = sheet_current(pool=pool)
+    assessment = assessment_valid(saver=request.user)
+    limit = consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None
+    status = 200
+    if request.method == "POST":
+        try:
+            pledge_interest_confirm(pledge=pledge, by=request.user, risk_consent=pledge_risk_consent(request))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            status = 400
+        else:
+            if sheet is not None:
+                sheet_read_record(sheet=sheet, saver=request.user)
+            record = regulated_record_for_pledge(pledge=pledge)
+            if record is not None:
+                messages.success(
+                    request,
+                    _("Your pledge is confirmed. You can revoke it without giving a reason until %(day)s.")
+                    % {"day": record.reflection_ends_on.isoformat()},
+                )
+            else:
+                messages.success(request, _("Thank you: your pledge is confirmed."))
+            return redirect("web:savers:my-pledges")
+    context = {
+        "pledge": pledge,
+        "pool": pool,
+        "sheet": sheet,
+        "sections": _sheet_sections(sheet, translation.get_language() or "sv") if sheet else [],
+        "warning": WARNING_TEXT,
+        "assessment": assessment,
+        "assessment_url": f"{reverse('web:offers:assessment')}?next={here}",
+        "offer": pool_offer_get(pool=pool),
+        "offer_limit_ore": limit,
+        "needs_consent": limit is not None and int(pledge.amount_ore or 0) > limit,
+    }
+    return render(request, "offers/confirm_interest.html", context, status=status)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,6 +48,7 @@ from pools.services import (
     pledge_confirm,
     pledge_create,
     pledge_decline,
+    pledge_interest_claim,
     pledge_krona_months,
     pledge_received_ore,
     pledge_withdraw,
@@ -275,6 +277,16 @@ def fair_pledge_confirm(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as error:
             messages.error(request, str(error.message))
         return redirect("web:savers:fair-pledge", token=token)
+    if pledge.status == PledgeStatus.INTEREST:
+        # A card to a regulated offer is confirmed only online, through the regulated steps, by its saver.
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        try:
+            pledge = pledge_interest_claim(token=token, by=user)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return redirect("web:savers:my-pledges")
+        return redirect("web:offers:pledge-confirm-interest", pledge_id=pledge.pk)
     return render(
         request,
         "savers/fair_pledge.html",

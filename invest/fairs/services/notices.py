@@ -36,7 +36,8 @@ def fair_pledges_unconfirmed(*, fair: Fair) -> QuerySet[Pledge]:
     return Pledge.objects.filter(
         pool__fair_pitch__fair=fair,
         source=PledgeSource.FAIR_CARD,
-        status=PledgeStatus.PLEDGED,
+        # Expressions of interest in regulated offers too: their link leads to the online confirmation.
+        status__in=(PledgeStatus.PLEDGED, PledgeStatus.INTEREST),
         confirmation_token__isnull=False,
     )
 

@@ -22,6 +22,7 @@
       setText(card.querySelector('[data-field="non_money_count"]'), p.non_money_count);
       setText(card.querySelector('[data-field="hours_display"]'), p.hours_display);
       setText(card.querySelector('[data-field="non_money_text"]'), p.non_money_text);
+      setText(card.querySelector('[data-field="interest_text"]'), p.interest_text);
       var list = card.querySelector('[data-field="names"]');
       if (list && list.dataset.names !== JSON.stringify(p.names)) {
         list.dataset.names = JSON.stringify(p.names);
