@@ -201,7 +201,7 @@ def my_pledges(request: AuthenticatedHttpRequest) -> HttpResponse:
 def pledge_detail(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     """One of the saver's pledges: payments matched, what is due, and its actions."""
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
-    return _render_pledge_detail(request, pledge, PledgeChangeForm(pledge=pledge))
+    return _render_pledge_detail(request, pledge, PledgeChangeForm(pledge=pledge, language=request.LANGUAGE_CODE))
 
 
 def _render_pledge_detail(
@@ -238,17 +238,28 @@ def pledge_withdraw_view(request: AuthenticatedHttpRequest, pledge_id: int) -> H
 @require_POST
 def pledge_change_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
-    form = PledgeChangeForm(request.POST, pledge=pledge)
+    form = PledgeChangeForm(request.POST, pledge=pledge, language=request.LANGUAGE_CODE)
     if form.is_valid():
         arguments = form.service_arguments()
         try:
             pledge_change(pledge=pledge, by=request.user, **arguments)
         except DomainError as error:
-            _add_domain_error(form, error, arguments)
+            _add_change_error(form, error, arguments)
         else:
             messages.success(request, _("Your pledge was changed."))
             return redirect("web:savers:pledge-detail", pledge_id=pledge.pk)
+    form.mark_first_error()
     return _render_pledge_detail(request, pledge, form, status=400)
+
+
+def _add_change_error(form: PledgeChangeForm, error: DomainError, arguments: dict[str, Any]) -> None:
+    """A limit on the whole pledge goes next to the input the saver changed (the first of them), not on top."""
+    if error.field in form.fields or not arguments:
+        _add_domain_error(form, error, arguments)
+        return
+    names = {argument: name for name, argument in PledgeChangeForm.CURRENT.items()}
+    changed = [names[argument] for argument in arguments if names.get(argument) in form.fields]
+    form.add_error(changed[0] if changed else None, str(error.message))
 
 
 # ---------------------------------------------------------------- fair cards
