@@ -8,7 +8,9 @@ Kinds:
 - confirm_email: the confirmation link after sign-up;
 - signup_existing: someone tried to sign up with an address that already has an account;
 - password_reset: the reset link (asked for on /password-reset/);
-- refund_account_changed: the refund account was changed (or removed).
+- refund_account_changed: the refund account was changed (or removed);
+- email_change_confirm: the link that moves the account to a new address, sent to that new address;
+- email_change_requested: a notice to the current address that a move was asked for.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from accounts.models import User
 from operations.outbox import enqueue
 
 TASK = "workers.accounts.send_account_mail"
-KINDS = ("confirm_email", "signup_existing", "password_reset", "refund_account_changed")
+KINDS = (
+    "confirm_email",
+    "signup_existing",
+    "password_reset",
+    "refund_account_changed",
+    "email_change_confirm",
+    "email_change_requested",
+)
 
 
 def account_mail_queue(*, kind: str, user: User) -> None:
@@ -62,13 +71,14 @@ def _site() -> tuple[str, str]:
 
 def account_mail_send(*, kind: str, user_id: int) -> None:
     """Render and send one account mail in the user's language (from the worker)."""
-    from accounts.services import email_confirmation_token
+    from accounts.services import email_change_token, email_confirmation_token
 
     user = User.objects.filter(pk=user_id, is_active=True, erased_at__isnull=True).first()
     if user is None:
         return
     protocol, domain = _site()
     base = f"{protocol}://{domain}"
+    recipient = user.email
     with translation.override(user.language):
         if kind == "confirm_email":
             link = base + reverse("web:savers:confirm-email", kwargs={"token": email_confirmation_token(user=user)})
@@ -96,6 +106,19 @@ def account_mail_send(*, kind: str, user_id: int) -> None:
             body = render_to_string(
                 "emails/refund_account_changed.txt", {"user": user, "settings": base + "/my/preferences/"}
             )
+        elif kind == "email_change_confirm":
+            if not user.pending_email:
+                return  # confirmed or replaced already
+            recipient = user.pending_email
+            link = base + reverse("web:savers:email-change-confirm", kwargs={"token": email_change_token(user=user)})
+            subject = _("Confirm your new email address")
+            body = render_to_string("emails/email_change_confirm.txt", {"user": user, "link": link})
+        elif kind == "email_change_requested":
+            subject = _("A new email address was asked for your account")
+            body = render_to_string(
+                "emails/email_change_requested.txt",
+                {"user": user, "new_email": user.pending_email, "settings": base + reverse("web:savers:preferences")},
+            )
         else:
             raise ValueError(kind)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])

@@ -320,6 +320,35 @@ class RefundAccountForm(forms.Form):
         return normalize_swedish_iban(self.cleaned_data["refund_iban"])
 
 
+class ProfileForm(forms.Form):
+    """The name shown to projects (where the saver allows it) and the language of pages and mails."""
+
+    full_name = forms.CharField(
+        label=_("Name"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def clean_full_name(self) -> str:
+        return self.cleaned_data["full_name"].strip()
+
+
+class EmailChangeForm(forms.Form):
+    """A new email address, confirmed by a link mailed to it; the password guards against a stolen session."""
+
+    email = forms.EmailField(
+        label=_("New email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
 class ErasureForm(forms.Form):
     reason = forms.CharField(
         label=_("Why (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
