@@ -36,3 +36,11 @@ def test_gift_shows_its_whole_amount_to_pay_now_like_its_receipt(client):
     row = re.search(r'<tr class="pledge-row".*?</tr>', listing.text, re.S)
     assert row is not None
     assert 'data-label="Att betala nu">500,00' in row.group(0).replace("\xa0", " ")
+
+
+def test_english_page_says_to_pay_now_for_a_gift(client):
+    saver = UserFactory(roles=(Role.SAVER,), language="en")
+    pledge = pledge_create(pool=PoolFactory(kind="fair"), saver=saver, kind="gift", amount_ore=50_000)
+    login_verified(client, saver)
+    text = _text(client.get(reverse("web:savers:pledge-detail", args=[pledge.pk])).text)
+    assert "To pay now SEK 500.00" in text
