@@ -33,3 +33,17 @@ class ReauthenticationRequired(DomainError):
 
     code = "reauthentication_required"
     default_message = _("Confirm the change with your password (or your current two-factor code).")
+
+
+class EmailUnchanged(DomainError):
+    """The new email address is the one the account already has."""
+
+    code = "email_unchanged"
+    default_message = _("That is already your email address.")
+
+
+class PasswordWrong(DomainError):
+    """The current password given does not match."""
+
+    code = "password_wrong"
+    default_message = _("Wrong password.")

@@ -9,7 +9,9 @@ Kinds:
 - confirm_email: the confirmation link after sign-up;
 - signup_existing: someone tried to sign up with an address that already has an account;
 - password_reset: the reset link (asked for on /password-reset/);
-- refund_account_changed: the refund account was changed (or removed).
+- refund_account_changed: the refund account was changed (or removed);
+- email_change_confirm: the link that moves the account to a new address, sent to that new address;
+- email_change_requested: a notice to the current address that a move was asked for.
 """
 
 from __future__ import annotations
@@ -34,7 +36,14 @@ from operations.models import MailKind
 from operations.outbox import enqueue
 
 TASK = "workers.accounts.send_account_mail"
-KINDS = ("confirm_email", "signup_existing", "password_reset", "refund_account_changed")
+KINDS = (
+    "confirm_email",
+    "signup_existing",
+    "password_reset",
+    "refund_account_changed",
+    "email_change_confirm",
+    "email_change_requested",
+)
 
 
 def account_mail_queue(*, kind: str, user: User) -> None:
@@ -77,13 +86,14 @@ def account_mail_send(*, kind: str, user_id: int, key: str | None = None) -> str
 
 def account_mail_message(*, kind: str, user_id: int) -> EmailMessage:
     """Render one account mail in the user's language; links and tokens are made now. Raises MailSkipped."""
-    from accounts.services import email_confirmation_token
+    from accounts.services import email_change_token, email_confirmation_token
 
     user = User.objects.filter(pk=user_id, is_active=True, erased_at__isnull=True).first()
     if user is None:
         raise MailSkipped("no active account")
     protocol, domain = _site()
     base = f"{protocol}://{domain}"
+    recipient = user.email
     with translation.override(user.language):
         if kind == "confirm_email":
             link = base + reverse("web:savers:confirm-email", kwargs={"token": email_confirmation_token(user=user)})
@@ -111,6 +121,19 @@ def account_mail_message(*, kind: str, user_id: int) -> EmailMessage:
             body = render_to_string(
                 "emails/refund_account_changed.txt", {"user": user, "settings": base + "/my/preferences/"}
             )
+        elif kind == "email_change_confirm":
+            if not user.pending_email:
+                raise MailSkipped("confirmed or replaced already")
+            recipient = user.pending_email
+            link = base + reverse("web:savers:email-change-confirm", kwargs={"token": email_change_token(user=user)})
+            subject = _("Confirm your new email address")
+            body = render_to_string("emails/email_change_confirm.txt", {"user": user, "link": link})
+        elif kind == "email_change_requested":
+            subject = _("A new email address was asked for your account")
+            body = render_to_string(
+                "emails/email_change_requested.txt",
+                {"user": user, "new_email": user.pending_email, "settings": base + reverse("web:savers:preferences")},
+            )
         else:
             raise ValueError(kind)
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])

@@ -61,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A new address asked for on the settings page; it replaces `email` once its link is followed.
+    pending_email = models.EmailField(_("new email, not yet confirmed"), max_length=254, blank=True)
     newsletter_opt_in_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
     erasure_reason = models.TextField(blank=True)

@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.errors import AlreadyErased, EmailTaken, RefundAccountInvalid
+from accounts.errors import (
+    AlreadyErased,
+    EmailTaken,
+    EmailUnchanged,
+    PasswordWrong,
+    ReauthenticationRequired,
+    RefundAccountInvalid,
+)
 from accounts.identity import normalize_swedish_iban
 from accounts.models import Language, ReminderKind, ReminderPreference, User
 from accounts.roles import ROLE_PERMISSIONS, Role
@@ -95,6 +102,67 @@ def reminder_preference_set(*, user: User, kind: str, is_enabled: bool) -> Remin
 
 EMAIL_CONFIRM_SALT = "accounts.email-confirm"
 EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
+EMAIL_CHANGE_SALT = "accounts.email-change"
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str, language: str) -> User:
+    """Store the user's name and preferred language. Raises AlreadyErased."""
+    if language not in Language.values:
+        raise ValueError(language)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_erased:
+        raise AlreadyErased(user.pk)
+    full_name = full_name.strip()[:200]
+    User.objects.filter(pk=user.pk).update(full_name=full_name, language=language)
+    user.full_name, user.language = full_name, language
+    return user
+
+
+def user_email_change_request(*, user: User, new_email: str, password: str) -> User:
+    """Ask to move the account to a new address: checks the password, keeps the address as pending,
+    mails a confirmation link to it and a notice to the current address. Nothing else changes until the
+    link is followed (people/email.py). Raises ReauthenticationRequired, EmailUnchanged, AlreadyErased.
+    Whether the new address has an account is not told here (it would reveal who has one); confirming
+    to a taken address fails instead."""
+    from accounts.mail import account_mail_queue
+    from accounts.refund_account import credentials_fresh
+
+    if not credentials_fresh(user=user, password=password):
+        raise ReauthenticationRequired(field="password")
+    new_email = new_email.strip().lower()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_erased:
+            raise AlreadyErased(user.pk)
+        if new_email == locked.email:
+            raise EmailUnchanged(field="email")
+        User.objects.filter(pk=user.pk).update(pending_email=new_email)
+        user.pending_email = new_email
+        account_mail_queue(kind="email_change_confirm", user=user)
+        account_mail_queue(kind="email_change_requested", user=user)
+    return user
+
+
+def email_change_token(*, user: User) -> str:
+    """A signed, expiring token that moves this user to their pending address (and to no other)."""
+    return signing.dumps({"u": user.pk, "e": user.pending_email}, salt=EMAIL_CHANGE_SALT, compress=True)
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """Set a new password after checking the current one and the password rules.
+    Raises PasswordWrong; django's ValidationError with the rules' messages."""
+    from django.contrib.auth.password_validation import validate_password
+
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.check_password(old_password):
+        raise PasswordWrong(field="old_password")
+    validate_password(new_password, locked)
+    locked.set_password(new_password)
+    locked.save(update_fields=["password"])
+    user.password = locked.password
+    return user
 
 
 @transaction.atomic

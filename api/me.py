@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
-from accounts.models import User
+from accounts.models import Language, User
+from accounts.services import user_profile_update
 from api.fields import OreAsKronorField
 from people.export import user_data_export
 from people.refund_account import refund_account_change
@@ -24,17 +25,21 @@ from pools.selectors import payment_allocations_for_saver
 
 
 class MyProfileSerializer(serializers.ModelSerializer):
-    """The caller's own profile. Only the refund account is changed here."""
+    """The caller's own profile. Name, language and the refund account are changed here; the email
+    address and the password on the settings page (a new address is confirmed by a mailed link)."""
 
     class Meta:
         model = User
-        fields = ["email", "full_name", "language", "refund_iban"]
-        read_only_fields = ["email", "full_name", "language", "refund_iban"]
+        fields = ["email", "pending_email", "full_name", "language", "refund_iban"]
+        read_only_fields = fields
 
 
 class MyProfileChangeSerializer(serializers.Serializer):
-    """What a client may change: the refund account, a Swedish IBAN (spaces and lower case accepted);
-    an empty string removes it."""
+    """What a client may change: the name, the language, and the refund account, a Swedish IBAN (spaces
+    and lower case accepted); an empty string removes it."""
+
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    language = serializers.ChoiceField(required=False, choices=Language.choices)
 
     refund_iban = serializers.CharField(
         required=False,
@@ -67,7 +72,8 @@ class MyProfileChangeSerializer(serializers.Serializer):
 
 
 class MyProfileView(APIView):
-    """The caller's profile; PATCH sets or removes the account refunds are paid to (with the password)."""
+    """The caller's profile; PATCH changes the name or language, or sets or removes the account refunds are
+    paid to (with the password)."""
 
     @extend_schema(responses={200: MyProfileSerializer})
     def get(self, request: Request) -> Response:
@@ -81,6 +87,10 @@ class MyProfileView(APIView):
         payload.is_valid(raise_exception=True)
         user = request.user
         data = payload.validated_data
+        if "full_name" in data or "language" in data:
+            user = user_profile_update(
+                user=user, full_name=data.get("full_name", user.full_name), language=data.get("language", user.language)
+            )
         if "refund_iban" in data:
             # Re-authenticated, mailed and audited: a token alone cannot redirect refunds.
             user = refund_account_change(

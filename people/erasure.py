@@ -30,6 +30,7 @@ def user_erase(*, user: User, reason: str) -> User:
     user.refund_iban = ""
     user.newsletter_opt_in_at = None
     user.email_confirmed_at = None
+    user.pending_email = ""
     user.is_active = False
     user.set_unusable_password()
     user.erased_at = timezone.now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict
@@ -13,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from pools.banking_days import add_months, next_banking_day
 from pools.models import (
     CHANGEABLE_PLEDGE_STATUSES,
     OPEN_POOL_STATUSES,
@@ -28,6 +28,7 @@ from pools.models import (
     Reminder,
     ReminderStatus,
 )
+from pools.paycodes import pledge_amount_to_pay_now
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -143,12 +144,6 @@ def pledge_get_by_token(*, token: str) -> Pledge:
         raise Http404 from exc
 
 
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 @dataclass(frozen=True)
 class PledgeDue:
     """What a money pledge asks for: due so far, still to come, the next due date, estimated points."""
@@ -158,6 +153,9 @@ class PledgeDue:
     remaining_ore: int
     next_due_on: date | None
     estimated_points: int
+    # What to pay now, the same figure the payment instructions and scan codes ask for: what is due so far,
+    # else the next monthly instalment, else the rest of a one-off pledge (payable now, due by next_due_on).
+    pay_now_ore: int = 0
 
 
 def pledge_due(*, pledge: Pledge, received_ore: int, today: date) -> PledgeDue | None:
@@ -184,16 +182,20 @@ def pledge_due(*, pledge: Pledge, received_ore: int, today: date) -> PledgeDue |
     if inactive or remaining == 0:
         return PledgeDue(received_ore, 0, remaining if not inactive else 0, None, points)
     if pledge.monthly_ore and pledge.months:
+        # Instalments fall on the same day each month, moved to the next banking day (as the reminders do).
         start = pledge.starts_on or timezone.localtime(pledge.created_at).date()
         elapsed = 0
-        while elapsed < pledge.months and _add_months(start, elapsed) <= today:
+        while elapsed < pledge.months and next_banking_day(add_months(start, elapsed)) <= today:
             elapsed += 1
         due_now = max(pledge.monthly_ore * elapsed - received_ore, 0)
         paid_instalments = received_ore // pledge.monthly_ore
-        next_due = _add_months(start, paid_instalments) if paid_instalments < pledge.months else None
-        return PledgeDue(received_ore, due_now, remaining, next_due, points)
+        next_due = next_banking_day(add_months(start, paid_instalments)) if paid_instalments < pledge.months else None
+        pay_now = pledge_amount_to_pay_now(
+            monthly_ore=pledge.monthly_ore, due_now_ore=due_now, remaining_ore=remaining, received_ore=received_ore
+        )
+        return PledgeDue(received_ore, due_now, remaining, next_due, points, pay_now)
     due_on = pledge.due_on or pledge.pool.closes_on
-    return PledgeDue(received_ore, remaining if due_on <= today else 0, remaining, due_on, points)
+    return PledgeDue(received_ore, remaining if due_on <= today else 0, remaining, due_on, points, remaining)
 
 
 def payment_allocations_for_saver(*, saver: User) -> QuerySet[PaymentAllocation]:

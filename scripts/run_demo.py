@@ -13,26 +13,40 @@ import sys
 import time
 from pathlib import Path
 
+import environ
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST = os.environ.get("LOKALKAPITAL_HOST", "127.0.0.1")
 PORT = os.environ.get("LOKALKAPITAL_PORT", "8000")
 
 
+def demo_environment(environ: dict[str, str], host: str, port: str) -> dict[str, str]:
+    """The environment of web, worker and beat: links in mails the worker sends point at the address
+    this demo answers on (another port than 8000 included), unless SITE_URL is set explicitly."""
+    env = dict(environ)
+    if not env.get("SITE_URL"):
+        env["SITE_URL"] = f"http://{host}:{port}"
+    return env
+
+
 def manage(*args: str) -> None:
-    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True, env=demo_environment(dict(os.environ), HOST, PORT))
 
 
 def main() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
+    # A SITE_URL in .env counts as set explicitly (settings read .env the same way, without overwriting).
+    environ.Env.read_env(ROOT / ".env", overwrite=False)
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo", "--savers", os.environ.get("DEMO_SAVERS", "40"))
     celery = [PY, "-m", "celery", "-A", "config"]
+    env = demo_environment(dict(os.environ), HOST, PORT)
     processes = {
-        "web": subprocess.Popen([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT),
-        "worker": subprocess.Popen([*celery, "worker", "-l", "warning", "-c", "2", "-n", "demo@%h"], cwd=ROOT),
+        "web": subprocess.Popen([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT, env=env),
+        "worker": subprocess.Popen([*celery, "worker", "-l", "warning", "-c", "2", "-n", "demo@%h"], cwd=ROOT, env=env),
         "beat": subprocess.Popen(
-            [*celery, "beat", "-l", "warning", "-s", str(ROOT / "var" / "celerybeat-schedule")], cwd=ROOT
+            [*celery, "beat", "-l", "warning", "-s", str(ROOT / "var" / "celerybeat-schedule")], cwd=ROOT, env=env
         ),
     }
     print(f"\nLokalkapital runs on http://{HOST}:{PORT}/  (API: /api/, docs: /api/docs/, health: /healthz)")

@@ -21,7 +21,7 @@ from invest.pledgers import PoolPledger, owner_pool_get, pool_pledge_get_for_own
 from invest.selectors import project_get_visible
 from invest.services import project_swish_number_set, user_may_manage_project
 from operations.errors import DomainError
-from pools.money import format_sek
+from pools.money import ore_to_kronor, ore_to_string
 from web.fairs.forms import FollowUpForm
 from web.forms import SwishNumberForm
 from web.funds.exports import safe_cell
@@ -52,27 +52,33 @@ def pool_pledgers(request: AuthenticatedHttpRequest, pool_id: int) -> HttpRespon
 
 
 def _header() -> list[str]:
-    return [_("Pledger"), _("Email"), _("Phone"), _("Kind"), _("Pledge"), _("Received"), _("Status"), _("Follow-up")]
-
-
-def _cells(row: PoolPledger, language: str) -> list[str]:
-    pledge = row.pledge
-    what = format_sek(pledge.amount_ore, language) if pledge.is_money else pledge.description
-    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
-    received = format_sek(row.received_ore, language) if pledge.is_money else ""
     return [
-        safe_cell(value)
-        for value in (
-            row.name,
-            row.email,
-            row.phone,
-            pledge.get_kind_display(),
-            what,
-            received,
-            pledge.get_status_display(),
-            latest,
-        )
+        _("Pledger"),
+        _("Email"),
+        _("Phone"),
+        _("Kind"),
+        _("What"),
+        _("Pledged (kr)"),
+        _("Received (kr)"),
+        _("Status"),
+        _("Follow-up"),
     ]
+
+
+def _csv_kronor(ore: int) -> str:
+    """Kronor as a Swedish spreadsheet reads a number from a ';' file: "2500,00" (decimal comma, no spaces)."""
+    return ore_to_string(ore).replace(".", ",")
+
+
+def _cells(row: PoolPledger, *, money: Callable[[int], object]) -> list[object]:
+    """One pledger's cells; money cells through `money` (text for CSV, an exact Decimal for Excel)."""
+    pledge = row.pledge
+    what = "" if pledge.is_money else pledge.description
+    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
+    pledged = money(pledge.amount_ore) if pledge.is_money and pledge.amount_ore is not None else ""
+    received = money(row.received_ore) if pledge.is_money else ""
+    texts = [safe_cell(value) for value in (row.name, row.email, row.phone, pledge.get_kind_display(), what)]
+    return [*texts, pledged, received, safe_cell(pledge.get_status_display()), safe_cell(latest)]
 
 
 class _Echo:
@@ -83,9 +89,8 @@ class _Echo:
 @login_required
 @require_GET
 def pool_pledgers_csv(request: AuthenticatedHttpRequest, pool_id: int) -> StreamingHttpResponse:
-    """The list as CSV the way a Swedish spreadsheet opens it: ";" between cells, UTF-8 with a BOM."""
+    """The list as CSV the way a Swedish spreadsheet opens it: ";" between cells, decimal comma, UTF-8 with a BOM."""
     pool = owner_pool_get(user=request.user, pool_id=pool_id)
-    language = request.LANGUAGE_CODE
     rows = pool_pledgers_for_owner(pool=pool)
     header = _header()
 
@@ -93,7 +98,7 @@ def pool_pledgers_csv(request: AuthenticatedHttpRequest, pool_id: int) -> Stream
         writer = csv.writer(_Echo(), delimiter=";")
         yield "\ufeff" + writer.writerow(header)
         for row in rows:
-            yield writer.writerow(_cells(row, language))
+            yield writer.writerow(_cells(row, money=_csv_kronor))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pool-{pool.pk}-pledgers.csv"'
@@ -112,7 +117,7 @@ def pool_pledgers_xlsx(request: AuthenticatedHttpRequest, pool_id: int) -> FileR
     sheet.append([safe_cell(pool.title)])
     sheet.append(_header())
     for row in pool_pledgers_for_owner(pool=pool):
-        sheet.append(_cells(row, request.LANGUAGE_CODE))
+        sheet.append(_cells(row, money=ore_to_kronor))
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response that streams it)
     workbook.save(handle)
     handle.seek(0)

@@ -26,6 +26,7 @@ def test_read_own_profile(saver):
     body = as_user(saver).get("/api/me/").json()
     assert body == {
         "email": saver.email,
+        "pending_email": "",
         "full_name": saver.full_name,
         "language": saver.language,
         "refund_iban": VALID,
@@ -96,14 +97,22 @@ def test_a_body_that_is_not_an_object_is_400(saver):
 
 
 def test_other_fields_cannot_be_set(saver):
-    before = User.objects.filter(pk=saver.pk).values("email", "full_name", "is_staff", "is_superuser").get()
+    # The name and language may be changed (see below); the email, staff flags and id may not.
+    fields = ("email", "pending_email", "is_staff", "is_superuser")
+    before = User.objects.filter(pk=saver.pk).values(*fields).get()
     response = as_user(saver).patch(
         "/api/me/",
-        {"email": "evil@example.se", "full_name": "Evil", "is_staff": True, "is_superuser": True, "id": 1},
+        {
+            "email": "evil@example.se",
+            "pending_email": "evil@example.se",
+            "is_staff": True,
+            "is_superuser": True,
+            "id": 1,
+        },
         format="json",
     )
     assert response.status_code == 200
-    assert User.objects.filter(pk=saver.pk).values("email", "full_name", "is_staff", "is_superuser").get() == before
+    assert User.objects.filter(pk=saver.pk).values(*fields).get() == before
 
 
 def test_each_saver_sees_and_changes_only_their_own_account(saver, other_saver):
@@ -142,3 +151,27 @@ def test_treasurer_without_two_factor_is_refused(treasurer):
     client.force_login(treasurer)  # password only, no second factor
     response = client.get("/api/me/")
     assert response.status_code == 403 and response.json()["code"] == "two_factor_required"
+
+
+def test_patch_changes_name_and_language_without_a_password(saver):
+    response = as_user(saver).patch("/api/me/", {"full_name": " Anna Lind ", "language": "en"}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["full_name"], response.json()["language"]) == ("Anna Lind", "en")
+    saver.refresh_from_db()
+    assert (saver.full_name, saver.language) == ("Anna Lind", "en")
+
+
+def test_patch_refuses_an_unknown_language_with_a_field_message(saver):
+    response = as_user(saver).patch("/api/me/", {"language": "de"}, format="json")
+    assert response.status_code == 400
+    assert "language" in response.json()
+    saver.refresh_from_db()
+    assert saver.language != "de"
+
+
+def test_patch_cannot_change_the_email_address(saver):
+    before = saver.email
+    response = as_user(saver).patch("/api/me/", {"email": "other@example.se"}, format="json")
+    assert response.status_code == 200
+    saver.refresh_from_db()
+    assert saver.email == before and saver.pending_email == ""

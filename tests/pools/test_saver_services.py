@@ -285,11 +285,26 @@ def test_pledge_due_for_monthly_saving_counts_instalments_up_to_today(pool, save
     Pledge.objects.filter(pk=pledge.pk).update(starts_on=date(2026, 1, 31))
     pledge.refresh_from_db()
     due = pledge_due(pledge=pledge, received_ore=10_000, today=date(2026, 3, 15))
-    # Instalments fall on 01-31, 02-28; 03-31 is still ahead: 20 000 due, 10 000 received.
+    # Instalments fall on 01-31 and 02-28 (Saturdays: moved to 02-02 and 03-02); 03-31 is still ahead:
+    # 20 000 due, 10 000 received.
     assert due.due_now_ore == 10_000
     assert due.remaining_ore == 50_000
-    assert due.next_due_on == date(2026, 2, 28)
+    assert due.next_due_on == date(2026, 3, 2)
     assert due.estimated_points == 10_000 * 6 * 7 // 2 // 100
+
+
+def test_first_monthly_instalment_of_a_pledge_made_on_a_sunday_falls_on_monday(pool, saver):
+    pledge = monthly(pool, saver, monthly_ore=10_000, months=6)
+    Pledge.objects.filter(pk=pledge.pk).update(starts_on=date(2026, 12, 6))  # a Sunday
+    pledge.refresh_from_db()
+    on_sunday = pledge_due(pledge=pledge, received_ore=0, today=date(2026, 12, 6))
+    assert (on_sunday.next_due_on, on_sunday.due_now_ore) == (date(2026, 12, 7), 0)
+    assert on_sunday.pay_now_ore == 10_000  # the first instalment, as the scan code asks
+    # The instalment of 2027-01-06 (Epiphany, a public holiday) falls on the 7th.
+    paid_one = pledge_due(pledge=pledge, received_ore=10_000, today=date(2026, 12, 8))
+    assert paid_one.next_due_on == date(2027, 1, 7)
+    assert pledge_due(pledge=pledge, received_ore=10_000, today=date(2027, 1, 6)).due_now_ore == 0
+    assert pledge_due(pledge=pledge, received_ore=10_000, today=date(2027, 1, 7)).due_now_ore == 10_000
 
 
 def test_pledge_due_for_lump_sum_falls_on_pool_close(pool, saver):

@@ -65,10 +65,14 @@ def test_owner_downloads_the_list_as_csv_and_excel(client, world):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert body.splitlines()[0].startswith("Pledger;Email;")
     assert "Greta Kontakt;greta@example.se" in body and "Harald" not in body
+    # Swedish spreadsheet convention: ';' between cells and money as numbers with a decimal comma.
+    greta = next(line for line in body.splitlines() if line.startswith("Greta"))
+    assert ";6000,00;500,00;" in greta
     response = client.get(reverse("web:pool-pledgers-xlsx", args=[world["pool"].pk]))
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     cells = [cell for row in book.active.iter_rows(values_only=True) for cell in row if cell]
     assert "Greta Kontakt" in cells and "Hemliga Harald" not in cells
+    assert 6000 in cells and 500 in cells  # numbers, not text
 
 
 def test_someone_elses_pool_pledgers_are_404(client, world, other_saver):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.identity import IBAN_INPUT_MAX_LENGTH, IBAN_TOO_LONG, normalize_swedish_iban
 from accounts.models import Language, ReminderKind, User
 from pools.models import NON_MONEY_KINDS, POOL_PLEDGE_KINDS, Pledge, PledgeKind, Pool
-from pools.money import MAX_ORE, MoneyError, parse_kronor
+from pools.money import MAX_ORE, MoneyError, ore_to_string, parse_kronor
 from pools.services import MAX_MONTHS, MAX_QUANTITY, MAX_SHARES
 from web.forms import form_field
 
@@ -216,7 +216,8 @@ class PointsEstimateForm(forms.Form):
 
 
 class PledgeChangeForm(forms.Form):
-    """Change what a money pledge asks for; only the fields its kind uses are shown."""
+    """Change what a money pledge asks for; only the fields its kind uses are shown, filled in with the
+    pledge's current values (so the saver edits what is there rather than guessing what an empty box means)."""
 
     monthly_amount = KronorFormField(label=_("Per month (kr)"), required=False)
     months = forms.IntegerField(label=_("Number of months"), min_value=1, max_value=MAX_MONTHS, required=False)
@@ -224,7 +225,16 @@ class PledgeChangeForm(forms.Form):
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=MAX_MONTHS, required=False)
     share_count = forms.IntegerField(label=_("Number of shares"), min_value=1, max_value=MAX_SHARES, required=False)
 
-    def __init__(self, *args: Any, pledge: Pledge, **kwargs: Any) -> None:
+    # The pledge's attribute behind each field, and the service's argument name.
+    CURRENT = {
+        "monthly_amount": "monthly_ore",
+        "months": "months",
+        "amount": "amount_ore",
+        "term_months": "term_months",
+        "share_count": "share_count",
+    }
+
+    def __init__(self, *args: Any, pledge: Pledge, language: str = "sv", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pledge = pledge
         if pledge.kind == PledgeKind.SHARE:
@@ -236,24 +246,41 @@ class PledgeChangeForm(forms.Form):
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
+        for name in self.fields:
+            value = getattr(pledge, self.CURRENT[name])
+            if value is not None and isinstance(self.fields[name], KronorFormField):
+                text = ore_to_string(value)
+                self.initial[name] = text.replace(".", ",") if language == "sv" else text
+            elif value is not None:
+                self.initial[name] = value
+
+    def changed_arguments(self) -> dict[str, Any]:
+        """The values that differ from the pledge's current ones (an empty box keeps the current value)."""
+        return {
+            self.CURRENT[name]: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and value != getattr(self.pledge, self.CURRENT[name])
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        data = self.cleaned_data
-        if not self.errors and all(value in (None, "") for value in data.values()):
+        if not self.errors and not self.changed_arguments():
             raise ValidationError(_("Change at least one value."))
-        return data
+        return self.cleaned_data
 
     def service_arguments(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        names = {
-            "monthly_amount": "monthly_ore",
-            "months": "months",
-            "amount": "amount_ore",
-            "term_months": "term_months",
-            "share_count": "share_count",
-        }
-        return {names[k]: v for k, v in data.items() if v is not None}
+        return self.changed_arguments()
+
+    def mark_first_error(self) -> None:
+        """Tie each input in error to its message and focus the first, so a phone scrolls to what to fix."""
+        first = True
+        for name in self.fields:
+            if name in self.errors:
+                attrs = self.fields[name].widget.attrs
+                attrs.update({"aria-invalid": "true", "aria-describedby": f"{name}-error"})
+                if first:
+                    attrs["autofocus"] = True
+                    first = False
 
 
 class ReminderPreferencesForm(forms.Form):
@@ -291,6 +318,35 @@ class RefundAccountForm(forms.Form):
 
     def clean_refund_iban(self) -> str:
         return normalize_swedish_iban(self.cleaned_data["refund_iban"])
+
+
+class ProfileForm(forms.Form):
+    """The name shown to projects (where the saver allows it) and the language of pages and mails."""
+
+    full_name = forms.CharField(
+        label=_("Name"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def clean_full_name(self) -> str:
+        return self.cleaned_data["full_name"].strip()
+
+
+class EmailChangeForm(forms.Form):
+    """A new email address, confirmed by a link mailed to it; the password guards against a stolen session."""
+
+    email = forms.EmailField(
+        label=_("New email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
 
 
 class ErasureForm(forms.Form):

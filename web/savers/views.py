@@ -8,10 +8,12 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,11 +25,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.mail import account_mail_queue
 from accounts.models import User
 from accounts.selectors import reminder_preferences_get, user_with_email
-from accounts.services import reminder_preference_set, user_create
+from accounts.services import (
+    reminder_preference_set,
+    user_create,
+    user_email_change_request,
+    user_password_change,
+    user_profile_update,
+)
 from invest.models import Project
 from invest.selectors import project_list_public
 from operations.errors import DomainError
-from people.email import user_confirm_email
+from people.email import user_confirm_email, user_email_change_confirm
 from people.erasure import user_erase
 from people.export import user_data_export, user_data_export_csv_rows
 from people.refund_account import refund_account_change
@@ -57,10 +65,12 @@ from web.http import AuthenticatedHttpRequest
 from web.offers.views import my_pledges_context, pledge_risk_consent, pool_gate, pool_offer_context
 from web.savers.forms import (
     SAVING_MONTHLY,
+    EmailChangeForm,
     ErasureForm,
     PledgeChangeForm,
     PledgeForm,
     PointsEstimateForm,
+    ProfileForm,
     RefundAccountForm,
     ReminderPreferencesForm,
     SignupForm,
@@ -203,7 +213,7 @@ def my_pledges(request: AuthenticatedHttpRequest) -> HttpResponse:
 def pledge_detail(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     """One of the saver's pledges: payments matched, what is due, and its actions."""
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
-    return _render_pledge_detail(request, pledge, PledgeChangeForm(pledge=pledge))
+    return _render_pledge_detail(request, pledge, PledgeChangeForm(pledge=pledge, language=request.LANGUAGE_CODE))
 
 
 def _render_pledge_detail(
@@ -240,17 +250,28 @@ def pledge_withdraw_view(request: AuthenticatedHttpRequest, pledge_id: int) -> H
 @require_POST
 def pledge_change_view(request: AuthenticatedHttpRequest, pledge_id: int) -> HttpResponse:
     pledge = pledge_get_for_saver(saver=request.user, pledge_id=pledge_id)
-    form = PledgeChangeForm(request.POST, pledge=pledge)
+    form = PledgeChangeForm(request.POST, pledge=pledge, language=request.LANGUAGE_CODE)
     if form.is_valid():
         arguments = form.service_arguments()
         try:
             pledge_change(pledge=pledge, by=request.user, **arguments)
         except DomainError as error:
-            _add_domain_error(form, error, arguments)
+            _add_change_error(form, error, arguments)
         else:
             messages.success(request, _("Your pledge was changed."))
             return redirect("web:savers:pledge-detail", pledge_id=pledge.pk)
+    form.mark_first_error()
     return _render_pledge_detail(request, pledge, form, status=400)
+
+
+def _add_change_error(form: PledgeChangeForm, error: DomainError, arguments: dict[str, Any]) -> None:
+    """A limit on the whole pledge goes next to the input the saver changed (the first of them), not on top."""
+    if error.field in form.fields or not arguments:
+        _add_domain_error(form, error, arguments)
+        return
+    names = {argument: name for name, argument in PledgeChangeForm.CURRENT.items()}
+    changed = [names[argument] for argument in arguments if names.get(argument) in form.fields]
+    form.add_error(changed[0] if changed else None, str(error.message))
 
 
 # ---------------------------------------------------------------- fair cards
@@ -363,10 +384,32 @@ def _refund_account_form(user: Any) -> RefundAccountForm:
     return RefundAccountForm(initial={"refund_iban": user.refund_iban_display})
 
 
+def _password_form(user: Any, data: Any = None) -> PasswordChangeForm:
+    form = PasswordChangeForm(user, data)
+    # Django focuses the current-password input; on a page of several forms that would jump past the others.
+    form.fields["old_password"].widget.attrs.pop("autofocus", None)
+    return form
+
+
+def _settings_page(request: AuthenticatedHttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    """The settings page with each of its forms, fresh unless a bound one (with its errors) is given."""
+    user = request.user
+    context = {
+        "form": forms.get("form") or ReminderPreferencesForm(current=reminder_preferences_get(user=user)),
+        "refund_form": forms.get("refund_form") or _refund_account_form(user),
+        "profile_form": forms.get("profile_form")
+        or ProfileForm(initial={"full_name": user.full_name, "language": user.language}),
+        "email_form": forms.get("email_form") or EmailChangeForm(),
+        "password_form": forms.get("password_form") or _password_form(user),
+    }
+    return render(request, "savers/preferences.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Reminder preferences per kind, and the refund account (its own form, see refund_account)."""
+    """Settings: name and language, email, password, reminder preferences, the refund account (each
+    change its own form and address)."""
     current = reminder_preferences_get(user=request.user)
     form = ReminderPreferencesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
@@ -375,7 +418,80 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
                 reminder_preference_set(user=request.user, kind=kind, is_enabled=is_enabled)
         messages.success(request, _("Your reminder preferences were saved."))
         return redirect("web:savers:preferences")
-    return render(request, "savers/preferences.html", {"form": form, "refund_form": _refund_account_form(request.user)})
+    return _settings_page(request, form=form)
+
+
+@login_required
+@require_POST
+def profile_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Change the name and the language (pages switch to it at once; mails follow it)."""
+    profile_form = ProfileForm(request.POST)
+    if not profile_form.is_valid():
+        return _settings_page(request, status=400, profile_form=profile_form)
+    language = profile_form.cleaned_data["language"]
+    user_profile_update(user=request.user, full_name=profile_form.cleaned_data["full_name"], language=language)
+    translation.activate(language)
+    messages.success(request, _("Your name and language were saved."))
+    response = redirect("web:savers:preferences")
+    response.set_cookie("django_language", language, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
+
+
+@login_required
+@require_POST
+def email_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Ask for a new email address: a link goes to it, a notice to the current one; nothing changes before."""
+    email_form = EmailChangeForm(request.POST)
+    if email_form.is_valid():
+        try:
+            user_email_change_request(
+                user=request.user,
+                new_email=email_form.cleaned_data["email"],
+                password=email_form.cleaned_data["password"],
+            )
+        except DomainError as error:
+            _add_domain_error(email_form, error)
+        else:
+            messages.success(
+                request,
+                _("We sent a link to %(email)s. Your address changes when you open it.")
+                % {"email": email_form.cleaned_data["email"]},
+            )
+            return redirect("web:savers:preferences")
+    return _settings_page(request, status=400, email_form=email_form)
+
+
+@require_GET
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The mailed link: move the account to the new address."""
+    user = user_email_change_confirm(token=token)
+    if user is None:
+        return render(request, "savers/confirm_email_failed.html", status=400)
+    messages.success(request, _("Your new email address is saved. Log in with it from now on."))
+    return redirect("web:savers:preferences" if request.user.is_authenticated else "web:login")
+
+
+@login_required
+@require_POST
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Change the password with the current one; this session stays logged in, other sessions end."""
+    password_form = _password_form(request.user, request.POST)
+    if password_form.is_valid():
+        try:
+            user = user_password_change(
+                user=request.user,
+                old_password=password_form.cleaned_data["old_password"],
+                new_password=password_form.cleaned_data["new_password1"],
+            )
+        except DomainError as error:
+            _add_domain_error(password_form, error)
+        except ValidationError as error:
+            password_form.add_error("new_password1", error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("web:savers:preferences")
+    return _settings_page(request, status=400, password_form=password_form)
 
 
 @login_required
@@ -398,8 +514,7 @@ def refund_account(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Your refund account was removed."))
             return redirect("web:savers:preferences")
-    form = ReminderPreferencesForm(current=reminder_preferences_get(user=request.user))
-    return render(request, "savers/preferences.html", {"form": form, "refund_form": refund_form}, status=400)
+    return _settings_page(request, status=400, refund_form=refund_form)
 
 
 @login_required
