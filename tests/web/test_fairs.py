@@ -406,6 +406,6 @@ def test_owner_withdraws_from_the_fair_page_and_a_stranger_cannot(client, organi
     login_verified(client, owner)
     page = client.get(reverse("web:fair-detail", args=[mine.fair_id])).content.decode()
     assert reverse("web:pitch-withdraw", args=[mine.pk]) in page
-    client.post(reverse("web:pitch-withdraw", args=[mine.pk]))
+    client.post(reverse("web:pitch-withdraw", args=[mine.pk]), {"confirmed": "1"})
     mine.refresh_from_db()
     assert mine.status == PitchStatus.WITHDRAWN

@@ -151,7 +151,7 @@ def test_member_asks_to_withdraw_and_two_treasurers_handle_it(fund, member, save
 def test_member_can_cancel_their_own_request_but_not_anothers(fund, member, saver, other_saver):
     row = capital_withdrawal_request(fund=fund, user=saver, amount_ore=100)
     assert browser(other_saver).post(page("withdrawal-action", row.pk, "cancel")).status_code == 404
-    assert browser(saver).post(page("withdrawal-action", row.pk, "cancel")).status_code == 302
+    assert browser(saver).post(page("withdrawal-action", row.pk, "cancel"), {"confirmed": "1"}).status_code == 302
     row.refresh_from_db()
     assert row.status == "cancelled"
 

@@ -68,6 +68,7 @@ from operations.errors import DomainError
 from operations.pdf import html_to_pdf
 from pools.models import PledgeKind
 from pools.money import format_sek, ore_to_string
+from web.confirm import confirmation_page
 from web.fairs.forms import (
     ApplyForm,
     CardForm,
@@ -197,6 +198,17 @@ def pitch_choose_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpR
 @require_POST
 def pitch_decline_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_managed(user=request.user, pitch_id=pitch_id)
+    page = confirmation_page(
+        request,
+        title=_("Decline this pitch?"),
+        question=_("%(title)s will not present at the fair.") % {"title": pitch.title},
+        consequence=_("The project owner sees that the pitch was declined."),
+        confirm_label=_("Yes, decline the pitch"),
+        cancel_label=_("No, keep the pitch"),
+        back_url=reverse("web:fair-detail", args=[pitch.fair_id]),
+    )
+    if page is not None:
+        return page
     try:
         pitch_decline(pitch=pitch, by=request.user)
     except DomainError as error:
@@ -282,6 +294,17 @@ def pitch_confirm_view(request: AuthenticatedHttpRequest, pitch_id: int) -> Http
 @require_POST
 def pitch_withdraw_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
+    page = confirmation_page(
+        request,
+        title=_("Withdraw your pitch?"),
+        question=_("%(title)s will no longer present at the fair.") % {"title": pitch.title},
+        consequence=_("The organiser sees that you withdrew. To present again you ask for a new slot."),
+        confirm_label=_("Yes, withdraw my pitch"),
+        cancel_label=_("No, keep my pitch"),
+        back_url=reverse("web:fair-detail", args=[pitch.fair_id]),
+    )
+    if page is not None:
+        return page
     try:
         pitch_withdraw(pitch=pitch, by=request.user)
         messages.success(request, _("Your pitch is withdrawn."))

@@ -25,6 +25,7 @@ from invest.funds import selectors, services
 from invest.funds.errors import FundPermissionDenied
 from operations.errors import DomainError
 from pools.selectors import pool_get
+from web.confirm import confirmation_page
 from web.funds import exports
 from web.funds.forms import (
     AsOfForm,
@@ -40,6 +41,7 @@ from web.funds.forms import (
     WriteOffForm,
 )
 from web.http import AuthenticatedHttpRequest
+from web.templatetags.money import money
 
 
 def _refused(form: Any, exc: DomainError) -> None:
@@ -478,6 +480,19 @@ def withdrawal_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
         if row.membership.member_id == request.user.pk and action == "cancel"
         else reverse("web:fund-withdrawals", args=[fund.slug])
     )
+    if action == "cancel":
+        page = confirmation_page(
+            request,
+            title=_("Cancel this withdrawal?"),
+            question=_("The withdrawal of %(amount)s from %(fund)s will be cancelled.")
+            % {"amount": money(row.amount_ore), "fund": fund.name},
+            consequence=_("The capital stays in the fund. A new withdrawal starts a new notice period."),
+            confirm_label=_("Yes, cancel the withdrawal"),
+            cancel_label=_("No, keep the withdrawal"),
+            back_url=back,
+        )
+        if page is not None:
+            return page
     try:
         if action == "prepare":
             services.capital_withdrawal_prepare(withdrawal=row, by=request.user)
