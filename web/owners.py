@@ -3,9 +3,7 @@ follow-up log, and the list as CSV or Excel."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
-from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from invest.fairs.services import pledge_follow_up_record
 from invest.pledgers import PoolPledger, owner_pool_get, pool_pledge_get_for_owner, pool_pledgers_for_owner
+from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
-from pools.money import format_sek
+from treasury.exports import excel_kronor
 from web.fairs.forms import FollowUpForm
 from web.funds.exports import safe_cell
 from web.http import AuthenticatedHttpRequest
@@ -47,52 +46,55 @@ def pool_pledgers(request: AuthenticatedHttpRequest, pool_id: int) -> HttpRespon
 
 
 def _header() -> list[str]:
-    return [_("Pledger"), _("Email"), _("Phone"), _("Kind"), _("Pledge"), _("Received"), _("Status"), _("Follow-up")]
-
-
-def _cells(row: PoolPledger, language: str) -> list[str]:
-    pledge = row.pledge
-    what = format_sek(pledge.amount_ore, language) if pledge.is_money else pledge.description
-    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
-    received = format_sek(row.received_ore, language) if pledge.is_money else ""
     return [
-        safe_cell(value)
-        for value in (
-            row.name,
-            row.email,
-            row.phone,
-            pledge.get_kind_display(),
-            what,
-            received,
-            pledge.get_status_display(),
-            latest,
-        )
+        _("Pledger"),
+        _("Email"),
+        _("Phone"),
+        _("Kind"),
+        _("Pledged (kr)"),
+        _("Description"),
+        _("Received (kr)"),
+        _("Status"),
+        _("Follow-up"),
     ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+# Where the amounts sit in a row of _values: CSV writes them with a decimal comma, Excel as numbers.
+MONEY_COLUMNS = (4, 6)
+
+
+def _values(row: PoolPledger) -> list[object]:
+    """One pledger's cells; amounts as öre (int) in MONEY_COLUMNS, None for a pledge that is not money."""
+    pledge = row.pledge
+    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
+    return [
+        row.name,
+        row.email,
+        row.phone,
+        pledge.get_kind_display(),
+        pledge.amount_ore if pledge.is_money else None,
+        "" if pledge.is_money else pledge.description,
+        row.received_ore if pledge.is_money else None,
+        pledge.get_status_display(),
+        latest,
+    ]
 
 
 @login_required
 @require_GET
 def pool_pledgers_csv(request: AuthenticatedHttpRequest, pool_id: int) -> StreamingHttpResponse:
-    """The list as CSV the way a Swedish spreadsheet opens it: ";" between cells, UTF-8 with a BOM."""
+    """The list as CSV in the site's convention (operations/csv_files.py)."""
     pool = owner_pool_get(user=request.user, pool_id=pool_id)
-    language = request.LANGUAGE_CODE
     rows = pool_pledgers_for_owner(pool=pool)
-    header = _header()
 
-    def lines() -> Iterator[str]:
-        writer = csv.writer(_Echo(), delimiter=";")
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(_cells(row, language))
+    def cells(row: PoolPledger) -> list[str]:
+        values = _values(row)
+        return [
+            kronor_cell(value) if index in MONEY_COLUMNS else text_cell(value)  # type: ignore[arg-type]
+            for index, value in enumerate(values)
+        ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pool-{pool.pk}-pledgers.csv"'
-    return response
+    return csv_response(csv_lines(_header(), (cells(row) for row in rows)), filename=f"pool-{pool.pk}-pledgers.csv")
 
 
 @login_required
@@ -107,7 +109,13 @@ def pool_pledgers_xlsx(request: AuthenticatedHttpRequest, pool_id: int) -> FileR
     sheet.append([safe_cell(pool.title)])
     sheet.append(_header())
     for row in pool_pledgers_for_owner(pool=pool):
-        sheet.append(_cells(row, request.LANGUAGE_CODE))
+        values = _values(row)
+        sheet.append(
+            [
+                excel_kronor(sheet, value) if index in MONEY_COLUMNS else safe_cell(value)  # type: ignore[arg-type]
+                for index, value in enumerate(values)
+            ]
+        )
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response that streams it)
     workbook.save(handle)
     handle.seek(0)

@@ -337,10 +337,11 @@ def test_position_csv_has_the_figures_and_escapes_formulas(fund, organiser, trea
     )
     response = browser(treasurer).get(page("fund-position-csv", fund.slug))
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(text)))
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     figures = {row[0]: row[1] for row in rows if len(row) == 2}
-    assert (figures.get("Capital paid in") or figures.get("Inbetalt kapital")) == "1000000.00"
+    assert (figures.get("Capital paid in") or figures.get("Inbetalt kapital")) == "1000000,00"
     assert any(row[1].startswith("'=HYPERLINK") for row in rows if len(row) > 2)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -64,6 +63,7 @@ from invest.fairs.services import (
     pledge_follow_up_record,
     user_may_manage_fairs,
 )
+from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
 from operations.pdf import html_to_pdf
 from pools.models import PledgeKind
@@ -547,62 +547,42 @@ def report(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     )
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse | StreamingHttpResponse:
+    """The conversion report in the site's CSV convention (operations/csv_files.py)."""
     fair = _report_fair(request, fair_id)
     form, as_of = _report_as_of(request)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest(_("Give the date as YYYY-MM-DD."))
     data = fair_report(fair=fair, as_of=as_of)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield "\ufeff"
-        yield writer.writerow(
-            [
-                _("Pitch"),
-                _("Kind"),
-                _("Pledges"),
-                _("Pledged (kr)"),
-                _("Confirmed"),
-                _("Confirmed (kr)"),
-                _("Fulfilled"),
-                _("Fulfilled (kr)"),
-                _("Received (kr)"),
-                _("Withdrawn"),
-            ]
-        )
-        for r in data.rows:
-            money = r.is_money
-            yield writer.writerow(
-                [
-                    csv_cell(r.pitch),
-                    csv_cell(PledgeKind(r.kind).label),
-                    r.pledged_count,
-                    ore_to_string(r.pledged_ore) if money else "",
-                    r.confirmed_count,
-                    ore_to_string(r.confirmed_ore) if money else "",
-                    r.fulfilled_count,
-                    ore_to_string(r.fulfilled_ore) if money else "",
-                    ore_to_string(r.received_ore) if money else "",
-                    r.withdrawn_count,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="fair-{fair.pk}-report.csv"'
-    return response
+    header = [
+        _("Pitch"),
+        _("Kind"),
+        _("Pledges"),
+        _("Pledged (kr)"),
+        _("Confirmed"),
+        _("Confirmed (kr)"),
+        _("Fulfilled"),
+        _("Fulfilled (kr)"),
+        _("Received (kr)"),
+        _("Withdrawn"),
+    ]
+    rows = [
+        [
+            text_cell(r.pitch),
+            text_cell(PledgeKind(r.kind).label),
+            str(r.pledged_count),
+            kronor_cell(r.pledged_ore) if r.is_money else "",
+            str(r.confirmed_count),
+            kronor_cell(r.confirmed_ore) if r.is_money else "",
+            str(r.fulfilled_count),
+            kronor_cell(r.fulfilled_ore) if r.is_money else "",
+            kronor_cell(r.received_ore) if r.is_money else "",
+            str(r.withdrawn_count),
+        ]
+        for r in data.rows
+    ]
+    return csv_response(csv_lines(header, rows), filename=f"fair-{fair.pk}-report.csv")
 
 
 @login_required
