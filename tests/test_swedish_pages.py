@@ -37,7 +37,8 @@ ROLES = [
 # The audit trail shows stored column names and values verbatim, as the database triggers recorded them; the
 # lenders' file for an accountant has fixed machine column names (TODO #14: decide on Swedish headers there).
 SKIP = re.compile(r"^/(logout|admin|api|static|media)/|^/treasury/audit/|/lenders-\d+\.csv|/erase/|/language/|/delete/")
-LINK = re.compile(r'href="(/[^"#]*)"')
+# Absolute paths, and links that only change the query (a report's "?…&export=csv" downloads).
+LINK = re.compile(r'href="([/?][^"#]*)"')
 PAGE_KIND = re.compile(r"\d+")
 # Words that are the same in both languages, or names, and so may show on a Swedish page.
 # Codes that are also Swedish words ("sent" = late) or names of bank file formats.
@@ -111,7 +112,9 @@ def _crawl(client: Client, start: list[str]) -> Iterator[tuple[str, str]]:
     kinds: set[str] = set()
     while queue:
         url = html.unescape(queue.pop(0))
-        kind = PAGE_KIND.sub("N", url)
+        # One page of a kind: numbers, sort orders and page numbers do not make another kind; a download does.
+        path, _, query = url.partition("?")
+        kind = PAGE_KIND.sub("N", path) + "?" + "&".join(re.findall(r"export=\w+", query))
         if kind in kinds or SKIP.search(url):
             continue
         kinds.add(kind)
@@ -126,7 +129,8 @@ def _crawl(client: Client, start: list[str]) -> Iterator[tuple[str, str]]:
         text = body.decode("utf-8")
         yield url, _visible_text(text)
         main = text.split("<main", 1)[-1]
-        queue.extend(LINK.findall(main))
+        path = url.split("?", 1)[0]
+        queue.extend(path + link if link.startswith("?") else link for link in LINK.findall(main))
 
 
 def test_every_page_and_export_is_in_swedish():
@@ -139,6 +143,7 @@ def test_every_page_and_export_is_in_swedish():
     code_pattern = re.compile(r"(?<![\w/-])(" + alternatives + r")(?![\w-])")
     problems: list[str] = []
     visited = 0
+    downloads: set[str] = set()
     for email in ROLES:
         client = Client()
         if email:
@@ -152,6 +157,8 @@ def test_every_page_and_export_is_in_swedish():
         start = [u for pk in past for u in (f"/fairs/{pk}/report/", f"/fairs/{pk}/report.pdf")] + start
         for url, raw in _crawl(client, start):
             visited += 1
+            if "export=" in url or re.search(r"\.(csv|xlsx|pdf)(\?|$)", url):
+                downloads.add(PAGE_KIND.sub("N", url.split("?")[0]) + "?" + (re.findall(r"export=\w+", url) or [""])[0])
             text = raw
             for name in names:
                 text = text.replace(name, " ")
@@ -162,4 +169,8 @@ def test_every_page_and_export_is_in_swedish():
             for match in code_pattern.finditer(text):
                 problems.append(f"{email or 'visitor'} {url}: raw code {match.group(0)!r}")
     assert visited > 40, f"only {visited} pages and files read"
+    # Every report's downloads were read, not only its page.
+    for kind in ("overview", "pools", "savers", "fairs", "funds", "pledges", "ledger"):
+        for export in ("csv", "xlsx", "pdf"):
+            assert f"/treasury/reports/{kind}/?export={export}" in downloads, sorted(downloads)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(sorted(set(problems))[:200])

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from operations.csv_files import BOM, csv_writer, kronor_cell, number_cell
 from operations.pdf import html_to_pdf
 from pools.money import ore_to_kronor, ore_to_string
 from treasury.choice_labels import CHOICES, choice_label
@@ -47,7 +48,9 @@ def _csv_value(column: Column, value: Any) -> Any:
     if column.kind in CHOICES:
         return safe_cell(str(choice_label(column.kind, value)))
     if column.kind == "money":
-        return ore_to_string(int(value))
+        return kronor_cell(int(value))
+    if isinstance(value, Decimal | float):
+        return number_cell(value)
     if isinstance(value, date):
         return value.isoformat()
     return safe_cell(str(value)) if column.kind == "text" else value
@@ -61,28 +64,30 @@ class _Echo:
 
 
 def report_csv_lines(report: Report) -> Iterator[str]:
-    """The report as CSV lines (UTF-8 with a BOM so Excel reads å, ä, ö), one row at a time."""
+    """The report as CSV lines in the site's convention (operations/csv_files.py), one row at a time."""
     # Labels now, in the request's language: the rows are produced later, while the response streams.
     header = [str(c.label) for c in report.columns]
-    return _csv_rows(header, report)
+    return _csv_rows(header, report, translation.get_language() or settings.LANGUAGE_CODE)
 
 
-def _csv_rows(header: list[str], report: Report) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(header)
-    # One converter per column, chosen once: a million rows are ten million cells.
-    cells = [(c.key, _csv_converter(c)) for c in report.columns]
-    for row in report.rows:
-        yield writer.writerow([convert(row.get(key)) for key, convert in cells])
+def _csv_rows(header: list[str], report: Report, language: str) -> Iterator[str]:
+    writer = csv_writer()
+    yield BOM + writer.writerow(header)
+    # One converter per column, chosen once: a million rows are ten million cells. Choice labels are
+    # translated while the response streams, so in the request's language, whatever is active then.
+    with translation.override(language):
+        cells = [(c.key, _csv_converter(c)) for c in report.columns]
+        for row in report.rows:
+            yield writer.writerow([convert(row.get(key)) for key, convert in cells])
 
 
 def _ore_text(value: Any) -> str:
-    """Öre as kronor with two decimals ("-1234.50"), in integers: the same text as ore_to_string, faster."""
+    """Öre as kronor with a decimal comma ("-1234,50"), in integers: the same text as kronor_cell, inlined."""
     if value is None:
         return ""
     ore = int(value)
     whole, cents = divmod(abs(ore), 100)
-    return f"{'-' if ore < 0 else ''}{whole}.{cents:02d}"
+    return f"{'-' if ore < 0 else ''}{whole},{cents:02d}"
 
 
 def _text_cell(value: Any) -> Any:
@@ -97,11 +102,15 @@ def _text_cell(value: Any) -> Any:
 def _plain_cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, Decimal | float):
+        return number_cell(value)
     return value.isoformat() if isinstance(value, date) else value
 
 
 def _csv_converter(column: Column) -> Any:
     """The function that turns one of the column's values into its CSV cell (as _csv_value does)."""
+    if column.kind in CHOICES:
+        return lambda value: _csv_value(column, value)
     if column.kind == "money":
         return _ore_text
     return _text_cell if column.kind == "text" else _plain_cell
@@ -117,6 +126,20 @@ def _excel_value(column: Column, value: Any) -> Any:
     if column.kind == "text":
         return safe_cell(str(value))
     return value
+
+
+KRONOR_FORMAT = "#,##0.00"
+
+
+def excel_kronor(sheet: Any, ore: int | None) -> Any:
+    """An Excel cell holding öre as a kronor number (exact Decimal) shown with two decimals; None stays empty."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if ore is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=ore_to_kronor(int(ore)))
+    cell.number_format = KRONOR_FORMAT
+    return cell
 
 
 def report_xlsx_file(report: Report) -> Any:
@@ -135,8 +158,14 @@ def report_xlsx_file(report: Report) -> Any:
     sheet.append([str(report.title)])
     sheet.append([_("as of %(day)s") % {"day": report.params.as_of.isoformat()}])
     sheet.append(header)
+    money = [c.kind == "money" for c in report.columns]
     for row in report.rows:
-        sheet.append([_excel_value(c, row.get(c.key)) for c in report.columns])
+        sheet.append(
+            [
+                excel_kronor(sheet, row.get(c.key)) if is_money else _excel_value(c, row.get(c.key))
+                for c, is_money in zip(report.columns, money, strict=True)
+            ]
+        )
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response that streams it)
     workbook.save(handle)
     handle.seek(0)

@@ -263,22 +263,6 @@ def statements_issue_year(*, year: int) -> dict[str, int]:
     return {"issued": issued, "mailed": mailed}
 
 
-LENDER_CSV_HEADER = [
-    "year",
-    "pool",
-    "pledge_id",
-    "lender",
-    "kind",
-    "paid_to_date",
-    "paid_in_year",
-    "estimated_interest",
-    "interest_paid",
-    "repaid",
-    "dividends_paid",
-    "shares",
-]
-
-
 def lender_rows(*, pools: list[Pool], year: int) -> list[list[object]]:
     """Per-lender rows of loans and shares in the given pools, as of the year end (öre as integers)."""
     period = StatementYear(year)

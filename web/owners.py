@@ -3,10 +3,7 @@ follow-up log, and the list as CSV or Excel; and where a project (or fund) is pa
 
 from __future__ import annotations
 
-import csv
 import tempfile
-from collections.abc import Callable, Iterator
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,8 +17,9 @@ from invest.fairs.services import pledge_follow_up_record
 from invest.pledgers import PoolPledger, owner_pool_get, pool_pledge_get_for_owner, pool_pledgers_for_owner
 from invest.selectors import project_get_visible
 from invest.services import project_swish_number_set, user_may_manage_project
+from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
-from pools.money import ore_to_kronor, ore_to_string
+from treasury.exports import excel_kronor
 from web.fairs.forms import FollowUpForm
 from web.forms import SwishNumberForm
 from web.funds.exports import safe_cell
@@ -57,52 +55,31 @@ def _header() -> list[str]:
         _("Email"),
         _("Phone"),
         _("Kind"),
-        _("What"),
         _("Pledged (kr)"),
+        _("Description"),
         _("Received (kr)"),
         _("Status"),
         _("Follow-up"),
     ]
 
 
-def _csv_kronor(ore: int) -> str:
-    """Kronor as a Swedish spreadsheet reads a number from a ';' file: "2500,00" (decimal comma, no spaces)."""
-    return ore_to_string(ore).replace(".", ",")
-
-
-def _cells(row: PoolPledger, *, money: Callable[[int], object]) -> list[object]:
-    """One pledger's cells; money cells through `money` (text for CSV, an exact Decimal for Excel)."""
-    pledge = row.pledge
-    what = "" if pledge.is_money else pledge.description
-    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
-    pledged = money(pledge.amount_ore) if pledge.is_money and pledge.amount_ore is not None else ""
-    received = money(row.received_ore) if pledge.is_money else ""
-    texts = [safe_cell(value) for value in (row.name, row.email, row.phone, pledge.get_kind_display(), what)]
-    return [*texts, pledged, received, safe_cell(pledge.get_status_display()), safe_cell(latest)]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 @login_required
 @require_GET
 def pool_pledgers_csv(request: AuthenticatedHttpRequest, pool_id: int) -> StreamingHttpResponse:
-    """The list as CSV the way a Swedish spreadsheet opens it: ";" between cells, decimal comma, UTF-8 with a BOM."""
+    """The list as CSV in the site's convention (operations/csv_files.py)."""
     pool = owner_pool_get(user=request.user, pool_id=pool_id)
     rows = pool_pledgers_for_owner(pool=pool)
-    header = _header()
 
-    def lines() -> Iterator[str]:
-        writer = csv.writer(_Echo(), delimiter=";")
-        yield "\ufeff" + writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(_cells(row, money=_csv_kronor))
+    def cells(row: PoolPledger) -> list[str]:
+        values = _values(row)
+        return [
+            kronor_cell(value) if index in MONEY_COLUMNS else text_cell(value)  # type: ignore[arg-type]
+            for index, value in enumerate(values)
+        ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pool-{pool.pk}-pledgers.csv"'
-    return response
+    return csv_response(csv_lines(_header(), (cells(row) for row in rows)), filename=f"pool-{pool.pk}-pledgers.csv")
 
 
 @login_required
@@ -117,7 +94,13 @@ def pool_pledgers_xlsx(request: AuthenticatedHttpRequest, pool_id: int) -> FileR
     sheet.append([safe_cell(pool.title)])
     sheet.append(_header())
     for row in pool_pledgers_for_owner(pool=pool):
-        sheet.append(_cells(row, money=ore_to_kronor))
+        values = _values(row)
+        sheet.append(
+            [
+                excel_kronor(sheet, value) if index in MONEY_COLUMNS else safe_cell(value)  # type: ignore[arg-type]
+                for index, value in enumerate(values)
+            ]
+        )
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the response that streams it)
     workbook.save(handle)
     handle.seek(0)

@@ -52,8 +52,10 @@ from treasury.services import (
     payout_prepare,
 )
 from treasury.suggestions import payment_suggestions, payment_suggestions_many
+from web.confirm import confirmation_page
 from web.http import AuthenticatedHttpRequest
 from web.report_tabs import report_tabs
+from web.templatetags.money import money
 from web.treasury_forms import (
     MAX_SPLIT_PARTS,
     AuditFilterForm,
@@ -272,6 +274,18 @@ def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @treasury_required(MANAGE)
 def allocation_reverse_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     allocation = allocation_get_treasury(allocation_id=pk)
+    page = confirmation_page(
+        request,
+        title=_("Reverse this match?"),
+        question=_("The payment of %(amount)s will no longer count for pledge %(pledge)s.")
+        % {"amount": money(allocation.amount_ore), "pledge": allocation.pledge_id},
+        consequence=_("The payment goes back to the unmatched queue. The reversal is recorded in the audit trail."),
+        confirm_label=_("Yes, reverse the match"),
+        cancel_label=_("No, keep the match"),
+        back_url=reverse("web:treasury:payment-detail", args=[allocation.payment_id]),
+    )
+    if page is not None:
+        return page
     note = (request.POST.get("note") or "")[:200]
     try:
         allocation_undo(allocation=allocation, by=request.user, note=note)
@@ -442,8 +456,21 @@ def _forbidden(exc: DomainError) -> HttpResponse:
 @require_POST
 @treasury_required(MANAGE)
 def payout_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    batch = payout_batch_get(batch_id=pk)
+    page = confirmation_page(
+        request,
+        title=_("Cancel this payout list?"),
+        question=_("Payout list %(number)s will be cancelled and none of its lines paid from it.")
+        % {"number": batch.pk},
+        consequence=_("The refunds and payouts on it can be put on a new list."),
+        confirm_label=_("Yes, cancel the list"),
+        cancel_label=_("No, keep the list"),
+        back_url=reverse("web:treasury:payout-detail", args=[pk]),
+    )
+    if page is not None:
+        return page
     try:
-        payout_cancel(batch=payout_batch_get(batch_id=pk), by=request.user)
+        payout_cancel(batch=batch, by=request.user)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

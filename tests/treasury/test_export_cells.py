@@ -1,18 +1,20 @@
-"""CSV cells of money are the API's text of the amount, computed in integers."""
+"""CSV cells of money are the amount in kronor with a decimal comma (operations/csv_files.py), computed in
+integers: the API's text of the amount with its point turned into a comma."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from operations.csv_files import kronor_cell
 from pools.money import ore_to_string
 from treasury.exports import _csv_converter, _csv_value, _ore_text
 from treasury.reports import Column
 
 
 @given(st.integers(-(10**15), 10**15))
-def test_csv_money_cell_is_the_api_text_of_the_amount(ore):
-    assert _ore_text(ore) == ore_to_string(ore)
+def test_csv_money_cell_is_the_api_text_of_the_amount_with_a_decimal_comma(ore):
+    assert _ore_text(ore) == ore_to_string(ore).replace(".", ",") == kronor_cell(ore)
 
 
 def test_csv_money_cell_of_nothing_is_empty():

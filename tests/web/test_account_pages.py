@@ -189,7 +189,7 @@ def test_download_my_data_as_json_and_csv(client, saver, other_saver, pool):
     assert [p["id"] for p in data["pledges"]] == [mine.pk]
     response = client.get(reverse("web:savers:my-data-csv"))
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert ["profile", "email", saver.email] in rows
     assert mine.ocr_reference in response.content.decode() and theirs.ocr_reference not in response.content.decode()
 

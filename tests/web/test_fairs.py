@@ -318,9 +318,9 @@ def test_report_csv_escapes_formulas_and_counts_conversion(client, organiser, tr
     login_verified(client, treasurer)
     response = client.get(reverse("web:fair-report-csv", args=[fair.pk]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1][0].startswith("'=")
-    assert rows[1][2:6] == ["2", "400.00", "1", "100.00"]
+    assert rows[1][2:6] == ["2", "400,00", "1", "100,00"]
 
 
 def test_report_pdf_is_a_pdf(client, organiser):
@@ -406,6 +406,6 @@ def test_owner_withdraws_from_the_fair_page_and_a_stranger_cannot(client, organi
     login_verified(client, owner)
     page = client.get(reverse("web:fair-detail", args=[mine.fair_id])).content.decode()
     assert reverse("web:pitch-withdraw", args=[mine.pk]) in page
-    client.post(reverse("web:pitch-withdraw", args=[mine.pk]))
+    client.post(reverse("web:pitch-withdraw", args=[mine.pk]), {"confirmed": "1"})
     mine.refresh_from_db()
     assert mine.status == PitchStatus.WITHDRAWN

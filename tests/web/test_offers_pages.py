@@ -189,11 +189,12 @@ def test_the_owner_downloads_the_lenders_csv(client, saver) -> None:
     client.force_login(pool.project.owner)
     year = date.today().year
     response = client.get(reverse("web:offers:lender-csv", args=[pool.pk, year]))
-    text = b"".join(response.streaming_content).decode()
-    lines = text.strip().splitlines()
-    assert lines[0].startswith("year,pool,pledge_id,lender")
-    assert lines[1].startswith(f"{year},{pool.title},{pledge.pk},")
-    assert ",loan,100000,100000," in lines[1]
+    text = b"".join(response.streaming_content).decode("utf-8")
+    lines = text.removeprefix("\ufeff").strip().splitlines()
+    assert text.startswith("\ufeff")
+    assert lines[0].startswith("År;Insamling;Löfte;Långivare") or lines[0].startswith("Year;Pool;Pledge;Lender")
+    assert lines[1].startswith(f"{year};{pool.title};{pledge.pk};")
+    assert ";1000,00;1000,00;" in lines[1] and (";Lån;" in lines[1] or ";Loan;" in lines[1])
 
 
 def test_the_test_page_shows_every_question(client, saver) -> None:

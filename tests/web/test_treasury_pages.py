@@ -176,10 +176,10 @@ def test_match_more_than_the_payment_is_a_form_error(client, pool, saver, treasu
 
 def test_reverse_a_match_from_the_page_keeps_both_rows(client, world, treasurer):
     login_verified(client, treasurer)
-    response = client.post(f"/treasury/allocations/{world['allocation'].pk}/reverse/")
+    response = client.post(f"/treasury/allocations/{world['allocation'].pk}/reverse/", {"confirmed": "1"})
     assert response.status_code == 302
     assert sorted(PaymentAllocation.objects.values_list("amount_ore", flat=True)) == [-10_000, 10_000]
-    client.post(f"/treasury/allocations/{world['allocation'].pk}/reverse/")
+    client.post(f"/treasury/allocations/{world['allocation'].pk}/reverse/", {"confirmed": "1"})
     assert PaymentAllocation.objects.count() == 2
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -64,10 +63,12 @@ from invest.fairs.services import (
     pledge_follow_up_record,
     user_may_manage_fairs,
 )
+from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
 from operations.pdf import html_to_pdf
 from pools.models import PledgeKind
 from pools.money import format_sek, ore_to_string
+from web.confirm import confirmation_page
 from web.fairs.forms import (
     ApplyForm,
     CardForm,
@@ -197,6 +198,17 @@ def pitch_choose_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpR
 @require_POST
 def pitch_decline_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_managed(user=request.user, pitch_id=pitch_id)
+    page = confirmation_page(
+        request,
+        title=_("Decline this pitch?"),
+        question=_("%(title)s will not present at the fair.") % {"title": pitch.title},
+        consequence=_("The project owner sees that the pitch was declined."),
+        confirm_label=_("Yes, decline the pitch"),
+        cancel_label=_("No, keep the pitch"),
+        back_url=reverse("web:fair-detail", args=[pitch.fair_id]),
+    )
+    if page is not None:
+        return page
     try:
         pitch_decline(pitch=pitch, by=request.user)
     except DomainError as error:
@@ -282,6 +294,17 @@ def pitch_confirm_view(request: AuthenticatedHttpRequest, pitch_id: int) -> Http
 @require_POST
 def pitch_withdraw_view(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
+    page = confirmation_page(
+        request,
+        title=_("Withdraw your pitch?"),
+        question=_("%(title)s will no longer present at the fair.") % {"title": pitch.title},
+        consequence=_("The organiser sees that you withdrew. To present again you ask for a new slot."),
+        confirm_label=_("Yes, withdraw my pitch"),
+        cancel_label=_("No, keep my pitch"),
+        back_url=reverse("web:fair-detail", args=[pitch.fair_id]),
+    )
+    if page is not None:
+        return page
     try:
         pitch_withdraw(pitch=pitch, by=request.user)
         messages.success(request, _("Your pitch is withdrawn."))
@@ -537,66 +560,46 @@ def report(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     )
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def report_csv(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse | StreamingHttpResponse:
+    """The conversion report in the site's CSV convention (operations/csv_files.py)."""
     fair = _report_fair(request, fair_id)
     form, as_of = _report_as_of(request)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest(_("Give the date as YYYY-MM-DD."))
     data = fair_report(fair=fair, as_of=as_of)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield "\ufeff"
-        yield writer.writerow(
-            [
-                _("Pitch"),
-                _("Kind"),
-                _("Pledges"),
-                _("Pledged (kr)"),
-                _("Confirmed"),
-                _("Confirmed (kr)"),
-                _("Fulfilled"),
-                _("Fulfilled (kr)"),
-                _("Received (kr)"),
-                _("Withdrawn"),
-                _("Interest to confirm"),
-                _("Interest to confirm (kr)"),
-            ]
-        )
-        for r in data.rows:
-            money = r.is_money
-            yield writer.writerow(
-                [
-                    csv_cell(r.pitch),
-                    csv_cell(PledgeKind(r.kind).label),
-                    r.pledged_count,
-                    ore_to_string(r.pledged_ore) if money else "",
-                    r.confirmed_count,
-                    ore_to_string(r.confirmed_ore) if money else "",
-                    r.fulfilled_count,
-                    ore_to_string(r.fulfilled_ore) if money else "",
-                    ore_to_string(r.received_ore) if money else "",
-                    r.withdrawn_count,
-                    r.interest_count,
-                    ore_to_string(r.interest_ore) if money else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="fair-{fair.pk}-report.csv"'
-    return response
+    header = [
+        _("Pitch"),
+        _("Kind"),
+        _("Pledges"),
+        _("Pledged (kr)"),
+        _("Confirmed"),
+        _("Confirmed (kr)"),
+        _("Fulfilled"),
+        _("Fulfilled (kr)"),
+        _("Received (kr)"),
+        _("Withdrawn"),
+        _("Interest to confirm"),
+        _("Interest to confirm (kr)"),
+    ]
+    rows = [
+        [
+            text_cell(r.pitch),
+            text_cell(PledgeKind(r.kind).label),
+            str(r.pledged_count),
+            kronor_cell(r.pledged_ore) if r.is_money else "",
+            str(r.confirmed_count),
+            kronor_cell(r.confirmed_ore) if r.is_money else "",
+            str(r.fulfilled_count),
+            kronor_cell(r.fulfilled_ore) if r.is_money else "",
+            kronor_cell(r.received_ore) if r.is_money else "",
+            str(r.withdrawn_count),
+            str(r.interest_count),
+            kronor_cell(r.interest_ore) if r.is_money else "",
+        ]
+        for r in data.rows
+    ]
+    return csv_response(csv_lines(header, rows), filename=f"fair-{fair.pk}-report.csv")
 
 
 @login_required

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -10,43 +9,32 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from invest.funds.selectors import FundPosition
+from operations.csv_files import BOM, CONTENT_TYPE, csv_writer, kronor_cell, number_cell
+from operations.csv_files import text_cell as safe_cell
 from operations.pdf import html_to_pdf
-from pools.money import ore_to_string
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def position_rows(position: FundPosition) -> Iterator[list[str]]:
-    """The report, row by row: headline figures, then each loan and guarantee. Amounts in kronor, two decimals."""
+    """The report, row by row: headline figures, then each loan and guarantee. Amounts in kronor with a decimal
+    comma (operations/csv_files.py)."""
     yield [_("Fund"), position.fund.name]
     yield [_("As of"), position.as_of.isoformat()]
     yield [_("Recorded by"), position.known_at.isoformat()]
     yield []
     labels = figure_labels()
     for key, value in position.figures().items():
-        yield [labels[key], ore_to_string(value) if key.endswith("_ore") else str(value)]
+        yield [labels[key], kronor_cell(value) if key.endswith("_ore") else number_cell(value)]
     yield []
     yield [_("Loan"), _("Project"), _("Principal"), _("Repaid"), _("Outstanding"), _("Due"), _("Overdue")]
     for line in position.loans:
         yield [
             str(line.loan.pk),
             line.loan.project.name,
-            ore_to_string(line.principal_ore),
-            ore_to_string(line.repaid_principal_ore),
-            ore_to_string(line.outstanding_ore),
-            ore_to_string(line.due_ore),
-            ore_to_string(line.overdue_ore),
+            kronor_cell(line.principal_ore),
+            kronor_cell(line.repaid_principal_ore),
+            kronor_cell(line.outstanding_ore),
+            kronor_cell(line.due_ore),
+            kronor_cell(line.overdue_ore),
         ]
     yield []
     yield [_("Guarantee"), _("Project"), _("Bank"), _("Status"), _("Bank loan balance"), _("Exposure"), _("Loss")]
@@ -56,9 +44,9 @@ def position_rows(position: FundPosition) -> Iterator[list[str]]:
             g.guarantee.project.name,
             g.guarantee.bank,
             g.status_label,
-            ore_to_string(g.bank_balance_ore),
-            ore_to_string(g.exposure_ore),
-            ore_to_string(g.loss_ore),
+            kronor_cell(g.bank_balance_ore),
+            kronor_cell(g.exposure_ore),
+            kronor_cell(g.loss_ore),
         ]
 
 
@@ -81,11 +69,11 @@ def figure_labels() -> dict[str, str]:
 
 
 def position_csv(position: FundPosition) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow([safe_cell(c) for c in row]) for row in position_rows(position)),
-        content_type="text/csv; charset=utf-8",
-    )
+    writer = csv_writer()
+    # Rows are made now, in the request's language, with the byte order mark on the first line.
+    rows = [writer.writerow([safe_cell(c) for c in row]) for row in position_rows(position)]
+    rows[0] = BOM + rows[0]
+    response = StreamingHttpResponse(rows, content_type=CONTENT_TYPE)
     name = f"{position.fund.slug}-position-{position.as_of.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -26,6 +26,7 @@ from invest.funds.errors import FundPermissionDenied
 from invest.services import fund_swish_number_set, user_may_manage_fund_receiver
 from operations.errors import DomainError
 from pools.selectors import pool_get
+from web.confirm import confirmation_page
 from web.funds import exports
 from web.funds.forms import (
     AsOfForm,
@@ -42,6 +43,7 @@ from web.funds.forms import (
 )
 from web.http import AuthenticatedHttpRequest
 from web.owners import swish_number_page
+from web.templatetags.money import money
 
 
 def _refused(form: Any, exc: DomainError) -> None:
@@ -497,6 +499,19 @@ def withdrawal_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
         if row.membership.member_id == request.user.pk and action == "cancel"
         else reverse("web:fund-withdrawals", args=[fund.slug])
     )
+    if action == "cancel":
+        page = confirmation_page(
+            request,
+            title=_("Cancel this withdrawal?"),
+            question=_("The withdrawal of %(amount)s from %(fund)s will be cancelled.")
+            % {"amount": money(row.amount_ore), "fund": fund.name},
+            consequence=_("The capital stays in the fund. A new withdrawal starts a new notice period."),
+            confirm_label=_("Yes, cancel the withdrawal"),
+            cancel_label=_("No, keep the withdrawal"),
+            back_url=back,
+        )
+        if page is not None:
+            return page
     try:
         if action == "prepare":
             services.capital_withdrawal_prepare(withdrawal=row, by=request.user)

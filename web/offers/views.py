@@ -7,7 +7,6 @@ the pledge form of a regulated pool; pools without regulated offers are untouche
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -20,9 +19,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
-from people.export import csv_safe
-from pools.models import KeyInfoSheet, PledgeStatus, Pool
+from pools.models import KeyInfoSheet, PledgeKind, PledgeStatus, Pool
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
@@ -52,7 +51,7 @@ from pools.offers.services import (
 from pools.offers.sheet_pdf import sheet_pdf_bytes, sheet_sections
 from pools.offers.warning import WARNING_TEXT
 from pools.selectors import pledge_get_for_saver, pool_get_public
-from treasury.statements import LENDER_CSV_HEADER, lender_rows
+from treasury.statements import lender_rows
 from web.http import AuthenticatedHttpRequest
 from web.offers.forms import AssessmentForm, OfferForm, SheetForm
 
@@ -314,23 +313,59 @@ def sheet_approve_view(request: AuthenticatedHttpRequest, sheet_id: int) -> Http
     return redirect("web:offers:manage", pool_id=sheet.pool_id)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def lender_csv(request: AuthenticatedHttpRequest, pool_id: int, year: int) -> StreamingHttpResponse:
-    """The per-lender figures of a pool for one year, as of its year end (for the owner's accountant)."""
+    """The per-lender figures of a pool for one year, as of its year end (for the owner's accountant), in the
+    site's CSV convention (operations/csv_files.py)."""
     pool = _writer_pool(request, pool_id)
-    writer = csv.writer(_Echo())
-    rows: list[list[object]] = [list(LENDER_CSV_HEADER), *lender_rows(pools=[pool], year=year)]
-    response = StreamingHttpResponse(
-        (writer.writerow([csv_safe(cell) for cell in row]) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{pool.slug}-lenders-{year}.csv"'
-    return response
+    header = [
+        _("Year"),
+        _("Pool"),
+        _("Pledge"),
+        _("Lender"),
+        _("Kind"),
+        _("Paid to date (kr)"),
+        _("Paid in the year (kr)"),
+        _("Estimated interest (kr)"),
+        _("Interest paid (kr)"),
+        _("Repaid (kr)"),
+        _("Dividends paid (kr)"),
+        _("Shares"),
+    ]
+    rows = [
+        [
+            str(year_),
+            text_cell(pool_title),
+            str(pledge_id),
+            text_cell(lender),
+            text_cell(PledgeKind(kind).label),
+            kronor_cell(paid),
+            kronor_cell(paid_in_year),
+            kronor_cell(interest),
+            kronor_cell(interest_paid),
+            kronor_cell(repaid),
+            kronor_cell(dividends),
+            str(shares),
+        ]
+        for (
+            year_,
+            pool_title,
+            pledge_id,
+            lender,
+            kind,
+            paid,
+            paid_in_year,
+            interest,
+            interest_paid,
+            repaid,
+            dividends,
+            shares,
+        ) in lender_rows(
+            pools=[pool], year=year
+        )
+    ]
+    return csv_response(csv_lines(header, rows), filename=f"{pool.slug}-lenders-{year}.csv")
 
 
 # ---------------------------------------------------------------- fair cards to regulated offers
