@@ -163,13 +163,16 @@ def _period(column: str, *, date_from: date | None, date_to: date | None) -> str
     return " AND ".join(parts) or "1 = 1"
 
 
-def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter) -> str:
+def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter, fenced: bool = True) -> str:
     """One row per money pledge recorded by the as-of day, with its figures as of that day.
 
     Columns: pledge and pool identity, saver identity, and pledged_ore, received_ore (in the period),
     received_total_ore, refunded_ore, outstanding_ore, arrears_ore, days_late, is_active.
     """
     sql = dialect()
+    # Fenced for every row (grouped reports, exports); unfenced for one page, so that the planner can read the
+    # pledges in the page's order and stop after it.
+    fence = sql.fence() if fenced else ""
     received_in_period = _period("pay.received_on", date_from=date_from, date_to=date_to)
     created_in_period = _period("b.created_on", date_from=date_from, date_to=date_to)
     # Layer 1 (base): the pledge with what it received and what was refunded, as of the day.
@@ -200,7 +203,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
             GROUP BY l.pledge_id
         ) f ON f.pledge_id = pl.id
         WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
-        {sql.fence()}
+        {fence}
     """
     # (PostgreSQL sums bigints as numeric: cast back, so that received / monthly below divides whole numbers.)
     # Layer 2: is the pledge still standing, is it paid by the month, how many instalments were due.
@@ -219,7 +222,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
                     ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")}
                END AS due_count
-        FROM ({base}) b{sql.fence()}
+        FROM ({base}) b{fence}
     """
     # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
     overdue = f"""
@@ -229,7 +232,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                     WHEN s.first_due < %(as_of)s AND s.received_total < s.amount_ore
                     THEN s.amount_ore - s.received_total
                     ELSE 0 END AS overdue
-        FROM ({standing}) s{sql.fence()}
+        FROM ({standing}) s{fence}
     """
     # Layer 4: the reported figures. Days late count from the first instalment not fully paid.
     first_unpaid = sql.add_months(
@@ -351,10 +354,15 @@ PLEDGE_ROW_SQL_COLUMNS = {
 
 
 def pledge_rows_sql(
-    *, date_from: date | None, date_to: date | None, only: PledgeFilter, order_by: str = "x.pledge_id"
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    only: PledgeFilter,
+    order_by: str = "x.pledge_id",
+    is_page: bool = False,
 ) -> str:
     """The pledge-by-pledge report: one row per pledge with the columns of PLEDGE_ROW_SQL_COLUMNS, in order."""
-    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only)
+    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page)
     user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
     columns = ", ".join(f"{expr} AS {key}" for key, expr in PLEDGE_ROW_SQL_COLUMNS.items())
     return f"""

@@ -339,7 +339,9 @@ def _pledge_report(
         [counted] = report_sql.run(report_sql.pledge_count_sql(only=only), values)
         row_count = int(next(iter(counted.values())))
     statement = (
-        report_sql.pledge_rows_sql(date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by)
+        report_sql.pledge_rows_sql(
+            date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by, is_page=page is not None
+        )
         + limit
     )
     if page is not None:
