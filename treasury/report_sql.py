@@ -79,6 +79,11 @@ class _Dialect:
     def true(self) -> str:
         return "TRUE" if self.is_postgres else "1"
 
+    def fence(self) -> str:
+        """Ends a subquery so the planner keeps it whole: its columns are computed once per row, instead of
+        each reference in the outer query repeating the expression (PostgreSQL has no common subexpressions)."""
+        return " OFFSET 0" if self.is_postgres else ""
+
 
 def dialect() -> _Dialect:
     return _Dialect(is_postgres=connection.vendor == "postgresql")
@@ -158,13 +163,16 @@ def _period(column: str, *, date_from: date | None, date_to: date | None) -> str
     return " AND ".join(parts) or "1 = 1"
 
 
-def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter) -> str:
+def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter, fenced: bool = True) -> str:
     """One row per money pledge recorded by the as-of day, with its figures as of that day.
 
     Columns: pledge and pool identity, saver identity, and pledged_ore, received_ore (in the period),
     received_total_ore, refunded_ore, outstanding_ore, arrears_ore, days_late, is_active.
     """
     sql = dialect()
+    # Fenced for every row (grouped reports, exports); unfenced for one page, so that the planner can read the
+    # pledges in the page's order and stop after it.
+    fence = sql.fence() if fenced else ""
     received_in_period = _period("pay.received_on", date_from=date_from, date_to=date_to)
     created_in_period = _period("b.created_on", date_from=date_from, date_to=date_to)
     # Layer 1 (base): the pledge with what it received and what was refunded, as of the day.
@@ -195,6 +203,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
             GROUP BY l.pledge_id
         ) f ON f.pledge_id = pl.id
         WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
+        {fence}
     """
     # (PostgreSQL sums bigints as numeric: cast back, so that received / monthly below divides whole numbers.)
     # Layer 2: is the pledge still standing, is it paid by the month, how many instalments were due.
@@ -213,7 +222,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
                     ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")}
                END AS due_count
-        FROM ({base}) b
+        FROM ({base}) b{fence}
     """
     # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
     overdue = f"""
@@ -223,7 +232,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                     WHEN s.first_due < %(as_of)s AND s.received_total < s.amount_ore
                     THEN s.amount_ore - s.received_total
                     ELSE 0 END AS overdue
-        FROM ({standing}) s
+        FROM ({standing}) s{fence}
     """
     # Layer 4: the reported figures. Days late count from the first instalment not fully paid.
     first_unpaid = sql.add_months(
@@ -345,10 +354,15 @@ PLEDGE_ROW_SQL_COLUMNS = {
 
 
 def pledge_rows_sql(
-    *, date_from: date | None, date_to: date | None, only: PledgeFilter, order_by: str = "x.pledge_id"
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    only: PledgeFilter,
+    order_by: str = "x.pledge_id",
+    is_page: bool = False,
 ) -> str:
     """The pledge-by-pledge report: one row per pledge with the columns of PLEDGE_ROW_SQL_COLUMNS, in order."""
-    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only)
+    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page)
     user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
     columns = ", ".join(f"{expr} AS {key}" for key, expr in PLEDGE_ROW_SQL_COLUMNS.items())
     return f"""
@@ -368,13 +382,23 @@ def pledge_count_sql(*, only: PledgeFilter) -> str:
     """
 
 
+def tune_transaction(cursor: Any) -> None:
+    """PostgreSQL settings for the report statements, for the current transaction only.
+
+    work_mem: a report groups up to a million pledges by pool or saver, and with the default 4 MB the hash
+    tables spill to disk. jit off: compiling the statement's couple of hundred expressions took longer
+    (12 s of CPU at a million pledges) than running it (EXPLAIN ANALYZE in the README)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+            [settings.TREASURY_REPORT_WORK_MEM],
+        )
+
+
 def run(statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run one report statement and return its rows as dicts."""
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A report groups up to a million pledges by pool or saver: with PostgreSQL's default 4 MB the
-            # hash tables spill to disk. This transaction only.
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.TREASURY_REPORT_WORK_MEM])
+        tune_transaction(cursor)
         cursor.execute(statement, expand_lists(params))
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +76,9 @@ class Report:
     totals: dict[str, Any] = field(default_factory=dict)
     monthly: list[dict[str, Any]] = field(default_factory=list)
     row_count: int | None = None  # all rows of a paged report; None when `rows` holds them all
+    # An export's rows as one statement (SQL, its parameters, the column it is ordered by) whose columns are
+    # named by the column keys: PostgreSQL formats them as CSV itself (treasury.exports).
+    rows_sql: tuple[str, Any, str] | None = None
 
 
 # ---------------------------------------------------------------- per-pledge figures
@@ -336,14 +339,17 @@ def _pledge_report(
         [counted] = report_sql.run(report_sql.pledge_count_sql(only=only), values)
         row_count = int(next(iter(counted.values())))
     statement = (
-        report_sql.pledge_rows_sql(date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by)
+        report_sql.pledge_rows_sql(
+            date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by, is_page=page is not None
+        )
         + limit
     )
     if page is not None:
         rows: Any = [_pledge_row(row) for row in report_sql.run(statement, values)]
-    else:
-        rows = (_pledge_row(row) for row in report_sql.stream(statement, values))
-    return Report(kind, title, params, PLEDGE_COLUMNS, rows, row_count=row_count)
+        return Report(kind, title, params, PLEDGE_COLUMNS, rows, row_count=row_count)
+    rows = (_pledge_row(row) for row in report_sql.stream(statement, values))
+    rows_sql = (statement, report_sql.expand_lists(values), "pledge_id")
+    return Report(kind, title, params, PLEDGE_COLUMNS, rows, rows_sql=rows_sql)
 
 
 def _pledge_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -366,10 +372,9 @@ LEDGER_COLUMNS = [
 ]
 
 
-def ledger_rows(
-    params: ReportParams, *, chunk_size: int = 2000, page: ReportPage | None = None
-) -> Iterator[dict[str, Any]]:
-    """Every payment recorded by the as-of day (received in the period), with what was matched by then."""
+def _ledger_values(params: ReportParams) -> Any:
+    """Every payment recorded by the as-of day (received in the period), with what was matched by then,
+    as rows named by the ledger's column keys."""
     allocated = Coalesce(
         Subquery(
             PaymentAllocation.objects.filter(payment=OuterRef("pk"), created_at__lt=params.cutoff)
@@ -387,9 +392,16 @@ def ledger_rows(
         rows = rows.filter(received_on__gte=params.date_from)
     if params.date_to:
         rows = rows.filter(received_on__lte=params.date_to)
-    values = rows.annotate(allocated_ore=allocated).values(
-        "pk", "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name"
+    return rows.annotate(allocated_ore=allocated).values(
+        "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name", payment_id=F("pk")
     )
+
+
+def ledger_rows(
+    params: ReportParams, *, chunk_size: int = 2000, page: ReportPage | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every payment recorded by the as-of day (received in the period), with what was matched by then."""
+    values = _ledger_values(params)
     if page is None:
         values = values.order_by("pk")
     else:
@@ -399,9 +411,7 @@ def ledger_rows(
             field_name = "pk"
         prefix = "-" if page.sort.startswith("-") else ""
         values = values.order_by(prefix + field_name, prefix + "pk")[page.offset : page.offset + page.size]
-    for row in values.iterator(chunk_size=chunk_size):
-        row["payment_id"] = row.pop("pk")
-        yield row
+    yield from values.iterator(chunk_size=chunk_size)
 
 
 LEDGER_SORTS = ("pk", "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name")
@@ -420,6 +430,7 @@ def _ledger_count(params: ReportParams) -> int:
 
 def _ledger_report(params: ReportParams, page: ReportPage | None) -> Report:
     if page is None:
-        return Report("ledger", _("Payments ledger"), params, LEDGER_COLUMNS, ledger_rows(params))
+        rows_sql = (*_ledger_values(params).order_by("pk").query.sql_with_params(), "payment_id")
+        return Report("ledger", _("Payments ledger"), params, LEDGER_COLUMNS, ledger_rows(params), rows_sql=rows_sql)
     rows = list(ledger_rows(params, page=page))
     return Report("ledger", _("Payments ledger"), params, LEDGER_COLUMNS, rows, row_count=_ledger_count(params))

@@ -216,7 +216,7 @@ def test_report_json_and_exports(world, treasurer):
     assert body["monthly"] == [{"month": "2026-03", "received": "100.00", "cumulative": "100.00"}]
     csv_response = client.get("/api/treasury/reports/pools/", {"as_of": "2030-01-01", "export": "csv"})
     assert csv_response["Content-Type"].startswith("text/csv")
-    assert ";100,00" in b"".join(csv_response.streaming_content).decode("utf-8-sig")
+    assert ";100,00;" in b"".join(csv_response.streaming_content).decode("utf-8-sig")
     xlsx = client.get("/api/treasury/reports/savers/", {"export": "xlsx"})
     assert b"".join(xlsx.streaming_content)[:2] == b"PK"
     pdf = client.get("/api/treasury/reports/overview/", {"export": "pdf"})
