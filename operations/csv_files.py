@@ -47,7 +47,7 @@ def kronor_cell(ore: int | None) -> str:
     return f"{'-' if value < 0 else ''}{whole},{cents:02d}"
 
 
-def number_cell(value: int | Decimal | None) -> str:
+def number_cell(value: int | Decimal | float | None) -> str:
     """A count or a decimal figure (a percentage) with a decimal comma: Decimal("12.5") -> "12,5"."""
     if value is None:
         return ""

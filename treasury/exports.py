@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from operations.csv_files import BOM, csv_writer, kronor_cell, number_cell
+from operations.csv_files import kronor_cell, number_cell
 from operations.pdf import html_to_pdf
 from pools.money import ore_to_kronor, ore_to_string
 from treasury import report_sql

@@ -263,7 +263,7 @@ def statements_issue_year(*, year: int) -> dict[str, int]:
     return {"issued": issued, "mailed": mailed}
 
 
-def lender_rows(*, pools: list[Pool], year: int) -> list[list[object]]:
+def lender_rows(*, pools: list[Pool], year: int) -> list[list[Any]]:
     """Per-lender rows of loans and shares in the given pools, as of the year end (öre as integers)."""
     period = StatementYear(year)
     pool_ids = [p.pk for p in pools]

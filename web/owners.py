@@ -4,6 +4,8 @@ follow-up log, and the list as CSV or Excel; and where a project (or fund) is pa
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -63,6 +65,25 @@ def _header() -> list[str]:
     ]
 
 
+# Where the amounts sit in a row of _values: CSV writes them with a decimal comma, Excel as numbers.
+MONEY_COLUMNS = (4, 6)
+
+
+def _values(row: PoolPledger) -> list[object]:
+    """One pledger's cells; amounts as öre (int) in MONEY_COLUMNS, None for a pledge that is not money."""
+    pledge = row.pledge
+    latest = f"{row.latest.get_outcome_display()} {row.latest.created_at:%Y-%m-%d}" if row.latest else ""
+    return [
+        row.name,
+        row.email,
+        row.phone,
+        pledge.get_kind_display(),
+        pledge.amount_ore if pledge.is_money else None,
+        "" if pledge.is_money else pledge.description,
+        row.received_ore if pledge.is_money else None,
+        pledge.get_status_display(),
+        latest,
+    ]
 
 
 @login_required

@@ -43,8 +43,22 @@ def chromium_browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        _bounded_contexts(browser)
         yield browser
         browser.close()
+
+
+def _bounded_contexts(browser: Any) -> None:
+    """Every context a test opens waits at most 15 s for an action or a page, so a stuck page fails that test."""
+    new_context = browser.new_context
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        context = new_context(*args, **kwargs)
+        context.set_default_timeout(15_000)
+        context.set_default_navigation_timeout(15_000)
+        return context
+
+    browser.new_context = bounded
 
 
 @pytest.fixture

@@ -361,9 +361,7 @@ def lender_csv(request: AuthenticatedHttpRequest, pool_id: int, year: int) -> St
             repaid,
             dividends,
             shares,
-        ) in lender_rows(
-            pools=[pool], year=year
-        )
+        ) in lender_rows(pools=[pool], year=year)
     ]
     return csv_response(csv_lines(header, rows), filename=f"{pool.slug}-lenders-{year}.csv")
 
