@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -602,7 +602,7 @@ class FairReportView(APIView):
     )
     def get(self, request: Request, fair_id: int) -> Response:
         if not (user_may_manage_fairs(request.user) or request.user.has_perm("pools.view_reports")):
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound()  # the documented body: a code and a translated detail
         fair = fair_get_visible(user=request.user, fair_id=fair_id)
         params = ReportQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.funds.common import ERROR, ERRORS, PercentField, bp
 from invest.funds import selectors, services
@@ -103,6 +104,7 @@ class FundGuaranteesView(APIView):
         payload = GuaranteeCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        step_up_require(request)  # money moves: a fresh second factor (accounts/sessions.py)
         row = services.guarantee_create(
             fund=fund,
             by=request.user,

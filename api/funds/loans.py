@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.funds.common import ERROR, ERRORS, PercentField, bp
 from invest.funds import selectors, services
@@ -117,6 +118,7 @@ class FundLoansView(APIView):
         payload = LoanCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        step_up_require(request)  # money moves: a fresh second factor (accounts/sessions.py)
         loan = services.loan_create(
             fund=fund,
             by=request.user,
@@ -183,5 +185,6 @@ class LoanWriteOffView(APIView):
         loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
         payload = WriteOffSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        step_up_require(request)  # money moves: a fresh second factor (accounts/sessions.py)
         services.loan_write_off(loan=loan, by=request.user, **payload.validated_data)
         return Response(LoanDetailSerializer(selectors.loan_get_visible(user=request.user, loan_id=pk)).data)

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.funds.common import ERROR, ERRORS
 from invest.funds import selectors, services
@@ -95,6 +96,7 @@ class WithdrawalActionView(APIView):
         if action == "prepare":
             row = services.capital_withdrawal_prepare(withdrawal=withdrawal, by=request.user)
         elif action == "approve":
+            step_up_require(request)  # money leaves the fund: a fresh second factor (accounts/sessions.py)
             row = services.capital_withdrawal_approve(withdrawal=withdrawal, by=request.user)
         elif action == "pay":
             if "paid_on" not in payload.validated_data:

@@ -194,9 +194,9 @@ def test_withdrawal_flow_needs_two_treasurers(fund, member, saver, treasurer, se
     wid = response.json()["id"]
     assert client_for(saver).post(url("fund-withdrawal-action", wid, "prepare")).status_code == 404
     assert client_for(treasurer).post(url("fund-withdrawal-action", wid, "prepare")).status_code == 200
-    same = client_for(treasurer).post(url("fund-withdrawal-action", wid, "approve"))
+    same = stepped_up(treasurer).post(url("fund-withdrawal-action", wid, "approve"))
     assert same.status_code == 409 and same.json()["code"] == "four_eyes_required"
-    assert client_for(second_treasurer).post(url("fund-withdrawal-action", wid, "approve")).status_code == 200
+    assert stepped_up(second_treasurer).post(url("fund-withdrawal-action", wid, "approve")).status_code == 200
     early = client_for(treasurer).post(
         url("fund-withdrawal-action", wid, "pay"), {"paid_on": timezone.localdate().isoformat()}, format="json"
     )
@@ -237,7 +237,7 @@ def loan_body(target, **kw):
 
 
 def test_organiser_lends_and_the_owner_sees_the_schedule_another_owner_gets_404(fund, organiser, project, owner):
-    response = client_for(organiser).post(
+    response = stepped_up(organiser).post(
         url("fund-loans", fund.pk), loan_body(project, status="repaid", principal_ore=1), format="json"
     )
     assert response.status_code == 201, response.json()
@@ -256,7 +256,7 @@ def test_organiser_lends_and_the_owner_sees_the_schedule_another_owner_gets_404(
 
 
 def test_loan_over_a_limit_is_409_with_the_field_and_reason(fund, organiser, project):
-    response = client_for(organiser).post(
+    response = stepped_up(organiser).post(
         url("fund-loans", fund.pk), loan_body(project, principal="250000.01"), format="json"
     )
     assert response.status_code == 409
@@ -267,14 +267,14 @@ def test_loan_over_a_limit_is_409_with_the_field_and_reason(fund, organiser, pro
 
 def test_loans_are_refused_to_savers_owners_and_treasurers(fund, project, saver, owner, treasurer):
     for user in (saver, owner, treasurer):
-        assert client_for(user).post(url("fund-loans", fund.pk), loan_body(project), format="json").status_code == 403
+        assert stepped_up(user).post(url("fund-loans", fund.pk), loan_body(project), format="json").status_code == 403
     assert not Loan.objects.exists()
 
 
 @pytest.mark.parametrize("field", ["principal", "term_months", "interest_percent", "disbursed_on", "project"])
 @pytest.mark.parametrize("value", HOSTILE)
 def test_loan_bad_input_is_400_and_writes_nothing(fund, organiser, project, field, value):
-    response = client_for(organiser).post(
+    response = stepped_up(organiser).post(
         url("fund-loans", fund.pk), loan_body(project, **{field: value}), format="json"
     )
     assert response.status_code == 400, (field, value)
@@ -286,7 +286,7 @@ def test_draft_project_cannot_be_lent_to(fund, organiser):
     from invest.models import ProjectStatus
 
     draft = ProjectFactory(status=ProjectStatus.DRAFT)
-    response = client_for(organiser).post(url("fund-loans", fund.pk), loan_body(draft), format="json")
+    response = stepped_up(organiser).post(url("fund-loans", fund.pk), loan_body(draft), format="json")
     assert response.status_code == 400 and "project" in response.json()
 
 
@@ -347,7 +347,7 @@ def guarantee_body(target, **kw):
 
 
 def test_guarantee_is_made_reported_and_called_by_the_right_people(fund, organiser, treasurer, project, owner):
-    response = client_for(organiser).post(url("fund-guarantees", fund.pk), guarantee_body(project), format="json")
+    response = stepped_up(organiser).post(url("fund-guarantees", fund.pk), guarantee_body(project), format="json")
     assert response.status_code == 201, response.json()
     gid = response.json()["id"]
     assert response.json()["figures"]["exposure"] == "160000.00"
@@ -371,7 +371,7 @@ def test_guarantee_is_made_reported_and_called_by_the_right_people(fund, organis
 
 
 def test_guarantee_coverage_over_the_rule_is_409_with_the_field(fund, organiser, project):
-    response = client_for(organiser).post(
+    response = stepped_up(organiser).post(
         url("fund-guarantees", fund.pk), guarantee_body(project, coverage_percent="90.01"), format="json"
     )
     assert response.status_code == 409
@@ -391,7 +391,7 @@ GUARANTEE_BAD = [
 
 @pytest.mark.parametrize(("field", "value"), GUARANTEE_BAD)
 def test_guarantee_bad_input_is_400(fund, organiser, project, field, value):
-    response = client_for(organiser).post(
+    response = stepped_up(organiser).post(
         url("fund-guarantees", fund.pk), guarantee_body(project, **{field: value}), format="json"
     )
     assert response.status_code == 400, (field, value)
@@ -424,12 +424,47 @@ def test_guarantee_list_is_scoped(fund, organiser, project, owner, saver):
 
 def test_write_off_through_the_api(loan, organiser, treasurer, owner):
     body = {"written_off_on": timezone.localdate().isoformat(), "note": "<b>Konkurs</b>"}
-    assert client_for(treasurer).post(url("loan-write-off", loan.pk), body, format="json").status_code == 403
+    assert stepped_up(treasurer).post(url("loan-write-off", loan.pk), body, format="json").status_code == 403
     assert client_for(ProjectFactory().owner).post(url("loan-write-off", loan.pk), body).status_code == 404
-    bad = client_for(organiser).post(url("loan-write-off", loan.pk), {"written_off_on": "1e9999"}, format="json")
+    bad = stepped_up(organiser).post(url("loan-write-off", loan.pk), {"written_off_on": "1e9999"}, format="json")
     assert bad.status_code == 400 and "written_off_on" in bad.json()
-    done = client_for(organiser).post(url("loan-write-off", loan.pk), body, format="json")
+    done = stepped_up(organiser).post(url("loan-write-off", loan.pk), body, format="json")
     assert done.status_code == 200
     assert done.json()["status"] == "written_off"
     assert done.json()["figures"]["loss"] == "12000.00"
     assert client_for(owner).get(url("loan-detail", loan.pk)).json()["figures"]["outstanding"] == "0.00"
+
+
+# ---------------------------------------------------------------- step-up: money leaves or is committed
+
+
+def _code_entered_long_ago(user) -> APIClient:
+    """Logged in with two factors, but no fresh code: the step-up window has passed."""
+    from tests.twofactor import login_verified
+
+    return login_verified(APIClient(), user, step_up=False)
+
+
+def test_lending_guaranteeing_and_writing_off_need_a_fresh_code(fund, organiser, project, loan):
+    stale = _code_entered_long_ago(organiser)
+    for path, body in (
+        (url("fund-loans", fund.pk), loan_body(project)),
+        (url("fund-guarantees", fund.pk), guarantee_body(project)),
+        (url("loan-write-off", loan.pk), {"written_off_on": timezone.localdate().isoformat()}),
+    ):
+        response = stale.post(path, body, format="json")
+        assert response.status_code == 403, path
+        assert response.json()["code"] == "step_up_required", path
+    assert Loan.objects.count() == 1 and not Guarantee.objects.exists()
+    loan.refresh_from_db()
+    assert loan.status != "written_off"
+    assert stepped_up(organiser).post(url("fund-loans", fund.pk), loan_body(project), format="json").status_code == 201
+
+
+def test_approving_a_capital_withdrawal_needs_a_fresh_code(fund, member, saver, treasurer, second_treasurer):
+    wid = client_for(saver).post(url("fund-withdrawals", fund.pk), {"amount": "400.00"}, format="json").json()["id"]
+    assert client_for(treasurer).post(url("fund-withdrawal-action", wid, "prepare")).status_code == 200
+    stale = _code_entered_long_ago(second_treasurer).post(url("fund-withdrawal-action", wid, "approve"))
+    assert stale.status_code == 403 and stale.json()["code"] == "step_up_required"
+    assert CapitalWithdrawal.objects.get(pk=wid).status == "prepared"
+    assert stepped_up(second_treasurer).post(url("fund-withdrawal-action", wid, "approve")).status_code == 200

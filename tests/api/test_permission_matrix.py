@@ -1397,6 +1397,11 @@ def test_permission_matrix(row: Row, role: str, world: World, login_as) -> None:
     client = _client_for(role, world, login_as)
     response = _send(client, row, world, role)
     assert response.status_code == row.expected[role], (row.method, row.url(world), role, response.content[:300])
+    if response.status_code in (401, 403, 404, 405) and row.route.startswith("api/"):
+        # Every refusal carries the documented body: a machine-readable code and a translated detail.
+        body = response.json()
+        assert body.get("code") and body.get("detail"), (row.method, row.url(world), role, body)
+        assert "matches the given query" not in str(body["detail"]), body
 
 
 def test_every_api_endpoint_has_a_row_in_the_matrix() -> None:

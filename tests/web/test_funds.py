@@ -395,3 +395,43 @@ def test_statement_offers_scan_to_pay_for_the_next_instalment(fund, share_pool, 
     next_due = member_statement(fund=fund, user=saver).next_due
     assert fields["due"] == next_due["unpaid_ore"] / 100  # the next instalment, not the whole share
     assert fields["ddt"] == next_due["due_on"].strftime("%Y%m%d")
+
+
+# ---------------------------------------------------------------- step-up: money leaves or is committed
+
+
+def _code_entered_long_ago(user) -> Client:
+    client = Client()
+    login_verified(client, user, step_up=False)
+    return client
+
+
+def test_lending_guaranteeing_and_writing_off_pages_ask_for_a_fresh_code(fund, organiser, project, loan):
+    stale = _code_entered_long_ago(organiser)
+    guarantee = {
+        "project": project.pk,
+        "bank": "Sparbanken Bygd",
+        "loan_amount": "200 000",
+        "coverage_percent": "80",
+        "term_months": 60,
+        "issued_on": timezone.localdate().isoformat(),
+    }
+    for path, data in (
+        (page("fund-loan-new", fund.slug), loan_form(project)),
+        (page("fund-guarantee-new", fund.slug), guarantee),
+        (page("loan-write-off", loan.pk), {"written_off_on": timezone.localdate().isoformat()}),
+    ):
+        response = stale.post(path, data)
+        assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/verify/"), path
+    assert Loan.objects.count() == 1 and not Guarantee.objects.exists()
+    loan.refresh_from_db()
+    assert loan.status != "written_off"
+
+
+def test_approving_a_withdrawal_on_its_page_asks_for_a_fresh_code(fund, member, saver, treasurer, second_treasurer):
+    row = capital_withdrawal_request(fund=fund, user=saver, amount_ore=100)
+    browser(treasurer).post(page("withdrawal-action", row.pk, "prepare"))
+    response = _code_entered_long_ago(second_treasurer).post(page("withdrawal-action", row.pk, "approve"))
+    assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/verify/")
+    row.refresh_from_db()
+    assert row.status == "prepared"

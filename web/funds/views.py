@@ -281,6 +281,8 @@ def loan_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """An organiser lends to a project; a broken limit is shown with its reason."""
     _require_manager(request)
     fund = selectors.fund_get(slug=slug)
+    if request.method == "POST" and not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:fund-loan-new", args=[fund.slug]))
     form = LoanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -308,6 +310,8 @@ def guarantee_create(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     """An organiser guarantees part of a project's bank loan; a broken limit is shown with its reason."""
     _require_manager(request)
     fund = selectors.fund_get(slug=slug)
+    if request.method == "POST" and not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:fund-guarantee-new", args=[fund.slug]))
     form = GuaranteeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -380,6 +384,9 @@ def loan_detail(request: AuthenticatedHttpRequest, pk: int, write_off_form: Writ
 def loan_write_off(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An organiser writes off what is left of a loan."""
     loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
+    _require_manager(request)  # refused before the code is asked for: only an organiser writes off
+    if not step_up_fresh(request):
+        return step_up_redirect(request, reverse("web:loan-detail", args=[loan.pk]))
     form = WriteOffForm(request.POST)
     if form.is_valid():
         try:
@@ -512,6 +519,8 @@ def withdrawal_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
         )
         if page is not None:
             return page
+    if action == "approve" and not step_up_fresh(request):
+        return step_up_redirect(request, back)  # money leaves the fund: a fresh second factor
     try:
         if action == "prepare":
             services.capital_withdrawal_prepare(withdrawal=row, by=request.user)
