@@ -1,4 +1,9 @@
-"""Fairs: planning, programme, pitches, pledge cards (idempotent), the live board, follow-up and report."""
+"""Fairs: planning, programme, pitches, pledge cards (idempotent), the live board, follow-up and report.
+
+Why one module of about 600 lines: it is the whole HTTP surface of one sub-domain (a fair's plan, programme,
+cards, live board and report), serializers next to the views that use them; each view is a few lines that call
+invest.fairs services or selectors, and the serializers are declarations.
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,9 @@ claimed again before the mail server is contacted and keeps the outcome, so a du
 task or a worker killed mid-batch never mails anyone twice: a row left in `sending` by a
 dead worker is marked failed (delivery unknown), never sent again. The outcome is copied
 back onto the reminder; failures show on the one failed-mail page.
+
+Why one module of about 500 lines: the five planners share the recipient, send-time and banking-day rules, and
+the sender shares the claim-and-mirror protocol with them; each planner is one set-based query.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ One GROUP BY over the pledges and one over the payment matches of a set of pools
 every figure of every pool in the set, so one pool's recompute costs the same whatever
 the size of the tables (index on the pool), and the full reconciliation is a few
 queries per batch of pools, never one query per pool.
+
+Why one module of about 470 lines: the ORM aggregates and the range and reconciliation SQL compute the same
+figures and are tested against each other; keeping them side by side is what keeps them equal.
 """
 
 from __future__ import annotations

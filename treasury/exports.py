@@ -2,6 +2,9 @@
 
 Memory stays flat for large reports: CSV rows are yielded one by one from a database iterator, and
 the Excel workbook is written in write-only mode to a temporary file that is then streamed.
+
+Why one module of about 500 lines: CSV (Python and COPY), Excel and PDF render the same Report columns and
+must agree cell for cell (tests compare them); the payment orders share the payee-account parsing.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@ the hooks pledge_create calls for a regulated pledge, and revocation in the refl
 
 Every acknowledgement, test result, revocation and sheet version writes an OfferEvent (the offers' audit trail)
 in the same transaction.
+
+Why one module of about 500 lines: every write here records its OfferEvent through one helper in the same
+transaction, and the checks a regulated pledge passes (sheet, test, consent, limit) are read together by the
+pledge service; split, the audit-trail rule would be repeated in each part.
 """
 
 from __future__ import annotations
