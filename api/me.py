@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,10 +28,18 @@ class MyProfileSerializer(serializers.ModelSerializer):
     """The caller's own profile. Name, language and the refund account are changed here; the email
     address and the password on the settings page (a new address is confirmed by a mailed link)."""
 
+    pending_email = serializers.SerializerMethodField(
+        help_text="A new address waiting for its confirmation link; null when none is waiting."
+    )
+
     class Meta:
         model = User
         fields = ["email", "pending_email", "full_name", "language", "refund_iban"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_pending_email(self, user: User) -> str | None:
+        return user.pending_email or None
 
 
 class MyProfileChangeSerializer(serializers.Serializer):

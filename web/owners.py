@@ -57,8 +57,8 @@ def _header() -> list[str]:
         _("Email"),
         _("Phone"),
         _("Kind"),
+        _("What"),
         _("Pledged (kr)"),
-        _("Description"),
         _("Received (kr)"),
         _("Status"),
         _("Follow-up"),
@@ -66,7 +66,7 @@ def _header() -> list[str]:
 
 
 # Where the amounts sit in a row of _values: CSV writes them with a decimal comma, Excel as numbers.
-MONEY_COLUMNS = (4, 6)
+MONEY_COLUMNS = (5, 6)
 
 
 def _values(row: PoolPledger) -> list[object]:
@@ -78,8 +78,8 @@ def _values(row: PoolPledger) -> list[object]:
         row.email,
         row.phone,
         pledge.get_kind_display(),
-        pledge.amount_ore if pledge.is_money else None,
         "" if pledge.is_money else pledge.description,
+        pledge.amount_ore if pledge.is_money else None,
         row.received_ore if pledge.is_money else None,
         pledge.get_status_display(),
         latest,

@@ -306,6 +306,68 @@ def _seed_pledge_search(n: int, user=None) -> dict[str, object]:
     return {"q": "Listq"}
 
 
+def _seed_failed_mail(n: int, user=None) -> None:
+    import uuid
+
+    from django.utils import timezone
+
+    from operations.models import MailDelivery
+
+    for _ in range(n):
+        MailDelivery.objects.create(
+            key=f"receipt:listq-{uuid.uuid4().hex[:8]}", kind="receipt", status="failed",
+            next_attempt_at=timezone.now(), last_error="550 no such user",
+        )  # fmt: skip
+
+
+def _regulated_pool_of(owner) -> object:
+    """The owner's regulated loan pool, made on the first call (a seeder runs twice on one parent)."""
+    from pools.models import Pool
+    from tests.pools.offers_helpers import regulated_loan_pool
+
+    pool = Pool.objects.filter(project__owner=owner, offer__isnull=False).order_by("pk").first()
+    return pool or regulated_loan_pool(owner=owner)
+
+
+def _seed_sheets(n: int, user) -> dict[str, object]:
+    from pools.offers.services import sheet_approve, sheet_write
+    from tests.pools.offers_helpers import SHEET
+
+    pool = _regulated_pool_of(user)
+    approver = UserFactory(roles=(Role.ORGANISER,))
+    for _ in range(n):  # an approved version stays; the next write is a new version
+        sheet_approve(sheet=sheet_write(pool=pool, by=user, content=SHEET), by=approver)
+    return {"id": pool.pk}
+
+
+def _seed_lender_payments(n: int, user) -> dict[str, object]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from pools.models import Pledge, PledgeKind
+    from pools.offers.services import lender_payment_record
+    from pools.services import pledge_create
+    from tests.pools.offers_helpers import assessed
+
+    owner = User.objects.filter(email="listq-owner@example.se").first() or UserFactory(
+        roles=(Role.PROJECT_OWNER,), email="listq-owner@example.se"
+    )
+    pool = _regulated_pool_of(owner)
+    loan = Pledge.objects.filter(pool=pool, kind=PledgeKind.LOAN).first()
+    if loan is None:
+        saver = UserFactory(roles=(Role.SAVER,))
+        assessed(saver)
+        loan = pledge_create(pool=pool, saver=saver, kind=PledgeKind.LOAN, amount_ore=500_000)
+    for _ in range(n):
+        lender_payment_record(
+            pool=pool, by=user, pledge_id=loan.pk, kind="interest", amount_ore=2_500,
+            paid_on=timezone.localdate() - timedelta(days=1),
+        )  # fmt: skip
+    return {"id": pool.pk}
+
+
 ANYONE = ("anonymous", "saver", "organiser")
 LOGGED_IN = ("saver", "organiser")
 
@@ -335,6 +397,9 @@ LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
     "/api/treasury/exceptions/": (("treasurer",), lambda n, user: _exception_lines(n, user, returned=False)),
     "/api/treasury/returned-payments/": (("treasurer",), lambda n, user: _exception_lines(n, user, returned=True)),
     "/api/me/statements/": (("saver",), _seed_my_statements),
+    "/api/mail/failed/": (("treasurer",), _seed_failed_mail),
+    "/api/pools/{id}/sheets/": (("project_owner",), _seed_sheets),
+    "/api/pools/{id}/lender-payments/": (("treasurer",), _seed_lender_payments),
 }
 
 

@@ -26,7 +26,7 @@ def test_read_own_profile(saver):
     body = as_user(saver).get("/api/me/").json()
     assert body == {
         "email": saver.email,
-        "pending_email": "",
+        "pending_email": None,  # null while no new address waits for its link
         "full_name": saver.full_name,
         "language": saver.language,
         "refund_iban": VALID,

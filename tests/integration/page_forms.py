@@ -257,6 +257,38 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"refund_iban": "SE4550000000058398257466", "password": PASSWORD},
         saved=lambda w: _exists("accounts.User", pk=w.users["saver"].pk, refund_iban="SE4550000000058398257466"),
     ),
+    PageForm(
+        "my/profile/",
+        "saver",
+        lambda w: "/my/profile/",
+        lambda w: {"full_name": "Sparare Avbrottsson", "language": "sv"},
+        saved=lambda w: _exists("accounts.User", pk=w.users["saver"].pk, full_name="Sparare Avbrottsson"),
+    ),
+    PageForm(
+        "my/email/",
+        "saver",
+        lambda w: "/my/email/",
+        lambda w: {"email": "ny-adress-under-avbrott@example.se", "password": PASSWORD},
+        saved=lambda w: _exists(
+            "accounts.User", pk=w.users["saver"].pk, pending_email="ny-adress-under-avbrott@example.se"
+        ),
+        note="the new address waits for its confirmation link (mailed through the outbox)",
+    ),
+    PageForm(
+        "my/password/",
+        "other_saver",
+        lambda w: "/my/password/",
+        lambda w: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        saved=lambda w: (
+            w.users["other_saver"].__class__.objects.get(pk=w.users["other_saver"].pk).check_password(NEW_PASSWORD)
+        ),
+    ),
+    PageForm(
+        "my/pledges/<int:pledge_id>/confirm-interest/",
+        "saver",
+        lambda w: f"/my/pledges/{w.x['pledge'].pk}/confirm-interest/",
+        note="a pledge that is not an expression of interest: sent back to My pledges, never a 500",
+    ),
     PageForm("offers/assessment/", "saver", lambda w: "/offers/assessment/"),
     PageForm("offers/pools/<int:pool_id>/sheet/", "saver", lambda w: f"/offers/pools/{w.x['share_pool'].pk}/sheet/"),
     PageForm(
@@ -306,6 +338,13 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"pledge": str(w.x["pledge"].pk), "outcome": "contacted", "note": "ringt"},
     ),
     PageForm("offers/pools/<int:pool_id>/manage/", "owner", lambda w: f"/offers/pools/{w.pool.pk}/manage/"),
+    PageForm(
+        "my/projects/<int:project_id>/swish/",
+        "owner",
+        lambda w: f"/my/projects/{w.project.pk}/swish/",
+        lambda w: {"swish_number": "1239876543"},
+        saved=lambda w: _exists("invest.Project", pk=w.project.pk, swish_number="1239876543"),
+    ),
     # --- organisers
     PageForm(
         "fairs/new/",
@@ -342,6 +381,13 @@ PAGE_FORMS: list[PageForm] = [
         "organiser",
         lambda w: f"/fairs/{w.x['fair'].pk}/status/",
         lambda w: {"action": "follow_up"},
+    ),
+    PageForm(
+        "funds/<slug:slug>/swish/",
+        "organiser",
+        lambda w: f"/funds/{w.x['fund'].slug}/swish/",
+        lambda w: {"swish_number": "1231234567"},
+        saved=lambda w: _exists("invest.MicroFund", pk=w.x["fund"].pk, swish_number="1231234567"),
     ),
     PageForm(
         "funds/<slug:slug>/rules/",
@@ -434,6 +480,19 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: f"/treasury/payouts/{w.x['batch'].pk}/export/",
         lambda w: {"file_format": "csv"},
         page=lambda w: f"/treasury/payouts/{w.x['batch'].pk}/",
+    ),
+    PageForm(
+        "ops/mail/failed/<int:pk>/retry/",
+        "treasurer",
+        lambda w: f"/ops/mail/failed/{w.x['money_mail'].pk}/retry/",
+        page=lambda w: "/ops/mail/failed/",
+        note="the retry is queued; the mail itself goes out when the worker can reach the broker",
+    ),
+    PageForm(
+        "ops/reminders/failed/",
+        "treasurer",
+        lambda w: "/ops/reminders/failed/",
+        note="the old address of the failed-mail page: moved permanently, never a 500",
     ),
     PageForm(
         "offers/sheets/<int:sheet_id>/approve/",
