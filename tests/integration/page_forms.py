@@ -143,6 +143,20 @@ def _sheet(world: World) -> Any:
     return KeyInfoSheet.objects.order_by("-pk").first()
 
 
+def _loan_pledge(world: World) -> Any:
+    """A loan by other_saver to a fair pool of the owner's project (no regulated offer), made once."""
+    from pools.models import PledgeKind, PoolKind
+    from pools.services import pledge_create
+    from tests.factories import PoolFactory
+
+    if "loan_pledge" not in world.x:
+        pool = PoolFactory(project=world.project, kind=PoolKind.FAIR)
+        world.x["loan_pledge"] = pledge_create(
+            pool=pool, saver=world.users["other_saver"], kind=PledgeKind.LOAN, amount_ore=100_000
+        )
+    return world.x["loan_pledge"]
+
+
 def _reset_link(world: World) -> str:
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
@@ -258,6 +272,12 @@ PAGE_FORMS: list[PageForm] = [
         saved=lambda w: _exists("accounts.User", pk=w.users["saver"].pk, refund_iban="SE4550000000058398257466"),
     ),
     PageForm("offers/assessment/", "saver", lambda w: "/offers/assessment/"),
+    PageForm(
+        "my/pledges/<int:pledge_id>/confirm-interest/",
+        "saver",
+        lambda w: f"/my/pledges/{w.x['pledge'].pk}/confirm-interest/",
+        note="not a fair card's expression of interest: sent back to My pledges, never a 500",
+    ),
     PageForm("offers/pools/<int:pool_id>/sheet/", "saver", lambda w: f"/offers/pools/{w.x['share_pool'].pk}/sheet/"),
     PageForm(
         "funds/<slug:slug>/join/",
@@ -306,6 +326,13 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"pledge": str(w.x["pledge"].pk), "outcome": "contacted", "note": "ringt"},
     ),
     PageForm("offers/pools/<int:pool_id>/manage/", "owner", lambda w: f"/offers/pools/{w.pool.pk}/manage/"),
+    PageForm(
+        "offers/pools/<int:pool_id>/lender-payments/",
+        "owner",
+        lambda w: f"/offers/pools/{_loan_pledge(w).pool_id}/lender-payments/",
+        lambda w: {"kind": "interest", "amount": "150,50", "paid_on": _today(-1)},
+        saved=lambda w: _exists("pools.LenderPayment", pledge=_loan_pledge(w), amount_ore=15_050),
+    ),
     # --- organisers
     PageForm(
         "fairs/new/",
