@@ -421,11 +421,16 @@ def pledge_interest_confirm_view(request: AuthenticatedHttpRequest, pledge_id: i
     assessment = assessment_valid(saver=request.user)
     limit = consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None
     status = 200
+    consent_error = None
     if request.method == "POST":
         try:
             pledge_interest_confirm(pledge=pledge, by=request.user, risk_consent=pledge_risk_consent(request))
         except DomainError as error:
-            messages.error(request, str(error.message))
+            if error.field == "risk_consent":
+                # Beside the box, in words for people (the service's message names the API field).
+                consent_error = _("Tick the box below to confirm that you may lose the whole amount.")
+            else:
+                messages.error(request, str(error.message))
             status = 400
         else:
             if sheet is not None:
@@ -451,5 +456,6 @@ def pledge_interest_confirm_view(request: AuthenticatedHttpRequest, pledge_id: i
         "offer": pool_offer_get(pool=pool),
         "offer_limit_ore": limit,
         "needs_consent": limit is not None and int(pledge.amount_ore or 0) > limit,
+        "consent_error": consent_error,
     }
     return render(request, "offers/confirm_interest.html", context, status=status)
