@@ -86,6 +86,12 @@ def test_the_owner_records_a_payment_and_a_reversal(client, owner, loan) -> None
 def test_a_treasurer_records_a_payment_on_the_page(client, loan) -> None:
     treasurer = UserFactory(roles=(Role.TREASURER,))
     login_verified(client, treasurer)
+    # Treasurers find the page from the pool's page (the offer page is the owner's and organisers').
+    session = client.session
+    session[f"offers.sheet_read.{loan.pool.info_sheets.get().pk}"] = True
+    session.save()
+    pool_page = client.get(reverse("web:savers:pool-detail", args=[loan.pool_id])).content.decode()
+    assert f'href="{_url(loan)}"' in pool_page
     assert client.get(_url(loan)).status_code == 200
     assert client.post(_url(loan), _form(loan, kind="repayment")).status_code == 302
     assert LenderPayment.objects.get().recorded_by == treasurer

@@ -94,8 +94,18 @@ def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
     """What the pool page shows of a regulated offer: the sheet, the saver's assessment and consent limit."""
     user = request.user
     may_manage = user.is_authenticated and user_may_write_sheet(user=user, pool=pool)
+    # Treasurers see no offer page: the pool page is where they find its lender payments.
+    may_record_lender_payments = (
+        user.is_authenticated
+        and user_may_record_lender_payments(user=user, pool=pool)
+        and pool_offer_get(pool=pool) is not None
+    )
     if not pool_is_regulated(pool=pool):
-        return {"offer": None, "offer_may_manage": may_manage}
+        return {
+            "offer": None,
+            "offer_may_manage": may_manage,
+            "offer_may_record_lender_payments": may_record_lender_payments,
+        }
     assessment = assessment_valid(saver=user) if user.is_authenticated else None
     return {
         "offer": pool_offer_get(pool=pool),
@@ -103,6 +113,7 @@ def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
         "offer_assessment": assessment,
         "offer_limit_ore": consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None,
         "offer_may_manage": may_manage,
+        "offer_may_record_lender_payments": may_record_lender_payments,
     }
 
 
