@@ -230,6 +230,16 @@ def lender_payment_list(*, pool: Pool) -> QuerySet[LenderPayment]:
     )
 
 
+def lender_payment_pledges(*, pool: Pool) -> QuerySet[Pledge]:
+    """The pool's loans and shares a lender payment may be recorded against (not unconfirmed interests)."""
+    return (
+        Pledge.objects.filter(pool_id=pool.pk, kind__in=(PledgeKind.LOAN, PledgeKind.SHARE))
+        .exclude(status=PledgeStatus.INTEREST)
+        .select_related("saver")
+        .order_by("pk")
+    )
+
+
 def saver_interests(*, saver: User) -> QuerySet[Pledge]:
     """The saver's fair-card expressions of interest in regulated offers, still to confirm online."""
     return (

@@ -119,3 +119,125 @@ def test_new_saver_through_a_regulated_loan_pool_and_a_gift_pool(live_server, br
     screenshot(page, "sheet-desktop")
     page.goto(f"{live_server.url}/offers/assessment/")
     screenshot(page, "assessment-desktop")
+
+
+def _logged_in(page, live_server, user) -> None:
+    """Give the browser the session of a user logged in through the test client (no password typing)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_fair_card_interest_is_confirmed_online_through_the_regulated_steps(
+    live_server, browser_page, screenshot, organiser, owner, language
+):
+    from accounts.roles import Role
+    from pools.offers.models import OfferInstrument
+    from pools.offers.services import pool_offer_set, sheet_approve, sheet_write
+    from pools.totals import pool_totals_figures
+    from tests.factories import UserFactory
+    from tests.invest.fairs.builders import card, live_fair
+    from tests.pools.offers_helpers import SHEET
+
+    page = browser_page
+    text = TEXT[language]
+    saver = UserFactory(roles=(Role.SAVER,), language=language, email=f"kortsparare-{language}@example.se")
+    _fair, (regulated, _plain) = live_fair(organiser, owner=owner)
+    pool = regulated.pool
+    pool_offer_set(pool=pool, by=organiser, instrument=OfferInstrument.INTEREST_LOAN, interest_rate_bp=400)
+    sheet_approve(sheet=sheet_write(pool=pool, by=owner, content=SHEET), by=organiser)
+
+    # 1. At the fair: a 20 000 kr loan card to the regulated pool is an expression of interest, outside the totals.
+    pledge = card(regulated, kind="loan", amount_ore=2_000_000, name="Karin Kort", email=saver.email).pledge
+    assert pledge.status == PledgeStatus.INTEREST
+    assert pool_totals_figures(pool_ids=[pool.pk])[pool.pk]["pledged_ore"] == 0
+
+    # 2. After the fair the saver follows the card's link and lands on the confirmation page: sheet and warning.
+    _logged_in(page, live_server, saver)
+    page.goto(f"{live_server.url}/pledges/confirm/{pledge.confirmation_token}/")
+    page.wait_for_url(re.compile(rf"/my/pledges/{pledge.pk}/confirm-interest/$"))
+    assert text["warning"] in page.locator("#risk-warning").inner_text()
+    assert page.locator(".sheet-section").count() >= 1
+    assert page.locator("#confirm-interest").count() == 0  # the knowledge test comes first
+    screenshot(page, "interest-sheet")
+
+    # 3. The knowledge test and loss simulation are due: taken, then back to the confirmation page.
+    page.click("#assessment-due a")
+    page.wait_for_url(re.compile(r"/offers/assessment/"))
+    for key, value in RIGHT_ANSWERS.items():
+        page.check(f"input[name=q_{key}][value={value}]")
+    page.fill("input[name=net_worth]", "100000")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector("#loss-simulation")
+    page.check("input[name=loss_acknowledged]")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(rf"/my/pledges/{pledge.pk}/confirm-interest/$"))
+
+    # 4. 20 000 kr is above the limit (EUR 1,000, more than 5 % of 100 000 kr): without the box it is refused.
+    assert page.locator("#confirm-interest input[name=risk_consent]").is_visible()
+    page.click("#confirm-interest button[type=submit]")
+    assert text["consent"] in page.locator("#consent-error").inner_text()
+    assert "risk_consent" not in page.locator("main").inner_text()  # no API field name on the page
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.INTEREST
+    screenshot(page, "interest-consent")
+    page.check("#confirm-interest input[name=risk_consent]")
+    page.click("#confirm-interest button[type=submit]")
+    page.wait_for_url(live_server.url + "/my/pledges/")
+    screenshot(page, "interest-confirmed")
+
+    # 5. The pledge now counts, with its regulated record and a reflection period.
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.CONFIRMED and pledge.saver == saver
+    assert pledge.regulated.risk_consent_at is not None
+    assert pool_totals_figures(pool_ids=[pool.pk])[pool.pk]["pledged_ore"] == 2_000_000
+    assert pledge.regulated.reflection_ends_on.isoformat() in page.content()
+
+    # The confirmation page at desktop width too (a second interest, still to confirm).
+    second = card(regulated, kind="loan", amount_ore=500_000, name="Karin Kort", email=saver.email).pledge
+    page.goto(f"{live_server.url}/pledges/confirm/{second.confirmation_token}/")
+    page.wait_for_url(re.compile(rf"/my/pledges/{second.pk}/confirm-interest/$"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "interest-desktop")
+
+
+def test_the_owner_records_a_lender_payment_on_the_page(live_server, browser_page, screenshot, saver, owner):
+    from pools.models import PledgeKind
+    from pools.offers.models import LenderPayment
+    from pools.services import pledge_create
+    from tests.pools.offers_helpers import assessed
+
+    page = browser_page
+    pool = regulated_loan_pool(owner=owner, title="Byabutikens lån")
+    assessed(saver)
+    loan = pledge_create(pool=pool, saver=saver, kind=PledgeKind.LOAN, amount_ore=2_500_000)
+    _logged_in(page, live_server, owner)
+    page.goto(f"{live_server.url}/offers/pools/{pool.pk}/manage/")
+    page.click("#lender-payments-link")
+    page.wait_for_url(re.compile(rf"/offers/pools/{pool.pk}/lender-payments/$"))
+    page.select_option("select[name=pledge]", str(loan.pk))
+    page.select_option("select[name=kind]", "interest")
+    page.fill("input[name=amount]", "1 250,50")
+    page.fill("input[name=paid_on]", (timezone.localdate() - timedelta(days=1)).isoformat())
+    page.fill("input[name=note]", "Ränta första året")
+    page.click("#lender-payment-form button[type=submit]")
+    page.wait_for_selector(f"tr[data-payment='{LenderPayment.objects.get().pk}']")
+    row = page.locator("table.lender-payments tbody tr").first.inner_text().replace("\u00a0", " ")
+    assert "1 250,50 kr" in row or "SEK 1,250.50" in row
+    screenshot(page, "lender-payments")
+    # A hostile amount, everything else filled in as before: a form error, nothing written.
+    page.select_option("select[name=pledge]", str(loan.pk))
+    page.select_option("select[name=kind]", "interest")
+    page.fill("input[name=amount]", "1e308")
+    page.fill("input[name=paid_on]", (timezone.localdate() - timedelta(days=1)).isoformat())
+    page.click("#lender-payment-form button[type=submit]")
+    page.wait_for_selector("#lender-payment-form [role=alert]")
+    assert LenderPayment.objects.count() == 1
+    screenshot(page, "lender-payments-error")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "lender-payments-desktop")

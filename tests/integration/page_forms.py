@@ -143,6 +143,20 @@ def _sheet(world: World) -> Any:
     return KeyInfoSheet.objects.order_by("-pk").first()
 
 
+def _loan_pledge(world: World) -> Any:
+    """A loan by other_saver to a fair pool of the owner's project (no regulated offer), made once."""
+    from pools.models import PledgeKind, PoolKind
+    from pools.services import pledge_create
+    from tests.factories import PoolFactory
+
+    if "loan_pledge" not in world.x:
+        pool = PoolFactory(project=world.project, kind=PoolKind.FAIR)
+        world.x["loan_pledge"] = pledge_create(
+            pool=pool, saver=world.users["other_saver"], kind=PledgeKind.LOAN, amount_ore=100_000
+        )
+    return world.x["loan_pledge"]
+
+
 def _reset_link(world: World) -> str:
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
@@ -344,6 +358,13 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: f"/my/projects/{w.project.pk}/swish/",
         lambda w: {"swish_number": "1239876543"},
         saved=lambda w: _exists("invest.Project", pk=w.project.pk, swish_number="1239876543"),
+    ),
+    PageForm(
+        "offers/pools/<int:pool_id>/lender-payments/",
+        "owner",
+        lambda w: f"/offers/pools/{_loan_pledge(w).pool_id}/lender-payments/",
+        lambda w: {"kind": "interest", "amount": "150,50", "paid_on": _today(-1)},
+        saved=lambda w: _exists("pools.LenderPayment", pledge=_loan_pledge(w), amount_ore=15_050),
     ),
     # --- organisers
     PageForm(

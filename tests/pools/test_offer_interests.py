@@ -143,3 +143,24 @@ def test_the_card_link_leads_a_logged_in_saver_to_the_confirmation_page(client, 
     assert done.status_code == 302 and done["Location"] == "/my/pledges/"
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.CONFIRMED
+
+
+@override_settings(OFFERS_EUR_SEK_ORE=1150)
+def test_the_confirmation_page_asks_for_the_consent_box_beside_it(client, fair_pitches, saver) -> None:
+    _fair, regulated, _plain = fair_pitches
+    saver.language = "en"
+    saver.save(update_fields=["language"])
+    pledge = _interest(regulated, saver, amount_ore=2_000_000)
+    assessed(saver, net_worth_ore=0)  # the limit is EUR 1,000: 11 500 kr
+    client.force_login(saver)
+    url = f"/my/pledges/{pledge.pk}/confirm-interest/"
+    refused = client.post(url)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'id="consent-error"' in html and "lose the whole amount" in html
+    assert "(risk_consent)" not in html  # the API's field name stays out of the page
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.INTEREST
+    assert client.post(url, {"risk_consent": "on"}).status_code == 302
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.CONFIRMED

@@ -1,17 +1,21 @@
 """Forms of the regulated-offer pages: the knowledge test with its loss simulation, the information sheet,
-and an offer's terms. Shape only; the services check the rules."""
+an offer's terms and a lender payment. Shape only; the services check the rules."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pools.models import Pledge
 from pools.money import MAX_ORE
-from pools.offers.models import OfferInstrument, SheetSection
+from pools.offers.models import LenderPaymentKind, OfferInstrument, SheetSection
 from pools.offers.questions import QUESTIONS
 from pools.offers.services import SHEET_LANGUAGES
+from web.funds.forms import KronorFormField
 
 
 class AssessmentForm(forms.Form):
@@ -90,4 +94,47 @@ class OfferForm(forms.Form):
             "instrument": self.cleaned_data["instrument"],
             "regulated": regulated,
             "interest_rate_bp": None if percent is None else int(percent * 100),
+        }
+
+
+EARLIEST_LENDER_PAYMENT = date(2000, 1, 1)
+
+
+def _pledge_label(pledge: Pledge) -> str:
+    return f"#{pledge.pk} · {pledge.pledger_name or '—'} · {pledge.get_kind_display()}"
+
+
+class LenderPaymentForm(forms.Form):
+    """Interest, a repayment or a dividend paid to one lender: which pledge, what, how much and when. The
+    service checks the pledge belongs to the pool and suits the kind, and that the date is not in the future."""
+
+    pledge = forms.TypedChoiceField(label=_("Lender (pledge)"), coerce=int, choices=())
+    kind = forms.ChoiceField(label=_("Kind"), choices=LenderPaymentKind.choices)
+    amount = KronorFormField(label=_("Amount (kr)"))
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_reversal = forms.BooleanField(
+        label=_("Reverse an earlier entry (the amount is recorded as negative)"), required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, pledges: Iterable[Pledge] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pledge"]
+        assert isinstance(field, forms.TypedChoiceField)  # declared above
+        field.choices = [("", "—"), *((str(p.pk), _pledge_label(p)) for p in pledges)]
+
+    def clean_paid_on(self) -> date:
+        day: date = self.cleaned_data["paid_on"]
+        if day < EARLIEST_LENDER_PAYMENT:
+            raise forms.ValidationError(_("Choose a date between 2000 and today."))
+        return day
+
+    def service_arguments(self) -> dict[str, Any]:
+        amount = int(self.cleaned_data["amount"])
+        return {
+            "pledge_id": self.cleaned_data["pledge"],
+            "kind": self.cleaned_data["kind"],
+            "amount_ore": -amount if self.cleaned_data["is_reversal"] else amount,
+            "paid_on": self.cleaned_data["paid_on"],
+            "note": self.cleaned_data["note"],
         }

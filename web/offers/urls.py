@@ -11,6 +11,7 @@ urlpatterns = [
     path("offers/pools/<int:pool_id>/sheet.pdf", views.sheet_pdf, name="sheet-pdf"),
     path("offers/pools/<int:pool_id>/manage/", views.offer_manage, name="manage"),
     path("offers/pools/<int:pool_id>/lenders-<int:year>.csv", views.lender_csv, name="lender-csv"),
+    path("offers/pools/<int:pool_id>/lender-payments/", views.lender_payments_view, name="lender-payments"),
     path("offers/sheets/<int:sheet_id>/approve/", views.sheet_approve_view, name="sheet-approve"),
     path("offers/assessment/", views.assessment_view, name="assessment"),
     path(

@@ -1,5 +1,6 @@
 """Pages of regulated offers: the key information sheet (read, print, write, approve), the knowledge test and
-loss simulation, revoking a pledge in its reflection period, yearly statements and the lenders' CSV.
+loss simulation, revoking a pledge in its reflection period, yearly statements, the lenders' CSV and the
+lender payments (interest, repayments, dividends) a project or fund records.
 
 The saver's pool page calls pool_gate and pool_offer_context (web/savers/views.py) so the sheet is shown before
 the pledge form of a regulated pool; pools without regulated offers are untouched.
@@ -25,7 +26,10 @@ from pools.models import KeyInfoSheet, PledgeKind, PledgeStatus, Pool
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
+    lender_payment_list,
+    lender_payment_pledges,
     loss_reference_ore,
+    pool_get_for_lender_payments,
     pool_get_for_offer_writer,
     pool_is_regulated,
     pool_offer_get,
@@ -37,10 +41,12 @@ from pools.offers.selectors import (
     sheet_list,
     statement_get_for_saver,
     statement_list_for_saver,
+    user_may_record_lender_payments,
     user_may_write_sheet,
 )
 from pools.offers.services import (
     assessment_record,
+    lender_payment_record,
     pledge_interest_confirm,
     pledge_revoke,
     pool_offer_set,
@@ -53,7 +59,7 @@ from pools.offers.warning import WARNING_TEXT
 from pools.selectors import pledge_get_for_saver, pool_get_public
 from treasury.statements import lender_rows
 from web.http import AuthenticatedHttpRequest
-from web.offers.forms import AssessmentForm, OfferForm, SheetForm
+from web.offers.forms import AssessmentForm, LenderPaymentForm, OfferForm, SheetForm
 
 
 def _session_key(sheet: KeyInfoSheet) -> str:
@@ -88,8 +94,18 @@ def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
     """What the pool page shows of a regulated offer: the sheet, the saver's assessment and consent limit."""
     user = request.user
     may_manage = user.is_authenticated and user_may_write_sheet(user=user, pool=pool)
+    # Treasurers see no offer page: the pool page is where they find its lender payments.
+    may_record_lender_payments = (
+        user.is_authenticated
+        and user_may_record_lender_payments(user=user, pool=pool)
+        and pool_offer_get(pool=pool) is not None
+    )
     if not pool_is_regulated(pool=pool):
-        return {"offer": None, "offer_may_manage": may_manage}
+        return {
+            "offer": None,
+            "offer_may_manage": may_manage,
+            "offer_may_record_lender_payments": may_record_lender_payments,
+        }
     assessment = assessment_valid(saver=user) if user.is_authenticated else None
     return {
         "offer": pool_offer_get(pool=pool),
@@ -97,6 +113,7 @@ def pool_offer_context(request: HttpRequest, pool: Pool) -> dict[str, Any]:
         "offer_assessment": assessment,
         "offer_limit_ore": consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None,
         "offer_may_manage": may_manage,
+        "offer_may_record_lender_payments": may_record_lender_payments,
     }
 
 
@@ -291,6 +308,7 @@ def offer_manage(request: AuthenticatedHttpRequest, pool_id: int) -> HttpRespons
         "offer_form": offer_form,
         "sheet_form": sheet_form,
         "versions": versions,
+        "may_record_lender_payments": user_may_record_lender_payments(user=request.user, pool=pool),
         "years": list(range(timezone.localdate().year - 1, timezone.localdate().year - 6, -1)),
     }
     return render(request, "offers/manage.html", context, status=status)
@@ -366,6 +384,37 @@ def lender_csv(request: AuthenticatedHttpRequest, pool_id: int, year: int) -> St
     return csv_response(csv_lines(header, rows), filename=f"{pool.slug}-lenders-{year}.csv")
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def lender_payments_view(request: AuthenticatedHttpRequest, pool_id: int) -> HttpResponse:
+    """A pool's recorded lender payments and the form to record one (its project's owner, its fund's
+    organiser, treasurers: the API's rule); others get 404. The platform moves no money: this is a record."""
+    pool = pool_get_for_lender_payments(user=request.user, pool_id=pool_id)
+    if pool is None:
+        raise Http404
+    form = LenderPaymentForm(request.POST or None, pledges=lender_payment_pledges(pool=pool))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                lender_payment_record(pool=pool, by=request.user, **form.service_arguments())
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            else:
+                messages.success(request, _("The payment to the lender is recorded."))
+                # Post/redirect/get: reloading the list never records the payment twice.
+                return redirect("web:offers:lender-payments", pool_id=pool.pk)
+        status = 400
+    context = {
+        "pool": pool,
+        "form": form,
+        "payments": list(lender_payment_list(pool=pool)),
+        "may_manage_offer": user_may_write_sheet(user=request.user, pool=pool),
+        "years": list(range(timezone.localdate().year - 1, timezone.localdate().year - 6, -1)),
+    }
+    return render(request, "offers/lender_payments.html", context, status=status)
+
+
 # ---------------------------------------------------------------- fair cards to regulated offers
 
 
@@ -383,11 +432,16 @@ def pledge_interest_confirm_view(request: AuthenticatedHttpRequest, pledge_id: i
     assessment = assessment_valid(saver=request.user)
     limit = consent_limit_ore(net_worth_ore=assessment.net_worth_ore) if assessment else None
     status = 200
+    consent_error = None
     if request.method == "POST":
         try:
             pledge_interest_confirm(pledge=pledge, by=request.user, risk_consent=pledge_risk_consent(request))
         except DomainError as error:
-            messages.error(request, str(error.message))
+            if error.field == "risk_consent":
+                # Beside the box, in words for people (the service's message names the API field).
+                consent_error = _("Tick the box below to confirm that you may lose the whole amount.")
+            else:
+                messages.error(request, str(error.message))
             status = 400
         else:
             if sheet is not None:
@@ -413,5 +467,6 @@ def pledge_interest_confirm_view(request: AuthenticatedHttpRequest, pledge_id: i
         "offer": pool_offer_get(pool=pool),
         "offer_limit_ore": limit,
         "needs_consent": limit is not None and int(pledge.amount_ore or 0) > limit,
+        "consent_error": consent_error,
     }
     return render(request, "offers/confirm_interest.html", context, status=status)
