@@ -1,4 +1,10 @@
-"""Reminders that could not be delivered, for treasurers to follow up."""
+"""Reminders that could not be delivered: deprecated, superseded by GET /api/mail/failed/ (api/mail.py).
+
+Every reminder's mail goes through its delivery record (operations/mail.py, key `reminder:<id>`, kind
+`pool_reminder`), and GET /api/mail/failed/ lists the failed ones of every kind with a retry. This older
+list reads the reminders' own status instead; it stays, marked deprecated in the schema and with a `Link`
+header naming its successor, until its clients have moved.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from pools.models import Reminder
 from pools.selectors import reminder_list_failed
@@ -42,8 +49,18 @@ class FailedReminderSerializer(serializers.ModelSerializer):
         return reminder.saver.email if reminder.saver else reminder.email
 
 
+SUCCESSOR = "/api/mail/failed/"
+
+
 @extend_schema(
-    summary="Reminders that could not be delivered",
+    summary="Reminders that could not be delivered (deprecated: use GET /api/mail/failed/)",
+    description=(
+        "Deprecated: use `GET /api/mail/failed/`, which lists failed mails of every kind the caller handles, "
+        "reminders included (kind `pool_reminder`), and retries one with `POST /api/mail/failed/{id}/retry/`. "
+        "This list shows the reminders whose status is `failed`, newest first. "
+        'Responses carry `Link: </api/mail/failed/>; rel="successor-version"`.'
+    ),
+    deprecated=True,
     responses={
         200: FailedReminderSerializer(many=True),
         401: OpenApiResponse(description="Not logged in"),
@@ -56,3 +73,8 @@ class FailedReminderListView(generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return reminder_list_failed()
+
+    def finalize_response(self, request: Request, response: Response, *args: object, **kwargs: object) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Link"] = f'<{SUCCESSOR}>; rel="successor-version"'
+        return response

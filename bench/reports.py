@@ -89,9 +89,9 @@ def _seed(
 def _seed_pledges(cursor: Any, *, pools: int, pledges: int, savers: int) -> None:
     cursor.execute(
         """INSERT INTO accounts_user (id, password, is_superuser, email, full_name, phone, language, personnummer,
-                                      is_active, is_staff, date_joined, erasure_reason, refund_iban)
+                                      is_active, is_staff, date_joined, erasure_reason, refund_iban, pending_email)
            SELECT g, '!', false, 'saver' || g || '@bench.local', 'Sparare ' || g, '', 'sv', '', true, false, now(),
-                  '', ''
+                  '', '', ''
            FROM generate_series(1, %s) g""",
         [savers],
     )

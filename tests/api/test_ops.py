@@ -1,4 +1,4 @@
-"""GET /api/jobs/ and /api/reminders/failed/: treasurers and organisers only."""
+"""GET /api/jobs/ and the deprecated /api/reminders/failed/: treasurers and organisers only."""
 
 from __future__ import annotations
 
@@ -66,3 +66,15 @@ def test_treasurer_sees_failed_reminders_only(api_client, treasurer, saver):
     assert response.status_code == 200
     rows = response.json()["results"]
     assert [(r["period"], r["recipient"], r["last_error"]) for r in rows] == [("a", saver.email, "550 no such user")]
+
+
+def test_failed_reminders_is_deprecated_in_favour_of_the_failed_mail_list(api_client, treasurer):
+    from drf_spectacular.generators import SchemaGenerator
+
+    api_client.force_authenticate(treasurer)
+    response = api_client.get("/api/reminders/failed/")
+    assert response.status_code == 200
+    assert response["Link"] == '</api/mail/failed/>; rel="successor-version"'
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/reminders/failed/"]["get"]
+    assert operation["deprecated"] is True
+    assert "/api/mail/failed/" in operation["description"]

@@ -20,12 +20,18 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def test_board_is_one_aggregate_query_for_all_pitches_plus_names(organiser, django_assert_num_queries):
-    fair, pitches = live_fair(organiser, pitches=5)
+    small, small_pitches = live_fair(organiser, pitches=2)
+    for index, pitch in enumerate(small_pitches):
+        card(pitch, amount_ore=1_000 + index, name=f"S {index}")
+    large, pitches = live_fair(organiser, pitches=5)
     for index, pitch in enumerate(pitches * 4):
         card(pitch, amount_ore=1_000 + index, is_name_public=index % 2 == 0, name=f"P {index}")
-    # programme, the grouped aggregate, the public names: three, whatever the number of pitches
+    # programme, the grouped aggregate, the public names: three, for 2 pitches with 2 cards as for 5 with 20
     with django_assert_num_queries(3):
-        rows = fair_board(fair=fair)
+        few = fair_board(fair=small)
+    with django_assert_num_queries(3):
+        rows = fair_board(fair=large)
+    assert [r.pledge_count for r in few] == [1, 1]
     assert [r.pledge_count for r in rows] == [4] * 5
     assert sum(r.pledged_ore for r in rows) == sum(1_000 + i for i in range(20))
 
