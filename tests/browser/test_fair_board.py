@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from invest.fairs.models import FairCard
 from pools.models import Pledge
+from tests.browser.a11y import low_contrast_controls, serious_axe_violations
 from tests.invest.fairs.builders import live_fair
 from tests.twofactor import login_verified
 
@@ -156,5 +157,7 @@ def test_board_shows_a_scannable_pledge_card_code_per_pitch(browser, live_server
         expect(page.locator(f'[data-pitch="{shop.pk}"] [data-field="bankgiro"]')).to_have_text("5050-1055")
         overflow = page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
         assert not overflow, "the board scrolls sideways"
+        assert serious_axe_violations(page) == []
+        assert low_contrast_controls(page) == []
         screenshot(page, f"board-scan-{name}-{language}")
         context.close()

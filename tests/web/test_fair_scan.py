@@ -118,3 +118,23 @@ def test_printed_pledge_cards_are_for_organisers_only(client, organiser, owner):
     login_verified(client, organiser)
     assert client.get(url).status_code == 200
     assert url in client.get(reverse("web:fair-detail", args=[fair.pk])).content.decode()
+
+
+def test_the_pitch_on_stage_now_is_marked_on_the_board(client, organiser):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    fair, (first, second) = live_fair(organiser)
+    login_verified(client, organiser)
+    url = reverse("web:fair-board", args=[fair.pk])
+    stockholm = ZoneInfo("Europe/Stockholm")
+    during_second = dt.datetime.combine(fair.held_on, dt.time(18, 12), tzinfo=stockholm)
+    with time_machine.travel(during_second, tick=False):
+        html = client.get(url).content.decode()
+    assert f'class="board-pitch now" data-pitch="{second.pk}" aria-current="true"' in html
+    assert f'class="board-pitch" data-pitch="{first.pk}"' in html
+    between = dt.datetime.combine(fair.held_on, dt.time(18, 9), tzinfo=stockholm)  # after 1 (8 min), before 2
+    with time_machine.travel(between, tick=False):
+        assert "board-pitch now" not in client.get(url).content.decode()
