@@ -192,3 +192,13 @@ def test_triggers_exist_on_this_database():
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%swish_audit'")
         names = {row[0] for row in cursor.fetchall()}
     assert names == {"invest_project_swish_audit", "invest_microfund_swish_audit"}
+
+
+def test_the_treasurers_audit_page_shows_the_change(client, project, owner):
+    with audit_actor(owner):
+        project_swish_number_set(project=project, by=owner, swish_number="1234567890")
+    treasurer = UserFactory(roles=(Role.TREASURER,), language="en")
+    login_verified(client, treasurer)
+    page = client.get("/treasury/audit/", {"table": "invest_project", "row_id": project.pk}).content.decode()
+    assert f"invest_project #{project.pk}" in page and "swish_number" in page and "1234567890" in page
+    assert "Olle" in page  # who
