@@ -202,3 +202,9 @@ def test_the_treasurers_audit_page_shows_the_change(client, project, owner):
     page = client.get("/treasury/audit/", {"table": "invest_project", "row_id": project.pk}).content.decode()
     assert f"invest_project #{project.pk}" in page and "swish_number" in page and "1234567890" in page
     assert "Olle" in page  # who
+
+
+def test_the_swish_page_says_changes_are_recorded_and_mailed(client, project, owner):
+    login_verified(client, owner)
+    page = client.get(reverse("web:project-swish", args=[project.pk])).content.decode()
+    assert 'id="swish-audit-note"' in page and "mailed to the project's owner" in page
