@@ -13,6 +13,7 @@ from accounts.identity import normalize_swish_number, validate_swish_number
 from accounts.models import User
 from invest.errors import InvalidTransition, InvestError, ProjectNotEditable, ReceiverSettingRefused
 from invest.models import MicroFund, Project, ProjectStatus
+from invest.notices import swish_number_notice_queue
 
 # Allowed project life: draft -> published -> funded -> repaying -> closed, or withdrawn.
 PROJECT_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -107,14 +108,17 @@ def _swish_number_checked(value: str) -> str:
 def project_swish_number_set(*, project: Project, by: User, swish_number: str) -> Project:
     """Set (or clear, with "") the project's Swish number, which payment instructions turn into the "Pay with
     Swish" link and code. Its owner or an organiser only. Repeating the same value changes nothing.
+    A change is in the audit trail (trigger on swish_number: who, when, before, after) and mailed to the owner.
     Raises ReceiverSettingRefused (403), InvestError on the field (400)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     if not user_may_manage_project(user=by, project=project):
         raise ReceiverSettingRefused(_("Only the project's owner or an organiser may change where it is paid."))
     number = _swish_number_checked(swish_number)
-    if project.swish_number != number:
+    before = project.swish_number
+    if before != number:
         project.swish_number = number
         project.save(update_fields=["swish_number", "updated_at"])
+        swish_number_notice_queue(receiver=project, before=before, after=number, by=by)
     return project
 
 
@@ -126,12 +130,15 @@ def user_may_manage_fund_receiver(*, user: User | AnonymousUser, fund: MicroFund
 @transaction.atomic
 def fund_swish_number_set(*, fund: MicroFund, by: User, swish_number: str) -> MicroFund:
     """Set (or clear, with "") the fund's Swish number for share instalments paid by Swish.
+    A change is in the audit trail (trigger on swish_number) and mailed to the fund's organiser.
     Raises ReceiverSettingRefused (403), InvestError on the field (400)."""
     fund = MicroFund.objects.select_for_update().get(pk=fund.pk)
     if not user_may_manage_fund_receiver(user=by, fund=fund):
         raise ReceiverSettingRefused(_("Only the fund's organiser may change where it is paid."))
     number = _swish_number_checked(swish_number)
-    if fund.swish_number != number:
+    before = fund.swish_number
+    if before != number:
         fund.swish_number = number
         fund.save(update_fields=["swish_number"])
+        swish_number_notice_queue(receiver=fund, before=before, after=number, by=by)
     return fund

@@ -67,6 +67,7 @@ KINDS: dict[str, MailKindSpec] = {
     MailKind.STATEMENT: MailKindSpec(
         "treasury.statements.statement_message", "treasury.statements.statement_mark_sent"
     ),
+    MailKind.RECEIVER_NOTICE: MailKindSpec("invest.notices.swish_number_notice_message"),
 }
 
 # Which permission shows (and retries) the failures of which kinds.
@@ -126,6 +127,19 @@ def mail_deliver(*, key: str, kind: str, args: dict[str, Any], connection: Any =
     except IntegrityError:
         delivery = MailDelivery.objects.get(key=key)
     return mail_delivery_send(delivery_id=delivery.pk, connection=connection)
+
+
+def mail_queue(*, key: str, kind: str, args: dict[str, Any]) -> None:
+    """Record the mail under `key` in the caller's transaction and send it after commit (through the
+    outbox; the sweep sends it if the broker is away). A second call with the same key queues nothing."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    try:
+        with transaction.atomic():
+            delivery = MailDelivery.objects.create(key=key, kind=kind, args=args, next_attempt_at=timezone.now())
+    except IntegrityError:
+        return
+    enqueue(SEND_TASK, delivery.pk)
 
 
 def _claim(delivery_id: int) -> bool:

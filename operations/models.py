@@ -76,6 +76,7 @@ class MailKind(models.TextChoices):
     FAIR_NOTICE = "fair_notice", _("Fair notice")
     ACCOUNT = "account", _("Account mail")
     STATEMENT = "statement", _("Yearly statement")
+    RECEIVER_NOTICE = "receiver_notice", _("Payment receiver changed")
 
 
 class MailStatus(models.TextChoices):

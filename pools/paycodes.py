@@ -120,6 +120,14 @@ def usable_swish_number(*candidates: str) -> str:
     return ""
 
 
+def swish_number_display(number: str) -> str:
+    """A Swish number grouped as people read it aloud and type it: 123 456 78 90."""
+    digits = normalize_swish_number(number)
+    if len(digits) != 10:
+        return digits
+    return f"{digits[:3]} {digits[3:6]} {digits[6:8]} {digits[8:]}"
+
+
 def _is_swish_number(number: str) -> bool:
     try:
         validate_swish_number(number)

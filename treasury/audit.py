@@ -59,7 +59,10 @@ AUDITED_MODELS: dict[str, tuple[str, str]] = {
 # A person's refund account (where their money goes) is audited too, by its own triggers below:
 # only changes of refund_iban, and only id, email and refund_iban are copied (never the password hash).
 USER_TABLE = "accounts_user"
-_QUOTED_TABLES = tuple(f'"{name}"' for name in (*AUDITED_TABLES, USER_TABLE))
+# Where a project or fund is paid by Swish is audited too (a changed number redirects savers' money): only
+# changes of swish_number, and only id, name, the person responsible and the number are copied.
+RECEIVER_TABLES: dict[str, str] = {"invest_project": "owner_id", "invest_microfund": "organiser_id"}
+_QUOTED_TABLES = tuple(f'"{name}"' for name in (*AUDITED_TABLES, USER_TABLE, *RECEIVER_TABLES))
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
 
 _UNSET = object()
@@ -337,3 +340,75 @@ def refund_account_trigger_remove(apps: Any, schema_editor: Any) -> None:
         )
     elif vendor == "sqlite":
         schema_editor.execute("DROP TRIGGER IF EXISTS accounts_user_refund_audit", params=None)
+
+
+# ---------------------------------------------------------------- where a project or fund is paid (Swish)
+
+PG_RECEIVER_FUNCTION = """
+CREATE OR REPLACE FUNCTION treasury_audit_receiver_swish() RETURNS trigger AS $$
+DECLARE
+    person text := TG_ARGV[0];
+BEGIN
+    INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at)
+    VALUES (TG_TABLE_NAME, NEW.id, 'update',
+            jsonb_build_object('id', OLD.id, 'name', OLD.name, person, to_jsonb(OLD) -> person,
+                               'swish_number', OLD.swish_number),
+            jsonb_build_object('id', NEW.id, 'name', NEW.name, person, to_jsonb(NEW) -> person,
+                               'swish_number', NEW.swish_number),
+            NULLIF(current_setting('lokalkapital.user_id', true), '')::bigint, clock_timestamp());
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _receiver_pg_trigger(table: str, person: str) -> str:
+    return (
+        f"DROP TRIGGER IF EXISTS {table}_swish_audit ON {table}; "
+        f"CREATE TRIGGER {table}_swish_audit AFTER UPDATE OF swish_number ON {table} FOR EACH ROW "
+        "WHEN (OLD.swish_number IS DISTINCT FROM NEW.swish_number) "
+        f"EXECUTE FUNCTION treasury_audit_receiver_swish('{person}')"
+    )
+
+
+def _receiver_sqlite_triggers(table: str, person: str) -> list[str]:
+    def row(alias: str) -> str:
+        return (
+            f"json_object('id', {alias}.id, 'name', {alias}.name, '{person}', {alias}.{person}, "
+            f"'swish_number', {alias}.swish_number)"
+        )
+
+    # The table and column names come from RECEIVER_TABLES above, never from input.
+    insert = "INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at) VALUES "
+    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_swish_audit",
+        f"CREATE TRIGGER {table}_swish_audit AFTER UPDATE ON {table} WHEN OLD.swish_number IS NOT NEW.swish_number "
+        f"BEGIN {insert}('{table}', NEW.id, 'update', {row('OLD')}, {row('NEW')}, lk_audit_actor(), {now}); END",
+    ]
+
+
+def receiver_swish_trigger_install(apps: Any, schema_editor: Any) -> None:
+    """Audit every change of a project's or fund's Swish number (the receiver_swish_audit migration).
+    On SQLite a later migration that rebuilds invest_project or invest_microfund drops these triggers:
+    such a migration must run this again afterwards."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_RECEIVER_FUNCTION, params=None)
+        for table, person in RECEIVER_TABLES.items():
+            schema_editor.execute(_receiver_pg_trigger(table, person), params=None)
+    elif vendor == "sqlite":
+        for table, person in RECEIVER_TABLES.items():
+            for statement in _receiver_sqlite_triggers(table, person):
+                schema_editor.execute(statement, params=None)
+
+
+def receiver_swish_trigger_remove(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    for table in RECEIVER_TABLES:
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_swish_audit ON {table}", params=None)
+        elif vendor == "sqlite":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_swish_audit", params=None)
+    if vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS treasury_audit_receiver_swish()", params=None)

@@ -121,6 +121,8 @@ class AuditFilterForm(forms.Form):
             ("pools_pool", _("Pool status")),
             ("treasury_payoutbatch", _("Payout lists")),
             ("treasury_payoutline", _("Payout lines")),
+            ("invest_project", _("Projects' Swish numbers")),
+            ("invest_microfund", _("Funds' Swish numbers")),
         ],
     )
     row_id = forms.IntegerField(label=_("Record id"), min_value=1, max_value=2**62, required=False)

@@ -40,6 +40,8 @@ class AuditQuerySerializer(serializers.Serializer):
                 "pools_pool",
                 "treasury_payoutbatch",
                 "treasury_payoutline",
+                "invest_project",
+                "invest_microfund",
             )
         ],
         required=False,

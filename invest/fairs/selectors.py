@@ -65,7 +65,9 @@ def pitch_list_visible(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Pi
 def pitch_programme(*, fair: Fair) -> QuerySet[Pitch]:
     """The chosen pitches in programme order."""
     return (
-        Pitch.objects.filter(fair=fair, status=PitchStatus.CHOSEN).select_related("project").order_by("position", "pk")
+        Pitch.objects.filter(fair=fair, status=PitchStatus.CHOSEN)
+        .select_related("project", "pool")
+        .order_by("position", "pk")
     )
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from invest.fairs.models import FairCard
 from pools.models import Pledge
+from tests.browser.a11y import low_contrast_controls, serious_axe_violations
 from tests.invest.fairs.builders import live_fair
 from tests.twofactor import login_verified
 
@@ -122,3 +123,41 @@ def test_organiser_and_owner_pages_render_with_qr_report_and_follow_up(browser, 
     owner_page.goto(f"{live_server.url}/pitches/{cafe.pk}/follow-up/")
     expect(owner_page.locator("body")).to_contain_text("maja@example.se")
     owner_page.screenshot(path=str(SCREENSHOTS / "fair-follow-up-owner.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_board_shows_a_scannable_pledge_card_code_per_pitch(browser, live_server, organiser, screenshot, language):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    organiser.language = language
+    organiser.save(update_fields=["language"])
+    fair, (cafe, shop) = live_fair(organiser)
+    cafe.project.swish_number = "1231181189"
+    cafe.project.save(update_fields=["swish_number"])
+    shop.pool.bankgiro = "5050-1055"
+    shop.pool.save(update_fields=["bankgiro"])
+    lead = "Skanna och lova" if language == "sv" else "Scan to pledge"
+    for size, name in (({"width": 1600, "height": 900}, "desktop"), ({"width": 390, "height": 844}, "phone")):
+        context = _logged_in_context(browser, live_server, organiser)
+        page = context.new_page()
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/fairs/{fair.pk}/board/")
+        for pitch in (cafe, shop):
+            block = page.locator(f'[data-pitch="{pitch.pk}"] .board-scan')
+            expect(block.locator(".scan-lead")).to_have_text(lead)
+            # What a phone camera sees of the projected code: the element as drawn, decoded.
+            found = zxingcpp.read_barcodes(Image.open(io.BytesIO(block.locator(".board-qr").screenshot())))
+            assert [code.text for code in found] == [f"{live_server.url}/f/{pitch.code}/"]
+        expect(page.locator(f'[data-pitch="{cafe.pk}"] [data-field="swish_number"]')).to_have_text("123 118 11 89")
+        expect(page.locator(f'[data-pitch="{shop.pk}"] [data-field="bankgiro"]')).to_have_text("5050-1055")
+        overflow = page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+        assert not overflow, "the board scrolls sideways"
+        assert serious_axe_violations(page) == []
+        assert low_contrast_controls(page) == []
+        screenshot(page, f"board-scan-{name}-{language}")
+        context.close()

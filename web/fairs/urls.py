@@ -12,6 +12,7 @@ urlpatterns = [
     path("fairs/<int:fair_id>/programme/", views.fair_programme, name="fair-programme"),
     path("fairs/<int:fair_id>/status/", views.fair_status, name="fair-status"),
     path("fairs/<int:fair_id>/cards/", views.card_volunteer, name="fair-cards"),
+    path("fairs/<int:fair_id>/pledge-cards.pdf", views.pledge_cards_pdf, name="fair-pledge-cards-pdf"),
     path("fairs/<int:fair_id>/board/", views.board, name="fair-board"),
     path("fairs/<int:fair_id>/board.json", views.board_json, name="fair-board-json"),
     path("fairs/<int:fair_id>/report/", views.report, name="fair-report"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import segno
@@ -24,11 +26,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from invest.fairs.models import CardChannel, Fair, FairStatus, PitchStatus
+from invest.fairs.models import CardChannel, Fair, FairStatus, Pitch, PitchStatus
 from invest.fairs.selectors import (
     BoardPitch,
     fair_board,
@@ -68,8 +71,10 @@ from operations.errors import DomainError
 from operations.pdf import html_to_pdf
 from pools.models import PledgeKind
 from pools.money import format_sek, ore_to_string
+from pools.paycodes import qr_png, qr_svg, receiver_swish_number, swish_number_display
 from web.confirm import confirmation_page
 from web.fairs.forms import (
+    KIND_CHOICES,
     ApplyForm,
     CardForm,
     ChooseForm,
@@ -415,6 +420,84 @@ def _kind_groups() -> dict[str, list[str]]:
     }
 
 
+# ---------------------------------------------------------------- scanning at the fair
+
+
+@dataclass(frozen=True)
+class PitchScan:
+    """What the board and the printed card offer to scan for one pitch.
+
+    At a fair people pledge first: a pledge's OCR reference exists only once its card is sent, so a code
+    on the wall cannot carry one. The code is therefore the pitch's phone pledge card (``/f/<code>/``);
+    the receiver's Swish number and bankgiro are shown as text, for those who ask where the money goes.
+    A Swish code without a reference would bring in payments nobody can match, so none is drawn here:
+    the reference and the Swish code come with the pledge (receipt, confirmation and reminders)."""
+
+    card_url: str
+    card_url_text: str  # the same link without its scheme, short enough to type
+    qr: SafeString  # the link as an inline SVG QR code
+    swish_number: str  # grouped for reading ("123 456 78 90"), "" when the receiver has none
+    bankgiro: str
+
+
+def pitch_scan(request: HttpRequest, pitch: Pitch) -> PitchScan:
+    """The scan block of one pitch (its project and pool selected with it)."""
+    url = request.build_absolute_uri(reverse("web:fair-card", kwargs={"code": pitch.code}))
+    swish = receiver_swish_number(project_swish=pitch.project.swish_number)
+    return PitchScan(
+        card_url=url,
+        card_url_text=url.split("://", 1)[-1],
+        # The link around the code carries its name; the drawing itself is hidden from screen readers.
+        qr=mark_safe(qr_svg(url).replace('role="img"', 'aria-hidden="true" focusable="false"', 1)),  # noqa: S308 - segno's own SVG of our own URL
+        swish_number=swish_number_display(swish) if swish else "",
+        bankgiro=pitch.pool.bankgiro if pitch.pool_id and pitch.pool else "",
+    )
+
+
+def _pitch_now(fair: Fair, pitches: list[Pitch]) -> int | None:
+    """The pitch on stage now (its slot covers the present time on the fair's date), if any."""
+    if fair.status != FairStatus.LIVE:
+        return None
+    now = timezone.localtime()
+    if now.date() != fair.held_on:
+        return None
+    for pitch in pitches:
+        if pitch.starts_at is None:
+            continue
+        starts = timezone.make_aware(datetime.combine(fair.held_on, pitch.starts_at))
+        if starts <= now < starts + timedelta(minutes=pitch.minutes):
+            return pitch.pk
+    return None
+
+
+def _board_context(request: HttpRequest, fair: Fair, pitches: list[Pitch], body: dict[str, object]) -> None:
+    """Add each pitch's scan block (HTML only: the JSON the board polls stays figures)."""
+    scans = {p.pk: pitch_scan(request, p) for p in pitches}
+    now = _pitch_now(fair, pitches)
+    for row in body["pitches"]:  # type: ignore[attr-defined]
+        row["scan"] = scans.get(row["id"])
+        row["is_now"] = row["id"] == now
+
+
+@login_required
+@require_GET
+def pledge_cards_pdf(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
+    """Printable pledge cards, one A5 page per pitch, each with the QR code to its phone card."""
+    fair = fair_get_managed(user=request.user, fair_id=fair_id)
+    pitches = list(pitch_programme(fair=fair))
+    cards = []
+    for pitch in pitches:
+        scan = pitch_scan(request, pitch)
+        png = base64.b64encode(qr_png(scan.card_url, scale=8)).decode("ascii")
+        cards.append({"pitch": pitch, "scan": scan, "qr_data": f"data:image/png;base64,{png}"})
+    html = render_to_string(
+        "fairs/pledge_cards_pdf.html", {"fair": fair, "cards": cards, "kinds": KIND_CHOICES}, request=request
+    )
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="fair-{fair.pk}-pledge-cards.pdf"'
+    return response
+
+
 # ---------------------------------------------------------------- the live board
 
 
@@ -478,6 +561,7 @@ def board(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse:
     fair = fair_get_managed(user=request.user, fair_id=fair_id)
     data_url = reverse("web:fair-board-json", kwargs={"fair_id": fair.pk})
     body = board_json_body(fair, fair_board(fair=fair))
+    _board_context(request, fair, list(pitch_programme(fair=fair)), body)
     return render(request, "fairs/board.html", {"fair": fair, "data_url": data_url, "board": body})
 
 
@@ -496,6 +580,7 @@ def presenter(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
     pitch = pitch_get_for_owner(user=request.user, pitch_id=pitch_id)
     data_url = reverse("web:pitch-board-json", kwargs={"pitch_id": pitch.pk})
     body = board_json_body(pitch.fair, fair_board(fair=pitch.fair, pitch=pitch))
+    _board_context(request, pitch.fair, [pitch], body)
     return render(
         request, "fairs/board.html", {"fair": pitch.fair, "data_url": data_url, "board": body, "presenter": pitch}
     )
