@@ -18,6 +18,7 @@ from pools.totals import pool_totals_figures, pool_totals_figures_range, pool_to
 from tests.factories import PoolFactory, ShareOfferPoolFactory, UserFactory
 from tests.invest.fairs.builders import card, live_fair
 from tests.twofactor import login_verified
+from treasury.reports import report_build, report_page, report_params
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,19 @@ def test_the_fair_board_counts_a_card_stored_over_the_limit_at_the_limit(organis
     Pledge.objects.filter(pk=made.pledge_id).update(amount_ore=1_000_000_000_000)
     [row] = fair_board(fair=fair, pitch=pitch)
     assert row.pledged_ore == max_pledge_ore(PoolKind.FAIR)
+
+
+def test_the_treasurers_pledge_report_shows_how_far_a_pledge_is_over_its_limit(saver, other_saver):
+    pool = PoolFactory(kind=PoolKind.FAIR)
+    over = _stored_over_the_limit(pool, saver, amount_ore=1_000_00)
+    within = pledge_create(pool=pool, saver=other_saver, kind=PledgeKind.GIFT, amount_ore=max_pledge_ore(PoolKind.FAIR))
+    params = report_params(as_of=None, date_from=None, date_to=None)
+    for page in (None, report_page(number=1, sort="-over_limit_ore")):
+        report = report_build(kind="pledges", params=params, page=page)
+        assert "over_limit_ore" in [column.key for column in report.columns]
+        rows = {row["pledge_id"]: row for row in report.rows}
+        assert rows[over.pk]["over_limit_ore"] == 1_000_000_000_000 - max_pledge_ore(PoolKind.FAIR)
+        assert rows[over.pk]["pledged_ore"] == 1_000_000_000_000  # the treasurer sees the row as it is
+        assert rows[within.pk]["over_limit_ore"] == 0
+    sorted_page = report_build(kind="pledges", params=params, page=report_page(number=1, sort="-over_limit_ore"))
+    assert sorted_page.rows[0]["pledge_id"] == over.pk
