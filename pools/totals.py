@@ -177,7 +177,8 @@ def _as_json(value: object) -> object:
 # (pool, status, kind, anonymous), a cheap hash aggregate like a plain SUM; the figures are then
 # folded from those few groups per pool. Distinct savers come from the (pool, saver) pairs and
 # money received from the matches joined to their pledges, each grouped by pool. Same rules as
-# _pledge_aggregates/_received_aggregates (a test keeps the two paths in agreement).
+# _pledge_aggregates/_received_aggregates, each pledge capped at its pool kind's limit in the same way
+# (a test keeps the two paths in agreement).
 RANGE_SQL = """
 WITH grouped AS (
   SELECT p.pool_id, p.status, p.kind, (p.saver_id IS NULL) AS anonymous,
@@ -267,7 +268,9 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
 #   then by pool, so the distinct savers are the non-null saver groups and anonymous pledges the
 #   count of the null group; no hash table and no second pass. The pledge constraints
 #   (pledge_money_kind_has_amount, pledge_non_money_kind_has_description) make a money pledge exactly a
-#   pledge with an amount, so SUM(amount_ore) is the money pledged and COUNT(amount_ore) the money pledges;
+#   pledge with an amount, so the sum of the capped amounts is the money pledged and COUNT(amount_ore) the
+#   money pledges (each amount capped at every distinct per-pledge limit, pools.limits; the pool's own kind
+#   picks its column in `base`, so no join to the pools in the pass);
 # - money received grouped by the match's own pool from allocation_pool_amount_idx (no join), less the
 #   matches of refunded pledges (few, found by pledge_refunded_pool_idx);
 # - percentages rounded half to even on exact integers, like Decimal.quantize in _percent;
