@@ -164,6 +164,12 @@ def _exists(model_path: str, **lookup: Any) -> bool:
     return apps.get_model(model_path).objects.filter(**lookup).exists()
 
 
+def _password_is(world: World, role: str, password: str) -> bool:
+    from accounts.models import User
+
+    return User.objects.get(pk=world.users[role].pk).check_password(password)
+
+
 def _pledge_status(world: World, role: str, status: str) -> bool:
     pledge = world.x[f"pledge_of_{role}"]
     pledge.refresh_from_db()
@@ -257,6 +263,26 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"refund_iban": "SE4550000000058398257466", "password": PASSWORD},
         saved=lambda w: _exists("accounts.User", pk=w.users["saver"].pk, refund_iban="SE4550000000058398257466"),
     ),
+    PageForm(
+        "my/profile/",
+        "saver",
+        lambda w: "/my/profile/",
+        lambda w: {"full_name": "Sparare Under Avbrott", "language": "sv"},
+        saved=lambda w: _exists("accounts.User", pk=w.users["saver"].pk, full_name="Sparare Under Avbrott"),
+    ),
+    PageForm(
+        "my/email/",
+        "saver",
+        lambda w: "/my/email/",
+        lambda w: {"email": "nytt-under-avbrott@example.se", "password": PASSWORD},
+        note="the confirmation link is queued through the outbox; the address changes once it is followed",
+    ),
+    PageForm(
+        "my/pledges/<int:pledge_id>/confirm-interest/",
+        "saver",
+        lambda w: f"/my/pledges/{w.x['pledge'].pk}/confirm-interest/",
+        note="not an expression of interest to a regulated offer: refused, never a 500",
+    ),
     PageForm("offers/assessment/", "saver", lambda w: "/offers/assessment/"),
     PageForm("offers/pools/<int:pool_id>/sheet/", "saver", lambda w: f"/offers/pools/{w.x['share_pool'].pk}/sheet/"),
     PageForm(
@@ -306,6 +332,13 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"pledge": str(w.x["pledge"].pk), "outcome": "contacted", "note": "ringt"},
     ),
     PageForm("offers/pools/<int:pool_id>/manage/", "owner", lambda w: f"/offers/pools/{w.pool.pk}/manage/"),
+    PageForm(
+        "my/projects/<int:project_id>/swish/",
+        "owner",
+        lambda w: f"/my/projects/{w.project.pk}/swish/",
+        lambda w: {"swish_number": "1231181189"},
+        saved=lambda w: _exists("invest.Project", pk=w.project.pk, swish_number="1231181189"),
+    ),
     # --- organisers
     PageForm(
         "fairs/new/",
@@ -348,6 +381,13 @@ PAGE_FORMS: list[PageForm] = [
         "organiser",
         lambda w: f"/funds/{w.x['fund'].slug}/rules/",
         lambda w: {"note": "under avbrott"},
+    ),
+    PageForm(
+        "funds/<slug:slug>/swish/",
+        "organiser",
+        lambda w: f"/funds/{w.x['fund'].slug}/swish/",
+        lambda w: {"swish_number": "1231181189"},
+        saved=lambda w: _exists("invest.MicroFund", pk=w.x["fund"].pk, swish_number="1231181189"),
     ),
     PageForm(
         "funds/<slug:slug>/loans/new/",
@@ -440,6 +480,19 @@ PAGE_FORMS: list[PageForm] = [
         "organiser",
         lambda w: f"/offers/sheets/{_sheet(w).pk if _sheet(w) else 999999}/approve/",
     ),
+    PageForm(
+        "ops/mail/failed/<int:pk>/retry/",
+        "treasurer",
+        lambda w: f"/ops/mail/failed/{w.x['money_mail'].pk}/retry/",
+        page=lambda w: "/ops/mail/failed/",
+        saved=lambda w: not _exists("operations.MailDelivery", pk=w.x["money_mail"].pk, status="failed"),
+    ),
+    PageForm(
+        "ops/reminders/failed/",
+        "treasurer",
+        lambda w: "/ops/reminders/failed/",
+        note="the old page: a permanent redirect to the failed mail page, whatever the method",
+    ),
     # --- everyone's account
     PageForm(
         "account/two-factor/verify/", "saver", lambda w: "/account/two-factor/verify/", lambda w: {"code": "000000"}
@@ -455,6 +508,14 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"password": PASSWORD, "confirm": "on"},
     ),
     PageForm("logout/", "saver", lambda w: "/logout/"),
+    PageForm(
+        "my/password/",
+        "other_saver",
+        lambda w: "/my/password/",
+        lambda w: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        saved=lambda w: _password_is(w, "other_saver", NEW_PASSWORD),
+        note="last: the world's user object keeps the old password hash, so later logins as this role would fail",
+    ),
 ]
 
 
