@@ -185,3 +185,18 @@ def test_the_treasurers_pledge_report_shows_how_far_a_pledge_is_over_its_limit(s
         assert rows[within.pk]["over_limit_ore"] == 0
     sorted_page = report_build(kind="pledges", params=params, page=report_page(number=1, sort="-over_limit_ore"))
     assert sorted_page.rows[0]["pledge_id"] == over.pk
+
+
+@pytest.mark.parametrize("channel", ["phone", "paper"])
+def test_the_fair_card_pages_show_the_limit_at_the_amount(client, organiser, channel):
+    _fair, (pitch, _other) = live_fair(organiser)
+    body = {"card_id": str(uuid.uuid4()), "kind": "gift", "amount": "600 000", "name": "Bo"}
+    if channel == "phone":
+        url = f"/f/{pitch.code}/"
+    else:
+        login_verified(client, organiser)
+        url, body = f"/fairs/{pitch.fair_id}/cards/", {**body, "pitch": str(pitch.pk)}
+    response = client.post(url, body, HTTP_ACCEPT_LANGUAGE="sv")
+    assert response.status_code in (200, 400)
+    assert "Ett löfte till den här insamlingen får vara högst" in response.text
+    assert not Pledge.objects.exists()
