@@ -17,10 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum, Value
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pools.limits import capped_sql, max_pledge_krona_months, pledge_cap_groups, pledge_cap_index
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
     MONEY_KINDS,
@@ -51,6 +52,22 @@ FIGURE_FIELDS = (
 POINTS_POOL_KINDS = (PoolKind.SUPPORT_SAVING, PoolKind.FAIR)
 
 
+def _capped(field: str, cap: int) -> Case:
+    """One row's value counted at most at `cap` (pools.limits.capped_sql in the ORM)."""
+    return Case(When(**{f"{field}__gt": cap}, then=Value(cap)), default=F(field), output_field=BigIntegerField())
+
+
+def _capped_sums(active: Q, money: Q) -> dict[str, Any]:
+    """Money pledged and krona-months with every pledge capped at each distinct per-pledge limit
+    (pools.limits): `_figures` takes the columns of the pool's own kind."""
+    sums: dict[str, Any] = {}
+    for index, (cap, kinds) in enumerate(pledge_cap_groups()):
+        sums[f"pledged_{index}"] = Coalesce(Sum(_capped("amount_ore", cap), filter=active & money), Value(0))
+        points_cap = max_pledge_krona_months(kinds[0])
+        sums[f"krona_months_{index}"] = Coalesce(Sum(_capped("krona_months", points_cap), filter=active), Value(0))
+    return sums
+
+
 def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
     money = Q(kind__in=MONEY_KINDS)
@@ -59,14 +76,13 @@ def _pledge_aggregates(pool_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         .order_by()
         .values("pool_id")
         .annotate(
-            pledged=Coalesce(Sum("amount_ore", filter=active & money), Value(0)),
             pledge_count=Count("pk", filter=active),
             money_count=Count("pk", filter=active & money),
             non_money_count=Count("pk", filter=active & Q(kind__in=NON_MONEY_KINDS)),
             savers=Count("saver", filter=active, distinct=True),
             anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
             hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
-            krona_months=Coalesce(Sum("krona_months", filter=active), Value(0)),
+            **_capped_sums(active, money),
         )
     )
     return {row["pool_id"]: row for row in rows}
@@ -91,10 +107,12 @@ def _percent(part: int, whole: int | None) -> Decimal:
 
 def _figures(pool: dict[str, Any], pledges: dict[str, Any] | None, received: int) -> dict[str, Any]:
     pledges = pledges or {}
-    pledged = int(pledges.get("pledged") or 0)
+    # Each pledge counted at most at its pool kind's limit, so an implausible row never inflates a public figure.
+    cap = pledge_cap_index(pool["kind"])
+    pledged = int(pledges.get(f"pledged_{cap}") or 0)
     points = 0
     if pool["kind"] in POINTS_POOL_KINDS:
-        points = int(pledges.get("krona_months") or 0) * int(pool["points_per_krona_month"])
+        points = int(pledges.get(f"krona_months_{cap}") or 0) * int(pool["points_per_krona_month"])
     target = pool["target_points"] or pool["target_ore"] or 0
     return {
         "pledged_ore": pledged,
@@ -159,12 +177,12 @@ def _as_json(value: object) -> object:
 # (pool, status, kind, anonymous), a cheap hash aggregate like a plain SUM; the figures are then
 # folded from those few groups per pool. Distinct savers come from the (pool, saver) pairs and
 # money received from the matches joined to their pledges, each grouped by pool. Same rules as
-# _pledge_aggregates/_received_aggregates (a test keeps the two paths in agreement).
+# _pledge_aggregates/_received_aggregates, each pledge capped at its pool kind's limit in the same way
+# (a test keeps the two paths in agreement).
 RANGE_SQL = """
 WITH grouped AS (
   SELECT p.pool_id, p.status, p.kind, (p.saver_id IS NULL) AS anonymous,
-         SUM(p.amount_ore) AS amount, COUNT(*) AS n, SUM(p.quantity) AS quantity,
-         SUM(p.krona_months) AS krona_months
+         COUNT(*) AS n, SUM(p.quantity) AS quantity, {grouped_sums}
   FROM pools_pledge p
   WHERE p.pool_id BETWEEN %(first)s AND %(last)s
   GROUP BY p.pool_id, p.status, p.kind, (p.saver_id IS NULL)
@@ -182,15 +200,13 @@ received AS (
   WHERE a.pool_id BETWEEN %(first)s AND %(last)s AND p.status <> 'refunded'
   GROUP BY a.pool_id
 )
-SELECT g.pool_id,
-  SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.amount END) AS pledged,
+SELECT g.pool_id, {pledged_sums},
   SUM(CASE WHEN g.status IN {active} THEN g.n ELSE 0 END) AS pledge_count,
   SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.n ELSE 0 END) AS money_count,
   SUM(CASE WHEN g.status IN {active} AND g.kind IN {non_money} THEN g.n ELSE 0 END) AS non_money_count,
   MAX(s.savers) AS savers,
   SUM(CASE WHEN g.status IN {active} AND g.anonymous THEN g.n ELSE 0 END) AS anonymous,
   SUM(CASE WHEN g.status IN {active} AND g.kind = 'time' THEN g.quantity END) AS hours,
-  SUM(CASE WHEN g.status IN {active} THEN g.krona_months ELSE 0 END) AS krona_months,
   MAX(r.received) AS received
 FROM grouped g
 LEFT JOIN savers s ON s.pool_id = g.pool_id
@@ -204,7 +220,25 @@ def _in(values: Iterable[str]) -> str:
 
 
 def _range_sql() -> str:
-    return RANGE_SQL.format(active=_in(ACTIVE_PLEDGE_STATUSES), money=_in(MONEY_KINDS), non_money=_in(NON_MONEY_KINDS))
+    active, money = _in(ACTIVE_PLEDGE_STATUSES), _in(MONEY_KINDS)
+    grouped, pledged = [], []
+    for index, (cap, kinds) in enumerate(pledge_cap_groups()):
+        points_cap = max_pledge_krona_months(kinds[0])
+        grouped.append(f"SUM({capped_sql('p.amount_ore', cap)}) AS amount_{index}")
+        grouped.append(f"SUM({capped_sql('p.krona_months', points_cap)}) AS krona_months_{index}")
+        pledged.append(
+            f"SUM(CASE WHEN g.status IN {active} AND g.kind IN {money} THEN g.amount_{index} END) AS pledged_{index}"
+        )
+        pledged.append(
+            f"SUM(CASE WHEN g.status IN {active} THEN g.krona_months_{index} ELSE 0 END) AS krona_months_{index}"
+        )
+    return RANGE_SQL.format(
+        active=active,
+        money=money,
+        non_money=_in(NON_MONEY_KINDS),
+        grouped_sums=", ".join(grouped),
+        pledged_sums=", ".join(pledged),
+    )
 
 
 def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[int, dict[str, Any]]:
@@ -234,7 +268,9 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
 #   then by pool, so the distinct savers are the non-null saver groups and anonymous pledges the
 #   count of the null group; no hash table and no second pass. The pledge constraints
 #   (pledge_money_kind_has_amount, pledge_non_money_kind_has_description) make a money pledge exactly a
-#   pledge with an amount, so SUM(amount_ore) is the money pledged and COUNT(amount_ore) the money pledges;
+#   pledge with an amount, so the sum of the capped amounts is the money pledged and COUNT(amount_ore) the
+#   money pledges (each amount capped at every distinct per-pledge limit, pools.limits; the pool's own kind
+#   picks its column in `base`, so no join to the pools in the pass);
 # - money received grouped by the match's own pool from allocation_pool_amount_idx (no join), less the
 #   matches of refunded pledges (few, found by pledge_refunded_pool_idx);
 # - percentages rounded half to even on exact integers, like Decimal.quantize in _percent;
@@ -242,16 +278,16 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
 # A test keeps these statements, RANGE_SQL and the per-pool path in agreement.
 RECONCILE_SQL = """
 WITH pairs AS (
-  SELECT p.pool_id, p.saver_id, SUM(p.amount_ore) AS pledged, COUNT(*) AS n, COUNT(p.amount_ore) AS money_n,
-         SUM(p.quantity) FILTER (WHERE p.kind = 'time') AS hours, SUM(p.krona_months) AS krona_months
+  SELECT p.pool_id, p.saver_id, {pair_sums}, COUNT(*) AS n, COUNT(p.amount_ore) AS money_n,
+         SUM(p.quantity) FILTER (WHERE p.kind = 'time') AS hours
   FROM pools_pledge p
   WHERE {pledge_range} p.status IN {active}
   GROUP BY p.pool_id, p.saver_id
 ),
 pledges AS (
-  SELECT pool_id, SUM(pledged) AS pledged, SUM(n) AS pledge_count, SUM(money_n) AS money_count,
+  SELECT pool_id, {pool_sums}, SUM(n) AS pledge_count, SUM(money_n) AS money_count,
          COUNT(saver_id) AS savers, COALESCE(SUM(n) FILTER (WHERE saver_id IS NULL), 0) AS anonymous,
-         SUM(hours) AS hours, SUM(krona_months) AS krona_months
+         SUM(hours) AS hours
   FROM pairs
   GROUP BY pool_id
 ),
@@ -269,13 +305,13 @@ refunded AS (
 ),
 base AS (
   SELECT po.id AS pool_id, po.target_ore, po.target_points, po.minimum_ore,
-         COALESCE(pl.pledged, 0)::bigint AS pledged,
+         COALESCE({pledged_of_kind}, 0)::bigint AS pledged,
          (COALESCE(r.received, 0) - COALESCE(rf.received, 0))::bigint AS received,
          COALESCE(pl.pledge_count, 0) AS pledge_count, COALESCE(pl.money_count, 0) AS money_count,
          COALESCE(pl.savers, 0) + COALESCE(pl.anonymous, 0) AS saver_count,
          COALESCE(pl.hours, 0) AS hours,
          CASE WHEN po.kind IN {points_kinds}
-              THEN COALESCE(pl.krona_months, 0) * po.points_per_krona_month ELSE 0 END::bigint AS points
+              THEN COALESCE({krona_months_of_kind}, 0) * po.points_per_krona_month ELSE 0 END::bigint AS points
   FROM pools_pool po
   LEFT JOIN pledges pl ON pl.pool_id = po.id
   LEFT JOIN received r ON r.pool_id = po.id
@@ -327,7 +363,25 @@ def _reconcile_sql(*, every_pool: bool) -> str:
     scans is left out (rows of pools outside it cannot exist, or are dropped by the join to the pools)."""
     target = "COALESCE(NULLIF(target_points, 0), NULLIF(target_ore, 0), 0)"
     part = "CASE WHEN COALESCE(target_points, 0) <> 0 THEN points ELSE pledged END"
+    # Each pledge capped at every distinct per-pledge limit in the one streaming pass (pools.limits), and the
+    # column of the pool's own kind taken per pool, as _figures does.
+    groups = pledge_cap_groups()
+    pair_sums, pool_sums = [], []
+    for index, (cap, kinds) in enumerate(groups):
+        points_cap = max_pledge_krona_months(kinds[0])
+        pair_sums.append(f"SUM({capped_sql('p.amount_ore', cap)}) AS pledged_{index}")
+        pair_sums.append(f"SUM({capped_sql('p.krona_months', points_cap)}) AS krona_months_{index}")
+        pool_sums.append(f"SUM(pledged_{index}) AS pledged_{index}, SUM(krona_months_{index}) AS krona_months_{index}")
+
+    def of_kind(name: str) -> str:
+        whens = " ".join(f"WHEN po.kind IN {_in(kinds)} THEN pl.{name}_{i}" for i, (_cap, kinds) in enumerate(groups))
+        return f"CASE {whens} END"
+
     return RECONCILE_SQL.format(
+        pair_sums=", ".join(pair_sums),
+        pool_sums=", ".join(pool_sums),
+        pledged_of_kind=of_kind("pledged"),
+        krona_months_of_kind=of_kind("krona_months"),
         active=_in(ACTIVE_PLEDGE_STATUSES),
         pledge_range="" if every_pool else "p.pool_id BETWEEN %(first)s AND %(last)s AND",
         match_range="TRUE" if every_pool else "a.pool_id BETWEEN %(first)s AND %(last)s",

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from invest.fairs.models import Fair, Pitch
+from pools.limits import pledge_cap_groups
 from pools.models import MONEY_KINDS, Payment, PaymentAllocation, Pledge, Pool
 from treasury.models import PayoutBatch, PayoutLine, PayoutReason
 
@@ -240,7 +241,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
     )
     return f"""
         SELECT o.pledge_id, o.pool_id, o.saver_id, o.contact_name, o.ocr_reference, o.kind, o.created_on,
-               o.is_active,
+               o.is_active, o.amount_ore,
                CASE WHEN o.is_active = 1 AND o.is_in_period = 1 THEN o.amount_ore ELSE 0 END AS pledged_ore,
                o.received_period AS received_ore,
                o.received_total AS received_total_ore,
@@ -353,6 +354,26 @@ PLEDGE_ROW_SQL_COLUMNS = {
 }
 
 
+def over_limit_sql() -> str:
+    """SQL for how far a pledge (x) in a pool (po) is above its pool kind's per-pledge limit (pools.limits),
+    0 within it: rows written before the limits or around the services, for the treasurer to correct."""
+    whens = " ".join(
+        f"WHEN po.kind IN {_kinds_sql(kinds)} AND x.amount_ore > {int(cap)} THEN x.amount_ore - {int(cap)}"
+        for cap, kinds in pledge_cap_groups()
+    )
+    return f"CASE {whens} ELSE 0 END"
+
+
+def _kinds_sql(kinds: tuple[str, ...]) -> str:
+    # Pool kinds are the model's own choice values (never user input), so they are written inline.
+    return "(" + ", ".join(f"'{kind}'" for kind in kinds) + ")"
+
+
+def pledge_row_sql_columns() -> dict[str, str]:
+    """The pledge-by-pledge report's columns as SQL: PLEDGE_ROW_SQL_COLUMNS and the limit (from settings)."""
+    return {**PLEDGE_ROW_SQL_COLUMNS, "over_limit_ore": over_limit_sql()}
+
+
 def pledge_rows_sql(
     *,
     date_from: date | None,
@@ -361,10 +382,10 @@ def pledge_rows_sql(
     order_by: str = "x.pledge_id",
     is_page: bool = False,
 ) -> str:
-    """The pledge-by-pledge report: one row per pledge with the columns of PLEDGE_ROW_SQL_COLUMNS, in order."""
+    """The pledge-by-pledge report: one row per pledge with the columns of pledge_row_sql_columns(), in order."""
     figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page)
     user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
-    columns = ", ".join(f"{expr} AS {key}" for key, expr in PLEDGE_ROW_SQL_COLUMNS.items())
+    columns = ", ".join(f"{expr} AS {key}" for key, expr in pledge_row_sql_columns().items())
     return f"""
         SELECT {columns}
         FROM ({figures}) x

@@ -319,6 +319,8 @@ PLEDGE_COLUMNS = [
     Column("outstanding_ore", _("Outstanding"), "money"),
     Column("arrears_ore", _("In arrears"), "money"),
     Column("days_late", _("Days late"), "int"),
+    # How far the pledge is above its pool kind's limit (pools.limits): public figures count it at the limit.
+    Column("over_limit_ore", _("Over the limit"), "money"),
 ]
 
 
@@ -332,9 +334,10 @@ def _pledge_report(
     row_count: int | None = None
     if page is not None:
         key = page.sort.removeprefix("-")
-        if key in report_sql.PLEDGE_ROW_SQL_COLUMNS:
+        sortable = report_sql.pledge_row_sql_columns()
+        if key in sortable:
             direction = "DESC" if page.sort.startswith("-") else "ASC"
-            order_by = f"{report_sql.PLEDGE_ROW_SQL_COLUMNS[key]} {direction}, x.pledge_id {direction}"
+            order_by = f"{sortable[key]} {direction}, x.pledge_id {direction}"
         limit = f" LIMIT {int(page.size)} OFFSET {int(page.offset)}"
         [counted] = report_sql.run(report_sql.pledge_count_sql(only=only), values)
         row_count = int(next(iter(counted.values())))
@@ -355,7 +358,15 @@ def _pledge_report(
 def _pledge_row(row: dict[str, Any]) -> dict[str, Any]:
     row["created_on"] = report_sql.as_date(row["created_on"])
     row["reference"] = row["reference"] or ""
-    for key in ("pledged_ore", "received_ore", "outstanding_ore", "arrears_ore", "days_late", "refunded_ore"):
+    for key in (
+        "pledged_ore",
+        "received_ore",
+        "outstanding_ore",
+        "arrears_ore",
+        "days_late",
+        "refunded_ore",
+        "over_limit_ore",
+    ):
         row[key] = int(row[key] or 0)
     row["is_active"] = bool(row["is_active"])
     return row

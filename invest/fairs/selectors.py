@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -17,6 +17,7 @@ from accounts.models import User
 from invest.fairs.models import Fair, FairCard, Pitch, PitchStatus, PledgeFollowUp
 from invest.fairs.services import user_may_manage_fairs
 from invest.models import Project, ProjectStatus
+from pools.limits import pledge_cap_groups
 from pools.models import (
     ACTIVE_PLEDGE_STATUSES,
     MONEY_KINDS,
@@ -148,8 +149,16 @@ class BoardPitch:
     interest_ore: int = 0
 
 
+def _board_amount() -> Case:
+    """A card's amount counted at most at its pool kind's per-pledge limit (pools.limits): the board is public,
+    and a row written before the limits or around the services must not inflate it."""
+    over = [When(Q(pool__kind__in=kinds, amount_ore__gt=cap), then=Value(cap)) for cap, kinds in pledge_cap_groups()]
+    return Case(*over, default=F("amount_ore"), output_field=BigIntegerField())
+
+
 def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
     """One grouped aggregate query over the card pledges of all the pools."""
+    amount = _board_amount()
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
     money = Q(kind__in=MONEY_KINDS)
     extra = {f"n_{kind}": Count("pk", filter=active & Q(kind=kind)) for kind in NON_MONEY_KINDS}
@@ -158,7 +167,7 @@ def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
         .values("pool_id")
         .order_by("pool_id")
         .annotate(
-            pledged=Coalesce(Sum("amount_ore", filter=active & money), Value(0)),
+            pledged=Coalesce(Sum(amount, filter=active & money), Value(0)),
             pledge_count=Count("pk", filter=active),
             money_count=Count("pk", filter=active & money),
             non_money_count=Count("pk", filter=active & ~money),
@@ -166,7 +175,7 @@ def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
             anonymous=Count("pk", filter=active & Q(saver__isnull=True)),
             hours=Sum("quantity", filter=active & Q(kind=PledgeKind.TIME)),
             interest_count=Count("pk", filter=Q(status=PledgeStatus.INTEREST)),
-            interest_ore=Coalesce(Sum("amount_ore", filter=Q(status=PledgeStatus.INTEREST)), Value(0)),
+            interest_ore=Coalesce(Sum(amount, filter=Q(status=PledgeStatus.INTEREST)), Value(0)),
             **extra,
         )
     )

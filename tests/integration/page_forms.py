@@ -178,6 +178,12 @@ def _exists(model_path: str, **lookup: Any) -> bool:
     return apps.get_model(model_path).objects.filter(**lookup).exists()
 
 
+def _password_is(world: World, role: str, password: str) -> bool:
+    from accounts.models import User
+
+    return User.objects.get(pk=world.users[role].pk).check_password(password)
+
+
 def _pledge_status(world: World, role: str, status: str) -> bool:
     pledge = world.x[f"pledge_of_{role}"]
     pledge.refresh_from_db()
@@ -289,15 +295,6 @@ PAGE_FORMS: list[PageForm] = [
         note="the new address waits for its confirmation link (mailed through the outbox)",
     ),
     PageForm(
-        "my/password/",
-        "other_saver",
-        lambda w: "/my/password/",
-        lambda w: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-        saved=lambda w: (
-            w.users["other_saver"].__class__.objects.get(pk=w.users["other_saver"].pk).check_password(NEW_PASSWORD)
-        ),
-    ),
-    PageForm(
         "my/pledges/<int:pledge_id>/confirm-interest/",
         "saver",
         lambda w: f"/my/pledges/{w.x['pledge'].pk}/confirm-interest/",
@@ -404,17 +401,17 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"action": "follow_up"},
     ),
     PageForm(
-        "funds/<slug:slug>/swish/",
-        "organiser",
-        lambda w: f"/funds/{w.x['fund'].slug}/swish/",
-        lambda w: {"swish_number": "1231234567"},
-        saved=lambda w: _exists("invest.MicroFund", pk=w.x["fund"].pk, swish_number="1231234567"),
-    ),
-    PageForm(
         "funds/<slug:slug>/rules/",
         "organiser",
         lambda w: f"/funds/{w.x['fund'].slug}/rules/",
         lambda w: {"note": "under avbrott"},
+    ),
+    PageForm(
+        "funds/<slug:slug>/swish/",
+        "organiser",
+        lambda w: f"/funds/{w.x['fund'].slug}/swish/",
+        lambda w: {"swish_number": "1231181189"},
+        saved=lambda w: _exists("invest.MicroFund", pk=w.x["fund"].pk, swish_number="1231181189"),
     ),
     PageForm(
         "funds/<slug:slug>/loans/new/",
@@ -503,22 +500,22 @@ PAGE_FORMS: list[PageForm] = [
         page=lambda w: f"/treasury/payouts/{w.x['batch'].pk}/",
     ),
     PageForm(
+        "offers/sheets/<int:sheet_id>/approve/",
+        "organiser",
+        lambda w: f"/offers/sheets/{_sheet(w).pk if _sheet(w) else 999999}/approve/",
+    ),
+    PageForm(
         "ops/mail/failed/<int:pk>/retry/",
         "treasurer",
         lambda w: f"/ops/mail/failed/{w.x['money_mail'].pk}/retry/",
         page=lambda w: "/ops/mail/failed/",
-        note="the retry is queued; the mail itself goes out when the worker can reach the broker",
+        saved=lambda w: not _exists("operations.MailDelivery", pk=w.x["money_mail"].pk, status="failed"),
     ),
     PageForm(
         "ops/reminders/failed/",
         "treasurer",
         lambda w: "/ops/reminders/failed/",
-        note="the old address of the failed-mail page: moved permanently, never a 500",
-    ),
-    PageForm(
-        "offers/sheets/<int:sheet_id>/approve/",
-        "organiser",
-        lambda w: f"/offers/sheets/{_sheet(w).pk if _sheet(w) else 999999}/approve/",
+        note="the old page: a permanent redirect to the failed mail page, whatever the method",
     ),
     # --- everyone's account
     PageForm(
@@ -535,6 +532,14 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"password": PASSWORD, "confirm": "on"},
     ),
     PageForm("logout/", "saver", lambda w: "/logout/"),
+    PageForm(
+        "my/password/",
+        "other_saver",
+        lambda w: "/my/password/",
+        lambda w: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        saved=lambda w: _password_is(w, "other_saver", NEW_PASSWORD),
+        note="last: the world's user object keeps the old password hash, so later logins as this role would fail",
+    ),
 ]
 
 

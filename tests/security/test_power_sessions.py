@@ -65,3 +65,50 @@ def test_fund_rules_page_asks_for_a_fresh_code(client, organiser) -> None:
     login_verified(client, organiser, step_up=False)
     response = client.post(f"/funds/{fund.slug}/rules/", {})
     assert response.status_code == 302 and "/account/two-factor/verify/" in response["Location"]
+
+
+def _approved_refund_batch(saver, treasurer):  # type: ignore[no-untyped-def]
+    from accounts.services import user_set_refund_iban
+    from tests.security.test_refund_account_change import ATTACKER, _refund_batch
+    from treasury.services import payout_approve
+
+    user_set_refund_iban(user=saver, iban=ATTACKER)
+    batch = _refund_batch(saver, treasurer)
+    approver = UserFactory(roles=(Role.TREASURER,))
+    return payout_approve(batch=batch, by=approver, confirm_recent_accounts=True), approver
+
+
+def test_downloading_a_payment_file_needs_a_fresh_code_by_api_and_page(client, saver, treasurer) -> None:
+    batch, approver = _approved_refund_batch(saver, treasurer)
+    api = APIClient()
+    login_verified(api, approver, step_up=False)
+    response = api.post(f"/api/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "step_up_required"
+    login_verified(client, approver, step_up=False)
+    page = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"})
+    assert page.status_code == 302 and page["Location"].startswith("/account/two-factor/verify/")
+    batch.refresh_from_db()
+    assert batch.exported_at is None and batch.status == "approved"
+
+    login_verified(client, approver)  # a code just now
+    download = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"})
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+
+
+def test_changing_a_funds_rules_by_api_needs_a_fresh_code(organiser) -> None:
+    from invest.funds.models import FundRulesVersion
+    from invest.funds.services import fund_rules_set
+    from tests.api.test_funds import RULES
+    from tests.factories import MicroFundFactory
+
+    fund = MicroFundFactory(organiser=organiser)
+    fund_rules_set(fund=fund, by=organiser, **RULES)
+    body = {"max_per_project_percent": "30.50", "note": "Stämman"}
+    api = APIClient()
+    login_verified(api, organiser, step_up=False)
+    response = api.post(f"/api/funds/{fund.pk}/rules/", body, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "step_up_required"
+    assert FundRulesVersion.objects.filter(fund=fund).count() == 1
+    login_verified(api, organiser)  # a code just now
+    assert api.post(f"/api/funds/{fund.pk}/rules/", body, format="json").status_code == 201
+    assert FundRulesVersion.objects.filter(fund=fund).count() == 2

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pools.limits import max_pledge_ore
 from pools.models import MONEY_KINDS, PaymentAllocation, Pledge, PoolKind
 from treasury.errors import ReportPeriodInvalid
 from treasury.models import PayoutLine, PayoutReason
@@ -136,6 +137,7 @@ def pledge_figures(params: ReportParams, *, pools: Q | None = None, chunk_size: 
             "outstanding_ore": max(amount - received, 0) if active else 0,
             "arrears_ore": arrears,
             "days_late": days_late,
+            "over_limit_ore": max(amount - max_pledge_ore(row["pool__kind"]), 0),
         }
 
 
@@ -336,6 +338,7 @@ PLEDGE_COLUMNS = [
     Column("outstanding_ore", _("Outstanding"), "money"),
     Column("arrears_ore", _("In arrears"), "money"),
     Column("days_late", _("Days late"), "int"),
+    Column("over_limit_ore", _("Over the limit"), "money"),
 ]
 
 
