@@ -426,7 +426,7 @@ def lender_payment_record(
 ) -> LenderPayment:
     """Record interest, a repayment or a dividend the project or fund paid one lender (the platform moves no
     money). A negative amount reverses an earlier entry. Raises NotAllowed, LenderPaymentInvalid."""
-    pool = Pool.objects.select_for_update().select_related("project", "micro_fund").get(pk=pool.pk)
+    pool = Pool.objects.select_for_update(of=("self",)).select_related("project", "micro_fund").get(pk=pool.pk)
     if not user_may_record_lender_payments(user=by, pool=pool):
         raise NotAllowed()
     if kind not in LenderPaymentKind.values:
