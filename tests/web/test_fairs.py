@@ -424,3 +424,20 @@ def test_owner_withdraws_from_the_fair_page_and_a_stranger_cannot(client, organi
     client.post(reverse("web:pitch-withdraw", args=[mine.pk]), {"confirmed": "1"})
     mine.refresh_from_db()
     assert mine.status == PitchStatus.WITHDRAWN
+
+
+def test_follow_up_rows_start_on_choose_with_labelled_fields_and_no_repeated_ids(client, organiser, owner):
+    import re
+
+    _fair, (pitch, _b) = live_fair(organiser, owner=owner)
+    card(pitch, name="Ett", email="ett@example.se", may_contact=True)
+    card(pitch, name="Två", email="tva@example.se", may_contact=True)
+    login_verified(client, owner)
+    page = client.get(reverse("web:pitch-follow-up", args=[pitch.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    selects = re.findall(r'<select name="outcome"[^>]*>(.*?)</select>', page, re.S)
+    assert len(selects) == 2
+    for options in selects:
+        assert options.startswith('<option value="">') and "selected" not in options  # nobody is "Kontaktad" yet
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert 'placeholder="' not in page  # every field has a real label
