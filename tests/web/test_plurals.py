@@ -57,3 +57,13 @@ def test_messages_with_a_count_use_plural_forms():
             % {"count": 1}
         ).startswith("1 löfteskort från en mässa lades")
         assert ngettext("kept for %(n)s month", "kept for %(n)s months", 1) % {"n": 1} == "insatt i 1 månad"
+
+
+def test_hours_pledged_read_as_swedish_words_with_the_right_number(client, organiser, owner):
+    fair, (pitch, _b) = live_fair(organiser, owner=owner)
+    for hours in ("1", "2.5"):
+        card(pitch, kind="time", amount_ore=None, hours=Decimal(hours), description="Måla", may_contact=True)
+    login_verified(client, owner)
+    page = client.get(reverse("web:pitch-follow-up", args=[pitch.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert "Måla (1 timme)" in page and "Måla (2,5 timmar)" in page
+    assert "hours" not in page
