@@ -441,3 +441,15 @@ def test_follow_up_rows_start_on_choose_with_labelled_fields_and_no_repeated_ids
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
     assert 'placeholder="' not in page  # every field has a real label
+
+
+def test_board_shows_progress_toward_each_target_and_not_the_organisers_menu(client, organiser):
+    fair, (a, _b) = live_fair(organiser)  # targets of 100 000 kr
+    card(a, amount_ore=2_500_000)
+    login_verified(client, organiser)
+    page = client.get(reverse("web:fair-board", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert '<header class="site">' not in page and "Logga ut" not in page  # the projector shows the fair only
+    assert 'value="25"' in page and "25 % av målet 100 000,00 kr" in page.replace("\xa0", " ")
+    first, second = client.get(reverse("web:fair-board-json", args=[fair.pk])).json()["pitches"]
+    assert (first["percent_of_target"], first["target"]) == (25, "100000.00")
+    assert second["percent_of_target"] == 0

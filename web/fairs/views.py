@@ -541,10 +541,24 @@ def board_json_body(fair: Fair, rows: list[BoardPitch]) -> dict[str, object]:
                 "interest_count": r.interest_count,
                 "interest": ore_to_string(r.interest_ore),
                 "interest_text": _interest_text(r, language),
+                "target": ore_to_string(r.target_ore) if r.target_ore else None,
+                "percent_of_target": r.percent_of_target,
+                "progress_text": _progress_text(r, language),
             }
             for r in rows
         ],
     }
+
+
+def _progress_text(row: BoardPitch, language: str) -> str:
+    """ "42 % of 100 000,00 kr" under the bar; empty without a target."""
+    if row.percent_of_target is None:
+        return ""
+    with translation.override(language):
+        return _("%(percent)s %% of the target %(target)s") % {
+            "percent": row.percent_of_target,
+            "target": format_sek(row.target_ore, language),
+        }
 
 
 def _hours_text(hours: Decimal, language: str) -> str:

@@ -27,6 +27,9 @@
         if (unit) { setText(unit, String(p[field]) === "1" ? unit.dataset.one : unit.dataset.many); }
       });
       setText(card.querySelector('[data-field="non_money_text"]'), p.non_money_text);
+      setText(card.querySelector('[data-field="progress_text"]'), p.progress_text);
+      var bar = card.querySelector('[data-field="percent_of_target"]');
+      if (bar && p.percent_of_target !== null) { bar.value = Math.min(100, p.percent_of_target); }
       setText(card.querySelector('[data-field="interest_text"]'), p.interest_text);
       var list = card.querySelector('[data-field="names"]');
       if (list && list.dataset.names !== JSON.stringify(p.names)) {
