@@ -1,5 +1,5 @@
 """Every aria-describedby (and aria-labelledby, label for=) on a form page points at an element that exists,
-ids are unique, and a refused form marks its faulty fields aria-invalid with the focus on the first one.
+ids are unique, heading levels never skip and no table header is empty, and a refused form marks its faulty fields aria-invalid with the focus on the first one.
 
 The pages are those of every page form (tests/integration/page_forms.py), fetched as the role each is for,
 plus refused posts of the forms people type most into (the fair cards)."""
@@ -29,6 +29,10 @@ def fast_password_hashing(settings):
 class _Refs(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
+        self.headings: list[int] = []
+        self.empty_headers = 0
+        self._th: dict[str, str] | None = None
+        self._th_text = ""
         self.ids: list[str] = []
         self.refs: list[tuple[str, str, str]] = []  # (tag, attribute, id)
         self.invalid: list[str] = []  # names of aria-invalid fields, in page order
@@ -36,6 +40,10 @@ class _Refs(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self.headings.append(int(tag[1]))
+        if tag == "th":
+            self._th, self._th_text = a, ""
         if "id" in a:
             self.ids.append(a["id"])
         for attribute in ("aria-describedby", "aria-labelledby", "aria-controls"):
@@ -47,6 +55,16 @@ class _Refs(HTMLParser):
             self.invalid.append(a.get("name", ""))
         if "autofocus" in a:
             self.autofocus.append(a.get("name", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "th" and self._th is not None:
+            if not self._th_text.strip() and not self._th.get("aria-label"):
+                self.empty_headers += 1
+            self._th = None
+
+    def handle_data(self, data: str) -> None:
+        if self._th is not None:
+            self._th_text += data
 
 
 def parse(html: str) -> _Refs:
@@ -60,6 +78,19 @@ def problems(html: str) -> list[str]:
     ids = set(page.ids)
     found = [f"<{tag} {attribute}> -> #{ref} missing" for tag, attribute, ref in page.refs if ref not in ids]
     found += [f"id {i!r} repeated" for i in sorted(ids) if page.ids.count(i) > 1]
+    return found
+
+
+def structure_problems(html: str) -> list[str]:
+    """Heading levels that skip (h1 then h3) and table headers with nothing in them."""
+    page = parse(html)
+    found, previous = [], 0
+    for level in page.headings:
+        if level > previous + 1:
+            found.append(f"heading h{previous} -> h{level}")
+        previous = level
+    if page.empty_headers:
+        found.append(f"{page.empty_headers} empty table header(s)")
     return found
 
 
@@ -78,7 +109,7 @@ def test_every_aria_reference_on_every_form_page_points_at_an_existing_id(world,
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         checked += 1
-        seen[url] = problems(response.content.decode())
+        seen[url] = problems(response.content.decode()) + structure_problems(response.content.decode())
     assert checked >= 25, f"only {checked} pages reached"
     bad = [f"{url}: {problem}" for url, found in seen.items() for problem in found]
     assert not bad, "\n".join(bad)
