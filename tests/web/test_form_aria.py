@@ -1,5 +1,6 @@
 """Every aria-describedby (and aria-labelledby, label for=) on a form page points at an element that exists,
-ids are unique, heading levels never skip and no table header is empty, and a refused form marks its faulty fields aria-invalid with the focus on the first one.
+ids are unique, heading levels never skip and no table header is empty, and a refused form marks its faulty
+fields aria-invalid with the focus on the first one.
 
 The pages are those of every page form (tests/integration/page_forms.py), fetched as the role each is for,
 plus refused posts of the forms people type most into (the fair cards)."""
