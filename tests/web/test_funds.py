@@ -450,3 +450,14 @@ def test_a_new_member_with_nothing_paid_sees_one_member_share_and_no_capital_at_
     pay(pledge, 100_000, timezone.localdate())
     body = browser(saver).get(page("fund-statement", fund.slug)).content.decode()
     assert "Ditt kapital i arbete" in body and page("fund-withdraw", fund.slug) in body
+
+
+def test_position_names_the_loan_amount_column_for_what_it_holds(fund, organiser, treasurer, project):
+    loan_create(
+        fund=fund, by=organiser, project=project, principal_ore=100_000, term_months=1,
+        disbursed_on=timezone.localdate(),
+    )  # fmt: skip
+    body = browser(treasurer).get(page("fund-position", fund.slug)).content.decode()
+    assert ">Lånebelopp</th>" in body and ">Amortering</th>" not in body  # the column holds the loan, not a repayment
+    text = b"".join(browser(treasurer).get(page("fund-position-csv", fund.slug)).streaming_content).decode("utf-8")
+    assert ";Lånebelopp;" in text and "Amortering" not in text
