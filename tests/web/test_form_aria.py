@@ -1,6 +1,6 @@
 """Every aria-describedby (and aria-labelledby, label for=) on a form page points at an element that exists,
-ids are unique, heading levels never skip and no table header is empty, and a refused form marks its faulty
-fields aria-invalid with the focus on the first one.
+ids are unique, every field has a label (a placeholder is not one), heading levels never skip and no table
+header is empty, and a refused form marks its faulty fields aria-invalid with the focus on the first one.
 
 The pages are those of every page form (tests/integration/page_forms.py), fetched as the role each is for,
 plus refused posts of the forms people type most into (the fair cards)."""
@@ -35,6 +35,9 @@ class _Refs(HTMLParser):
         self._th: dict[str, str] | None = None
         self._th_text = ""
         self.ids: list[str] = []
+        self._label_depth = 0
+        self.label_for: set[str] = set()
+        self.unlabelled: list[tuple[str, str]] = []  # (name, id) of fields outside any label and without a name
         self.refs: list[tuple[str, str, str]] = []  # (tag, attribute, id)
         self.invalid: list[str] = []  # names of aria-invalid fields, in page order
         self.autofocus: list[str] = []
@@ -52,12 +55,23 @@ class _Refs(HTMLParser):
                 self.refs.append((tag, attribute, ref))
         if tag == "label" and a.get("for"):
             self.refs.append((tag, "for", a["for"]))
+            self.label_for.add(a["for"])
+        if tag == "label":
+            self._label_depth += 1
+        unnamed = not (a.get("aria-label") or a.get("aria-labelledby") or a.get("title"))
+        is_field = tag in ("select", "textarea") or (
+            tag == "input" and a.get("type", "text") not in ("hidden", "submit", "button", "reset", "image")
+        )
+        if is_field and unnamed and not self._label_depth:
+            self.unlabelled.append((a.get("name", ""), a.get("id", "")))
         if a.get("aria-invalid") == "true":
             self.invalid.append(a.get("name", ""))
         if "autofocus" in a:
             self.autofocus.append(a.get("name", ""))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._label_depth = max(0, self._label_depth - 1)
         if tag == "th" and self._th is not None:
             if not self._th_text.strip() and not self._th.get("aria-label"):
                 self.empty_headers += 1
@@ -92,7 +106,25 @@ def structure_problems(html: str) -> list[str]:
         previous = level
     if page.empty_headers:
         found.append(f"{page.empty_headers} empty table header(s)")
+    found += [f"field {name!r} has no label" for name, id_ in page.unlabelled if not id_ or id_ not in page.label_for]
     return found
+
+
+def test_the_checks_catch_what_they_look_for():
+    assert problems('<input aria-describedby="gone">') == ["<input aria-describedby> -> #gone missing"]
+    assert structure_problems(
+        '<h1>a</h1><h3>b</h3><table><tr><th> </th></tr></table><input name="q" placeholder="Sök">'
+    ) == [
+        "heading h1 -> h3",
+        "1 empty table header(s)",
+        "field 'q' has no label",
+    ]
+    assert (
+        structure_problems(
+            '<label for="q">Sök</label><input id="q" name="q"><label>A <select name="s"></select></label>'
+        )
+        == []
+    )
 
 
 def test_every_aria_reference_on_every_form_page_points_at_an_existing_id(world, login_as):  # noqa: F811
