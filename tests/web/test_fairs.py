@@ -453,3 +453,14 @@ def test_board_shows_progress_toward_each_target_and_not_the_organisers_menu(cli
     first, second = client.get(reverse("web:fair-board-json", args=[fair.pk])).json()["pitches"]
     assert (first["percent_of_target"], first["target"]) == (25, "100000.00")
     assert second["percent_of_target"] == 0
+
+
+def test_report_conversion_row_is_labelled_and_absent_without_pledges(client, organiser):
+    fair, (a, _b) = live_fair(organiser)
+    login_verified(client, organiser)
+    empty = client.get(reverse("web:fair-report", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert "100,0" not in empty and "Omvandling" not in empty  # no 100 % of nothing
+    card(a, amount_ore=10_000)
+    page = client.get(reverse("web:fair-report", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert "Pledged (number)" not in page and "(antal)" in page and "(kr)" in page  # counts and amounts labelled
+    assert "Omvandling" in page and "100,0\xa0%" in page
