@@ -131,7 +131,8 @@ def test_organiser_moves_the_fair_through_its_life(client, organiser):
     fair, _pitches = fair_with_programme(organiser)
     login_verified(client, organiser)
     for action, status in [("start", "live"), ("close", "follow_up"), ("finish", "closed")]:
-        client.post(reverse("web:fair-status", args=[fair.pk]), {"action": action, "early_reason": "rehearsal"})
+        body = {"action": action, "early_reason": "rehearsal", "confirmed": "1"}
+        client.post(reverse("web:fair-status", args=[fair.pk]), body)
         fair.refresh_from_db()
         assert fair.status == status
     client.post(reverse("web:fair-status", args=[fair.pk]), {"action": "start"})

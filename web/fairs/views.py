@@ -254,6 +254,21 @@ def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpRespo
 
 
 STATUS_ACTIONS: dict[str, Callable[..., object]] = {"start": fair_start, "close": fair_close, "finish": fair_finish}
+STATUS_QUESTIONS = {
+    "close": (
+        gettext_lazy("Close the fair and send the confirmation links?"),
+        gettext_lazy("%(title)s stops taking pledge cards now."),
+        gettext_lazy("Every pledger with an email address gets a link to confirm their pledge. This cannot be undone."),
+        gettext_lazy("Yes, close the fair and send the links"),
+    ),
+    "finish": (
+        gettext_lazy("End the follow-up?"),
+        gettext_lazy("%(title)s is closed for good."),
+        gettext_lazy("Pledgers can no longer confirm their fair pledges. This cannot be undone."),
+        gettext_lazy("Yes, end the follow-up"),
+    ),
+}
+
 STATUS_DONE = {
     "start": gettext_lazy("The doors are open: the fair is live and pledge cards are taken."),
     "close": gettext_lazy("The fair is closed. Each pledger gets a link to confirm their pledge."),
@@ -271,6 +286,20 @@ def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse
     if action is None:
         messages.error(request, _("Unknown action."))
     else:
+        # Closing mails every pledger and finishing ends the follow-up: neither can be taken back, so ask first.
+        question = STATUS_QUESTIONS.get(name)
+        if question is not None:
+            page = confirmation_page(
+                request,
+                title=str(question[0]),
+                question=str(question[1]) % {"title": fair.title},
+                consequence=str(question[2]),
+                confirm_label=str(question[3]),
+                cancel_label=_("No, go back"),
+                back_url=reverse("web:fair-detail", args=[fair.pk]),
+            )
+            if page is not None:
+                return page
         try:
             if name == "start":
                 fair_start(fair=fair, by=request.user, early_reason=request.POST.get("early_reason", "")[:1000])
