@@ -104,3 +104,19 @@ def test_second_payout_download_asks_first(
     expect(page.locator("h1")).to_contain_text("igen" if language == "sv" else "again")
     expect(page.locator('input[name="confirmed"]')).to_have_count(1)
     screenshot(page, f"payout-confirm-{language}-{size}")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_wide_table_on_a_phone_says_it_scrolls_sideways(chromium_browser, live_server, screenshot, pool, treasurer):
+    page = _page(chromium_browser, live_server, treasurer, "sv", "phone")
+    page.goto(f"{live_server.url}/treasury/reports/pools/")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll("main table, main .table-wrap, main .scroll")]
+             .filter(b => b.scrollWidth > b.clientWidth + 1 && getComputedStyle(b).overflowX !== "visible")
+             .map(b => [b.previousElementSibling && b.previousElementSibling.className, b.getAttribute("tabindex")])"""
+    )
+    assert wide, "the pools report should be wider than a phone"
+    assert all("scroll-hint" in (hint or "") and tabindex == "0" for hint, tabindex in wide)
+    expect(page.locator(".scroll-hint").first).to_contain_text("svep")
+    screenshot(page, "report-pools-sv-phone")
