@@ -43,6 +43,14 @@ class NotApproved(PayoutError):
     default_message = _("Only an approved list can be exported to the bank.")
 
 
+class PayoutAlreadyExported(PayoutError):
+    code = "payout_already_exported"
+    default_message = _(
+        "This list has already been exported: a second file may pay everyone twice. "
+        "Confirm explicitly if the first file never reached the bank."
+    )
+
+
 class PayeeAccountMissing(PayoutError):
     code = "payee_account_missing"
     default_message = _("A line has no account the bank can pay to.")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from operations.csv_files import kronor_cell, number_cell
 from operations.pdf import html_to_pdf
+from pools.banking_days import next_banking_day
 from pools.money import ore_to_kronor, ore_to_string
 from treasury import report_sql
 from treasury.choice_labels import CHOICES, choice_label
@@ -416,7 +417,8 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
     sub(info, "PmtMtd", "TRF")
     sub(info, "NbOfTxs", str(len(lines)))
     sub(info, "CtrlSum", f"{total:.2f}")
-    sub(info, "ReqdExctnDt", timezone.localdate().isoformat())
+    # Banks execute only on banking days: a weekend or holiday date is moved to the next one.
+    sub(info, "ReqdExctnDt", next_banking_day(timezone.localdate()).isoformat())
     sub(sub(info, "Dbtr"), "Nm", settings.TREASURY_DEBTOR_NAME[:70])
     debtor_account = sub(sub(sub(info, "DbtrAcct"), "Id"), "Othr")
     sub(debtor_account, "Id", settings.TREASURY_DEBTOR_BANKGIRO.replace("-", ""))

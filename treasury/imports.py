@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -530,7 +530,7 @@ def _match(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int,
     if not parts:
         return _Match(LineOutcome.UNMATCHED, _("The pledge is already paid in full."))
     if len(parts) > 1:
-        detail = _("Split over %(n)s pledges.") % {"n": len(parts)}
+        detail = ngettext("Split over %(n)s pledge.", "Split over %(n)s pledges.", len(parts)) % {"n": len(parts)}
         if left > 0:
             detail += " " + _("Over-payment: the excess is a refund candidate.")
         return _Match(LineOutcome.SPLIT, detail, parts)
@@ -582,7 +582,16 @@ def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, Pledge], rece
         received[pledge.pk] += amount
     if len(parts) == 1:
         return _Match(LineOutcome.EXACT, _("Exact amount."), parts)
-    return _Match(LineOutcome.SPLIT, _("Split over %(n)s pledges with the bank's amounts.") % {"n": len(parts)}, parts)
+    return _Match(
+        LineOutcome.SPLIT,
+        ngettext(
+            "Split over %(n)s pledge with the bank's amounts.",
+            "Split over %(n)s pledges with the bank's amounts.",
+            len(parts),
+        )
+        % {"n": len(parts)},
+        parts,
+    )
 
 
 def _original_payment(entry: ParsedPayment) -> Payment | None:

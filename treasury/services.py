@@ -34,6 +34,7 @@ from treasury.errors import (
     MatchError,
     NotApproved,
     PayeeAccountMissing,
+    PayoutAlreadyExported,
     PayoutError,
     RecentAccountNotConfirmed,
 )
@@ -347,11 +348,14 @@ PAYMENT_ORDER_MEDIA_TYPES = {"csv": "text/csv", "pain001": "application/xml"}
 
 
 @transaction.atomic
-def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[bytes, str, str]:
+def payout_export(
+    *, batch: PayoutBatch, by: User, file_format: str, confirm_repeat: bool = False
+) -> tuple[bytes, str, str]:
     """Produce the bank's payment order file (CSV or pain.001) of an approved batch. The first export
-    marks the batch exported and the refunded money refunded (see _mark_refunded); a repeat only
-    produces the file again. Returns (content, content type, filename).
-    Raises NotApproved, PayoutError and PayeeAccountMissing (nothing is written then)."""
+    marks the batch exported and the refunded money refunded (see _mark_refunded); a repeat, in any
+    format, only produces the file again and only when `confirm_repeat` (a second file sent to the bank
+    pays everyone twice). Returns (content, content type, filename).
+    Raises NotApproved, PayoutAlreadyExported, PayoutError and PayeeAccountMissing (nothing is written then)."""
     from treasury.exports import payment_order_csv, payment_order_pain001
 
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
@@ -359,6 +363,8 @@ def payout_export(*, batch: PayoutBatch, by: User, file_format: str) -> tuple[by
         raise NotApproved()
     if file_format not in ("csv", "pain001"):
         raise PayoutError(_("Choose CSV or pain.001."), field="format")
+    if batch.status == PayoutStatus.EXPORTED and not confirm_repeat:
+        raise PayoutAlreadyExported()
     lines = list(batch.lines.filter(is_active=True).order_by("pk"))
     _refuse_missing_accounts([(line.source_key, line.payee_account) for line in lines])
     if batch.status == PayoutStatus.APPROVED:

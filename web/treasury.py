@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -488,9 +488,35 @@ def payout_export_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, _("Choose CSV or pain.001."))
         return redirect("web:treasury:payout-detail", pk=pk)
+    confirm_repeat = False
+    if batch.status == PayoutStatus.EXPORTED:
+        # A second file in any format pays everyone again if it reaches the bank too: ask first.
+        page = confirmation_page(
+            request,
+            title=_("Download the payment file again?"),
+            question=_("Payout list %(number)s was already exported on %(date)s (%(format)s).")
+            % {
+                "number": batch.pk,
+                "date": timezone.localtime(batch.exported_at).strftime("%Y-%m-%d %H:%M") if batch.exported_at else "",
+                "format": batch.export_format,
+            },
+            consequence=_(
+                "If the first file already reached the bank, sending this one too pays everyone on the list twice. "
+                "Download it again only if the first file was never sent."
+            ),
+            confirm_label=_("Yes, download it again"),
+            cancel_label=_("No, go back"),
+            back_url=reverse("web:treasury:payout-detail", args=[pk]),
+        )
+        if page is not None:
+            return page
+        confirm_repeat = True
     try:
         content, content_type, filename = payout_export(
-            batch=batch, by=request.user, file_format=form.cleaned_data["file_format"]
+            batch=batch,
+            by=request.user,
+            file_format=form.cleaned_data["file_format"],
+            confirm_repeat=confirm_repeat,
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))

@@ -198,6 +198,11 @@ class PayoutCancelView(APIView):
 
 class PayoutExportSerializer(serializers.Serializer):
     file_format = serializers.ChoiceField(choices=[("csv", "CSV"), ("pain001", "pain.001")], default="csv")
+    confirm_repeat = serializers.BooleanField(
+        default=False,
+        help_text="Required (true) to export a list already exported once, in any format: a second file "
+        "sent to the bank pays everyone again. Without it the answer is 409 payout_already_exported.",
+    )
 
 
 class PayoutExportView(APIView):
@@ -219,7 +224,10 @@ class PayoutExportView(APIView):
         payload = PayoutExportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         content, content_type, filename = payout_export(
-            batch=payout_batch_get(batch_id=pk), by=request.user, file_format=payload.validated_data["file_format"]
+            batch=payout_batch_get(batch_id=pk),
+            by=request.user,
+            file_format=payload.validated_data["file_format"],
+            confirm_repeat=payload.validated_data["confirm_repeat"],
         )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

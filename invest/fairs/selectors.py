@@ -147,6 +147,12 @@ class BoardPitch:
     # Cards to regulated offers, not counted above until their savers confirm them online.
     interest_count: int = 0
     interest_ore: int = 0
+    target_ore: int = 0  # the pitch pool's money target; 0 when it has none
+
+    @property
+    def percent_of_target(self) -> int | None:
+        """Whole percent of the target pledged (floor, so 100 means reached); None without a target."""
+        return self.pledged_ore * 100 // self.target_ore if self.target_ore else None
 
 
 def _board_amount() -> Case:
@@ -220,6 +226,7 @@ def fair_board(*, fair: Fair, pitch: Pitch | None = None, names_per_pitch: int =
                 names=names.get(p.pool_id or 0, []),
                 interest_count=int(row.get("interest_count", 0) or 0),
                 interest_ore=int(row.get("interest_ore", 0) or 0),
+                target_ore=int(p.pool.target_ore or 0) if p.pool_id and p.pool else 0,
             )
         )
     return board

@@ -384,3 +384,16 @@ def test_list_lines_say_where_their_account_came_from(world, treasurer):
     assert (line["payee_account"], line["payee_account_source"]) == ("bankgiro 5050-1055", "payer_account")
     payment = as_user(treasurer).get(f"/api/treasury/payments/{world['payment'].pk}/").json()
     assert payment["payer_account"] == "bankgiro 5050-1055"
+
+
+def test_second_export_is_refused_without_the_confirm_flag(world, treasurer, second_treasurer):
+    from treasury.services import payout_approve
+
+    batch = payout_approve(batch=world["batch"], by=second_treasurer)
+    client = login_verified(APIClient(), treasurer)  # a payment file needs a fresh second factor
+    url = f"/api/treasury/payouts/{batch.pk}/export/"
+    assert client.post(url, {"file_format": "csv"}, format="json").status_code == 200
+    refused = client.post(url, {"file_format": "pain001"}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "payout_already_exported"
+    again = client.post(url, {"file_format": "pain001", "confirm_repeat": True}, format="json")
+    assert again.status_code == 200 and b"pain.001.001.03" in again.content

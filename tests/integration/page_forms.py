@@ -398,7 +398,7 @@ PAGE_FORMS: list[PageForm] = [
         "fairs/<int:fair_id>/status/",
         "organiser",
         lambda w: f"/fairs/{w.x['fair'].pk}/status/",
-        lambda w: {"action": "follow_up"},
+        lambda w: {"action": "follow_up", "confirmed": "1"},
     ),
     PageForm(
         "funds/<slug:slug>/rules/",

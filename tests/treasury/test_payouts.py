@@ -160,3 +160,40 @@ def test_payout_to_beneficiary_of_a_succeeded_pool(pool, saver, treasurer, secon
     batch = payout_prepare(kind=PayoutKind.PAYOUT, source_keys=[candidate.source_key], by=second_treasurer)
     payout_approve(batch=batch, by=treasurer)
     assert payout_candidates(kind=PayoutKind.PAYOUT) == []
+
+
+def _approved(overpayment, treasurer, second_treasurer) -> PayoutBatch:
+    batch = payout_prepare(kind=PayoutKind.REFUND, source_keys=[f"overpayment:{overpayment.pk}"], by=treasurer)
+    return payout_approve(batch=batch, by=second_treasurer)
+
+
+def test_a_second_export_in_any_format_needs_an_explicit_confirmation(overpayment, treasurer, second_treasurer):
+    from treasury.errors import PayoutAlreadyExported
+
+    batch = _approved(overpayment, treasurer, second_treasurer)
+    payout_export(batch=batch, by=treasurer, file_format="csv")
+    for file_format in ("csv", "pain001"):
+        with pytest.raises(PayoutAlreadyExported) as refused:
+            payout_export(batch=batch, by=treasurer, file_format=file_format)
+        assert (refused.value.code, refused.value.status) == ("payout_already_exported", 409)
+    content, _type, _name = payout_export(batch=batch, by=treasurer, file_format="pain001", confirm_repeat=True)
+    assert b"pain.001.001.03" in content
+
+
+@pytest.mark.parametrize(
+    "today, requested",
+    [
+        ("2026-12-06T10:00:00+01:00", "2026-12-07"),  # a Sunday: Monday
+        ("2026-12-24T10:00:00+01:00", "2026-12-28"),  # Christmas Eve, Christmas, Boxing Day, Sunday
+        ("2026-12-08T10:00:00+01:00", "2026-12-08"),  # a Tuesday stays
+    ],
+)
+def test_requested_payment_date_is_a_swedish_banking_day(overpayment, treasurer, second_treasurer, today, requested):
+    import defusedxml.ElementTree as SafeET
+    import time_machine
+
+    batch = _approved(overpayment, treasurer, second_treasurer)
+    with time_machine.travel(today, tick=False):
+        content, _type, _name = payout_export(batch=batch, by=treasurer, file_format="pain001")
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+    assert SafeET.fromstring(content).find(".//p:PmtInf/p:ReqdExctnDt", ns).text == requested

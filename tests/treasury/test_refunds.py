@@ -278,7 +278,7 @@ def test_export_marks_the_pledge_and_its_payment_refunded_exactly_once(pool, sav
     payment.refresh_from_db()
     assert (pledge.status, payment.status) == (PledgeStatus.REFUNDED, PaymentStatus.REFUNDED)
 
-    again, _type, _name = payout_export(batch=batch, by=second_treasurer, file_format="pain001")
+    again, _type, _name = payout_export(batch=batch, by=second_treasurer, file_format="pain001", confirm_repeat=True)
     assert SafeET.fromstring(again).find(".//p:CdtrAcct/p:Id/p:IBAN", PAIN).text == PAYER_IBAN
     assert _status_changes("pools_pledge", pledge.pk, PledgeStatus.REFUNDED) == 1
     assert _status_changes("pools_payment", payment.pk, PaymentStatus.REFUNDED) == 1

@@ -27,7 +27,9 @@ def test_each_fair_step_says_what_it_did(client, organiser):
         ("finish", "The follow-up is ended"),
     ]:
         # The programme's fair is dated ahead, so starting it now needs a recorded reason.
-        response = client.post(url, {"action": action, "early_reason": "A rehearsal evening"}, follow=True)
+        response = client.post(
+            url, {"action": action, "early_reason": "A rehearsal evening", "confirmed": "1"}, follow=True
+        )
         assert message in response.text
 
 
@@ -46,3 +48,20 @@ def test_progress_says_what_the_percentage_is_of(client, pool):
     pool_totals_recompute(pool_id=pool.pk)
     text = client.get(reverse("web:savers:pool-detail", args=[pool.pk]), HTTP_ACCEPT_LANGUAGE="en").text
     assert "% of the minimum pledged" in text
+
+
+def test_closing_and_finishing_a_fair_ask_first_on_a_page(client, organiser):
+    from invest.fairs.models import Fair
+
+    fair, _pitches = fair_with_programme(organiser)
+    type(organiser).objects.filter(pk=organiser.pk).update(language="sv")
+    login_verified(client, organiser)
+    url = reverse("web:fair-status", args=[fair.pk])
+    client.post(url, {"action": "start", "early_reason": "A rehearsal evening"})
+    for action, status in [("close", "follow_up"), ("finish", "closed")]:
+        asked = client.post(url, {"action": action}, HTTP_ACCEPT_LANGUAGE="sv")
+        assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.text
+        assert f'name="action" value="{action}"' in asked.text and "Detta kan inte ångras" in asked.text
+        assert Fair.objects.get(pk=fair.pk).status != status  # nothing happened yet
+        client.post(url, {"action": action, "confirmed": "1"})
+        assert Fair.objects.get(pk=fair.pk).status == status

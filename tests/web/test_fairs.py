@@ -131,7 +131,8 @@ def test_organiser_moves_the_fair_through_its_life(client, organiser):
     fair, _pitches = fair_with_programme(organiser)
     login_verified(client, organiser)
     for action, status in [("start", "live"), ("close", "follow_up"), ("finish", "closed")]:
-        client.post(reverse("web:fair-status", args=[fair.pk]), {"action": action, "early_reason": "rehearsal"})
+        body = {"action": action, "early_reason": "rehearsal", "confirmed": "1"}
+        client.post(reverse("web:fair-status", args=[fair.pk]), body)
         fair.refresh_from_db()
         assert fair.status == status
     client.post(reverse("web:fair-status", args=[fair.pk]), {"action": "start"})
@@ -424,3 +425,43 @@ def test_owner_withdraws_from_the_fair_page_and_a_stranger_cannot(client, organi
     client.post(reverse("web:pitch-withdraw", args=[mine.pk]), {"confirmed": "1"})
     mine.refresh_from_db()
     assert mine.status == PitchStatus.WITHDRAWN
+
+
+def test_follow_up_rows_start_on_choose_with_labelled_fields_and_no_repeated_ids(client, organiser, owner):
+    import re
+
+    _fair, (pitch, _b) = live_fair(organiser, owner=owner)
+    card(pitch, name="Ett", email="ett@example.se", may_contact=True)
+    card(pitch, name="Två", email="tva@example.se", may_contact=True)
+    login_verified(client, owner)
+    page = client.get(reverse("web:pitch-follow-up", args=[pitch.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    selects = re.findall(r'<select name="outcome"[^>]*>(.*?)</select>', page, re.S)
+    assert len(selects) == 2
+    for options in selects:
+        assert options.startswith('<option value="">') and "selected" not in options  # nobody is "Kontaktad" yet
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert 'placeholder="' not in page  # every field has a real label
+
+
+def test_board_shows_progress_toward_each_target_and_not_the_organisers_menu(client, organiser):
+    fair, (a, _b) = live_fair(organiser)  # targets of 100 000 kr
+    card(a, amount_ore=2_500_000)
+    login_verified(client, organiser)
+    page = client.get(reverse("web:fair-board", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert '<header class="site">' not in page and "Logga ut" not in page  # the projector shows the fair only
+    assert 'value="25"' in page and "25 % av målet 100 000,00 kr" in page.replace("\xa0", " ")
+    first, second = client.get(reverse("web:fair-board-json", args=[fair.pk])).json()["pitches"]
+    assert (first["percent_of_target"], first["target"]) == (25, "100000.00")
+    assert second["percent_of_target"] == 0
+
+
+def test_report_conversion_row_is_labelled_and_absent_without_pledges(client, organiser):
+    fair, (a, _b) = live_fair(organiser)
+    login_verified(client, organiser)
+    empty = client.get(reverse("web:fair-report", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert "100,0" not in empty and "Omvandling" not in empty  # no 100 % of nothing
+    card(a, amount_ore=10_000)
+    page = client.get(reverse("web:fair-report", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv").text
+    assert "Pledged (number)" not in page and "(antal)" in page and "(kr)" in page  # counts and amounts labelled
+    assert "Omvandling" in page and "100,0\xa0%" in page

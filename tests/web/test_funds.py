@@ -435,3 +435,29 @@ def test_approving_a_withdrawal_on_its_page_asks_for_a_fresh_code(fund, member, 
     assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/verify/")
     row.refresh_from_db()
     assert row.status == "prepared"
+
+
+def test_a_new_member_with_nothing_paid_sees_one_member_share_and_no_capital_at_work_or_withdrawal(
+    fund, share_pool, saver
+):
+    # The member share of 1 000 kr is priced in two 500 kr units: it is still one member share.
+    browser(saver).post(page("fund-join", fund.slug), {"pool": share_pool.pk, "instalments": 1})
+    body = browser(saver).get(page("fund-statement", fund.slug)).content.decode()
+    assert "Medlemsinsats · 1 000,00 kr" in body and "2 andelar" not in body
+    assert "Ditt kapital i arbete" not in body and "Det fonden stöttar" in body
+    assert page("fund-withdraw", fund.slug) not in body and 'id="nothing-to-withdraw"' in body
+    pledge = FundMembership.objects.get(member=saver).shares.get().pledge
+    pay(pledge, 100_000, timezone.localdate())
+    body = browser(saver).get(page("fund-statement", fund.slug)).content.decode()
+    assert "Ditt kapital i arbete" in body and page("fund-withdraw", fund.slug) in body
+
+
+def test_position_names_the_loan_amount_column_for_what_it_holds(fund, organiser, treasurer, project):
+    loan_create(
+        fund=fund, by=organiser, project=project, principal_ore=100_000, term_months=1,
+        disbursed_on=timezone.localdate(),
+    )  # fmt: skip
+    body = browser(treasurer).get(page("fund-position", fund.slug)).content.decode()
+    assert ">Lånebelopp</th>" in body and ">Amortering</th>" not in body  # the column holds the loan, not a repayment
+    text = b"".join(browser(treasurer).get(page("fund-position-csv", fund.slug)).streaming_content).decode("utf-8")
+    assert ";Lånebelopp;" in text and "Amortering" not in text

@@ -316,3 +316,22 @@ def test_export_page_shows_the_refusal_for_a_line_without_an_account(client, wor
     assert "Konto saknas" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == PayoutStatus.APPROVED and batch.exported_at is None
+
+
+def test_second_export_of_a_payout_list_asks_for_confirmation_on_a_page(client, world, treasurer, second_treasurer):
+    batch = world["batch"]
+    login_verified(client, second_treasurer)
+    assert client.post(f"/treasury/payouts/{batch.pk}/approve/").status_code == 302
+    login_verified(client, treasurer)
+    first = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "csv"})
+    assert first.status_code == 200 and first["Content-Disposition"].startswith("attachment")
+    # Another format, no warning before: now a confirmation page, no file.
+    again = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "pain001"})
+    assert again.status_code == 200 and "Content-Disposition" not in again
+    page = again.content.decode()
+    assert 'name="confirmed" value="1"' in page and 'name="file_format" value="pain001"' in page
+    assert "två gånger" in page or "twice" in page
+    confirmed = client.post(f"/treasury/payouts/{batch.pk}/export/", {"file_format": "pain001", "confirmed": "1"})
+    assert confirmed.status_code == 200 and b"pain.001.001.03" in confirmed.content
+    batch.refresh_from_db()
+    assert (batch.status, batch.export_format) == (PayoutStatus.EXPORTED, "csv")  # the first export stays recorded

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from invest.fairs.models import FollowUpOutcome, Pitch
 from invest.fairs.services import CARD_KINDS, MAX_HOURS, CardInput
 from invest.models import Project
-from pools.models import PledgeKind
+from pools.models import MONEY_KINDS, PledgeKind
 from pools.money import MoneyError, parse_kronor
 from web.forms import form_field
 
@@ -137,6 +137,31 @@ class CardForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("card_id", uuid.uuid4())
 
+    def clean(self) -> dict[str, Any]:
+        """Refuse a field of another kind of pledge rather than drop it silently (the page's script
+        disables them; without it, a volunteer may have typed an amount on an hours card)."""
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind:
+            wrong = {
+                "amount": kind not in MONEY_KINDS,
+                "months": kind not in MONEY_KINDS,
+                "hours": kind != PledgeKind.TIME,
+            }
+            for name, refused in wrong.items():
+                if refused and data.get(name) is not None and name not in self.errors:
+                    self.add_error(name, _("Not used for this kind of pledge: empty the field or choose another kind."))
+        return data
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Every error (a field's, the form's, or a service's refusal added later) moves the focus
+        (autofocus) to the first faulty field in page order."""
+        super().add_error(field, error)
+        faulty = [name for name in self.fields if name in self.errors and name != "card_id"]
+        for each in self.fields.values():
+            each.widget.attrs.pop("autofocus", None)
+        self.fields[faulty[0] if faulty else "kind"].widget.attrs["autofocus"] = True
+
     def card(self) -> CardInput:
         data = self.cleaned_data
         return CardInput(
@@ -164,6 +189,7 @@ class VolunteerCardForm(CardForm):
         super().__init__(*args, **kwargs)
         choices = [(p.pk, f"{p.position or '–'}. {p.title}") for p in pitches]
         form_field(self, "pitch", forms.TypedChoiceField).choices = choices
+        self.fields["kind"].widget.attrs["autofocus"] = True  # the next card starts at its kind (full_clean moves it)
 
 
 class FollowUpForm(forms.Form):

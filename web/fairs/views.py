@@ -254,6 +254,21 @@ def fair_programme(request: AuthenticatedHttpRequest, fair_id: int) -> HttpRespo
 
 
 STATUS_ACTIONS: dict[str, Callable[..., object]] = {"start": fair_start, "close": fair_close, "finish": fair_finish}
+STATUS_QUESTIONS = {
+    "close": (
+        gettext_lazy("Close the fair and send the confirmation links?"),
+        gettext_lazy("%(title)s stops taking pledge cards now."),
+        gettext_lazy("Every pledger with an email address gets a link to confirm their pledge. This cannot be undone."),
+        gettext_lazy("Yes, close the fair and send the links"),
+    ),
+    "finish": (
+        gettext_lazy("End the follow-up?"),
+        gettext_lazy("%(title)s is closed for good."),
+        gettext_lazy("Pledgers can no longer confirm their fair pledges. This cannot be undone."),
+        gettext_lazy("Yes, end the follow-up"),
+    ),
+}
+
 STATUS_DONE = {
     "start": gettext_lazy("The doors are open: the fair is live and pledge cards are taken."),
     "close": gettext_lazy("The fair is closed. Each pledger gets a link to confirm their pledge."),
@@ -271,6 +286,20 @@ def fair_status(request: AuthenticatedHttpRequest, fair_id: int) -> HttpResponse
     if action is None:
         messages.error(request, _("Unknown action."))
     else:
+        # Closing mails every pledger and finishing ends the follow-up: neither can be taken back, so ask first.
+        question = STATUS_QUESTIONS.get(name)
+        if question is not None:
+            page = confirmation_page(
+                request,
+                title=str(question[0]),
+                question=str(question[1]) % {"title": fair.title},
+                consequence=str(question[2]),
+                confirm_label=str(question[3]),
+                cancel_label=_("No, go back"),
+                back_url=reverse("web:fair-detail", args=[fair.pk]),
+            )
+            if page is not None:
+                return page
         try:
             if name == "start":
                 fair_start(fair=fair, by=request.user, early_reason=request.POST.get("early_reason", "")[:1000])
@@ -541,10 +570,24 @@ def board_json_body(fair: Fair, rows: list[BoardPitch]) -> dict[str, object]:
                 "interest_count": r.interest_count,
                 "interest": ore_to_string(r.interest_ore),
                 "interest_text": _interest_text(r, language),
+                "target": ore_to_string(r.target_ore) if r.target_ore else None,
+                "percent_of_target": r.percent_of_target,
+                "progress_text": _progress_text(r, language),
             }
             for r in rows
         ],
     }
+
+
+def _progress_text(row: BoardPitch, language: str) -> str:
+    """ "42 % of 100 000,00 kr" under the bar; empty without a target."""
+    if row.percent_of_target is None:
+        return ""
+    with translation.override(language):
+        return _("%(percent)s %% of the target %(target)s") % {
+            "percent": row.percent_of_target,
+            "target": format_sek(row.target_ore, language),
+        }
 
 
 def _hours_text(hours: Decimal, language: str) -> str:

@@ -25,7 +25,7 @@ def position_rows(position: FundPosition) -> Iterator[list[str]]:
     for key, value in position.figures().items():
         yield [labels[key], kronor_cell(value) if key.endswith("_ore") else number_cell(value)]
     yield []
-    yield [_("Loan"), _("Project"), _("Principal"), _("Repaid"), _("Outstanding"), _("Due"), _("Overdue")]
+    yield [_("Loan"), _("Project"), _("Loan amount"), _("Repaid"), _("Outstanding"), _("Due"), _("Overdue")]
     for line in position.loans:
         yield [
             str(line.loan.pk),

@@ -297,6 +297,11 @@ class ReminderPreferencesForm(forms.Form):
 class RefundAccountForm(forms.Form):
     """The account money is paid back to: a Swedish IBAN; empty removes it."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the settings page also shows the email form, which has a password field too.
+        kwargs.setdefault("auto_id", "refund_%s")
+        super().__init__(*args, **kwargs)
+
     refund_iban = forms.CharField(
         label=_("IBAN"),
         max_length=IBAN_INPUT_MAX_LENGTH,

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.mail import account_mail_queue
@@ -203,7 +204,13 @@ def my_pledges(request: AuthenticatedHttpRequest) -> HttpResponse:
     claimed = pledge_claim_by_email(user=request.user)
     if claimed:
         messages.success(
-            request, _("%(count)s pledge cards from a fair were added to your account.") % {"count": claimed}
+            request,
+            ngettext(
+                "%(count)s pledge card from a fair was added to your account.",
+                "%(count)s pledge cards from a fair were added to your account.",
+                claimed,
+            )
+            % {"count": claimed},
         )
     rows = [_pledge_row(p, p.received_ore) for p in pledge_list_for_saver_with_received(saver=request.user)[:200]]
     return render(request, "savers/my_pledges.html", {"rows": rows, **my_pledges_context(request)})

@@ -56,3 +56,23 @@ def audit_value(value: object, field: str) -> str:
 def kronor_input(ore: int | None) -> str:
     """An amount as a form field value ("1234.50"), for hidden inputs that post an amount back."""
     return "" if ore is None else ore_to_string(int(ore))
+
+
+@register.filter(name="pledge_quantity")
+def pledge_quantity(pledge: object) -> str:
+    """A non-money pledge's quantity with its unit: "1 timme", "2,5 timmar" / "1 hour"; another unit as typed."""
+    from django.utils.translation import ngettext
+
+    quantity = getattr(pledge, "quantity", None)
+    if quantity is None:
+        return ""
+    text = f"{Decimal(quantity):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if (translation.get_language() or "sv").startswith("sv"):
+        text = text.replace(".", ",")
+    unit = getattr(pledge, "unit", "") or ""
+    if unit == "hours":
+        # Singular only for exactly one (the Swedish and English rule); 1,5 is plural.
+        return ngettext("%(n)s hour", "%(n)s hours", 1 if text == "1" else 2) % {"n": text}
+    return f"{text} {unit}".strip()

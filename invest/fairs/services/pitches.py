@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from invest.fairs.errors import (
@@ -69,7 +70,11 @@ def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool:
     if pitch.status != PitchStatus.APPLIED:
         raise PitchRefused(_("Only an application can be chosen."), field="status")
     if Pitch.objects.filter(fair=fair, status=PitchStatus.CHOSEN).count() >= fair.pitch_slots:
-        raise PitchRefused(_("All %(n)s pitch slots are taken.") % {"n": fair.pitch_slots}, field="status")
+        raise PitchRefused(
+            ngettext("The one pitch slot is taken.", "All %(n)s pitch slots are taken.", fair.pitch_slots)
+            % {"n": fair.pitch_slots},
+            field="status",
+        )
     target = target_ore if target_ore is not None else (pitch.project.loan_need_ore or 0)
     target = target or settings.FAIRS_DEFAULT_PITCH_TARGET_ORE
     if isinstance(target, bool) or not isinstance(target, int) or not 0 < target <= MAX_ORE:

@@ -21,7 +21,15 @@
       setText(card.querySelector('[data-field="pledgers"]'), p.pledgers);
       setText(card.querySelector('[data-field="non_money_count"]'), p.non_money_count);
       setText(card.querySelector('[data-field="hours_display"]'), p.hours_display);
+      // The noun after each count: singular for exactly one (Swedish and English plural rule).
+      ["pledgers", "non_money_count", "hours_display"].forEach(function (field) {
+        var unit = card.querySelector('[data-unit="' + field + '"]');
+        if (unit) { setText(unit, String(p[field]) === "1" ? unit.dataset.one : unit.dataset.many); }
+      });
       setText(card.querySelector('[data-field="non_money_text"]'), p.non_money_text);
+      setText(card.querySelector('[data-field="progress_text"]'), p.progress_text);
+      var bar = card.querySelector('[data-field="percent_of_target"]');
+      if (bar && p.percent_of_target !== null) { bar.value = Math.min(100, p.percent_of_target); }
       setText(card.querySelector('[data-field="interest_text"]'), p.interest_text);
       var list = card.querySelector('[data-field="names"]');
       if (list && list.dataset.names !== JSON.stringify(p.names)) {
