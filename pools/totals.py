@@ -5,7 +5,7 @@ every figure of every pool in the set, so one pool's recompute costs the same wh
 the size of the tables (index on the pool), and the full reconciliation is a few
 queries per batch of pools, never one query per pool.
 
-Why one module of about 470 lines: the ORM aggregates and the range and reconciliation SQL compute the same
+Why one module of about 530 lines: the ORM aggregates and the range and reconciliation SQL compute the same
 figures and are tested against each other; keeping them side by side is what keeps them equal.
 """
 

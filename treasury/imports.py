@@ -9,7 +9,7 @@ by row, bulk inserts included. Reversals and deductions are rare and go through 
 A batch records which file positions it wrote, so a worker that runs twice (or dies half-way)
 carries on where the last committed batch ended.
 
-Why one module of about 600 lines: a batch's steps (skip seen entries, match in memory, write with
+Why one module of about 650 lines: a batch's steps (skip seen entries, match in memory, write with
 COPY, then deductions and reversals, which take money back from what earlier batches wrote) share
 one batch's state and one transaction; the matching rules are pure functions kept below the writer
 so a reader sees each decision next to the rows it produces. The exceptions queue's one service sits
@@ -380,35 +380,26 @@ class _Batch:
                 )
                 % names
             )
-            self._line(
-                pos,
-                entry,
-                LineOutcome.DEDUCTION,
-                detail,
-                pledge=pledge,
-                reversed_payment=allocation.payment,
-                needs_attention=True,
-            )
-            return
-        _reversal, rest = allocation_take_back(
-            allocation=allocation, amount_ore=take, by=self.by, note=_("Deducted by the bank")
-        )
-        self.touched_pools.add(pledge.pool_id)
-        names["amount"] = _kronor(take)
-        if rest is None:
-            detail = (
-                _("Deducted by the bank: the match of %(amount)s from %(payment)s to pledge %(ref)s was reversed.")
-                % names
-            )
         else:
-            names["rest"] = _kronor(rest.amount_ore)
-            detail = (
-                _(
-                    "Deducted by the bank: %(amount)s taken back from the match of %(payment)s to pledge %(ref)s; "
-                    "%(rest)s stays matched."
-                )
-                % names
+            _reversal, rest = allocation_take_back(
+                allocation=allocation, amount_ore=take, by=self.by, note=_("Deducted by the bank")
             )
+            self.touched_pools.add(pledge.pool_id)
+            names["amount"] = _kronor(take)
+            if rest is None:
+                detail = (
+                    _("Deducted by the bank: the match of %(amount)s from %(payment)s to pledge %(ref)s was reversed.")
+                    % names
+                )
+            else:
+                names["rest"] = _kronor(rest.amount_ore)
+                detail = (
+                    _(
+                        "Deducted by the bank: %(amount)s taken back from the match of %(payment)s to pledge "
+                        "%(ref)s; %(rest)s stays matched."
+                    )
+                    % names
+                )
         self._line(
             pos,
             entry,
