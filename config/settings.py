@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LOKALKAPITAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -136,6 +137,35 @@ elif env.bool("DATABASE_POOL", default=not _IS_CELERY):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary (PostgreSQL only), read by reports and exports alone
+# (operations/replica.py): normal requests read the primary and see their own writes.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_CONNECT_TIMEOUT = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+
+
+def replica_database(url: str, default: dict[str, Any], *, connect_timeout: int) -> dict[str, Any]:
+    """The replica's DATABASES entry: the primary's connection settings (pool or persistent connections)
+    at the replica's address, failing within `connect_timeout` seconds so a dead replica costs little."""
+    replica: dict[str, Any] = environ.Env.db_url_config(url)
+    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        if key in default:
+            replica[key] = default[key]
+    replica["OPTIONS"] = {**default.get("OPTIONS", {}), "connect_timeout": connect_timeout}
+    if "pool" in replica["OPTIONS"]:
+        replica["OPTIONS"]["pool"] = {**replica["OPTIONS"]["pool"], "timeout": connect_timeout}
+    # Tests: no test database is created on the replica; it reads the primary's (its NAME) where it streams it.
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+if DATABASE_REPLICA_URL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["replica"] = replica_database(
+        DATABASE_REPLICA_URL, DATABASES["default"], connect_timeout=DATABASE_REPLICA_CONNECT_TIMEOUT
+    )
+DATABASE_ROUTERS = ["operations.replica.ReplicaRouter"]
+# Reports read the primary instead when the replica has replayed less than the primary had written this
+# many seconds ago (the page says which it read and how far behind the replica was).
+REPORT_REPLICA_MAX_LAG_SECONDS = env.int("REPORT_REPLICA_MAX_LAG_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -259,6 +289,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Two queues: "celery" (the default: mail, reminders, totals, the outbox, heartbeats: short jobs) and
+# "heavy" (bank-file imports with their matching, the nightly reconciliation, statement and report builds:
+# minutes of CPU and database work each), so workers for each scale apart and a long import never holds
+# up a receipt. A worker started without -Q consumes both (every queue listed here); in production one
+# group of workers runs `-Q celery`, another `-Q heavy` (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+HEAVY_QUEUE = "heavy"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(HEAVY_QUEUE)]
+CELERY_TASK_ROUTES = {
+    "workers.treasury.process_bank_file": {"queue": HEAVY_QUEUE},
+    "workers.totals.reconcile_pool_totals": {"queue": HEAVY_QUEUE},
+    "workers.statements.send_yearly_statements": {"queue": HEAVY_QUEUE},
+    "workers.reports.*": {"queue": HEAVY_QUEUE},  # report builds and exports run as tasks
+}
 
 # Outbox relay and worker heartbeat (seconds).
 OUTBOX_RELAY_INTERVAL = env.int("OUTBOX_RELAY_INTERVAL", default=10)

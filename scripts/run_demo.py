@@ -44,7 +44,10 @@ def main() -> int:
     env = demo_environment(dict(os.environ), HOST, PORT)
     processes = {
         "web": subprocess.Popen([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT, env=env),
-        "worker": subprocess.Popen([*celery, "worker", "-l", "warning", "-c", "2", "-n", "demo@%h"], cwd=ROOT, env=env),
+        # One worker for both queues here (docker-compose.yml runs one per queue).
+        "worker": subprocess.Popen(
+            [*celery, "worker", "-Q", "celery,heavy", "-l", "warning", "-c", "2", "-n", "demo@%h"], cwd=ROOT, env=env
+        ),
         "beat": subprocess.Popen(
             [*celery, "beat", "-l", "warning", "-s", str(ROOT / "var" / "celerybeat-schedule")], cwd=ROOT, env=env
         ),

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from operations.csv_files import kronor_cell, number_cell
 from operations.pdf import html_to_pdf
+from operations.replica import reporting_alias
 from pools.banking_days import next_banking_day
 from pools.money import ore_to_kronor, ore_to_string
 from treasury import report_sql
@@ -197,7 +198,8 @@ def _copy_csv(
     assert report.rows_sql is not None
     statement, params, order_key = report.rows_sql
     yield header.encode("utf-8")
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = connections[reporting_alias()]  # the replica inside a report view (operations.replica), else default
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         report_sql.tune_transaction(cursor)
         raw = cursor.cursor.connection
 

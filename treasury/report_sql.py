@@ -21,9 +21,10 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from invest.fairs.models import Fair, Pitch
+from operations.replica import reporting_alias
 from pools.limits import pledge_cap_groups
 from pools.models import MONEY_KINDS, Payment, PaymentAllocation, Pledge, Pool
 from treasury.models import PayoutBatch, PayoutLine, PayoutReason
@@ -418,7 +419,8 @@ def tune_transaction(cursor: Any) -> None:
 
 def run(statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run one report statement and return its rows as dicts."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = connections[reporting_alias()]  # the replica inside a report view (operations.replica), else default
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         tune_transaction(cursor)
         cursor.execute(statement, expand_lists(params))
         names = [c[0] for c in cursor.description]
@@ -428,7 +430,7 @@ def run(statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
 def stream(statement: str, params: dict[str, Any], *, chunk_size: int = 2000) -> Any:
     """Run one report statement and yield its rows as dicts, a chunk at a time (a server-side cursor
     on PostgreSQL), so memory stays flat however many rows there are."""
-    with connection.chunked_cursor() as cursor:
+    with connections[reporting_alias()].chunked_cursor() as cursor:
         cursor.execute(statement, expand_lists(params))
         names = [c[0] for c in cursor.description]
         while True:

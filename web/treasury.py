@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.sessions import step_up_fresh, step_up_redirect
 from operations.errors import DomainError
+from operations.replica import ReportSource, reporting_response
 from pools.models import PaymentStatus, Pledge
 from treasury.exports import bar_chart_svg, report_http_response
 from treasury.models import AuditEvent, BankFileStatus, PayoutKind, PayoutStatus
@@ -301,9 +302,14 @@ def allocation_reverse_view(request: AuthenticatedHttpRequest, pk: int) -> HttpR
 
 @require_GET
 @treasury_required(VIEW)
-def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
     if kind not in REPORT_KINDS:
         raise Http404
+    # Reads from the replica when one is configured and close enough behind (operations/replica.py).
+    return reporting_response(lambda source: _report_view(request, kind, source))
+
+
+def _report_view(request: AuthenticatedHttpRequest, kind: str, source: ReportSource) -> HttpResponseBase:
     form = ReportForm(request.GET or None)
     report = None
     page: ReportPage | None = None
@@ -342,6 +348,7 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse | 
                 bar_chart_svg(report.monthly, "cumulative_ore", title=_("Received in all, over time")) if report else ""
             ),
             "query": _query_without(request, "export"),
+            "source": source,
             **paging,
         },
         status=status,

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.treasury.common import ERRORS, CanViewReports
+from operations.replica import reporting_response
 from pools.money import ore_to_string
 from treasury.exports import EXPORT_FORMATS, EXPORT_MEDIA_TYPES, report_http_response
 from treasury.reports import MAX_PAGE_SIZE, REPORT_KINDS, report_build, report_page, report_params
@@ -59,6 +60,11 @@ class ReportView(APIView):
     def get(self, request: Request, kind: str) -> Any:
         if kind not in REPORT_KINDS:
             raise Http404
+        # Reads from the replica when one is configured and close enough behind (operations/replica.py);
+        # the X-Report-Source and X-Report-Replica-Lag headers say where it read.
+        return reporting_response(lambda source: self._report(request, kind))
+
+    def _report(self, request: Request, kind: str) -> Any:
         query = ReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data

@@ -150,7 +150,7 @@ def broker_is_idle(url: str) -> bool:
     import redis
 
     client = redis.Redis.from_url(url, socket_timeout=2)
-    return client.llen("celery") == 0 and client.hlen("unacked") == 0
+    return client.llen("celery") == 0 and client.llen("heavy") == 0 and client.hlen("unacked") == 0
 
 
 @pytest.fixture
