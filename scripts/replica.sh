@@ -19,8 +19,11 @@ HBA="/etc/postgresql/$VERSION/main/pg_hba.conf"
 AS_POSTGRES=()
 [ "$(id -u)" = 0 ] && AS_POSTGRES=(runuser -u postgres --)
 
-in_recovery() {
-  [ "$(psql -h 127.0.0.1 -p "$REPLICA_PORT" -U postgres -tAc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "t" ]
+# A standby receiving the primary's WAL right now (one left behind by recycled WAL is in recovery, not streaming).
+streaming() {
+  [ "$(psql -h 127.0.0.1 -p "$REPLICA_PORT" -U postgres -tAc \
+    "SELECT pg_is_in_recovery() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')" \
+    2>/dev/null)" = "t" ]
 }
 
 exists() { pg_lsclusters -h | awk -v v="$VERSION" -v n="$NAME" '$1 == v && $2 == n {found=1} END {exit !found}'; }
@@ -46,9 +49,10 @@ create() {
 }
 
 start_and_wait() {
-  pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$NAME" start >/dev/null 2>&1 || return 1
+  # Already running (but not streaming yet) is fine: wait for it like for a fresh start.
+  pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$NAME" start >/dev/null 2>&1 || true
   for _ in $(seq 60); do
-    in_recovery && return 0
+    streaming && return 0
     sleep 0.5
   done
   return 1
@@ -56,9 +60,9 @@ start_and_wait() {
 
 case "${1:-}" in
   start)
-    in_recovery && { echo "replica on port $REPLICA_PORT: streaming"; exit 0; }
+    streaming && { echo "replica on port $REPLICA_PORT: streaming"; exit 0; }
     if exists && ! start_and_wait; then
-      echo "replica cluster does not start or is not a standby: copying it again" >&2
+      echo "the replica cluster does not start or does not stream: copying it again" >&2
       pg_dropcluster --stop "$VERSION" "$NAME"
     fi
     if ! exists; then
@@ -74,7 +78,7 @@ case "${1:-}" in
     exists && pg_dropcluster --stop "$VERSION" "$NAME" || true
     ;;
   status)
-    if in_recovery; then echo "replica on port $REPLICA_PORT: streaming"; else echo "replica: not running"; exit 1; fi
+    if streaming; then echo "replica on port $REPLICA_PORT: streaming"; else echo "replica: not running"; exit 1; fi
     ;;
   *)
     echo "usage: $0 start|stop|drop|status" >&2

@@ -24,6 +24,19 @@ def test_compose_runs_web_worker_beat_database_and_broker():
     assert services["beat"]["deploy"]["replicas"] == 1
 
 
+def test_compose_runs_one_worker_service_per_queue():
+    from django.conf import settings
+
+    services = compose()["services"]
+    queues = {}
+    for name in ("worker", "worker-heavy"):
+        command = services[name]["command"]
+        assert command[:4] == ["celery", "-A", "config", "worker"]
+        queues[name] = command[command.index("-Q") + 1]
+    assert queues == {"worker": settings.CELERY_TASK_DEFAULT_QUEUE, "worker-heavy": settings.HEAVY_QUEUE}
+    assert services["worker-heavy"]["healthcheck"]["test"]
+
+
 def test_compose_services_have_health_checks_and_volumes():
     data = compose()
     services = data["services"]
@@ -36,7 +49,7 @@ def test_compose_services_have_health_checks_and_volumes():
 
 def test_compose_app_services_share_one_image_and_production_environment():
     services = compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-heavy", "beat"):
         env = services[name]["environment"]
         assert services[name]["image"] == "lokalkapital:latest"
         assert env["DJANGO_ENV"] == "production"
