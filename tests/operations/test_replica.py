@@ -132,7 +132,10 @@ def test_a_dead_replica_address_falls_back_to_the_primary_and_is_not_asked_again
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_report_page_and_api_answer_from_the_primary_when_the_replica_is_dead(client, api_client, treasurer, login_as):
+def test_report_pages_and_api_answer_from_the_primary_when_the_replica_is_dead(client, treasurer, organiser, login_as):
+    from tests.factories import MicroFundFactory
+
+    fund = MicroFundFactory(organiser=organiser)
     login_as(client, treasurer)
     with replica_alias(port=_dead_port(), connect_timeout=1):
         page = client.get("/treasury/reports/overview/", {"as_of": "2030-01-01"})
@@ -143,6 +146,10 @@ def test_report_page_and_api_answer_from_the_primary_when_the_replica_is_dead(cl
         export = client.get("/treasury/reports/pledges/", {"as_of": "2030-01-01", "export": "csv"})
         assert export.status_code == 200 and export["X-Report-Source"] == "primary"
         b"".join(export.streaming_content)
+        api = client.get("/api/treasury/reports/pools/", {"as_of": "2030-01-01"})
+        assert api.status_code == 200 and api["X-Report-Source"] == "primary"
+        position = client.get(f"/funds/{fund.slug}/position/")
+        assert position.status_code == 200 and 'data-report-source="primary"' in position.content.decode()
 
 
 def test_lagging_and_unreachable_sources_read_the_primary():

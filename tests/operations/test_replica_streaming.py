@@ -138,3 +138,26 @@ def test_a_replica_lagging_more_than_allowed_is_not_read(replica, books, client,
     assert page["X-Report-Source"] == "primary"
     assert page.context["source"].fallback == LAGGING
     assert 'data-report-source="primary"' in page.content.decode()
+
+
+def test_fund_position_page_and_csv_are_read_from_the_replica(replica, client, treasurer, organiser, login_as):
+    from invest.funds import selectors
+    from pools.models import PledgeKind, PoolKind
+    from pools.services import pledge_create
+    from tests.factories import MicroFundFactory, PoolFactory
+    from tests.invest.funds.conftest import pay
+    from web.funds import exports
+
+    fund = MicroFundFactory(organiser=organiser)
+    capital = PoolFactory(project=None, micro_fund=fund, kind=PoolKind.FUND_CAPITAL, target_ore=10**10)
+    gift = pledge_create(pool=capital, saver=organiser, kind=PledgeKind.GIFT, amount_ore=2_500_000)
+    pay(gift, 2_500_000, timezone.localdate() - timedelta(days=3))
+    login_as(client, treasurer)
+    caught_up()
+    page = client.get(f"/funds/{fund.slug}/position/")
+    assert page.status_code == 200 and page["X-Report-Source"] == "replica"
+    assert 'data-report-source="replica"' in page.content.decode()
+    export = client.get(f"/funds/{fund.slug}/position.csv")
+    assert export["X-Report-Source"] == "replica"
+    on_primary = exports.position_csv(selectors.fund_position(fund=fund, as_of=timezone.localdate()))
+    assert b"".join(export.streaming_content) == b"".join(on_primary.streaming_content)

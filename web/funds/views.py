@@ -13,7 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from invest.funds import selectors, services
 from invest.funds.errors import FundPermissionDenied
 from invest.services import fund_swish_number_set, user_may_manage_fund_receiver
 from operations.errors import DomainError
+from operations.replica import ReportSource, reporting_response
 from pools.selectors import pool_get
 from web.confirm import confirmation_page
 from web.funds import exports
@@ -554,25 +556,30 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, date]:
 
 
 @login_required
-def fund_position(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+def fund_position(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     """The fund's position as of a date: organisers and treasurers."""
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     form, as_of = _as_of(request)
-    position = selectors.fund_position(fund=fund, as_of=as_of)
     context = _fund_context(request, fund)
-    context.update({"form": form, "position": position, "query": f"?as_of={as_of.isoformat()}"})
-    return render(request, "funds/fund_position.html", context)
+    context.update({"form": form, "query": f"?as_of={as_of.isoformat()}"})
+
+    def page(source: ReportSource) -> HttpResponse:
+        # Only the figures are read on the replica (when one is configured): who may see the fund, on the primary.
+        position = selectors.fund_position(fund=fund, as_of=as_of)
+        return render(request, "funds/fund_position.html", {**context, "position": position, "source": source})
+
+    return reporting_response(page)
 
 
 @login_required
-def fund_position_csv(request: AuthenticatedHttpRequest, slug: str) -> StreamingHttpResponse:
+def fund_position_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     _form, as_of = _as_of(request)
-    return exports.position_csv(selectors.fund_position(fund=fund, as_of=as_of))
+    return reporting_response(lambda source: exports.position_csv(selectors.fund_position(fund=fund, as_of=as_of)))
 
 
 @login_required
-def fund_position_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+def fund_position_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     fund = selectors.fund_get_for_reports(user=request.user, slug=slug)
     _form, as_of = _as_of(request)
-    return exports.position_pdf(selectors.fund_position(fund=fund, as_of=as_of))
+    return reporting_response(lambda source: exports.position_pdf(selectors.fund_position(fund=fund, as_of=as_of)))
