@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, Error, connections
+from django.http import FileResponse
 from django.http.response import HttpResponseBase
 
 REPLICA = "replica"
@@ -107,7 +108,9 @@ def replica_forget_failure() -> None:
 
 def report_source() -> ReportSource:
     """Measure the replica and choose where the next report reads. Never raises for a replica fault."""
-    if not replica_configured() or connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+    primary = connections[DEFAULT_DB_ALIAS]
+    if not replica_configured() or primary.vendor != "postgresql" or primary.in_atomic_block:
+        # Inside a transaction on the primary every read stays there (it may have written): say so.
         return ReportSource()
     if time.monotonic() < _down_until:
         return ReportSource(fallback=UNREACHABLE)
@@ -158,13 +161,20 @@ def _iterate_reading_from(source: ReportSource, chunks: Iterable[Any]) -> Iterat
     """A streamed response's chunks, each produced with the report's source marked (the view has
     returned by then, and its context with it)."""
     iterator = iter(chunks)
-    while True:
-        with reading_from(source):
-            try:
-                chunk = next(iterator)
-            except StopIteration:
-                return
-        yield chunk
+    try:
+        while True:
+            with reading_from(source):
+                try:
+                    chunk = next(iterator)
+                except StopIteration:
+                    return
+            yield chunk
+    finally:
+        # A download broken off: close the rows' cursor now, on the connection it was opened on.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            with reading_from(source):
+                close()
 
 
 def reporting_response(view: Callable[[ReportSource], HttpResponseBase]) -> HttpResponseBase:
@@ -185,7 +195,8 @@ def reporting_response(view: Callable[[ReportSource], HttpResponseBase]) -> Http
     else:
         with reading_from(source):
             response = view(source)
-    if response.streaming and source.is_replica:
+    # A file already written (an Excel export) needs no database while it streams.
+    if response.streaming and source.is_replica and not isinstance(response, FileResponse):
         response.streaming_content = _iterate_reading_from(source, response.streaming_content)  # type: ignore[attr-defined]
     response["X-Report-Source"] = "replica" if source.is_replica else "primary"
     if source.lag_seconds is not None:

@@ -67,6 +67,15 @@ def test_reads_inside_a_transaction_on_the_primary_stay_there():
         assert ReplicaRouter().db_for_read(Payment) is None
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_report_begun_inside_a_transaction_reads_the_primary_and_says_so():
+    # pytest-django's `db` runs the test in a transaction, as a view inside transaction.atomic() would.
+    assert connections[DEFAULT_DB_ALIAS].in_atomic_block
+    with replica_alias(port=_dead_port(), connect_timeout=1):
+        assert report_source() == ReportSource()  # the replica is not even asked
+
+
 def test_migrations_only_on_the_primary_and_relations_across_the_two():
     r = ReplicaRouter()
     assert r.allow_migrate(DEFAULT_DB_ALIAS, "pools") is True
@@ -117,7 +126,7 @@ def test_settings_add_the_replica_alias_only_when_its_url_is_set():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_dead_replica_address_falls_back_to_the_primary_and_is_not_asked_again_at_once():
     with replica_alias(port=_dead_port(), connect_timeout=1):
         started = time.monotonic()
@@ -131,7 +140,7 @@ def test_a_dead_replica_address_falls_back_to_the_primary_and_is_not_asked_again
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_report_pages_and_api_answer_from_the_primary_when_the_replica_is_dead(client, treasurer, organiser, login_as):
     from tests.factories import MicroFundFactory
 

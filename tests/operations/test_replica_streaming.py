@@ -7,6 +7,7 @@ Skips when no replica answers on TEST_REPLICA_PORT (5433); CI starts one, and th
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from tests.conftest import REQUIRE_SERVICES
 from tests.replica import REPLICA_PORT, replica_alias, streaming_replica_available
 from tests.treasury.helpers import money_pledge
 from tests.waiting import wait_until
-from treasury.exports import report_csv_chunks
+from treasury.exports import report_csv_chunks, report_xlsx_file
 from treasury.reports import report_build, report_params
 from treasury.services import payment_match_manual
 
@@ -111,6 +112,16 @@ def test_report_page_and_csv_export_are_read_from_the_replica(replica, books, cl
     params = report_params(as_of=timezone.localdate(), date_from=None, date_to=None)
     assert streamed == b"".join(report_csv_chunks(report_build(kind="pledges", params=params)))
     assert streamed.count(b"\n") == 3  # the header and two pledges
+    # Excel: written from the replica's rows (a server-side cursor) before the response streams.
+    from openpyxl import load_workbook
+
+    xlsx = client.get("/treasury/reports/pledges/", {"as_of": today, "export": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx["X-Report-Source"] == "replica"
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)), read_only=True).active
+    replica_rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    primary_book = load_workbook(report_xlsx_file(report_build(kind="pledges", params=params)), read_only=True)
+    assert replica_rows == [list(r) for r in primary_book.active.iter_rows(values_only=True)]
+    assert len(replica_rows) >= 3
     api = client.get("/api/treasury/reports/pools/", {"as_of": today})
     assert api.status_code == 200 and api["X-Report-Source"] == "replica"
     assert api.json()["totals"]["received_ore"] == "1300.00"
