@@ -92,13 +92,14 @@ would make each half harder to check against the manual.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
+from .types import BankFileError, EntryStream, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 RECORD_LENGTH = 80
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
@@ -136,7 +137,19 @@ class _Section:
 
     line_no: int
     payee_bankgiro: str
-    entries: list[_Entry] = field(default_factory=list)
+    paid_count: int = 0
+    paid_ore: int = 0
+    deducted_count: int = 0
+    deducted_ore: int = 0
+
+    def add(self, entry: _Entry) -> None:
+        """Count an entry (entries themselves are handed out as they are read, not kept)."""
+        if entry.deduction:
+            self.deducted_count += 1
+            self.deducted_ore += entry.amount_ore
+        else:
+            self.paid_count += 1
+            self.paid_ore += entry.amount_ore
 
 
 def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
@@ -148,7 +161,36 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     ``computed_total_ore`` is payments minus deductions.
     Raises ``BankFileError`` if anything is malformed or does not add up.
     """
-    records = _split_records(data)
+    stream = bgmax_stream(data, allow_test_file=allow_test_file)
+    payments: list[ParsedPayment] = []
+    deductions: list[ParsedPayment] = []
+    for item in stream:
+        (deductions if item.deduction else payments).append(item)
+    assert stream.summary is not None  # set once every record is read
+    return dataclasses.replace(stream.summary, payments=tuple(payments), deductions=tuple(deductions))
+
+
+def bgmax_stream(data: bytes, *, allow_test_file: bool = False) -> EntryStream:
+    """The file's TK20 payments and TK21 deductions one at a time, in file order, each as soon as its
+    records are read; ``summary`` once the end record is checked. Raises ``BankFileError`` while
+    iterating, as ``parse_bgmax`` does (entries before the fault have been handed out by then)."""
+    stream = EntryStream(iter(()))
+    stream.entries = _read(_split_records(data), allow_test_file, stream)
+    return stream
+
+
+def _section_dates(records: _Records) -> list[tuple[int, str]]:
+    """Where each deposit record (TK15) is: an entry's booking date is its section's TK15 date, and
+    entries are handed out before their section ends."""
+    text = records.text
+    return [
+        (index, text[start + 37 : start + 45])
+        for index, start in enumerate(records.starts)
+        if text.startswith("15", start)
+    ]
+
+
+def _read(records: _Records, allow_test_file: bool, stream: EntryStream) -> Iterator[ParsedPayment]:
     first_line_no, first_record = records[0]
     created_at = _parse_start(first_line_no, first_record, allow_test_file)
 
@@ -159,8 +201,11 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             f"must end with an end record (TK70). The file may be truncated. {_REFUSED}"
         )
 
-    payments: list[ParsedPayment] = []
-    deductions: list[ParsedPayment] = []
+    deposits = iter(_section_dates(records))
+    payee_bankgiro = ""
+    booked_on = date.min
+    counted = {"20": 0, "21": 0}
+    totals = {"20": 0, "21": 0}
     payees: list[str] = []
     deposit_ids: list[str] = []
     deposits_ore = 0
@@ -171,6 +216,9 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
 
     for line_no, record in records.middle():
         tk = record[:2]
+        if tk in ("20", "21", "15") and entry is not None:
+            yield _to_payment(entry, booked_on, payee_bankgiro)
+            entry = None
         if tk == "05":
             if section is not None:
                 raise BankFileError(
@@ -179,11 +227,18 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
                     f"(TK15). {_REFUSED}"
                 )
             section = _Section(line_no, _parse_opening(line_no, record))
+            payee_bankgiro = section.payee_bankgiro
+            # The section's date is checked when its TK15 is reached; a file without one is refused
+            # there, before any of this date is written anywhere.
+            _index, stamp = next(deposits, (0, ""))
+            booked_on = _date_or_min(stamp)
             entry = None
         elif tk in ("20", "21"):
             section = _require_section(section, line_no, tk)
             entry = _parse_entry(line_no, record)
-            section.entries.append(entry)
+            section.add(entry)
+            counted[tk] += 1
+            totals[tk] += entry.amount_ore
         elif tk in ("22", "23"):
             entry = _require_entry(entry, line_no, tk)
             _add_extra_reference(entry, line_no, record)
@@ -193,11 +248,10 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             _add_detail(entry, record)
         elif tk == "15":
             section = _require_section(section, line_no, tk)
-            booked_on, deposit_ore = _close_section(section, line_no, record)
-            for done in section.entries:
-                target = deductions if done.deduction else payments
-                target.append(_to_payment(done, booked_on, section.payee_bankgiro))
-            deposit_ids.append(f"{booked_on:%Y%m%d}/{_field(record, 46, 50)}")
+            closed_on, deposit_ore = _close_section(section, line_no, record)
+            if closed_on != booked_on:  # pragma: no cover - the same record was read ahead
+                raise BankFileError(f"Line {line_no} (TK15): the payment date could not be read. {_REFUSED}")
+            deposit_ids.append(f"{closed_on:%Y%m%d}/{_field(record, 46, 50)}")
             payees.append(section.payee_bankgiro)
             deposits_ore += deposit_ore
             deposit_count += 1
@@ -220,8 +274,8 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
         end_line_no,
         end_record,
         {
-            "payment records (TK20)": len(payments),
-            "deduction records (TK21)": len(deductions),
+            "payment records (TK20)": counted["20"],
+            "deduction records (TK21)": counted["21"],
             "extra reference records (TK22/TK23)": extra_reference_count,
             "deposit records (TK15)": deposit_count,
         },
@@ -234,23 +288,30 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             f"({', '.join(distinct_payees)}); one file must be for one bankgiro number. {_REFUSED}"
         )
 
-    computed_total = sum(p.amount_ore for p in payments) - sum(d.amount_ore for d in deductions)
-    return ParsedFile(
+    stream.summary = ParsedFile(
         format="bgmax",
         created_at=created_at,
         payee_account=distinct_payees[0] if distinct_payees else "",
         currency="SEK",
-        payments=tuple(payments),
-        deductions=tuple(deductions),
+        payments=(),
+        deductions=(),
         declared_count=_number(end_line_no, end_record, 3, 10, "the number of payment records"),
         declared_total_ore=deposits_ore,
-        computed_count=len(payments),
-        computed_total_ore=computed_total,
+        computed_count=counted["20"],
+        computed_total_ore=totals["20"] - totals["21"],
         identity=":".join(
             ["bgmax", f"{created_at:%Y%m%d%H%M%S%f}", distinct_payees[0] if distinct_payees else "", *deposit_ids]
         ),
         version="BgMax 01",
     )
+
+
+def _date_or_min(text: str) -> date:
+    """A TK15 date read ahead; a bad one is refused with its line when the record is reached."""
+    try:
+        return date(int(text[0:4]), int(text[4:6]), int(text[6:8])) if is_ascii_digits(text) else date.min
+    except ValueError:
+        return date.min
 
 
 # --- reading lines -------------------------------------------------------
@@ -538,24 +599,23 @@ def _close_section(section: _Section, line_no: int, record: str) -> tuple[date, 
             f"Line {line_no} (TK15): the deposit currency is {currency.strip()!r}; only SEK is supported. {_REFUSED}"
         )
 
-    paid = [e for e in section.entries if not e.deduction]
-    deducted = [e for e in section.entries if e.deduction]
-    paid_ore = sum(e.amount_ore for e in paid)
-    deducted_ore = sum(e.amount_ore for e in deducted)
+    paid_ore = section.paid_ore
+    deducted_ore = section.deducted_ore
     net_ore = paid_ore - deducted_ore
+    entries = section.paid_count + section.deducted_count
     if deposit_ore != net_ore:
         raise BankFileError(
             f"Deposit record TK15 on line {line_no} states a deposit of "
             f"{format_sek(deposit_ore)}, but the section starting on line "
-            f"{section.line_no} adds up to {format_sek(net_ore)} ({len(paid)} payments "
-            f"of {format_sek(paid_ore)} minus {len(deducted)} deductions of "
+            f"{section.line_no} adds up to {format_sek(net_ore)} ({section.paid_count} payments "
+            f"of {format_sek(paid_ore)} minus {section.deducted_count} deductions of "
             f"{format_sek(deducted_ore)}). {_REFUSED}"
         )
-    if declared_count != len(section.entries):
+    if declared_count != entries:
         raise BankFileError(
             f"Deposit record TK15 on line {line_no} states {declared_count} payments, but the "
-            f"section starting on line {section.line_no} contains {len(section.entries)} "
-            f"({len(paid)} payment records TK20 and {len(deducted)} deduction records TK21). "
+            f"section starting on line {section.line_no} contains {entries} "
+            f"({section.paid_count} payment records TK20 and {section.deducted_count} deduction records TK21). "
             f"{_REFUSED}"
         )
     return booked_on, deposit_ore

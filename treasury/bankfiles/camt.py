@@ -65,15 +65,17 @@ import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from .remittance import ocr_in_text, paid_via
-from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
+from .types import BankFileError, EntryStream, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 MAX_BYTES_DEFAULT = 20 * 1024 * 1024
 RAW_MAX_CHARS = 1000
@@ -123,20 +125,43 @@ def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile
     """
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_camt expects the raw file content as bytes")
-    if len(data) > max_bytes:
-        raise BankFileError(f"The file is {len(data)} bytes, more than the limit of {max_bytes} bytes. {_REFUSED}")
-    if not bytes(data).strip():
+    stream = camt_stream(io.BytesIO(bytes(data)), size=len(data), max_bytes=max_bytes)
+    payments: list[ParsedPayment] = []
+    deductions: list[ParsedPayment] = []
+    reversals: list[ParsedPayment] = []
+    for item in stream:
+        (reversals if item.reversal else deductions if item.deduction else payments).append(item)
+    assert stream.summary is not None  # set once the document is read
+    return dataclasses.replace(
+        stream.summary, payments=tuple(payments), deductions=tuple(deductions), reversals=tuple(reversals)
+    )
+
+
+def camt_stream(source: BinaryIO, *, size: int, max_bytes: int = MAX_BYTES_DEFAULT) -> EntryStream:
+    """The file's payments, deductions and reversals one at a time, in file order, read from an open
+    binary file (never held whole); ``summary`` once every total is checked. Raises ``BankFileError``
+    (entries before the fault have been handed out by then)."""
+    if size > max_bytes:
+        raise BankFileError(f"The file is {size} bytes, more than the limit of {max_bytes} bytes. {_REFUSED}")
+    start = source.tell()
+    head = source.read(4096)
+    while head and not head.strip():
+        head = source.read(4096)
+    if not head.strip():
         raise BankFileError("The file is empty.")
-    return _stream(bytes(data))
+    source.seek(start)
+    stream = EntryStream(iter(()))
+    stream.entries = _stream(source, stream)
+    return stream
 
 
-def _stream(data: bytes) -> ParsedFile:
-    """Read the document element by element: each entry (Ntry) is read as soon as it ends and then
-    dropped from the tree, so memory holds the parsed entries, never the whole document."""
+def _stream(source: BinaryIO, stream: EntryStream) -> Iterator[ParsedPayment]:
+    """Read the document element by element: each entry (Ntry) is read as soon as it ends, handed
+    out and dropped from the tree, so memory never holds the whole document or its entries."""
     reader: _CamtReader | None = None
     stack: list[ET.Element] = []
     try:
-        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+        for event, element in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
             if event == "start":
                 if reader is None:
                     reader = _CamtReader(element)
@@ -148,13 +173,16 @@ def _stream(data: bytes) -> ParsedFile:
             if len(stack) == 3 and element.tag == reader.entry_qtag and stack[2].tag == reader.block_qtag:  # type: ignore[union-attr]
                 reader.entry_end(stack[2], element)  # type: ignore[union-attr]
                 stack[2].remove(element)
+                read = reader.take()  # type: ignore[union-attr]
+                if read:
+                    yield from read
     except BankFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - every parser complaint becomes the treasurer's reason
         raise _xml_error(exc) from None
     if reader is None:  # pragma: no cover - iterparse raises on a document without elements
         raise BankFileError(f"The file is not well-formed XML. {_REFUSED}")
-    return reader.read()
+    stream.summary = reader.read()
 
 
 def _xml_error(exc: Exception) -> BankFileError:
@@ -206,6 +234,14 @@ class _CamtReader:
         self.deductions: list[ParsedPayment] = []
         self.reversals: list[ParsedPayment] = []
         self.blocks: dict[int, _Block] = {}
+
+    def take(self) -> list[ParsedPayment]:
+        """The entries read since the last call, in file order (each entry's items are read together)."""
+        read = [*self.payments, *self.deductions, *self.reversals]
+        self.payments.clear()
+        self.deductions.clear()
+        self.reversals.clear()
+        return read
 
     # --- element helpers -------------------------------------------------
 
