@@ -15,6 +15,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
@@ -73,7 +74,7 @@ REFUNDING_REASONS = (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
 
 # ---------------------------------------------------------------- bank files
 
-CHUNK_BYTES = 1024 * 1024
+CHUNK_BYTES = 64 * 1024
 
 
 def bankfile_parse(*, content: bytes) -> ParsedFile:
@@ -233,10 +234,7 @@ def bankfile_import(
                     total=checked.total,
                     imported_by=by,
                 )
-                # Copied to storage in chunks; named by its hash (the same bytes are never imported twice).
-                file.seek(0)
-                suffix = "txt" if parsed.format == BankFileFormat.BGMAX else "xml"
-                bank_file.stored_file.save(f"{digest}.{suffix}", File(file), save=False)
+                bank_file.stored_file.name = _store(file, digest, size, parsed.format)
                 bank_file.save()
         except IntegrityError as exc:  # the same file, uploaded twice at once
             raise BankFileDuplicate(field="file") from exc
@@ -247,6 +245,17 @@ def bankfile_import(
         bankfile_lines_import(bank_file_id=bank_file.pk, entries=bankfile_stream(file=file, size=size), by=by)
     bank_file.refresh_from_db()
     return bank_file
+
+
+def _store(file: IO[bytes], digest: str, size: int, file_format: str) -> str:
+    """Copy the file to storage in chunks, named by its hash; a copy left by an upload whose row was
+    never written (the same bytes, the same size) is used as it is. Returns the stored name."""
+    suffix = "txt" if file_format == BankFileFormat.BGMAX else "xml"
+    name = f"bankfiles/{digest}.{suffix}"
+    if default_storage.exists(name) and default_storage.size(name) == size:
+        return name
+    file.seek(0)
+    return default_storage.save(name, File(file))
 
 
 @contextmanager
