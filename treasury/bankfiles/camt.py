@@ -253,18 +253,22 @@ class _CamtReader:
             self.steps[path] = steps
         return steps
 
-    # Every path here is plain child steps ("NtryDtls/TxDtls"): walking the children directly gives
-    # ElementPath's answers (document order) without its per-call path compiling, which was most of
-    # the time spent reading a 100,000-entry file.
+    # Every path here is plain child steps ("NtryDtls/TxDtls"): each step is the C element's own
+    # findall of one qualified tag (no ElementPath compiling), keeping ElementPath's answers (all
+    # matches, in document order). That lookup was most of the time spent reading a large file.
     def findall(self, element: ET.Element, path: str) -> list[ET.Element]:
-        level = [element]
-        for tag in self._steps(path):
-            level = [child for parent in level for child in parent if child.tag == tag]
+        steps = self._steps(path)
+        level = element.findall(steps[0])
+        for tag in steps[1:]:
             if not level:
                 break
+            level = level[0].findall(tag) if len(level) == 1 else [c for p in level for c in p.findall(tag)]
         return level
 
     def find(self, element: ET.Element, path: str) -> ET.Element | None:
+        steps = self._steps(path)
+        if len(steps) == 1:
+            return element.find(steps[0])
         found = self.findall(element, path)
         return found[0] if found else None
 
