@@ -109,8 +109,8 @@ def _head(file: IO[bytes]) -> bytes:
 
 def bankfile_stream(*, file: IO[bytes], size: int) -> EntryStream:
     """The file's entries one at a time, in file order (``bankfile_parse`` for a stored file): a camt
-    document is read from the open file as it streams past; a BgMax file is decoded whole (its encoding
-    is decided on all its bytes: about 160 bytes a payment). Raises BankFileRefused for an empty, too
+    document is read from the open file as it streams past, a BgMax file line by line (twice: its
+    encoding is decided on all its lines first). Raises BankFileRefused for an empty, too
     large or unknown file; the parsers' BankFileError while iterating."""
     head = _head(file)
     if not head:
@@ -120,7 +120,7 @@ def bankfile_stream(*, file: IO[bytes], size: int) -> EntryStream:
     file.seek(0)
     try:
         if head.startswith(b"01BGMAX"):
-            return bgmax_stream(file.read())
+            return bgmax_stream(file)
         if head.startswith(b"<"):
             return camt_stream(file, size=size, max_bytes=settings.TREASURY_MAX_UPLOAD_BYTES)
     except BankFileError as exc:

@@ -93,11 +93,12 @@ would make each half harder to check against the manual.
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import BinaryIO
 
 from .types import BankFileError, EntryStream, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
@@ -170,24 +171,21 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     return dataclasses.replace(stream.summary, payments=tuple(payments), deductions=tuple(deductions))
 
 
-def bgmax_stream(data: bytes, *, allow_test_file: bool = False) -> EntryStream:
+def bgmax_stream(data: bytes | BinaryIO, *, allow_test_file: bool = False) -> EntryStream:
     """The file's TK20 payments and TK21 deductions one at a time, in file order, each as soon as its
-    records are read; ``summary`` once the end record is checked. Raises ``BankFileError`` while
-    iterating, as ``parse_bgmax`` does (entries before the fault have been handed out by then)."""
+    records are read; ``summary`` once the end record is checked. ``data`` is the bytes or an open
+    binary file, read line by line (twice: the encoding is decided on all of it), never held whole.
+    Raises ``BankFileError`` (while iterating, as ``parse_bgmax`` does: entries before the fault have
+    been handed out by then)."""
     stream = EntryStream(iter(()))
     stream.entries = _read(_split_records(data), allow_test_file, stream)
     return stream
 
 
-def _section_dates(records: _Records) -> list[tuple[int, str]]:
-    """Where each deposit record (TK15) is: an entry's booking date is its section's TK15 date, and
-    entries are handed out before their section ends."""
-    text = records.text
-    return [
-        (index, text[start + 37 : start + 45])
-        for index, start in enumerate(records.starts)
-        if text.startswith("15", start)
-    ]
+def _section_dates(records: _Records) -> list[str]:
+    """Each deposit record's (TK15) payment date field, in file order: an entry's booking date is its
+    section's TK15 date, and entries are handed out before their section ends."""
+    return [record[37:45] for record in records.deposits]
 
 
 def _read(records: _Records, allow_test_file: bool, stream: EntryStream) -> Iterator[ParsedPayment]:
@@ -230,7 +228,7 @@ def _read(records: _Records, allow_test_file: bool, stream: EntryStream) -> Iter
             payee_bankgiro = section.payee_bankgiro
             # The section's date is checked when its TK15 is reached; a file without one is refused
             # there, before any of this date is written anywhere.
-            _index, stamp = next(deposits, (0, ""))
+            stamp = next(deposits, "")
             booked_on = _date_or_min(stamp)
             entry = None
         elif tk in ("20", "21"):
@@ -317,46 +315,80 @@ def _date_or_min(text: str) -> date:
 # --- reading lines -------------------------------------------------------
 
 
-def _split_records(data: bytes) -> _Records:
-    """Decode the file; its records are cut out and checked one at a time (see _Records)."""
-    if not isinstance(data, (bytes, bytearray)):
+def _split_records(data: bytes | BinaryIO) -> _Records:
+    """Check the file's encoding; its records are then read and checked one at a time (see _Records)."""
+    if isinstance(data, (bytes, bytearray)):
+        data = io.BytesIO(bytes(data))
+    elif not hasattr(data, "readline"):
         raise TypeError("parse_bgmax expects the raw file content as bytes")
-    records = _Records(_decode(bytes(data)))
+    records = _Records(data)
     if not len(records):
         raise BankFileError("The file is empty.")
     return records
 
 
 class _Records:
-    """The file's lines as (line number, 80-character record), read on demand: only the decoded text
-    and where each line starts are kept, not a list of every record (100,000 payments are 200,000
-    records or more)."""
+    """The file's lines as (line number, 80-character record), read from the open file on demand.
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.end = len(text)  # where the last line ends
-        self.starts = array("L")
-        position = 0
-        while position < len(text):
-            self.starts.append(position)
-            newline = text.find("\n", position)
-            if newline < 0:
-                break
-            position = newline + 1
-        while self.starts and not self._line(len(self.starts) - 1).strip("\r "):
-            self.end = self.starts.pop() - 1  # a final newline or trailing blank lines
+    A first pass reads the file line by line to decide its encoding (see the module docstring), and keeps only
+    the first and the last record, the deposit records (TK15) and the number of lines; ``middle``
+    reads the file again. A line is a run of bytes up to a newline, so deciding UTF-8 line by line is
+    deciding it for the whole file (no UTF-8 character contains a newline byte)."""
 
-    def _line(self, index: int) -> str:
-        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else self.end
-        return self.text[self.starts[index] : end].removesuffix("\n")
+    def __init__(self, source: BinaryIO) -> None:
+        self.source = source
+        self.start = source.tell()
+        head = source.read(3)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise BankFileError(
+                "The file is saved as UTF-16; BgMax files are ISO-8859-1 text. Ask the bank for the file as it "
+                f"was sent, or save it again as ISO-8859-1. {_REFUSED}"
+            )
+        if head != b"\xef\xbb\xbf":  # a UTF-8 byte order mark added by an editor
+            source.seek(self.start)
+        self.start = source.tell()
+        utf8 = True
+        misplaced: tuple[int, int] | None = None
+        count = 0
+        last_filled = 0
+        first = last = b""
+        deposits: list[bytes] = []
+        # readline, not iteration: a Django File splits lines on a lone CR too.
+        for line_no, line in enumerate(iter(source.readline, b""), start=1):
+            count = line_no
+            if line_no == 1:
+                first = line
+            if line.strip(b"\r\n "):
+                last_filled, last = line_no, line
+            if line.startswith(b"15"):
+                deposits.append(line)
+            if not line.isascii():
+                if utf8:
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        utf8 = False
+                if misplaced is None and (found := _C1_RE.search(line)) is not None:
+                    misplaced = (line_no, line[found.start()])
+        if not utf8 and misplaced is not None:
+            line_no, byte = misplaced
+            raise BankFileError(
+                f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
+                "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
+                f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
+            )
+        self.encoding = "utf-8" if utf8 else "iso-8859-1"
+        # Blank lines at the end (a final newline, trailing blank lines) are not records.
+        self.count = last_filled
+        self.first = first.decode(self.encoding) if count else ""
+        self.last = last.decode(self.encoding)
+        self.deposits = [line.decode(self.encoding).removesuffix("\n").removesuffix("\r") for line in deposits]
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return self.count
 
-    def __getitem__(self, index: int) -> tuple[int, str]:
-        index = index % len(self.starts)
-        line_no = index + 1
-        line = self._line(index).removesuffix("\r")
+    def _record(self, line_no: int, line: str) -> tuple[int, str]:
+        line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > RECORD_LENGTH:
             raise BankFileError(
                 f"Line {line_no} is {len(line)} characters long; BgMax records are exactly "
@@ -375,36 +407,23 @@ class _Records:
             )
         return line_no, line.ljust(RECORD_LENGTH)
 
+    def __getitem__(self, index: int) -> tuple[int, str]:
+        """The first (0) or the last (-1) record."""
+        if index == 0 or (index == -1 and self.count == 1):
+            return self._record(1, self.first)
+        if index == -1:
+            return self._record(self.count, self.last)
+        raise IndexError(index)  # pragma: no cover - only the first and last are looked up
+
     def middle(self) -> Iterator[tuple[int, str]]:
-        """Every record but the first and the last."""
-        for index in range(1, len(self.starts) - 1):
-            yield self[index]
-
-
-def _decode(data: bytes) -> str:
-    """ASCII, else UTF-8 when the bytes are valid UTF-8, else ISO-8859-1 (see the module docstring)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise BankFileError(
-            "The file is saved as UTF-16; BgMax files are ISO-8859-1 text. Ask the bank for the file as it "
-            f"was sent, or save it again as ISO-8859-1. {_REFUSED}"
-        )
-    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark added by an editor
-    if data.isascii():
-        return data.decode("ascii")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    misplaced = _C1_RE.search(data)
-    if misplaced is not None:
-        index, byte = misplaced.start(), data[misplaced.start()]
-        line_no = data.count(b"\n", 0, index) + 1
-        raise BankFileError(
-            f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
-            "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
-            f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
-        )
-    return data.decode("iso-8859-1")
+        """Every record but the first and the last, read from the file again."""
+        self.source.seek(self.start)
+        encoding = self.encoding
+        for line_no, line in enumerate(iter(self.source.readline, b""), start=1):
+            if line_no >= self.count:
+                return
+            if line_no > 1:
+                yield self._record(line_no, line.decode(encoding))
 
 
 # --- field helpers -------------------------------------------------------
