@@ -229,7 +229,7 @@ class _PledgeRow:
     """What matching reads of a pledge (a Pledge instance per payment cost more than the matching)."""
 
     pk: int
-    ocr_reference: str
+    ocr_reference: str | None
     amount_ore: int | None
     status: str
     pool_id: int

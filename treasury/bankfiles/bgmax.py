@@ -98,7 +98,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import BinaryIO
+from typing import IO
 
 from .types import BankFileError, EntryStream, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
@@ -171,7 +171,7 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     return dataclasses.replace(stream.summary, payments=tuple(payments), deductions=tuple(deductions))
 
 
-def bgmax_stream(data: bytes | BinaryIO, *, allow_test_file: bool = False) -> EntryStream:
+def bgmax_stream(data: bytes | IO[bytes], *, allow_test_file: bool = False) -> EntryStream:
     """The file's TK20 payments and TK21 deductions one at a time, in file order, each as soon as its
     records are read; ``summary`` once the end record is checked. ``data`` is the bytes or an open
     binary file, read line by line (twice: the encoding is decided on all of it), never held whole.
@@ -315,7 +315,7 @@ def _date_or_min(text: str) -> date:
 # --- reading lines -------------------------------------------------------
 
 
-def _split_records(data: bytes | BinaryIO) -> _Records:
+def _split_records(data: bytes | IO[bytes]) -> _Records:
     """Check the file's encoding; its records are then read and checked one at a time (see _Records)."""
     if isinstance(data, (bytes, bytearray)):
         data = io.BytesIO(bytes(data))
@@ -335,7 +335,7 @@ class _Records:
     reads the file again. A line is a run of bytes up to a newline, so deciding UTF-8 line by line is
     deciding it for the whole file (no UTF-8 character contains a newline byte)."""
 
-    def __init__(self, source: BinaryIO) -> None:
+    def __init__(self, source: IO[bytes]) -> None:
         self.source = source
         self.start = source.tell()
         head = source.read(3)

@@ -69,7 +69,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import IO
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -137,7 +137,7 @@ def parse_camt(data: bytes, *, max_bytes: int = MAX_BYTES_DEFAULT) -> ParsedFile
     )
 
 
-def camt_stream(source: BinaryIO, *, size: int, max_bytes: int = MAX_BYTES_DEFAULT) -> EntryStream:
+def camt_stream(source: IO[bytes], *, size: int, max_bytes: int = MAX_BYTES_DEFAULT) -> EntryStream:
     """The file's payments, deductions and reversals one at a time, in file order, read from an open
     binary file (never held whole); ``summary`` once every total is checked. Raises ``BankFileError``
     (entries before the fault have been handed out by then)."""
@@ -155,7 +155,7 @@ def camt_stream(source: BinaryIO, *, size: int, max_bytes: int = MAX_BYTES_DEFAU
     return stream
 
 
-def _stream(source: BinaryIO, stream: EntryStream) -> Iterator[ParsedPayment]:
+def _stream(source: IO[bytes], stream: EntryStream) -> Iterator[ParsedPayment]:
     """Read the document element by element: each entry (Ntry) is read as soon as it ends, handed
     out and dropped from the tree, so memory never holds the whole document or its entries."""
     reader: _CamtReader | None = None
