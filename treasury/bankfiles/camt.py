@@ -273,7 +273,8 @@ class _CamtReader:
         return found[0] if found else None
 
     def text(self, element: ET.Element, path: str) -> str:
-        found = self.find(element, path)
+        steps = self.steps.get(path) or self._steps(path)
+        found = element.find(steps[0]) if len(steps) == 1 else self.find(element, path)
         return (found.text or "").strip() if found is not None else ""
 
     def texts(self, element: ET.Element, path: str) -> list[str]:
@@ -593,8 +594,8 @@ class _CamtReader:
             tx_amount = self._tx_amount(tx, tx_where, amount if len(details) == 1 else None)
             is_deduction = self.text(tx, "CdtDbtInd") == "DBIT"
             net += -tx_amount if is_deduction else tx_amount
-            payment = self._tx_payment(entry, tx, tx_amount, booked_on, is_deduction, reversal)
-            parsed.append(_replace(payment, entry_key=f"{entry_key}:{number}" if entry_key else ""))
+            key = f"{entry_key}:{number}" if entry_key else ""
+            parsed.append(self._tx_payment(entry, tx, tx_amount, booked_on, is_deduction, reversal, key))
 
         if net != amount:
             raise BankFileError(
@@ -630,6 +631,7 @@ class _CamtReader:
         booked_on: date,
         deduction: bool,
         reversal: bool,
+        entry_key: str = "",
     ) -> ParsedPayment:
         """Build one payment from a TxDtls element."""
         refs = [ref.replace(" ", "") for ref in self.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref")]
@@ -662,6 +664,7 @@ class _CamtReader:
             extra_references=tuple(digit_refs[1:]),
             payer_account=self._payer_account(tx),
             paid_via=paid_via(texts=route_texts, has_structured_reference=bool(digit_refs)),
+            entry_key=entry_key,
         )
 
     def _payer_account(self, tx: ET.Element) -> str:
