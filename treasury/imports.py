@@ -1,15 +1,19 @@
-"""Importing a parsed bank file: its entries written in batches, set-based.
+"""Importing a bank file: its entries read as a stream and written in batches, set-based.
 
-One batch is one transaction: the entries an earlier file already brought are skipped (by the
-bank's own entry keys), the payments are matched against the pledges their references name with
-one query for the pledges and one for what they have received, and the payments, matches and lines
-are written with one bulk insert each. The audit trail is written by the database's triggers, row
-by row, bulk inserts included. Reversals and deductions are rare and go through the row services.
+Entries come in file order from the parser's stream, read from the stored file as the batches need
+them (never the whole file parsed in memory): payments are numbered as they come, deductions and
+reversals after them. One batch is one transaction: the entries an earlier file already brought are
+skipped (by the bank's own entry keys), the payments are matched against the pledges their
+references name with one query for the pledges and one for what they have received, and the
+payments, matches and lines are written from column values (no model instance per row) with one
+COPY or bulk insert each. The audit trail is written by the database's triggers (on PostgreSQL one
+INSERT ... SELECT per statement for inserted rows). Reversals and deductions are rare and go through
+the row services.
 
 A batch records which file positions it wrote, so a worker that runs twice (or dies half-way)
 carries on where the last committed batch ended.
 
-Why one module of about 650 lines: a batch's steps (skip seen entries, match in memory, write with
+Why one module of about 700 lines: a batch's steps (skip seen entries, match in memory, write with
 COPY, then deductions and reversals, which take money back from what earlier batches wrote) share
 one batch's state and one transaction; the matching rules are pure functions kept below the writer
 so a reader sees each decision next to the rows it produces. The exceptions queue's one service sits

@@ -81,9 +81,10 @@ Extra references (TK22/TK23)
 Each carries its own amount (TK23 a negative one): ``reference_amounts`` holds
 (reference, öre) in file order.  The TK20 amount is the whole payment.
 
-Why one module of about 600 lines
+Why one module of about 670 lines
 ---------------------------------
-It is one record layout read in one pass: the reader, the per-record field
+It is one record layout read in one streaming pass (after a first pass that only
+decides the encoding and finds the deposit dates): the reader, the per-record field
 parsers and the section checks share the layout table above and the refusal
 texts, and each is only meaningful next to the others. Split off are the result
 types (``types.py``) and nothing else would be reused; cutting the layout in two

@@ -2,9 +2,11 @@
 (BankToCustomerDebitCreditNotification), versions .001.02 to .001.08.
 
 Safety: the size is checked *before* parsing (``max_bytes``, default 20 MiB),
-and the XML is parsed with ``defusedxml.ElementTree.fromstring(data,
+and the XML is read with ``defusedxml.ElementTree.iterparse(source,
 forbid_dtd=True)``, so DTDs, entity declarations ("billion laughs") and
 external references (XXE) are refused before anything is expanded or fetched.
+``camt_stream`` reads an open file entry by entry and hands each payment out
+as its entry ends; ``parse_camt`` collects them.
 
 What is read
 ------------
@@ -50,7 +52,7 @@ summary describes the entries in the message.  ``ParsedFile.computed_count``
 and ``computed_total_ore`` are therefore the credit entries' count and sum;
 ``declared_*`` is ``None`` unless every statement/notification declares it.
 
-Why one module of about 700 lines
+Why one module of about 780 lines
 ---------------------------------
 One streaming reader walks one document: the entry reader, the totals and
 balance checks (which must see every entry as it streams past) and the
