@@ -168,7 +168,7 @@ def test_the_upload_is_stored_on_disk_and_the_worker_reads_it_from_there(world, 
 
 def test_a_large_camt_upload_is_checked_without_holding_the_file_or_its_entries(treasurer, settings, tmp_path):
     """A 4,000-entry statement (about 1.7 MB) is checked entry by entry from its file: the upload's
-    Python memory stays a small fraction of the file."""
+    Python memory stays well below the file's size."""
     settings.TREASURY_WORKER_THRESHOLD = 10
     settings.TREASURY_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
     entries = [[CamtTx(f"{10 + n % 90}.00", name=f"Betalare {n}", references=[ocr(80_000 + n)])] for n in range(4000)]
@@ -184,4 +184,4 @@ def test_a_large_camt_upload_is_checked_without_holding_the_file_or_its_entries(
     finally:
         tracemalloc.stop()
     assert bank_file.status == BankFileStatus.QUEUED and bank_file.total == 4000
-    assert peak < size / 3, (peak, size)
+    assert peak < size / 2, (peak, size)  # holding the file, or its 4,000 entries, would pass size
