@@ -50,7 +50,7 @@ from pools.references import ocr_is_valid
 from pools.services import allocation_reverse, allocation_take_back, fund_totals_enqueue_for_pools, totals_enqueue
 from pools.services.payments import _pledge_status_from_received
 from treasury.audit import current_actor_id
-from treasury.bankfiles import ParsedFile, ParsedPayment
+from treasury.bankfiles import ParsedPayment
 from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome
 
 BATCH_SIZE = 5000
@@ -82,15 +82,10 @@ COUNT_FIELDS = (
 MATCHED_OUTCOMES = (LineOutcome.EXACT, LineOutcome.UNDERPAID, LineOutcome.OVERPAID, LineOutcome.SPLIT)
 
 
-def bankfile_entries(parsed: ParsedFile) -> list[ParsedPayment]:
-    """Payments, then deductions, then reversals: position n of a file is always the same entry,
-    and a reversal comes after the payment it may take back."""
-    return [*parsed.payments, *parsed.deductions, *parsed.reversals]
-
-
 def bankfile_positions(entries: Iterable[ParsedPayment]) -> Iterator[tuple[int, ParsedPayment]]:
-    """Number entries read in file order as ``bankfile_entries`` does: payments as they come, then the
-    deductions and the reversals (rare, so kept until every payment has been handed out)."""
+    """Number entries read in file order: payments as they come, then the deductions, then the
+    reversals (rare, so kept until every payment has been handed out). Position n of a file is
+    always the same entry, and a reversal comes after the payment it may take back."""
     deductions: list[ParsedPayment] = []
     reversals: list[ParsedPayment] = []
     position = 0

@@ -33,15 +33,7 @@ from pools.models import (
 )
 from pools.services import allocation_reverse, payment_allocate, totals_enqueue
 from treasury.audit import audit_actor
-from treasury.bankfiles import (
-    BankFileError,
-    EntryStream,
-    ParsedFile,
-    bgmax_stream,
-    camt_stream,
-    parse_bgmax,
-    parse_camt,
-)
+from treasury.bankfiles import BankFileError, EntryStream, ParsedFile, bgmax_stream, camt_stream
 from treasury.errors import (
     BankFileDuplicate,
     BankFileRefused,
@@ -77,23 +69,6 @@ REFUNDING_REASONS = (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
 CHUNK_BYTES = 64 * 1024
 
 
-def bankfile_parse(*, content: bytes) -> ParsedFile:
-    """Detect the format and parse; every problem becomes BankFileRefused with the parser's reason."""
-    if not content or not content.strip():
-        raise BankFileRefused(_("The file is empty."), field="file")
-    if len(content) > settings.TREASURY_MAX_UPLOAD_BYTES:
-        raise BankFileRefused(_("The file is too large."), field="file")
-    head = content.lstrip(b"\xef\xbb\xbf \r\n\t")[:10]
-    try:
-        if head.startswith(b"01BGMAX"):
-            return parse_bgmax(content)
-        if head.startswith(b"<"):
-            return parse_camt(content, max_bytes=settings.TREASURY_MAX_UPLOAD_BYTES)
-    except BankFileError as exc:
-        raise BankFileRefused(str(exc), field="file") from exc
-    raise BankFileRefused(_("This is neither a BgMax file nor a camt.053/054 statement."), field="file")
-
-
 def _head(file: IO[bytes]) -> bytes:
     """The first bytes that are not blanks or a byte order mark (the file is read from its start)."""
     file.seek(0)
@@ -108,7 +83,7 @@ def _head(file: IO[bytes]) -> bytes:
 
 
 def bankfile_stream(*, file: IO[bytes], size: int) -> EntryStream:
-    """The file's entries one at a time, in file order (``bankfile_parse`` for a stored file): a camt
+    """The file's entries one at a time, in file order, the format told by its first bytes: a camt
     document is read from the open file as it streams past, a BgMax file line by line (twice: its
     encoding is decided on all its lines first). Raises BankFileRefused for an empty, too
     large or unknown file; the parsers' BankFileError while iterating."""
