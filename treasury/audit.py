@@ -171,24 +171,45 @@ BEGIN
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
+
+-- Inserted rows are recorded once per statement, from the statement's new rows (a transition table):
+-- the same audit rows as the row trigger writes, in one INSERT ... SELECT, so a COPY of 100,000 rows
+-- does not run a PL/pgSQL call and an INSERT per row.
+CREATE OR REPLACE FUNCTION treasury_audit_inserted() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at)
+    SELECT TG_TABLE_NAME, inserted.id, 'insert', NULL, to_jsonb(inserted),
+           NULLIF(current_setting('lokalkapital.user_id', true), '')::bigint, clock_timestamp()
+    FROM audit_new_rows AS inserted;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 """
 
 
 def pg_trigger_sql(table: str, scope: str) -> list[str]:
-    """CREATE TRIGGER statements for one table on PostgreSQL."""
+    """CREATE TRIGGER statements for one table on PostgreSQL: inserts per statement, updates and
+    deletes per row."""
     name = f"{table}_audit"
+    inserted = [
+        f'DROP TRIGGER IF EXISTS {name}_ins ON "{table}"',
+        f'CREATE TRIGGER {name}_ins AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS audit_new_rows '
+        "FOR EACH STATEMENT EXECUTE FUNCTION treasury_audit_inserted()",
+    ]
     if scope == "all":
         return [
             f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
-            f'CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+            f'CREATE TRIGGER {name} AFTER UPDATE OR DELETE ON "{table}" '
             "FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()",
+            *inserted,
         ]
     return [
         f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
         f'DROP TRIGGER IF EXISTS {name}_upd ON "{table}"',
-        f'CREATE TRIGGER {name} AFTER INSERT OR DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()',
+        f'CREATE TRIGGER {name} AFTER DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()',
         f'CREATE TRIGGER {name}_upd AFTER UPDATE OF "{scope}" ON "{table}" FOR EACH ROW '
         f'WHEN (OLD."{scope}" IS DISTINCT FROM NEW."{scope}") EXECUTE FUNCTION treasury_audit_row()',
+        *inserted,
     ]
 
 
@@ -255,11 +276,29 @@ def triggers_remove(apps: Any, schema_editor: Any) -> None:
         if vendor == "postgresql":
             schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit ON "{table}"', params=None)
             schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit_upd ON "{table}"', params=None)
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit_ins ON "{table}"', params=None)
         elif vendor == "sqlite":
             for suffix in ("ins", "upd", "del"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_audit_{suffix}", params=None)
     if vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS treasury_audit_row()", params=None)
+        schema_editor.execute("DROP FUNCTION IF EXISTS treasury_audit_inserted()", params=None)
+
+
+def inserts_per_row_install(apps: Any, schema_editor: Any) -> None:
+    """Going back before inserts were recorded per statement: the row trigger records them again."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        existing = set(schema_editor.connection.introspection.table_names(cursor))
+    for table, scope in AUDITED_TABLES.items():
+        if table not in existing:
+            continue
+        events = "INSERT OR UPDATE OR DELETE" if scope == "all" else "INSERT OR DELETE"
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit_ins ON "{table}"', params=None)
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS {table}_audit ON "{table}"', params=None)
+        create = f'CREATE TRIGGER {table}_audit AFTER {events} ON "{table}" FOR EACH ROW'
+        schema_editor.execute(f"{create} EXECUTE FUNCTION treasury_audit_row()", params=None)
 
 
 PG_APPEND_ONLY = """

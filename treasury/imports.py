@@ -1,15 +1,19 @@
-"""Importing a parsed bank file: its entries written in batches, set-based.
+"""Importing a bank file: its entries read as a stream and written in batches, set-based.
 
-One batch is one transaction: the entries an earlier file already brought are skipped (by the
-bank's own entry keys), the payments are matched against the pledges their references name with
-one query for the pledges and one for what they have received, and the payments, matches and lines
-are written with one bulk insert each. The audit trail is written by the database's triggers, row
-by row, bulk inserts included. Reversals and deductions are rare and go through the row services.
+Entries come in file order from the parser's stream, read from the stored file as the batches need
+them (never the whole file parsed in memory): payments are numbered as they come, deductions and
+reversals after them. One batch is one transaction: the entries an earlier file already brought are
+skipped (by the bank's own entry keys), the payments are matched against the pledges their
+references name with one query for the pledges and one for what they have received, and the
+payments, matches and lines are written from column values (no model instance per row) with one
+COPY or bulk insert each. The audit trail is written by the database's triggers (on PostgreSQL one
+INSERT ... SELECT per statement for inserted rows). Reversals and deductions are rare and go through
+the row services.
 
 A batch records which file positions it wrote, so a worker that runs twice (or dies half-way)
 carries on where the last committed batch ended.
 
-Why one module of about 650 lines: a batch's steps (skip seen entries, match in memory, write with
+Why one module of about 700 lines: a batch's steps (skip seen entries, match in memory, write with
 COPY, then deductions and reversals, which take money back from what earlier batches wrote) share
 one batch's state and one transaction; the matching rules are pure functions kept below the writer
 so a reader sees each decision next to the rows it produces. The exceptions queue's one service sits
@@ -19,15 +23,16 @@ here because it resolves the lines this module writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from itertools import islice
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext, ngettext
 
 from accounts.models import User
 from pools.models import (
@@ -45,10 +50,24 @@ from pools.references import ocr_is_valid
 from pools.services import allocation_reverse, allocation_take_back, fund_totals_enqueue_for_pools, totals_enqueue
 from pools.services.payments import _pledge_status_from_received
 from treasury.audit import current_actor_id
-from treasury.bankfiles import ParsedFile, ParsedPayment
+from treasury.bankfiles import ParsedPayment
 from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome
 
 BATCH_SIZE = 5000
+
+
+@lru_cache(maxsize=512)
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _(message: str) -> str:
+    """gettext, remembered per language: a batch asks for the same few reasons thousands of times."""
+    return _translated(get_language(), message)
+
+
+# Each payment's references are checked once per batch, and most repeat (the same pledge paid often).
+_ocr_valid = lru_cache(maxsize=65536)(ocr_is_valid)
 COUNT_FIELDS = (
     "processed",
     "payments_created",
@@ -63,33 +82,53 @@ COUNT_FIELDS = (
 MATCHED_OUTCOMES = (LineOutcome.EXACT, LineOutcome.UNDERPAID, LineOutcome.OVERPAID, LineOutcome.SPLIT)
 
 
-def bankfile_entries(parsed: ParsedFile) -> list[ParsedPayment]:
-    """Payments, then deductions, then reversals: position n of a file is always the same entry,
-    and a reversal comes after the payment it may take back."""
-    return [*parsed.payments, *parsed.deductions, *parsed.reversals]
+def bankfile_positions(entries: Iterable[ParsedPayment]) -> Iterator[tuple[int, ParsedPayment]]:
+    """Number entries read in file order: payments as they come, then the deductions, then the
+    reversals (rare, so kept until every payment has been handed out). Position n of a file is
+    always the same entry, and a reversal comes after the payment it may take back."""
+    deductions: list[ParsedPayment] = []
+    reversals: list[ParsedPayment] = []
+    position = 0
+    for entry in entries:
+        if entry.reversal:
+            reversals.append(entry)
+        elif entry.deduction:
+            deductions.append(entry)
+        else:
+            position += 1
+            yield position, entry
+    for entry in (*deductions, *reversals):
+        position += 1
+        yield position, entry
 
 
-def bankfile_lines_import(*, bank_file_id: int, parsed: ParsedFile, by: User | None) -> None:
-    """Write every entry of a checked file in batches, refreshing progress after each (safe to repeat)."""
-    entries = bankfile_entries(parsed)
-    channel = PaymentChannel.BGMAX if parsed.format == BankFileFormat.BGMAX else PaymentChannel.CAMT
-    start = 0
+def bankfile_lines_import(*, bank_file_id: int, entries: Iterable[ParsedPayment], by: User | None) -> None:
+    """Write every entry of a checked file (read in file order, as a stream) in batches, refreshing
+    progress after each (safe to repeat: positions already written are skipped)."""
+    channel = None
+    positioned = bankfile_positions(entries)
     while True:
+        batch = list(islice(positioned, BATCH_SIZE))
         with transaction.atomic():
             _lock_imports()
             # The stored file can be tens of megabytes: never read or rewritten per batch.
             bank_file = BankFile.objects.select_for_update().defer("content").get(pk=bank_file_id)
             if bank_file.status == BankFileStatus.DONE:
                 return
-            end = min(start + BATCH_SIZE, len(entries))
-            done = set(bank_file.lines.filter(position__gt=start, position__lte=end).values_list("position", flat=True))
-            batch = [(pos, entries[pos - 1]) for pos in range(start + 1, end + 1) if pos not in done]
+            if channel is None:
+                channel = PaymentChannel.BGMAX if bank_file.format == BankFileFormat.BGMAX else PaymentChannel.CAMT
             if batch:
-                _Batch(bank_file, channel, by).write(batch)
-            bankfile_counts_refresh(bank_file=bank_file, finished=end >= len(entries))
-        if end >= len(entries):
+                done = set(
+                    bank_file.lines.filter(position__gte=batch[0][0], position__lte=batch[-1][0]).values_list(
+                        "position", flat=True
+                    )
+                )
+                todo = [(pos, entry) for pos, entry in batch if pos not in done]
+                if todo:
+                    _Batch(bank_file, channel, by).write(todo)
+            bankfile_counts_refresh(bank_file=bank_file, finished=len(batch) < BATCH_SIZE)
+        if len(batch) < BATCH_SIZE:
             return
-        start = end
 
 
 # Any constant shared by every importer: batches of two files never run at once, so an entry two
@@ -137,44 +176,63 @@ def bankfile_counts_refresh(*, bank_file: BankFile, finished: bool) -> None:
 # ---------------------------------------------------------------- writing rows
 
 
-def _insert(rows: Sequence[Any]) -> None:
-    """Insert new rows of one model; on PostgreSQL with one COPY (ids taken from the table's sequence
-    first, so the objects know them), elsewhere with bulk_create. Row triggers (the audit trail) fire
-    for COPY as for INSERT."""
+def _blank_row(model: type[models.Model]) -> dict[str, Any]:
+    """Column values (by attribute name) of a new row of ``model``: its defaults, creation stamps now."""
+    now = timezone.now()
+    row: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        stamped = getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+        row[f.attname] = now if stamped else f.get_default()
+    return row
+
+
+def _insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new rows of one model given as column values (no model instances: building 100,000 of
+    them was most of an import's time); each row's ``id`` is set. On PostgreSQL with one COPY (ids
+    taken from the table's sequence first), elsewhere with bulk_create. Row triggers (the audit
+    trail) fire for COPY as for INSERT."""
     if not rows:
         return
-    model: type[models.Model] = type(rows[0])
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(rows)
-        return
     meta = model._meta
-    now = timezone.now()
-    fields = list(meta.concrete_fields)
-    stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model._default_manager.bulk_create(objs)
+        for row, obj in zip(rows, objs, strict=True):
+            row["id"] = obj.pk
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(rows)],
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
-        # Every related row is saved before a row naming it is built (payments before their matches
-        # and lines), so the foreign-key ids are set already: Django's per-row check is skipped.
-        for row, pk in zip(rows, ids, strict=True):
-            row.pk = pk
-            row._state.adding = False
-            for name in stamped:
-                setattr(row, name, now)
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row["id"] = pk
         # COPY passes by the audit wrapper that names the actor for INSERTs: name it here.
         actor = current_actor_id()
         cursor.execute("SELECT set_config('lokalkapital.user_id', %s, false)", ["" if actor is None else str(actor)])
+        fields = list(meta.concrete_fields)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         attnames = [f.attname for f in fields]
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([getattr(row, name) for name in attnames])
+                copy.write_row([row[name] for name in attnames])
 
 
 # ---------------------------------------------------------------- one batch
+
+
+@dataclass(slots=True)
+class _PledgeRow:
+    """What matching reads of a pledge (a Pledge instance per payment cost more than the matching)."""
+
+    pk: int
+    ocr_reference: str | None
+    amount_ore: int | None
+    status: str
+    pool_id: int
+    confirmed_at: Any
 
 
 @dataclass
@@ -183,7 +241,7 @@ class _Match:
 
     outcome: str
     detail: str
-    parts: list[tuple[Pledge, int]] = field(default_factory=list)
+    parts: list[tuple[_PledgeRow, int]] = field(default_factory=list)
 
 
 class _Batch:
@@ -193,7 +251,9 @@ class _Batch:
         self.bank_file = bank_file
         self.channel = channel
         self.by = by
-        self.lines: list[BankFileLine] = []
+        self.by_id = by.pk if by is not None else None
+        self.lines: list[dict[str, Any]] = []
+        self.line_template = _blank_row(BankFileLine)
         self.touched_pools: set[int] = set()
 
     def write(self, batch: list[tuple[int, ParsedPayment]]) -> None:
@@ -206,15 +266,18 @@ class _Batch:
                 self._write_deduction(pos, entry)
             elif entry.reversal:
                 self._write_reversal(pos, entry)
-        _insert(self.lines)
+        _insert(BankFileLine, self.lines)
         for pool_id in sorted(self.touched_pools):
             totals_enqueue(pool_id=pool_id)
         if self.touched_pools:
             fund_totals_enqueue_for_pools(pool_ids=sorted(self.touched_pools))
 
-    def _line(self, pos: int, entry: ParsedPayment, outcome: str, detail: str, **extra: object) -> BankFileLine:
-        line = BankFileLine(
-            bank_file=self.bank_file,
+    def _line(self, pos: int, entry: ParsedPayment, outcome: str, detail: str, **extra: Any) -> None:
+        """A line of the file, written with the batch's others (``extra``: payment_id, pledge_id,
+        reversed_payment_id, needs_attention)."""
+        row = dict(self.line_template)
+        row.update(
+            bank_file_id=self.bank_file.pk,
             position=pos,
             is_deduction=entry.deduction,
             amount_ore=entry.amount_ore,
@@ -223,11 +286,10 @@ class _Batch:
             payer_name=entry.payer_name[:200],
             outcome=outcome,
             detail=detail[:300],
-            entry_key=entry.entry_key if outcome != LineOutcome.SKIPPED else entry.entry_key,
+            entry_key=entry.entry_key,
             **extra,
         )
-        self.lines.append(line)
-        return line
+        self.lines.append(row)
 
     # --- entries seen before ---------------------------------------------------
 
@@ -267,14 +329,18 @@ class _Batch:
 
     def _write_payments(self, payments: list[tuple[int, ParsedPayment]]) -> None:
         """Match every payment in memory against the pledges locked once, then bulk-insert."""
-        wanted = {ref for _pos, entry in payments for ref in _references(entry) if ocr_is_valid(ref)}
-        pledges: dict[str, Pledge] = {}
+        wanted = {ref for _pos, entry in payments for ref in _references(entry) if _ocr_valid(ref)}
+        pledges: dict[str, _PledgeRow] = {}
         received: dict[int, int] = defaultdict(int)
         if wanted:
             # Locked in primary-key order, as payment_allocate does, so concurrent matchers never deadlock.
-            found = list(
-                Pledge.objects.select_for_update().filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS).order_by("pk")
-            )
+            found = [
+                _PledgeRow(*values)
+                for values in Pledge.objects.select_for_update()
+                .filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS)
+                .order_by("pk")
+                .values_list("pk", "ocr_reference", "amount_ore", "status", "pool_id", "confirmed_at")
+            ]
             pledges = {p.ocr_reference or "": p for p in found}
             sums = (
                 PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
@@ -285,45 +351,44 @@ class _Batch:
             received.update({row["pledge_id"]: int(row["total"] or 0) for row in sums})
 
         matches = [_match(entry, pledges, received) for _pos, entry in payments]
-        rows = [
-            Payment(
+        template = _blank_row(Payment)
+        template.update(channel=self.channel, created_by_id=self.by_id)
+        bankgiro = PaidVia.BANKGIRO if self.channel == PaymentChannel.BGMAX else ""
+        rows = []
+        for (_pos, entry), match in zip(payments, matches, strict=True):
+            row = dict(template)
+            row.update(
                 amount_ore=entry.amount_ore,
                 received_on=entry.booked_on,
-                channel=self.channel,
                 reference=(entry.reference or _free_text(entry, self.channel)).strip()[:140],
                 payer_name=entry.payer_name.strip()[:200],
                 payer_account=entry.payer_account.strip()[:40],
                 bank_reference=entry.bank_reference.strip()[:140],
                 status=PaymentStatus.MATCHED if match.parts else PaymentStatus.UNMATCHED,
                 note=entry.raw[:2000],  # the bank's own record, kept for tracing
-                created_by=self.by,
-                paid_via=entry.paid_via or (PaidVia.BANKGIRO if self.channel == PaymentChannel.BGMAX else ""),
+                paid_via=entry.paid_via or bankgiro,
             )
-            for (_pos, entry), match in zip(payments, matches, strict=True)
-        ]
-        _insert(rows)
-        allocations = [
-            PaymentAllocation(
-                payment=payment,
-                pledge=pledge,
-                pool_id=pledge.pool_id,
-                amount_ore=amount,
-                created_by=self.by,
-                note=_("Matched by reference"),
-            )
-            for payment, match in zip(rows, matches, strict=True)
-            for pledge, amount in match.parts
-        ]
-        _insert(allocations)
+            rows.append(row)
+        _insert(Payment, rows)
+        template = _blank_row(PaymentAllocation)
+        template.update(created_by_id=self.by_id, note=_("Matched by reference"))
+        allocations = []
+        for payment, match in zip(rows, matches, strict=True):
+            for pledge, amount in match.parts:
+                row = dict(template)
+                row.update(payment_id=payment["id"], pledge_id=pledge.pk, pool_id=pledge.pool_id, amount_ore=amount)
+                allocations.append(row)
+        _insert(PaymentAllocation, allocations)
         self._refresh_pledges({pledge.pk: pledge for match in matches for pledge, _amount in match.parts}, received)
         for (pos, entry), payment, match in zip(payments, rows, matches, strict=True):
-            self._line(pos, entry, match.outcome, match.detail, payment=payment)
+            self._line(pos, entry, match.outcome, match.detail, payment_id=payment["id"])
 
-    def _refresh_pledges(self, touched: dict[int, Pledge], received: dict[int, int]) -> None:
+    def _refresh_pledges(self, touched: dict[int, _PledgeRow], received: dict[int, int]) -> None:
         """Set each touched pledge's status from what it has received, one UPDATE per new status."""
         by_status: dict[str, list[int]] = defaultdict(list)
         for pk, pledge in touched.items():
-            status = _pledge_status_from_received(pledge, received[pk])
+            # The helper reads status, confirmed_at and amount_ore, which the row carries.
+            status = _pledge_status_from_received(cast(Pledge, pledge), received[pk])
             if status != pledge.status:
                 by_status[status].append(pk)
                 pledge.status = status
@@ -361,7 +426,7 @@ class _Batch:
                 "Deducted by the bank from the money for pledge %(ref)s, but no match of this amount was "
                 "found. Decide what it takes back."
             ) % {"ref": pledge.ocr_reference}
-            self._line(pos, entry, LineOutcome.DEDUCTION, detail, pledge=pledge, needs_attention=True)
+            self._line(pos, entry, LineOutcome.DEDUCTION, detail, pledge_id=pledge.pk, needs_attention=True)
             return
         names = {
             "amount": _kronor(entry.amount_ore),
@@ -405,8 +470,8 @@ class _Batch:
             entry,
             LineOutcome.DEDUCTION,
             detail,
-            pledge=pledge,
-            reversed_payment=allocation.payment,
+            pledge_id=pledge.pk,
+            reversed_payment_id=allocation.payment.pk,
             needs_attention=True,
         )
 
@@ -445,7 +510,7 @@ class _Batch:
                 )
                 % names
             )
-            self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original, needs_attention=True)
+            self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment_id=original.pk, needs_attention=True)
             return
         for allocation in live:
             allocation_reverse(allocation=allocation, by=self.by, note=_("Returned by the bank"))
@@ -459,10 +524,10 @@ class _Batch:
                 )
                 % names
             )
-            self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original, needs_attention=True)
+            self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment_id=original.pk, needs_attention=True)
             return
         detail = _("The bank took %(payment)s back; its matches were reversed.") % names
-        self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment=original)
+        self._line(pos, entry, LineOutcome.RETURNED, detail, reversed_payment_id=original.pk)
 
 
 def _payment_name(payment: Payment) -> str:
@@ -481,7 +546,7 @@ def _references(entry: ParsedPayment) -> list[str]:
     return [r for r in dict.fromkeys(r.strip() for r in refs) if r]
 
 
-def _match(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int, int]) -> _Match:
+def _match(entry: ParsedPayment, pledges: dict[str, _PledgeRow], received: dict[int, int]) -> _Match:
     """Decide one payment's matches; ``received`` is updated so later payments in the batch see them."""
     if any(amount for _ref, amount in entry.reference_amounts):
         return _match_stated_amounts(entry, pledges, received)
@@ -494,7 +559,7 @@ def _match(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int,
                 _("The payer wrote %(text)s, which is not a valid OCR reference.") % {"text": entry.reference_text},
             )
         return _Match(LineOutcome.UNMATCHED, _("No reference given."))
-    valid = [r for r in refs if ocr_is_valid(r)]
+    valid = [r for r in refs if _ocr_valid(r)]
     if not valid:
         return _Match(
             LineOutcome.UNMATCHED,
@@ -507,7 +572,7 @@ def _match(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int,
     found = [p for p in found if p.status != PledgeStatus.REFUNDED]
     if not found:
         return _Match(LineOutcome.UNMATCHED, _("The pledge was refunded."))
-    parts: list[tuple[Pledge, int]] = []
+    parts: list[tuple[_PledgeRow, int]] = []
     left = entry.amount_ore
     owed_total = 0
     for pledge in found:
@@ -532,17 +597,17 @@ def _match(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int,
     return _Match(LineOutcome.EXACT, _("Exact amount."), parts)
 
 
-def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, Pledge], received: dict[int, int]) -> _Match:
+def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, _PledgeRow], received: dict[int, int]) -> _Match:
     """BgMax TK22/TK23: the bank states an amount per extra reference; the payment's own reference
     takes the rest. Exactly those amounts go to those pledges; whatever cannot be placed (a negative
     amount, an unknown reference, amounts above the payment) waits for the treasurer, unguessed."""
     stated = [(ref, amount) for ref, amount in entry.reference_amounts]
     first = entry.amount_ore - sum(amount for _ref, amount in stated)
     wanted = [(entry.reference, first), *stated] if entry.reference or first else stated
-    parts: list[tuple[Pledge, int]] = []
+    parts: list[tuple[_PledgeRow, int]] = []
     problems: list[str] = []
     for ref, amount in wanted:
-        pledge = pledges.get(ref) if ref and ocr_is_valid(ref) else None
+        pledge = pledges.get(ref) if ref and _ocr_valid(ref) else None
         if amount <= 0:
             if amount < 0:
                 problems.append(

@@ -39,7 +39,10 @@ class BankFile(models.Model):
     version = models.CharField(max_length=30, blank=True)
     format = models.CharField(max_length=10, choices=BankFileFormat.choices)
     original_name = models.CharField(max_length=255, blank=True)
-    content = models.BinaryField(editable=False)
+    # The file as uploaded: on disk (storage), copied there in chunks, so neither the upload nor the
+    # worker holds it whole. ``content`` holds files imported before it was kept on disk.
+    stored_file = models.FileField(upload_to="bankfiles/", max_length=200, blank=True, editable=False)
+    content = models.BinaryField(editable=False, default=b"", blank=True)
     size_bytes = models.PositiveIntegerField(default=0)
     payee_account = models.CharField(max_length=40, blank=True)
     file_created_at = models.DateTimeField(null=True, blank=True)

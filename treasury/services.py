@@ -6,9 +6,16 @@ Every money write runs inside `audit_actor(by)`, so the audit trail's triggers n
 from __future__ import annotations
 
 import hashlib
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import IO
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
@@ -26,7 +33,7 @@ from pools.models import (
 )
 from pools.services import allocation_reverse, payment_allocate, totals_enqueue
 from treasury.audit import audit_actor
-from treasury.bankfiles import BankFileError, ParsedFile, parse_bgmax, parse_camt
+from treasury.bankfiles import BankFileError, EntryStream, ParsedFile, bgmax_stream, camt_stream
 from treasury.errors import (
     BankFileDuplicate,
     BankFileRefused,
@@ -38,7 +45,7 @@ from treasury.errors import (
     PayoutError,
     RecentAccountNotConfirmed,
 )
-from treasury.imports import bankfile_entries, bankfile_lines_import
+from treasury.imports import bankfile_lines_import
 from treasury.models import (
     BankFile,
     BankFileFormat,
@@ -59,22 +66,78 @@ REFUNDING_REASONS = (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL)
 
 # ---------------------------------------------------------------- bank files
 
+CHUNK_BYTES = 64 * 1024
 
-def bankfile_parse(*, content: bytes) -> ParsedFile:
-    """Detect the format and parse; every problem becomes BankFileRefused with the parser's reason."""
-    if not content or not content.strip():
+
+def _head(file: IO[bytes]) -> bytes:
+    """The first bytes that are not blanks or a byte order mark (the file is read from its start)."""
+    file.seek(0)
+    head = b""
+    while True:
+        chunk = file.read(4096)
+        if not chunk:
+            return head
+        head = (head + chunk).lstrip(b"\xef\xbb\xbf \r\n\t")
+        if len(head) >= 10:
+            return head[:10]
+
+
+def bankfile_stream(*, file: IO[bytes], size: int) -> EntryStream:
+    """The file's entries one at a time, in file order, the format told by its first bytes: a camt
+    document is read from the open file as it streams past, a BgMax file line by line (twice: its
+    encoding is decided on all its lines first). Raises BankFileRefused for an empty, too
+    large or unknown file; the parsers' BankFileError while iterating."""
+    head = _head(file)
+    if not head:
         raise BankFileRefused(_("The file is empty."), field="file")
-    if len(content) > settings.TREASURY_MAX_UPLOAD_BYTES:
+    if size > settings.TREASURY_MAX_UPLOAD_BYTES:
         raise BankFileRefused(_("The file is too large."), field="file")
-    head = content.lstrip(b"\xef\xbb\xbf \r\n\t")[:10]
+    file.seek(0)
     try:
         if head.startswith(b"01BGMAX"):
-            return parse_bgmax(content)
+            return bgmax_stream(file)
         if head.startswith(b"<"):
-            return parse_camt(content, max_bytes=settings.TREASURY_MAX_UPLOAD_BYTES)
+            return camt_stream(file, size=size, max_bytes=settings.TREASURY_MAX_UPLOAD_BYTES)
     except BankFileError as exc:
         raise BankFileRefused(str(exc), field="file") from exc
     raise BankFileRefused(_("This is neither a BgMax file nor a camt.053/054 statement."), field="file")
+
+
+@dataclass
+class _Checked:
+    """A file read through once, entries counted and dropped: what its row records."""
+
+    summary: ParsedFile
+    payment_count: int = 0
+    payment_total_ore: int = 0
+    deduction_count: int = 0
+    deduction_total_ore: int = 0
+    total: int = 0
+
+
+def _check(file: IO[bytes], size: int) -> _Checked:
+    """Read every entry and check every total without keeping an entry. Raises BankFileRefused."""
+    stream = bankfile_stream(file=file, size=size)
+    counts = {"payments": 0, "payments_ore": 0, "deductions": 0, "deductions_ore": 0, "all": 0}
+    try:
+        for entry in stream:
+            counts["all"] += 1
+            if entry.reversal:
+                continue
+            kind = "deductions" if entry.deduction else "payments"
+            counts[kind] += 1
+            counts[f"{kind}_ore"] += entry.amount_ore
+    except BankFileError as exc:
+        raise BankFileRefused(str(exc), field="file") from exc
+    assert stream.summary is not None  # set once every entry is read
+    return _Checked(
+        summary=stream.summary,
+        payment_count=counts["payments"],
+        payment_total_ore=counts["payments_ore"],
+        deduction_count=counts["deductions"],
+        deduction_total_ore=counts["deductions_ore"],
+        total=counts["all"],
+    )
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -88,19 +151,39 @@ def _identity_key(parsed: ParsedFile) -> str:
     return hashlib.sha256(parsed.identity.encode()).hexdigest()
 
 
+def _digest(file: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in chunks."""
+    file.seek(0)
+    sha = hashlib.sha256()
+    size = 0
+    while chunk := file.read(CHUNK_BYTES):
+        sha.update(chunk)
+        size += len(chunk)
+    return sha.hexdigest(), size
+
+
 @transaction.atomic
-def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
+def bankfile_import(
+    *, filename: str, by: User, content: bytes | None = None, file: IO[bytes] | None = None
+) -> BankFile:
     """Check and record a bank file; import it now, or queue a worker when it is large.
-    Raises BankFileRefused (nothing written) and BankFileDuplicate (the bank's identifiers were seen)."""
-    digest = hashlib.sha256(content).hexdigest()
+
+    ``file`` is an open binary file (an upload, which Django keeps on disk when large): it is read
+    in chunks and entry by entry, stored as the row's file and never held whole; ``content`` (bytes)
+    is for callers that have the file in memory already. Raises BankFileRefused (nothing written) and
+    BankFileDuplicate (the bank's identifiers were seen)."""
+    if file is None:
+        file = io.BytesIO(content or b"")
+    digest, size = _digest(file)
     if BankFile.objects.filter(sha256=digest).exists():
         raise BankFileDuplicate(field="file")
-    parsed = bankfile_parse(content=content)
+    checked = _check(file, size)
+    parsed = checked.summary
     identity_key = _identity_key(parsed)
     if BankFile.objects.filter(identity_key=identity_key).exists():
         raise BankFileDuplicate(field="file")
-    payment_total = sum(p.amount_ore for p in parsed.payments)
-    deduction_total = sum(p.amount_ore for p in parsed.deductions)
+    payment_total = checked.payment_total_ore
+    deduction_total = checked.deduction_total_ore
     if parsed.format == BankFileFormat.BGMAX and payment_total - deduction_total != parsed.computed_total_ore:
         # The parser already checks the file's own totals; this guards our reading of them. (camt's
         # computed total also counts entries not yet booked, which are not payments.)
@@ -108,48 +191,73 @@ def bankfile_import(*, content: bytes, filename: str, by: User) -> BankFile:
     with audit_actor(by):
         try:
             with transaction.atomic():
-                bank_file = BankFile.objects.create(
+                bank_file = BankFile(
                     sha256=digest,
                     identity=parsed.identity[:255],
                     identity_key=identity_key,
                     version=parsed.version[:30],
                     format=parsed.format,
                     original_name=(filename or "")[:255],
-                    content=content,
-                    size_bytes=len(content),
+                    size_bytes=size,
                     payee_account=parsed.payee_account[:40],
                     file_created_at=_aware(parsed.created_at),
-                    payment_count=len(parsed.payments),
+                    payment_count=checked.payment_count,
                     payment_total_ore=payment_total,
-                    deduction_count=len(parsed.deductions),
+                    deduction_count=checked.deduction_count,
                     deduction_total_ore=deduction_total,
                     net_total_ore=payment_total - deduction_total,
-                    total=len(bankfile_entries(parsed)),
+                    total=checked.total,
                     imported_by=by,
                 )
+                bank_file.stored_file.name = _store(file, digest, size, parsed.format)
+                bank_file.save()
         except IntegrityError as exc:  # the same file, uploaded twice at once
             raise BankFileDuplicate(field="file") from exc
         if bank_file.total > settings.TREASURY_WORKER_THRESHOLD:
             enqueue(PROCESS_TASK, bank_file.pk, dedupe_key=f"bankfile:{bank_file.pk}")
             return bank_file
-        bankfile_lines_import(bank_file_id=bank_file.pk, parsed=parsed, by=by)
+        file.seek(0)
+        bankfile_lines_import(bank_file_id=bank_file.pk, entries=bankfile_stream(file=file, size=size), by=by)
     bank_file.refresh_from_db()
     return bank_file
 
 
+def _store(file: IO[bytes], digest: str, size: int, file_format: str) -> str:
+    """Copy the file to storage in chunks, named by its hash; a copy left by an upload whose row was
+    never written (the same bytes, the same size) is used as it is. Returns the stored name."""
+    suffix = "txt" if file_format == BankFileFormat.BGMAX else "xml"
+    name = f"bankfiles/{digest}.{suffix}"
+    if default_storage.exists(name) and default_storage.size(name) == size:
+        return name
+    file.seek(0)
+    return default_storage.save(name, File(file))
+
+
+@contextmanager
+def _stored(bank_file: BankFile) -> Iterator[tuple[IO[bytes], int]]:
+    """The stored file, open for reading (files imported before it was kept on disk: from the row)."""
+    if bank_file.stored_file:
+        with bank_file.stored_file.open("rb") as file:
+            yield file, bank_file.stored_file.size
+        return
+    content = bytes(BankFile.objects.values_list("content", flat=True).get(pk=bank_file.pk))
+    yield io.BytesIO(content), len(content)
+
+
 def bankfile_process(*, bank_file_id: int) -> BankFile:
-    """Import a queued file's entries batch by batch, updating progress (safe to run twice)."""
-    # The stored file is read once, as bytes, and dropped once parsed: only the parsed entries stay.
+    """Import a queued file's entries batch by batch, updating progress (safe to run twice). The file
+    is read from storage entry by entry, in step with the batches: memory holds one batch."""
     bank_file = BankFile.objects.defer("content").select_related("imported_by").get(pk=bank_file_id)
     if bank_file.status == BankFileStatus.DONE:
         return bank_file
     try:
-        parsed = bankfile_parse(content=bytes(BankFile.objects.values_list("content", flat=True).get(pk=bank_file_id)))
-    except BankFileRefused as exc:  # cannot happen for a stored file, but never leave it spinning
-        BankFile.objects.filter(pk=bank_file.pk).update(status=BankFileStatus.FAILED, error=str(exc.message)[:2000])
+        with _stored(bank_file) as (file, size), audit_actor(bank_file.imported_by_id):
+            entries = bankfile_stream(file=file, size=size)
+            bankfile_lines_import(bank_file_id=bank_file.pk, entries=entries, by=bank_file.imported_by)
+    except (BankFileRefused, BankFileError) as exc:  # cannot happen for a checked file, but never leave it spinning
+        message = exc.message if isinstance(exc, BankFileRefused) else str(exc)
+        BankFile.objects.filter(pk=bank_file.pk).update(status=BankFileStatus.FAILED, error=str(message)[:2000])
         raise
-    with audit_actor(bank_file.imported_by_id):
-        bankfile_lines_import(bank_file_id=bank_file.pk, parsed=parsed, by=bank_file.imported_by)
     return BankFile.objects.defer("content").get(pk=bank_file_id)
 
 

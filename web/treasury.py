@@ -129,7 +129,7 @@ def bankfile_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.add_error("file", _("The file is too large."))
             else:
                 try:
-                    bank_file = bankfile_import(content=upload.read(), filename=upload.name, by=request.user)
+                    bank_file = bankfile_import(file=upload, filename=upload.name, by=request.user)
                 except DomainError as exc:
                     form.add_error("file", str(exc.message))
                 else:

@@ -119,7 +119,7 @@ class BankFileListView(APIView):
 
         if upload.size > settings.TREASURY_MAX_UPLOAD_BYTES:
             return Response({"file": [str(_("The file is too large."))], "code": "bank_file_refused"}, status=400)
-        bank_file = bankfile_import(content=upload.read(), filename=upload.name, by=request.user)
+        bank_file = bankfile_import(file=upload, filename=upload.name, by=request.user)
         code = status.HTTP_201_CREATED if bank_file.is_finished else status.HTTP_202_ACCEPTED
         return Response(BankFileSerializer(bank_file).data, status=code)
 

@@ -138,6 +138,42 @@ def test_large_upload_is_accepted_for_the_worker(treasurer, settings):
     assert (response.json()["status"], response.json()["processed"], response.json()["total"]) == ("queued", 0, 2)
 
 
+def test_a_large_upload_goes_to_disk_and_the_worker_reads_it_from_storage(
+    pool, saver, treasurer, settings, monkeypatch
+):
+    """Past FILE_UPLOAD_MAX_MEMORY_SIZE Django writes the upload to a temporary file; the view hands
+    that file on (never its bytes), it is copied to storage in chunks, and the worker reads it there."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    from treasury.services import bankfile_process
+
+    settings.TREASURY_WORKER_THRESHOLD = 10
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    pledge = money_pledge(pool, saver, amount_ore=10**9, reference=ocr(61001))
+    content = bgmax([BgPayment(100 + n, ocr(61001) if n % 2 else "") for n in range(300)])
+    assert len(content) > 20 * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    handed_on = []
+    original = TemporaryFileUploadHandler.file_complete
+
+    def file_complete(self, file_size):  # records what the view gets; the upload itself is unchanged
+        upload = original(self, file_size)
+        handed_on.append(upload)
+        return upload
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "file_complete", file_complete)
+    response = as_user(treasurer).post("/api/treasury/bank-files/", {"file": SimpleUploadedFile("big", content)})
+    assert response.status_code == 202
+    assert [type(upload) for upload in handed_on] == [TemporaryUploadedFile]
+    row = BankFile.objects.get(pk=response.json()["id"])
+    assert bytes(row.content) == b""  # the database row does not carry the file
+    with row.stored_file.open("rb") as stored:
+        assert stored.read() == content
+    done = bankfile_process(bank_file_id=row.pk)
+    assert (done.processed, done.matched_count) == (300, 150)
+    assert PaymentAllocation.objects.filter(pledge=pledge).count() == 150
+
+
 def test_unmatched_queue_search_and_split(pool, saver, other_saver, treasurer):
     a = money_pledge(pool, saver, amount_ore=20_000)
     b = money_pledge(pool, other_saver, amount_ore=30_000)

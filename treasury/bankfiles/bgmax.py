@@ -81,9 +81,10 @@ Extra references (TK22/TK23)
 Each carries its own amount (TK23 a negative one): ``reference_amounts`` holds
 (reference, öre) in file order.  The TK20 amount is the whole payment.
 
-Why one module of about 600 lines
+Why one module of about 670 lines
 ---------------------------------
-It is one record layout read in one pass: the reader, the per-record field
+It is one record layout read in one streaming pass (after a first pass that only
+decides the encoding and finds the deposit dates): the reader, the per-record field
 parsers and the section checks share the layout table above and the refusal
 texts, and each is only meaningful next to the others. Split off are the result
 types (``types.py``) and nothing else would be reused; cutting the layout in two
@@ -92,13 +93,15 @@ would make each half harder to check against the manual.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import re
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import IO
 
-from .types import BankFileError, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
+from .types import BankFileError, EntryStream, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
 
 RECORD_LENGTH = 80
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
@@ -136,7 +139,19 @@ class _Section:
 
     line_no: int
     payee_bankgiro: str
-    entries: list[_Entry] = field(default_factory=list)
+    paid_count: int = 0
+    paid_ore: int = 0
+    deducted_count: int = 0
+    deducted_ore: int = 0
+
+    def add(self, entry: _Entry) -> None:
+        """Count an entry (entries themselves are handed out as they are read, not kept)."""
+        if entry.deduction:
+            self.deducted_count += 1
+            self.deducted_ore += entry.amount_ore
+        else:
+            self.paid_count += 1
+            self.paid_ore += entry.amount_ore
 
 
 def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
@@ -148,7 +163,33 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     ``computed_total_ore`` is payments minus deductions.
     Raises ``BankFileError`` if anything is malformed or does not add up.
     """
-    records = _split_records(data)
+    stream = bgmax_stream(data, allow_test_file=allow_test_file)
+    payments: list[ParsedPayment] = []
+    deductions: list[ParsedPayment] = []
+    for item in stream:
+        (deductions if item.deduction else payments).append(item)
+    assert stream.summary is not None  # set once every record is read
+    return dataclasses.replace(stream.summary, payments=tuple(payments), deductions=tuple(deductions))
+
+
+def bgmax_stream(data: bytes | IO[bytes], *, allow_test_file: bool = False) -> EntryStream:
+    """The file's TK20 payments and TK21 deductions one at a time, in file order, each as soon as its
+    records are read; ``summary`` once the end record is checked. ``data`` is the bytes or an open
+    binary file, read line by line (twice: the encoding is decided on all of it), never held whole.
+    Raises ``BankFileError`` (while iterating, as ``parse_bgmax`` does: entries before the fault have
+    been handed out by then)."""
+    stream = EntryStream(iter(()))
+    stream.entries = _read(_split_records(data), allow_test_file, stream)
+    return stream
+
+
+def _section_dates(records: _Records) -> list[str]:
+    """Each deposit record's (TK15) payment date field, in file order: an entry's booking date is its
+    section's TK15 date, and entries are handed out before their section ends."""
+    return [record[37:45] for record in records.deposits]
+
+
+def _read(records: _Records, allow_test_file: bool, stream: EntryStream) -> Iterator[ParsedPayment]:
     first_line_no, first_record = records[0]
     created_at = _parse_start(first_line_no, first_record, allow_test_file)
 
@@ -159,8 +200,11 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             f"must end with an end record (TK70). The file may be truncated. {_REFUSED}"
         )
 
-    payments: list[ParsedPayment] = []
-    deductions: list[ParsedPayment] = []
+    deposits = iter(_section_dates(records))
+    payee_bankgiro = ""
+    booked_on = date.min
+    counted = {"20": 0, "21": 0}
+    totals = {"20": 0, "21": 0}
     payees: list[str] = []
     deposit_ids: list[str] = []
     deposits_ore = 0
@@ -171,6 +215,9 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
 
     for line_no, record in records.middle():
         tk = record[:2]
+        if tk in ("20", "21", "15") and entry is not None:
+            yield _to_payment(entry, booked_on, payee_bankgiro)
+            entry = None
         if tk == "05":
             if section is not None:
                 raise BankFileError(
@@ -179,11 +226,18 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
                     f"(TK15). {_REFUSED}"
                 )
             section = _Section(line_no, _parse_opening(line_no, record))
+            payee_bankgiro = section.payee_bankgiro
+            # The section's date is checked when its TK15 is reached; a file without one is refused
+            # there, before any of this date is written anywhere.
+            stamp = next(deposits, "")
+            booked_on = _date_or_min(stamp)
             entry = None
         elif tk in ("20", "21"):
             section = _require_section(section, line_no, tk)
             entry = _parse_entry(line_no, record)
-            section.entries.append(entry)
+            section.add(entry)
+            counted[tk] += 1
+            totals[tk] += entry.amount_ore
         elif tk in ("22", "23"):
             entry = _require_entry(entry, line_no, tk)
             _add_extra_reference(entry, line_no, record)
@@ -193,11 +247,10 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             _add_detail(entry, record)
         elif tk == "15":
             section = _require_section(section, line_no, tk)
-            booked_on, deposit_ore = _close_section(section, line_no, record)
-            for done in section.entries:
-                target = deductions if done.deduction else payments
-                target.append(_to_payment(done, booked_on, section.payee_bankgiro))
-            deposit_ids.append(f"{booked_on:%Y%m%d}/{_field(record, 46, 50)}")
+            closed_on, deposit_ore = _close_section(section, line_no, record)
+            if closed_on != booked_on:  # pragma: no cover - the same record was read ahead
+                raise BankFileError(f"Line {line_no} (TK15): the payment date could not be read. {_REFUSED}")
+            deposit_ids.append(f"{closed_on:%Y%m%d}/{_field(record, 46, 50)}")
             payees.append(section.payee_bankgiro)
             deposits_ore += deposit_ore
             deposit_count += 1
@@ -220,8 +273,8 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
         end_line_no,
         end_record,
         {
-            "payment records (TK20)": len(payments),
-            "deduction records (TK21)": len(deductions),
+            "payment records (TK20)": counted["20"],
+            "deduction records (TK21)": counted["21"],
             "extra reference records (TK22/TK23)": extra_reference_count,
             "deposit records (TK15)": deposit_count,
         },
@@ -234,18 +287,17 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
             f"({', '.join(distinct_payees)}); one file must be for one bankgiro number. {_REFUSED}"
         )
 
-    computed_total = sum(p.amount_ore for p in payments) - sum(d.amount_ore for d in deductions)
-    return ParsedFile(
+    stream.summary = ParsedFile(
         format="bgmax",
         created_at=created_at,
         payee_account=distinct_payees[0] if distinct_payees else "",
         currency="SEK",
-        payments=tuple(payments),
-        deductions=tuple(deductions),
+        payments=(),
+        deductions=(),
         declared_count=_number(end_line_no, end_record, 3, 10, "the number of payment records"),
         declared_total_ore=deposits_ore,
-        computed_count=len(payments),
-        computed_total_ore=computed_total,
+        computed_count=counted["20"],
+        computed_total_ore=totals["20"] - totals["21"],
         identity=":".join(
             ["bgmax", f"{created_at:%Y%m%d%H%M%S%f}", distinct_payees[0] if distinct_payees else "", *deposit_ids]
         ),
@@ -253,49 +305,91 @@ def parse_bgmax(data: bytes, *, allow_test_file: bool = False) -> ParsedFile:
     )
 
 
+def _date_or_min(text: str) -> date:
+    """A TK15 date read ahead; a bad one is refused with its line when the record is reached."""
+    try:
+        return date(int(text[0:4]), int(text[4:6]), int(text[6:8])) if is_ascii_digits(text) else date.min
+    except ValueError:
+        return date.min
+
+
 # --- reading lines -------------------------------------------------------
 
 
-def _split_records(data: bytes) -> _Records:
-    """Decode the file; its records are cut out and checked one at a time (see _Records)."""
-    if not isinstance(data, (bytes, bytearray)):
+def _split_records(data: bytes | IO[bytes]) -> _Records:
+    """Check the file's encoding; its records are then read and checked one at a time (see _Records)."""
+    if isinstance(data, (bytes, bytearray)):
+        data = io.BytesIO(bytes(data))
+    elif not hasattr(data, "readline"):
         raise TypeError("parse_bgmax expects the raw file content as bytes")
-    records = _Records(_decode(bytes(data)))
+    records = _Records(data)
     if not len(records):
         raise BankFileError("The file is empty.")
     return records
 
 
 class _Records:
-    """The file's lines as (line number, 80-character record), read on demand: only the decoded text
-    and where each line starts are kept, not a list of every record (100,000 payments are 200,000
-    records or more)."""
+    """The file's lines as (line number, 80-character record), read from the open file on demand.
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.end = len(text)  # where the last line ends
-        self.starts = array("L")
-        position = 0
-        while position < len(text):
-            self.starts.append(position)
-            newline = text.find("\n", position)
-            if newline < 0:
-                break
-            position = newline + 1
-        while self.starts and not self._line(len(self.starts) - 1).strip("\r "):
-            self.end = self.starts.pop() - 1  # a final newline or trailing blank lines
+    A first pass reads the file line by line to decide its encoding (see the module docstring), and keeps only
+    the first and the last record, the deposit records (TK15) and the number of lines; ``middle``
+    reads the file again. A line is a run of bytes up to a newline, so deciding UTF-8 line by line is
+    deciding it for the whole file (no UTF-8 character contains a newline byte)."""
 
-    def _line(self, index: int) -> str:
-        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else self.end
-        return self.text[self.starts[index] : end].removesuffix("\n")
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        self.start = source.tell()
+        head = source.read(3)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise BankFileError(
+                "The file is saved as UTF-16; BgMax files are ISO-8859-1 text. Ask the bank for the file as it "
+                f"was sent, or save it again as ISO-8859-1. {_REFUSED}"
+            )
+        if head != b"\xef\xbb\xbf":  # a UTF-8 byte order mark added by an editor
+            source.seek(self.start)
+        self.start = source.tell()
+        utf8 = True
+        misplaced: tuple[int, int] | None = None
+        count = 0
+        last_filled = 0
+        first = last = b""
+        deposits: list[bytes] = []
+        # readline, not iteration: a Django File splits lines on a lone CR too.
+        for line_no, line in enumerate(iter(source.readline, b""), start=1):
+            count = line_no
+            if line_no == 1:
+                first = line
+            if line.strip(b"\r\n "):
+                last_filled, last = line_no, line
+            if line.startswith(b"15"):
+                deposits.append(line)
+            if not line.isascii():
+                if utf8:
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        utf8 = False
+                if misplaced is None and (found := _C1_RE.search(line)) is not None:
+                    misplaced = (line_no, line[found.start()])
+        if not utf8 and misplaced is not None:
+            line_no, byte = misplaced
+            raise BankFileError(
+                f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
+                "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
+                f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
+            )
+        self.encoding = "utf-8" if utf8 else "iso-8859-1"
+        # Blank lines at the end (a final newline, trailing blank lines) are not records.
+        self.count = last_filled
+        self.first = first.decode(self.encoding) if count else ""
+        self.last = last.decode(self.encoding)
+        self.deposits = [line.decode(self.encoding).removesuffix("\n").removesuffix("\r") for line in deposits]
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return self.count
 
-    def __getitem__(self, index: int) -> tuple[int, str]:
-        index = index % len(self.starts)
-        line_no = index + 1
-        line = self._line(index).removesuffix("\r")
+    def _record(self, line_no: int, line: str) -> tuple[int, str]:
+        line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > RECORD_LENGTH:
             raise BankFileError(
                 f"Line {line_no} is {len(line)} characters long; BgMax records are exactly "
@@ -314,36 +408,23 @@ class _Records:
             )
         return line_no, line.ljust(RECORD_LENGTH)
 
+    def __getitem__(self, index: int) -> tuple[int, str]:
+        """The first (0) or the last (-1) record."""
+        if index == 0 or (index == -1 and self.count == 1):
+            return self._record(1, self.first)
+        if index == -1:
+            return self._record(self.count, self.last)
+        raise IndexError(index)  # pragma: no cover - only the first and last are looked up
+
     def middle(self) -> Iterator[tuple[int, str]]:
-        """Every record but the first and the last."""
-        for index in range(1, len(self.starts) - 1):
-            yield self[index]
-
-
-def _decode(data: bytes) -> str:
-    """ASCII, else UTF-8 when the bytes are valid UTF-8, else ISO-8859-1 (see the module docstring)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise BankFileError(
-            "The file is saved as UTF-16; BgMax files are ISO-8859-1 text. Ask the bank for the file as it "
-            f"was sent, or save it again as ISO-8859-1. {_REFUSED}"
-        )
-    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark added by an editor
-    if data.isascii():
-        return data.decode("ascii")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    misplaced = _C1_RE.search(data)
-    if misplaced is not None:
-        index, byte = misplaced.start(), data[misplaced.start()]
-        line_no = data.count(b"\n", 0, index) + 1
-        raise BankFileError(
-            f"Line {line_no} contains the byte 0x{byte:02X}, which is not a character in ISO-8859-1 "
-            "(the encoding of BgMax files). The file seems to be saved in another encoding, such as "
-            f"Windows-1252 or code page 850, and names would be garbled. {_REFUSED}"
-        )
-    return data.decode("iso-8859-1")
+        """Every record but the first and the last, read from the file again."""
+        self.source.seek(self.start)
+        encoding = self.encoding
+        for line_no, line in enumerate(iter(self.source.readline, b""), start=1):
+            if line_no >= self.count:
+                return
+            if line_no > 1:
+                yield self._record(line_no, line.decode(encoding))
 
 
 # --- field helpers -------------------------------------------------------
@@ -538,24 +619,23 @@ def _close_section(section: _Section, line_no: int, record: str) -> tuple[date, 
             f"Line {line_no} (TK15): the deposit currency is {currency.strip()!r}; only SEK is supported. {_REFUSED}"
         )
 
-    paid = [e for e in section.entries if not e.deduction]
-    deducted = [e for e in section.entries if e.deduction]
-    paid_ore = sum(e.amount_ore for e in paid)
-    deducted_ore = sum(e.amount_ore for e in deducted)
+    paid_ore = section.paid_ore
+    deducted_ore = section.deducted_ore
     net_ore = paid_ore - deducted_ore
+    entries = section.paid_count + section.deducted_count
     if deposit_ore != net_ore:
         raise BankFileError(
             f"Deposit record TK15 on line {line_no} states a deposit of "
             f"{format_sek(deposit_ore)}, but the section starting on line "
-            f"{section.line_no} adds up to {format_sek(net_ore)} ({len(paid)} payments "
-            f"of {format_sek(paid_ore)} minus {len(deducted)} deductions of "
+            f"{section.line_no} adds up to {format_sek(net_ore)} ({section.paid_count} payments "
+            f"of {format_sek(paid_ore)} minus {section.deducted_count} deductions of "
             f"{format_sek(deducted_ore)}). {_REFUSED}"
         )
-    if declared_count != len(section.entries):
+    if declared_count != entries:
         raise BankFileError(
             f"Deposit record TK15 on line {line_no} states {declared_count} payments, but the "
-            f"section starting on line {section.line_no} contains {len(section.entries)} "
-            f"({len(paid)} payment records TK20 and {len(deducted)} deduction records TK21). "
+            f"section starting on line {section.line_no} contains {entries} "
+            f"({section.paid_count} payment records TK20 and {section.deducted_count} deduction records TK21). "
             f"{_REFUSED}"
         )
     return booked_on, deposit_ore

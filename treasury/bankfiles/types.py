@@ -7,6 +7,7 @@ by accident after it has been validated.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -129,3 +130,16 @@ def bankgiro_label(digits: str) -> str:
     if len(digits) > 4:
         digits = f"{digits[:-4]}-{digits[-4:]}"
     return f"bankgiro {digits}"
+
+
+class EntryStream:
+    """A file's entries read one at a time (payments, deductions and reversals in file order), for
+    files too large to hold parsed: ``summary`` is the ParsedFile without its entries, set once every
+    entry has been read and every total checked."""
+
+    def __init__(self, entries: Iterator[ParsedPayment]) -> None:
+        self.entries = entries
+        self.summary: ParsedFile | None = None
+
+    def __iter__(self) -> Iterator[ParsedPayment]:
+        return self.entries
