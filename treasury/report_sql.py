@@ -59,7 +59,8 @@ class _Dialect:
     def part(self, what: str, d: str) -> str:
         """The year, month or day of a date, as an integer."""
         if self.is_postgres:
-            return f"CAST(EXTRACT({what.upper()} FROM {d}) AS integer)"
+            # date_part (a float) rather than EXTRACT (a numeric since PostgreSQL 14): several times faster.
+            return f"CAST(date_part('{what}', {d}) AS integer)"
         fmt = {"year": "%%Y", "month": "%%m", "day": "%%d"}[what]
         return f"CAST(strftime('{fmt}', {d}) AS INTEGER)"
 
@@ -112,6 +113,11 @@ class PledgeFilter:
         """The pool filter on the payment matches (they name their pool), so one pool's report reads only
         that pool's matches."""
         return " AND a.pool_id = %(pool_id)s" if self.pool_id is not None else ""
+
+    def needs_pool(self) -> bool:
+        """Whether the filter reads the pool's own columns (else the pledge's pool id is enough, and the
+        statement does not join the pools)."""
+        return self.pool_kind is not None or self.has_micro_fund
 
     def pool_sql(self) -> str:
         """The same filter on the pool table alone."""
@@ -186,7 +192,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                CAST(COALESCE(r.period, 0) AS bigint) AS received_period,
                CAST(COALESCE(f.total, 0) AS bigint) AS refunded_total, f.pledge_id IS NOT NULL AS is_refunded
         FROM {PLEDGE_TABLE} pl
-        JOIN {POOL_TABLE} po ON po.id = pl.pool_id
+        {f"JOIN {POOL_TABLE} po ON po.id = pl.pool_id" if only.needs_pool() else ""}
         LEFT JOIN (
             SELECT a.pledge_id, SUM(a.amount_ore) AS total,
                    SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
@@ -214,26 +220,23 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
         f"(%(as_of_month_index)s - ({sql.part('year', 'b.first_due')} * 12 + {sql.part('month', 'b.first_due')}))"
     )
     due_in_as_of_month = f"CASE WHEN {sql.part('day', 'b.first_due')} < %(as_of_day)s THEN 1 ELSE 0 END"
-    standing = f"""
+    # (The schedule and the overdue money are one layer: each per-row expression below is referenced once.)
+    is_monthly = "CASE WHEN COALESCE(b.monthly_ore, 0) <> 0 AND COALESCE(b.months, 0) <> 0 THEN 1 ELSE 0 END"
+    due_count = f"""CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
+                    ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")} END"""
+    # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
+    overdue = f"""
         SELECT b.*,
                CASE WHEN (b.withdrawn_at IS NOT NULL AND b.withdrawn_at < %(cutoff)s) OR b.is_refunded
                     THEN 0 ELSE 1 END AS is_active,
                CASE WHEN {created_in_period} THEN 1 ELSE 0 END AS is_in_period,
-               CASE WHEN COALESCE(b.monthly_ore, 0) <> 0 AND COALESCE(b.months, 0) <> 0 THEN 1 ELSE 0 END AS is_monthly,
-               CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
-                    ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")}
-               END AS due_count
-        FROM ({base}) b{fence}
-    """
-    # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
-    overdue = f"""
-        SELECT s.*,
-               CASE WHEN s.is_monthly = 1
-                    THEN {sql.least("s.monthly_ore * s.due_count", "s.amount_ore")} - s.received_total
-                    WHEN s.first_due < %(as_of)s AND s.received_total < s.amount_ore
-                    THEN s.amount_ore - s.received_total
+               {is_monthly} AS is_monthly,
+               CASE WHEN {is_monthly} = 1
+                    THEN {sql.least(f"b.monthly_ore * ({due_count})", "b.amount_ore")} - b.received_total
+                    WHEN b.first_due < %(as_of)s AND b.received_total < b.amount_ore
+                    THEN b.amount_ore - b.received_total
                     ELSE 0 END AS overdue
-        FROM ({standing}) s{fence}
+        FROM ({base}) b{fence}
     """
     # Layer 4: the reported figures. Days late count from the first instalment not fully paid.
     first_unpaid = sql.add_months(

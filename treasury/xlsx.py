@@ -140,20 +140,22 @@ def _top_rows(report: Report) -> str:
 
 def _sql_xml_text(expr: str, literal: Any) -> str:
     """SQL of the XML content of a text: illegal control characters removed, & < > escaped, and line breaks as
-    character references (an XML reader would turn a bare \\r into \\n, and COPY must see no line break)."""
-    cleaned = f"translate({expr}, {literal(XML_ILLEGAL)}, '')"
+    character references (an XML reader would turn a bare \\r into \\n, and COPY must see no line break).
+    One regular expression finds the rare text that needs any of this (translate() costs 6 µs a cell)."""
+    cleaned = f"regexp_replace({expr}, {literal('[' + XML_ILLEGAL + ']')}, '', 'g')"
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"), ("\n", "&#10;")):
         cleaned = f"replace({cleaned}, {literal(raw)}, {literal(escaped)})"
-    return cleaned
+    special = literal("[" + XML_ILLEGAL + "&<>\r\n]")
+    return f"CASE WHEN {expr} ~ {special} THEN {cleaned} ELSE {expr} END"
 
 
 def _sql_string_cell(expr: str, literal: Any) -> str:
     """SQL of a text cell as _excel_value writes it (an apostrophe before a formula start); empty without text."""
     starts = ", ".join(literal(c) for c in FORMULA_START)
-    safe = f"CASE WHEN left({expr}, 1) IN ({starts}) THEN chr(39) || {expr} ELSE {expr} END"
     return (
-        f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN '<c/>' "
-        f"ELSE '{STRING_CELL_START}' || {_sql_xml_text(safe, literal)} || '{STRING_CELL_END}' END"
+        f"CASE WHEN COALESCE({expr}, '') = '' THEN '<c/>' "
+        f"ELSE '{STRING_CELL_START}' || CASE WHEN left({expr}, 1) IN ({starts}) THEN chr(39) ELSE '' END"
+        f" || {_sql_xml_text(expr, literal)} || '{STRING_CELL_END}' END"
     )
 
 
@@ -165,12 +167,8 @@ def _sql_number_cell(number_text: str, style: int = 0) -> str:
 def _sql_cell(column: Column, expr: str, labels: dict[str, dict[str, str]], literal: Any) -> str:
     """SQL of one cell of the sheet from `expr` (a column of the row statement), as _excel_value writes it."""
     if column.kind == "money":
-        amount = f"CAST({expr} AS bigint)"
-        kronor = (
-            f"(CASE WHEN {amount} < 0 THEN '-' ELSE '' END || CAST(abs({amount}) / 100 AS text) || '.'"
-            f" || lpad(CAST(abs({amount}) % 100 AS text), 2, '0'))"
-        )
-        return _sql_number_cell(kronor, MONEY_STYLE)
+        # Exact: öre times 0.01 is a numeric with two decimals ("-1234.50").
+        return _sql_number_cell(f"CAST(CAST({expr} AS numeric) * 0.01 AS text)", MONEY_STYLE)
     if column.kind in CHOICES:
         cases = " ".join(
             f"WHEN {literal(code)} THEN {literal(_string_cell(label))}" for code, label in labels[column.kind].items()
