@@ -1,7 +1,9 @@
 """Reports out as CSV (streamed), Excel (openpyxl write-only), PDF (WeasyPrint); bank payment orders.
 
-Memory stays flat for large reports: CSV rows are yielded one by one from a database iterator, and
-the Excel workbook is written in write-only mode to a temporary file that is then streamed.
+Memory stays flat for large reports: CSV rows are yielded one by one from a database iterator (or, on
+PostgreSQL, copied formatted by the database), and the Excel workbook is written in write-only mode to a
+temporary file that is then streamed. On PostgreSQL the Excel export of a report with a row statement
+(pledges, one pool, ledger) is written by the database instead (treasury.xlsx).
 
 Why one module of about 500 lines: CSV (Python and COPY), Excel and PDF render the same Report columns and
 must agree cell for cell (tests compare them); the payment orders share the payee-account parsing.

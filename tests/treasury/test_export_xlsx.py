@@ -13,6 +13,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from tests.treasury.test_export_copy import AS_OF, TRICKY, _history, _reports
+from tests.treasury.test_export_memory import add_payments, peak_bytes
 from treasury.exports import report_xlsx_file
 from treasury.reports import report_build, report_params
 from treasury.xlsx import _xml_text, report_xlsx_chunks
@@ -115,3 +116,25 @@ def test_excel_download_of_the_ledger_is_the_database_written_file(client, treas
     data = b"".join(response.streaming_content)
     rows = list(load_workbook(io.BytesIO(data)).worksheets[0].values)
     assert len(rows) == 3 + 6
+
+
+def _xlsx_peak() -> tuple[int, int]:
+    """Peak Python memory while streaming the ledger as Excel, and the number of bytes streamed."""
+    sizes = []
+
+    def consume() -> None:
+        report = report_build(kind="ledger", params=report_params(as_of=date(2030, 1, 1), date_from=None, date_to=None))
+        sizes.extend(len(chunk) for chunk in report_xlsx_chunks(report))
+
+    return peak_bytes(consume), sum(sizes)
+
+
+def test_excel_export_memory_is_flat_from_3k_to_15k_rows():
+    add_payments(10)
+    _xlsx_peak()  # warm up: imports and caches are not the export's memory
+    add_payments(2_990)
+    small, small_size = _xlsx_peak()
+    add_payments(12_000)
+    big, big_size = _xlsx_peak()
+    assert big_size > 3 * small_size
+    assert big < 1.5 * small, (small, big)
