@@ -170,7 +170,9 @@ def _period(column: str, *, date_from: date | None, date_to: date | None) -> str
     return " AND ".join(parts) or "1 = 1"
 
 
-def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter, fenced: bool = True) -> str:
+def pledge_figures_sql(
+    *, date_from: date | None, date_to: date | None, only: PledgeFilter, fenced: bool = True, lookups: bool = False
+) -> str:
     """One row per money pledge recorded by the as-of day, with its figures as of that day.
 
     Columns: pledge and pool identity, saver identity, and pledged_ore, received_ore (in the period),
@@ -181,6 +183,22 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
     # pledges in the page's order and stop after it.
     fence = sql.fence() if fenced else ""
     received_in_period = _period("pay.received_on", date_from=date_from, date_to=date_to)
+    received_sums = f"""SUM(a.amount_ore) AS total,
+                   SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
+            FROM {PaymentAllocation._meta.db_table} a
+            JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
+            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s"""
+    if lookups and sql.is_postgres:
+        # A page read in the pledges' order: each of its pledges looks its matches up by index, instead of
+        # summing every match of every pledge first (SQLite has no LATERAL, and its reports are small).
+        received = (
+            f"LEFT JOIN LATERAL (SELECT {received_sums} AND a.pledge_id = pl.id{only.allocation_sql()}) r ON TRUE"
+        )
+    else:
+        received = f"""LEFT JOIN (
+            SELECT a.pledge_id, {received_sums}{only.allocation_sql()}
+            GROUP BY a.pledge_id
+        ) r ON r.pledge_id = pl.id"""
     created_in_period = _period("b.created_on", date_from=date_from, date_to=date_to)
     # Layer 1 (base): the pledge with what it received and what was refunded, as of the day.
     base = f"""
@@ -193,14 +211,7 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                CAST(COALESCE(f.total, 0) AS bigint) AS refunded_total, f.pledge_id IS NOT NULL AS is_refunded
         FROM {PLEDGE_TABLE} pl
         {f"JOIN {POOL_TABLE} po ON po.id = pl.pool_id" if only.needs_pool() else ""}
-        LEFT JOIN (
-            SELECT a.pledge_id, SUM(a.amount_ore) AS total,
-                   SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
-            FROM {PaymentAllocation._meta.db_table} a
-            JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
-            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s{only.allocation_sql()}
-            GROUP BY a.pledge_id
-        ) r ON r.pledge_id = pl.id
+        {received}
         LEFT JOIN (
             SELECT l.pledge_id, SUM(l.amount_ore) AS total
             FROM {PayoutLine._meta.db_table} l
@@ -384,9 +395,12 @@ def pledge_rows_sql(
     only: PledgeFilter,
     order_by: str = "x.pledge_id",
     is_page: bool = False,
+    lookups: bool = False,
 ) -> str:
-    """The pledge-by-pledge report: one row per pledge with the columns of pledge_row_sql_columns(), in order."""
-    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page)
+    """The pledge-by-pledge report: one row per pledge with the columns of pledge_row_sql_columns(), in order.
+    `lookups`: for an early page in the pledges' own order, which the database reads by index and stops after,
+    each pledge's matches are looked up by index instead of summing every match of every pledge first."""
+    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page, lookups=lookups)
     user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
     columns = ", ".join(f"{expr} AS {key}" for key, expr in pledge_row_sql_columns().items())
     return f"""
@@ -401,7 +415,8 @@ def pledge_rows_sql(
 def pledge_count_sql(*, only: PledgeFilter) -> str:
     """How many rows the pledge-by-pledge report has (for its pager)."""
     return f"""
-        SELECT COUNT(*) FROM {PLEDGE_TABLE} pl JOIN {POOL_TABLE} po ON po.id = pl.pool_id
+        SELECT COUNT(*) FROM {PLEDGE_TABLE} pl
+        {f"JOIN {POOL_TABLE} po ON po.id = pl.pool_id" if only.needs_pool() else ""}
         WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
     """
 
