@@ -91,8 +91,11 @@ STYLES_XML = (
 )
 SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 )
+# Column widths (in characters) by kind, so that a date or an amount is not shown as ### at the default width.
+COLUMN_WIDTHS = {"date": 12, "money": 15, "int": 10, "percent": 10}
+TEXT_WIDTH = 24
 SHEET_END = "</sheetData></worksheet>"
 
 
@@ -126,6 +129,14 @@ def _string_cell(text: str, style: int = 0) -> str:
 
 def _safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _columns(report: Report) -> str:
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{COLUMN_WIDTHS.get(c.kind, TEXT_WIDTH)}" customWidth="1"/>'
+        for i, c in enumerate(report.columns, start=1)
+    )
+    return f"<cols>{widths}</cols><sheetData>"
 
 
 def _top_rows(report: Report) -> str:
@@ -237,7 +248,7 @@ def report_xlsx_chunks(report: Report, *, chunk_bytes: int = 1 << 18) -> Iterato
         ):
             book.writestr(name, text)
         with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            sheet.write((SHEET_START + top).encode("utf-8"))
+            sheet.write((SHEET_START + _columns(report) + top).encode("utf-8"))
             for data in copy_report_rows(report, cells, COPY_OPTIONS, chunk_bytes=chunk_bytes):
                 sheet.write(data)
                 if sink.parts:  # deflate holds back small writes
