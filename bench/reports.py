@@ -1,5 +1,6 @@
 """Treasurer reports on PostgreSQL at 1,000,000 pledges: each report kind vs a hand-written SQL floor,
-and the CSV exports of the pledge and ledger reports vs `COPY (the same query) TO STDOUT`.
+the CSV and Excel exports of the pledge and ledger reports vs `COPY (the same query) TO STDOUT`, and the
+summary PDF.
 
 Seeds its own database (default lk_reports_bench) with bulk SQL: 1,000,000 pledges in 10,000 pools
 (every fifth pool a micro-fund's capital, every fourth a fair pool), 20,000 savers and 300,000
@@ -13,10 +14,17 @@ with the floor (A B A B ...), and prints
 The floor is the same aggregation written by hand: one statement with the same as-of conditions that
 sums pledged, received and outstanding per group (per pool, saver, fund, kind; per pledge or payment
 for the pledge and ledger pages). The report pages time building the report for one page of rows
-(totals over all rows). Exports time streaming every row as CSV. The load average is printed before
-and after: on a shared machine the figures are upper bounds.
+(totals over all rows). Exports time streaming every row as CSV and as Excel, alternating with the COPY:
+
+  export <pledges|ledger> <csv|xlsx>: <ms> ms, COPY <ms> ms, ratio <x>
+
+with the file size, the largest chunk and the process's resident memory (now and peak) after each Excel
+export: a flat peak shows the export streams. The summary PDF (the overview report) prints its statement
+and render times. The load average is printed on every line: on a shared machine the figures are upper
+bounds.
 
 Usage: .venv/bin/python bench/reports.py [--rounds 3] [--database lk_reports_bench] [--reuse] [--kinds a,b]
+       [--no-exports] [--export-rounds 3] [--xlsx pledges,ledger] [--no-pdf]
 """
 
 from __future__ import annotations
@@ -180,6 +188,13 @@ def _load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def _rss_mb() -> str:
+    """This process's resident memory now and at its peak (Linux), for the exports' flat memory."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    now, peak = (int(fields[key].split()[0]) // 1024 for key in ("VmRSS", "VmHWM"))
+    return f"{now} MB, peak {peak} MB"
+
+
 def _timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
@@ -246,7 +261,8 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--no-exports", action="store_true")
     parser.add_argument("--export-rounds", type=int, default=3)
-    parser.add_argument("--xlsx", default="ledger", help="the exports also timed as Excel (comma-separated)")
+    parser.add_argument("--xlsx", default="pledges,ledger", help="the exports also timed as Excel (comma-separated)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip timing the summary PDF")
     parser.add_argument("--resume", action="store_true", help="finish an interrupted seed instead of starting anew")
     args = parser.parse_args()
 
@@ -268,8 +284,9 @@ def main() -> None:
     from django.db import connection, transaction
 
     from treasury import report_sql
-    from treasury.exports import report_csv_chunks, report_xlsx_file
+    from treasury.exports import report_csv_chunks, report_pdf
     from treasury.reports import report_build, report_page, report_params
+    from treasury.xlsx import report_xlsx_chunks
 
     call_command("migrate", verbosity=0)
     if reuse:
@@ -364,7 +381,15 @@ def main() -> None:
 
         def xlsx_of(kind: str) -> Callable[[], None]:
             def run() -> None:
-                report_xlsx_file(report_build(kind=kind, params=params)).close()
+                size = biggest = 0
+                for chunk in report_xlsx_chunks(report_build(kind=kind, params=params)):
+                    size += len(chunk)
+                    biggest = max(biggest, len(chunk))
+                print(
+                    f"  ({kind} Excel: {size / 1e6:.1f} MB file, largest chunk {biggest // 1024} KiB, "
+                    f"resident {_rss_mb()})",
+                    flush=True,
+                )
 
             return run
 
@@ -380,27 +405,39 @@ def main() -> None:
                     pass
 
         connection.ensure_connection()
-        for name, export, copy in (
-            ("pledges", csv_of("pledges"), copy_pledges),
-            ("ledger", csv_of("ledger"), copy_ledger),
-        ):
-            export_samples, copy_samples = [], []
-            for _ in range(args.export_rounds):
-                export_samples.append(_timed(export))
-                copy_samples.append(_timed(copy))
-            export_s, copy_s = statistics.median(export_samples), statistics.median(copy_samples)
-            print(
-                f"export {name} csv: {export_s * 1000:.0f} ms, COPY {copy_s * 1000:.0f} ms, "
-                f"ratio {export_s / copy_s:.2f}  (load {_load()})",
-                flush=True,
-            )
+        print(f"  (resident before the exports: {_rss_mb()})", flush=True)
+        for name, copy in (("pledges", copy_pledges), ("ledger", copy_ledger)):
+            formats = [("csv", csv_of(name))]
             if name in args.xlsx.split(","):
-                xlsx_s = _timed(xlsx_of(name))
+                formats.append(("xlsx", xlsx_of(name)))
+            for export_format, export in formats:
+                # Alternating: export, COPY, export, COPY ...
+                export_samples, copy_samples = [], []
+                for _ in range(args.export_rounds):
+                    export_samples.append(_timed(export))
+                    copy_samples.append(_timed(copy))
+                export_s, copy_s = statistics.median(export_samples), statistics.median(copy_samples)
                 print(
-                    f"export {name} xlsx: {xlsx_s * 1000:.0f} ms, COPY {copy_s * 1000:.0f} ms, "
-                    f"ratio {xlsx_s / copy_s:.2f}  (load {_load()})",
+                    f"export {name} {export_format}: {export_s * 1000:.0f} ms, COPY {copy_s * 1000:.0f} ms, "
+                    f"ratio {export_s / copy_s:.2f}  (export {min(export_samples) * 1000:.0f}-"
+                    f"{max(export_samples) * 1000:.0f} ms; load {_load()})",
                     flush=True,
                 )
+
+    if not args.no_pdf:
+        # The summary PDF: the overview report (its statement) and the WeasyPrint render, timed apart.
+        pdf_params = variants["as-of"]
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            built = report_build(kind="overview", params=pdf_params)
+            build_s = time.perf_counter() - started
+            pdf = report_pdf(built, language="sv")
+            total_s = time.perf_counter() - started
+            print(
+                f"pdf overview: {total_s * 1000:.0f} ms (statement {build_s * 1000:.0f} ms, "
+                f"render {(total_s - build_s) * 1000:.0f} ms, {len(pdf) // 1024} KiB; load {_load()})",
+                flush=True,
+            )
     print(f"load average after: {_load()}", flush=True)
 
 

@@ -1,7 +1,9 @@
 """Reports out as CSV (streamed), Excel (openpyxl write-only), PDF (WeasyPrint); bank payment orders.
 
-Memory stays flat for large reports: CSV rows are yielded one by one from a database iterator, and
-the Excel workbook is written in write-only mode to a temporary file that is then streamed.
+Memory stays flat for large reports: CSV rows are yielded one by one from a database iterator (or, on
+PostgreSQL, copied formatted by the database), and the Excel workbook is written in write-only mode to a
+temporary file that is then streamed. On PostgreSQL the Excel export of a report with a row statement
+(pledges, one pool, ledger) is written by the database instead (treasury.xlsx).
 
 Why one module of about 500 lines: CSV (Python and COPY), Excel and PDF render the same Report columns and
 must agree cell for cell (tests compare them); the payment orders share the payee-account parsing.
@@ -192,12 +194,23 @@ def _copy_csv(
 ) -> Iterator[bytes]:
     """Stream `COPY (the report's row statement, each cell formatted) TO STDOUT` as CSV, in chunks of about
     `chunk_bytes`: memory stays flat, and no row becomes Python objects."""
+    yield header.encode("utf-8")
+
+    def cells(literal: Any) -> str:
+        return ", ".join(_sql_cell(c, f"q.{c.key}", labels, literal) for c in report.columns)
+
+    yield from copy_report_rows(report, cells, "FORMAT csv, DELIMITER ';'", chunk_bytes=chunk_bytes)
+
+
+def copy_report_rows(report: Report, cells: Any, options: str, *, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+    """Stream `COPY (SELECT <cells> FROM (the report's row statement) q ORDER BY ...) TO STDOUT WITH (<options>)`
+    in chunks of about `chunk_bytes`. `cells(literal)` gives the select list over `q`; `literal` quotes a Python
+    value as an SQL literal (COPY takes no parameters)."""
     from psycopg import ClientCursor
     from psycopg.sql import Literal
 
     assert report.rows_sql is not None
     statement, params, order_key = report.rows_sql
-    yield header.encode("utf-8")
     db = connections[reporting_alias()]  # the replica inside a report view (operations.replica), else default
     with transaction.atomic(using=db.alias), db.cursor() as cursor:
         report_sql.tune_transaction(cursor)
@@ -208,10 +221,9 @@ def _copy_csv(
 
         # The row statement with its parameters bound here, as COPY takes none.
         inner = ClientCursor(raw).mogrify(statement, params)
-        cells = ", ".join(_sql_cell(c, f"q.{c.key}", labels, literal) for c in report.columns)
         copy_sql = (
-            f"COPY (SELECT {cells} FROM ({inner}) q ORDER BY q.{order_key}) "  # noqa: S608  (literals bound above)
-            "TO STDOUT WITH (FORMAT csv, DELIMITER ';', ENCODING 'UTF8')"
+            f"COPY (SELECT {cells(literal)} FROM ({inner}) q ORDER BY q.{order_key}) "  # noqa: S608  (literals bound above)
+            f"TO STDOUT WITH ({options}, ENCODING 'UTF8')"
         )
         with cursor.cursor.copy(copy_sql) as copy:
             buffer: list[Any] = []
@@ -466,6 +478,12 @@ def report_http_response(report: Report, export: str, *, language: str = "sv") -
             report_csv_chunks(report), content_type=f"{EXPORT_MEDIA_TYPES['csv']}; charset=utf-8"
         )
         stream["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return stream
+    if export == "xlsx" and report.rows_sql is not None and connection.vendor == "postgresql":
+        from treasury.xlsx import report_xlsx_chunks
+
+        stream = StreamingHttpResponse(report_xlsx_chunks(report), content_type=EXPORT_MEDIA_TYPES["xlsx"])
+        stream["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return stream
     if export == "xlsx":
         return FileResponse(

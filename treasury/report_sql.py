@@ -60,7 +60,8 @@ class _Dialect:
     def part(self, what: str, d: str) -> str:
         """The year, month or day of a date, as an integer."""
         if self.is_postgres:
-            return f"CAST(EXTRACT({what.upper()} FROM {d}) AS integer)"
+            # date_part (a float) rather than EXTRACT (a numeric since PostgreSQL 14): several times faster.
+            return f"CAST(date_part('{what}', {d}) AS integer)"
         fmt = {"year": "%%Y", "month": "%%m", "day": "%%d"}[what]
         return f"CAST(strftime('{fmt}', {d}) AS INTEGER)"
 
@@ -114,6 +115,11 @@ class PledgeFilter:
         that pool's matches."""
         return " AND a.pool_id = %(pool_id)s" if self.pool_id is not None else ""
 
+    def needs_pool(self) -> bool:
+        """Whether the filter reads the pool's own columns (else the pledge's pool id is enough, and the
+        statement does not join the pools)."""
+        return self.pool_kind is not None or self.has_micro_fund
+
     def pool_sql(self) -> str:
         """The same filter on the pool table alone."""
         return self.sql().replace("pl.pool_id", "po.id")
@@ -165,7 +171,9 @@ def _period(column: str, *, date_from: date | None, date_to: date | None) -> str
     return " AND ".join(parts) or "1 = 1"
 
 
-def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: PledgeFilter, fenced: bool = True) -> str:
+def pledge_figures_sql(
+    *, date_from: date | None, date_to: date | None, only: PledgeFilter, fenced: bool = True, lookups: bool = False
+) -> str:
     """One row per money pledge recorded by the as-of day, with its figures as of that day.
 
     Columns: pledge and pool identity, saver identity, and pledged_ore, received_ore (in the period),
@@ -176,6 +184,22 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
     # pledges in the page's order and stop after it.
     fence = sql.fence() if fenced else ""
     received_in_period = _period("pay.received_on", date_from=date_from, date_to=date_to)
+    received_sums = f"""SUM(a.amount_ore) AS total,
+                   SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
+            FROM {PaymentAllocation._meta.db_table} a
+            JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
+            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s"""
+    if lookups and sql.is_postgres:
+        # A page read in the pledges' order: each of its pledges looks its matches up by index, instead of
+        # summing every match of every pledge first (SQLite has no LATERAL, and its reports are small).
+        received = (
+            f"LEFT JOIN LATERAL (SELECT {received_sums} AND a.pledge_id = pl.id{only.allocation_sql()}) r ON TRUE"
+        )
+    else:
+        received = f"""LEFT JOIN (
+            SELECT a.pledge_id, {received_sums}{only.allocation_sql()}
+            GROUP BY a.pledge_id
+        ) r ON r.pledge_id = pl.id"""
     created_in_period = _period("b.created_on", date_from=date_from, date_to=date_to)
     # Layer 1 (base): the pledge with what it received and what was refunded, as of the day.
     base = f"""
@@ -187,15 +211,8 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
                CAST(COALESCE(r.period, 0) AS bigint) AS received_period,
                CAST(COALESCE(f.total, 0) AS bigint) AS refunded_total, f.pledge_id IS NOT NULL AS is_refunded
         FROM {PLEDGE_TABLE} pl
-        JOIN {POOL_TABLE} po ON po.id = pl.pool_id
-        LEFT JOIN (
-            SELECT a.pledge_id, SUM(a.amount_ore) AS total,
-                   SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
-            FROM {PaymentAllocation._meta.db_table} a
-            JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
-            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s{only.allocation_sql()}
-            GROUP BY a.pledge_id
-        ) r ON r.pledge_id = pl.id
+        {f"JOIN {POOL_TABLE} po ON po.id = pl.pool_id" if only.needs_pool() else ""}
+        {received}
         LEFT JOIN (
             SELECT l.pledge_id, SUM(l.amount_ore) AS total
             FROM {PayoutLine._meta.db_table} l
@@ -215,26 +232,23 @@ def pledge_figures_sql(*, date_from: date | None, date_to: date | None, only: Pl
         f"(%(as_of_month_index)s - ({sql.part('year', 'b.first_due')} * 12 + {sql.part('month', 'b.first_due')}))"
     )
     due_in_as_of_month = f"CASE WHEN {sql.part('day', 'b.first_due')} < %(as_of_day)s THEN 1 ELSE 0 END"
-    standing = f"""
+    # (The schedule and the overdue money are one layer: each per-row expression below is referenced once.)
+    is_monthly = "CASE WHEN COALESCE(b.monthly_ore, 0) <> 0 AND COALESCE(b.months, 0) <> 0 THEN 1 ELSE 0 END"
+    due_count = f"""CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
+                    ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")} END"""
+    # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
+    overdue = f"""
         SELECT b.*,
                CASE WHEN (b.withdrawn_at IS NOT NULL AND b.withdrawn_at < %(cutoff)s) OR b.is_refunded
                     THEN 0 ELSE 1 END AS is_active,
                CASE WHEN {created_in_period} THEN 1 ELSE 0 END AS is_in_period,
-               CASE WHEN COALESCE(b.monthly_ore, 0) <> 0 AND COALESCE(b.months, 0) <> 0 THEN 1 ELSE 0 END AS is_monthly,
-               CASE WHEN COALESCE(b.months, 0) = 0 THEN 0
-                    ELSE {sql.least(sql.greatest(f"{months_between} + {due_in_as_of_month}", "0"), "b.months")}
-               END AS due_count
-        FROM ({base}) b{fence}
-    """
-    # Layer 3: money overdue (due minus received) by the pledge's kind of schedule.
-    overdue = f"""
-        SELECT s.*,
-               CASE WHEN s.is_monthly = 1
-                    THEN {sql.least("s.monthly_ore * s.due_count", "s.amount_ore")} - s.received_total
-                    WHEN s.first_due < %(as_of)s AND s.received_total < s.amount_ore
-                    THEN s.amount_ore - s.received_total
+               {is_monthly} AS is_monthly,
+               CASE WHEN {is_monthly} = 1
+                    THEN {sql.least(f"b.monthly_ore * ({due_count})", "b.amount_ore")} - b.received_total
+                    WHEN b.first_due < %(as_of)s AND b.received_total < b.amount_ore
+                    THEN b.amount_ore - b.received_total
                     ELSE 0 END AS overdue
-        FROM ({standing}) s{fence}
+        FROM ({base}) b{fence}
     """
     # Layer 4: the reported figures. Days late count from the first instalment not fully paid.
     first_unpaid = sql.add_months(
@@ -382,9 +396,12 @@ def pledge_rows_sql(
     only: PledgeFilter,
     order_by: str = "x.pledge_id",
     is_page: bool = False,
+    lookups: bool = False,
 ) -> str:
-    """The pledge-by-pledge report: one row per pledge with the columns of pledge_row_sql_columns(), in order."""
-    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page)
+    """The pledge-by-pledge report: one row per pledge with the columns of pledge_row_sql_columns(), in order.
+    `lookups`: for an early page in the pledges' own order, which the database reads by index and stops after,
+    each pledge's matches are looked up by index instead of summing every match of every pledge first."""
+    figures = pledge_figures_sql(date_from=date_from, date_to=date_to, only=only, fenced=not is_page, lookups=lookups)
     user_table = Pledge._meta.get_field("saver").related_model._meta.db_table  # type: ignore[union-attr]
     columns = ", ".join(f"{expr} AS {key}" for key, expr in pledge_row_sql_columns().items())
     return f"""
@@ -399,7 +416,8 @@ def pledge_rows_sql(
 def pledge_count_sql(*, only: PledgeFilter) -> str:
     """How many rows the pledge-by-pledge report has (for its pager)."""
     return f"""
-        SELECT COUNT(*) FROM {PLEDGE_TABLE} pl JOIN {POOL_TABLE} po ON po.id = pl.pool_id
+        SELECT COUNT(*) FROM {PLEDGE_TABLE} pl
+        {f"JOIN {POOL_TABLE} po ON po.id = pl.pool_id" if only.needs_pool() else ""}
         WHERE pl.created_at < %(cutoff)s AND pl.kind IN {_in_list("money_kinds", tuple(MONEY_KINDS))}{only.sql()}
     """
 

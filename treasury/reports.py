@@ -290,6 +290,9 @@ def report_page(*, number: int | None, size: int | None = None, sort: str | None
 
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+# Up to this many pledges into the pledge report (in its own order), a page looks each pledge's matches up by index;
+# further on, summing all matches at once is cheaper.
+LOOKUP_PAGE_END = 20_000
 
 
 def _sorted(rows: list[dict[str, Any]], columns: list[Column], sort: str) -> list[dict[str, Any]]:
@@ -332,9 +335,12 @@ def _pledge_report(
     order_by = "x.pledge_id"
     limit = ""
     row_count: int | None = None
+    lookups = False
     if page is not None:
         key = page.sort.removeprefix("-")
         sortable = report_sql.pledge_row_sql_columns()
+        # In the pledges' order, an early page reads few pledges: look their matches up one by one.
+        lookups = (key == "pledge_id" or key not in sortable) and page.offset + page.size <= LOOKUP_PAGE_END
         if key in sortable:
             direction = "DESC" if page.sort.startswith("-") else "ASC"
             order_by = f"{sortable[key]} {direction}, x.pledge_id {direction}"
@@ -343,7 +349,12 @@ def _pledge_report(
         row_count = int(next(iter(counted.values())))
     statement = (
         report_sql.pledge_rows_sql(
-            date_from=params.date_from, date_to=params.date_to, only=only, order_by=order_by, is_page=page is not None
+            date_from=params.date_from,
+            date_to=params.date_to,
+            only=only,
+            order_by=order_by,
+            is_page=page is not None,
+            lookups=lookups,
         )
         + limit
     )
