@@ -296,7 +296,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # group of workers runs `-Q celery`, another `-Q heavy` (docker-compose.yml).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 HEAVY_QUEUE = "heavy"
-CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(HEAVY_QUEUE)]
+# Each queue bound by its own routing key. Celery publishes a routed task straight to its queue, but left out,
+# both queues would be bound by "celery" on the exchange, and a message sent through it would reach both.
+CELERY_TASK_QUEUES = [
+    Queue(CELERY_TASK_DEFAULT_QUEUE, routing_key=CELERY_TASK_DEFAULT_QUEUE),
+    Queue(HEAVY_QUEUE, routing_key=HEAVY_QUEUE),
+]
 CELERY_TASK_ROUTES = {
     "workers.treasury.process_bank_file": {"queue": HEAVY_QUEUE},
     "workers.totals.reconcile_pool_totals": {"queue": HEAVY_QUEUE},

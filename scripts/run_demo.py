@@ -30,6 +30,10 @@ def demo_environment(environ: dict[str, str], host: str, port: str) -> dict[str,
     return env
 
 
+# One worker for both queues here, the default and the heavy one (docker-compose.yml runs one per queue).
+WORKER_ARGS = ("worker", "-Q", "celery,heavy", "-l", "warning", "-c", "2", "-n", "demo@%h")
+
+
 def manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True, env=demo_environment(dict(os.environ), HOST, PORT))
 
@@ -44,10 +48,7 @@ def main() -> int:
     env = demo_environment(dict(os.environ), HOST, PORT)
     processes = {
         "web": subprocess.Popen([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT, env=env),
-        # One worker for both queues here (docker-compose.yml runs one per queue).
-        "worker": subprocess.Popen(
-            [*celery, "worker", "-Q", "celery,heavy", "-l", "warning", "-c", "2", "-n", "demo@%h"], cwd=ROOT, env=env
-        ),
+        "worker": subprocess.Popen([*celery, *WORKER_ARGS], cwd=ROOT, env=env),
         "beat": subprocess.Popen(
             [*celery, "beat", "-l", "warning", "-s", str(ROOT / "var" / "celerybeat-schedule")], cwd=ROOT, env=env
         ),

@@ -30,6 +30,13 @@ def test_demo_on_another_port_gives_web_worker_and_beat_that_site_url():
     assert env["PATH"] == "/usr/bin"
 
 
+def test_demo_worker_consumes_every_queue():
+    from config.celery import app
+
+    args = _run_demo_module().WORKER_ARGS
+    assert set(args[args.index("-Q") + 1].split(",")) == set(app.amqp.queues) == {"celery", "heavy"}
+
+
 def test_demo_keeps_a_site_url_set_explicitly():
     env = _run_demo_module().demo_environment({"SITE_URL": "https://demo.example"}, "127.0.0.1", "8123")
     assert env["SITE_URL"] == "https://demo.example"

@@ -1,5 +1,5 @@
 """Bank-file imports travel on the heavy queue: a real worker consuming only that queue imports a large
-file, and a worker consuming only the default queue leaves it waiting there."""
+file, a worker consuming only the default queue leaves it waiting there, and short tasks reach only that one."""
 
 from __future__ import annotations
 
@@ -46,3 +46,11 @@ def test_a_bank_file_waits_on_the_heavy_queue_until_a_heavy_worker_imports_it(
     done = BankFile.objects.get(pk=bank_file.pk)
     assert done.processed == done.payments_created == settings.TREASURY_WORKER_THRESHOLD + 10
     assert "workers.treasury.process_bank_file[" in heavy.log()
+    assert "process_bank_file[" not in light.log()
+    # With both workers up, a short task reaches the default-queue worker only: no copy on the heavy queue.
+    from config.celery import app
+
+    app.send_task("workers.health.worker_heartbeat")
+    wait_until(lambda: "worker_heartbeat[" in light.log(), timeout=30, what="the heartbeat on the default queue")
+    assert _waiting_on(settings.HEAVY_QUEUE) == 0
+    assert "worker_heartbeat[" not in heavy.log()

@@ -48,6 +48,15 @@ def test_every_other_task_stays_on_the_default_queue(task_names):
         assert queue_of(name) == settings.CELERY_TASK_DEFAULT_QUEUE == "celery", name
 
 
+def test_each_queue_is_bound_by_its_own_routing_key():
+    # Two queues bound by one key on the direct exchange would each get a copy of a message sent through it.
+    keys = {name: queue.routing_key for name, queue in app.amqp.queues.items()}
+    assert keys == {"celery": "celery", "heavy": "heavy"}
+    for name in ("workers.treasury.process_bank_file", "workers.mail.send_mail_delivery"):
+        route = app.amqp.router.route({}, name)
+        assert route["queue"].routing_key == route["queue"].name
+
+
 def test_a_worker_without_queue_options_consumes_both_queues():
     # `celery worker` with no -Q consumes every queue in task_queues: `make run` and the test workers
     # import bank files without naming the heavy queue.
