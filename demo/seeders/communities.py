@@ -80,7 +80,7 @@ def communities_seed() -> dict[str, Community]:
     made = {"odeby": first}
     for slug, fields in OTHERS.items():
         community = Community.objects.filter(slug=slug).first()
-        made[slug] = community or community_create(slug=slug, **fields)  # type: ignore[arg-type]
+        made[slug] = community or community_create(slug=slug, **fields)
     return made
 
 

@@ -8,9 +8,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from accounts.models import User
@@ -62,7 +63,9 @@ class Command(BaseCommand):
         started = timezone.now()
         from demo.seeders.communities import communities_seed, memberships_seed, showcase_seed
 
-        with transaction.atomic():
+        # The village's stored texts (bank file line notes and the like) are in Swedish, whatever language
+        # the caller left active.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             communities = communities_seed()  # first: the village's rows go to Ödeby, the first community
             people = self._people()
             memberships_seed(people=people, communities=communities)
