@@ -42,7 +42,7 @@ lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff format --check .
 
 ## typecheck: mypy with django-stubs and djangorestframework-stubs over the directories that are clean so far
-TYPECHECK_PATHS := accounts config invest people pools treasury web workers operations demo bench/totals.py bench/reports.py
+TYPECHECK_PATHS := accounts communities config invest people pools treasury web workers operations demo bench/totals.py bench/reports.py
 typecheck: $(STAMP_DEV)
 	DJANGO_ENV=test $(VENV)/bin/mypy $(TYPECHECK_PATHS)
 

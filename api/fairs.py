@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
@@ -28,6 +29,7 @@ from invest.fairs.selectors import (
     FairReport,
     fair_board,
     fair_get_managed,
+    fair_get_reported,
     fair_get_visible,
     fair_list_visible,
     fair_report,
@@ -606,9 +608,10 @@ class FairReportView(APIView):
         },
     )
     def get(self, request: Request, fair_id: int) -> Response:
-        if not (user_may_manage_fairs(request.user) or request.user.has_perm("pools.view_reports")):
-            raise NotFound()  # the documented body: a code and a translated detail
-        fair = fair_get_visible(user=request.user, fair_id=fair_id)
+        try:
+            fair = fair_get_reported(user=request.user, fair_id=fair_id)
+        except Http404 as exc:
+            raise NotFound() from exc  # the documented body: a code and a translated detail
         params = ReportQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response(_report_body(fair_report(fair=fair, as_of=params.validated_data.get("as_of"))))

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
+    "communities",
     "invest",
     "pools",
     "operations",
@@ -501,6 +502,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Treasury: bank files with more payments than this are imported by a worker, with progress shown.
 TREASURY_WORKER_THRESHOLD = env.int("TREASURY_WORKER_THRESHOLD", default=500)
 TREASURY_MAX_UPLOAD_BYTES = env.int("TREASURY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Seeds of the first community (communities/defaults.py, the first_community migration, a fresh database):
+# each community now holds its own payout (pain.001 debtor) account, BIC and Swish number.
 # The account refunds and payouts are paid from (pain.001 debtor).
 TREASURY_DEBTOR_NAME = env.str("TREASURY_DEBTOR_NAME", default="Lokalkapital ekonomisk förening")
 TREASURY_DEBTOR_BANKGIRO = env.str("TREASURY_DEBTOR_BANKGIRO", default="5050-1055")

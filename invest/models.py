@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_giro_number, validate_organisationsnummer, validate_swish_number
+from communities.selectors import default_community_id
 from pools.money import MAX_ORE
 
 
@@ -24,6 +25,14 @@ class Project(models.Model):
     """A local initiative that seeks capital: a village shop, a wind co-op, a café."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects")
+    # TRANSITIONAL default: the first community (communities.selectors.default_community_id) when none is named.
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="projects",
+        default=default_community_id,
+        verbose_name=_("community"),
+    )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     place = models.CharField(_("place"), max_length=120)
@@ -86,6 +95,14 @@ class MicroFund(models.Model):
     bankgiro = models.CharField(max_length=9, blank=True, validators=[validate_giro_number])
     swish_number = models.CharField(_("Swish number"), max_length=14, blank=True, validators=[validate_swish_number])
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_funds")
+    # TRANSITIONAL default: the first community (communities.selectors.default_community_id) when none is named.
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="funds",
+        default=default_community_id,
+        verbose_name=_("community"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
-from invest.models import Project, ProjectStatus
+from communities.models import Community
+from invest.fairs.models import Fair
+from invest.models import MicroFund, Project, ProjectStatus
+from pools.models import Pool
 
 
 def project_list_public() -> QuerySet[Project]:
@@ -36,3 +43,33 @@ def project_get_visible(*, user: User | AnonymousUser, project_id: int) -> Proje
 def project_list_for_owner(*, owner: User) -> QuerySet[Project]:
     """The owner's own projects."""
     return Project.objects.filter(owner=owner)
+
+
+@dataclass
+class CommunityShowcase:
+    """What a community's public page shows."""
+
+    projects: list[Project]
+    pools: list[Pool]
+    fairs: list[Fair]
+    funds: list[MicroFund]
+
+
+def community_showcase(*, community: Community, today: date | None = None) -> CommunityShowcase:
+    """A community's public projects, open pools, coming fairs and micro-funds."""
+    from pools.selectors import pool_search_open
+
+    day = today or timezone.localdate()
+    return CommunityShowcase(
+        projects=list(project_list_public().filter(community=community).order_by("name")[:100]),
+        pools=list(pool_search_open(community_id=community.pk, today=day)[:100]),
+        fairs=list(Fair.objects.filter(community=community, held_on__gte=day).order_by("held_on", "pk")[:20]),
+        funds=list(MicroFund.objects.filter(community=community).order_by("name")[:50]),
+    )
+
+
+def community_region_choices() -> tuple[list[str], list[str]]:
+    """The regions and municipalities communities name (for the national page's filters), sorted."""
+    regions = Community.objects.exclude(region="").values_list("region", flat=True).distinct()
+    places = Community.objects.exclude(municipality="").values_list("municipality", flat=True).distinct()
+    return sorted(set(regions)), sorted(set(places))

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.identity import normalize_swish_number, validate_swish_number
 from accounts.models import User
+from communities.models import Community
+from communities.selectors import default_community
 from invest.errors import InvalidTransition, InvestError, ProjectNotEditable, ReceiverSettingRefused
 from invest.models import MicroFund, Project, ProjectStatus
 from invest.notices import swish_number_notice_queue
@@ -52,9 +54,18 @@ def user_may_manage_project(*, user: User, project: Project) -> bool:
 
 
 @transaction.atomic
-def project_create(*, owner: User, name: str, place: str, **fields: object) -> Project:
-    """Create a draft project owned by `owner`."""
-    project = Project(owner=owner, name=name.strip(), place=place.strip(), slug=unique_slug(Project, f"{name}-{place}"))
+def project_create(
+    *, owner: User, name: str, place: str, community: Community | None = None, **fields: object
+) -> Project:
+    """Create a draft project owned by `owner`, in `community` (TRANSITIONAL: the default community when
+    none is given, see communities.selectors.default_community)."""
+    project = Project(
+        owner=owner,
+        name=name.strip(),
+        place=place.strip(),
+        slug=unique_slug(Project, f"{name}-{place}"),
+        community=community or default_community(),
+    )
     for key, value in fields.items():
         if key not in EDITABLE_FIELDS:
             raise TypeError(key)
@@ -83,9 +94,16 @@ def project_set_status(*, project: Project, by: User, status: str) -> Project:
 
 
 @transaction.atomic
-def micro_fund_create(*, organiser: User, name: str, **fields: object) -> MicroFund:
-    """Create a micro-fund run by `organiser`."""
-    fund = MicroFund(organiser=organiser, name=name.strip(), slug=unique_slug(MicroFund, name), **fields)
+def micro_fund_create(*, organiser: User, name: str, community: Community | None = None, **fields: object) -> MicroFund:
+    """Create a micro-fund run by `organiser`, in `community` (TRANSITIONAL: the default community when none
+    is given, see communities.selectors.default_community)."""
+    fund = MicroFund(
+        organiser=organiser,
+        name=name.strip(),
+        slug=unique_slug(MicroFund, name),
+        community=community or default_community(),
+        **fields,
+    )
     fund.full_clean()
     fund.save()
     return fund

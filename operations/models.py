@@ -59,6 +59,10 @@ class JobRun(models.Model):
     status = models.CharField(max_length=10, choices=JobRunStatus.choices, default=JobRunStatus.RUNNING)
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # The community the run worked for; null for platform jobs (most scheduled sweeps span every community).
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="job_runs"
+    )
 
     class Meta:
         ordering = ["-started_at"]

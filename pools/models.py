@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import validate_giro_number
 from accounts.models import ReminderKind
+from communities.selectors import default_community_id
 from pools.money import MAX_ORE
 
 
@@ -55,6 +56,16 @@ class Pool(models.Model):
     project = models.ForeignKey("invest.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="pools")
     micro_fund = models.ForeignKey(
         "invest.MicroFund", null=True, blank=True, on_delete=models.PROTECT, related_name="pools"
+    )
+    # Denormalised from the project or micro-fund (kept equal by the services and checked by a test);
+    # lets community pages and scoped lists filter pools without a join.
+    # TRANSITIONAL default: the first community (communities.selectors.default_community_id) when none is named.
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="pools",
+        default=default_community_id,
+        verbose_name=_("community"),
     )
     target_ore = models.BigIntegerField(_("target (öre)"), null=True, blank=True)
     target_points = models.BigIntegerField(_("target (savings points)"), null=True, blank=True)

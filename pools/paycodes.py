@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import segno
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 
@@ -172,9 +171,10 @@ def pay_codes(
     )
 
 
-def receiver_swish_number(*, project_swish: str = "", fund_swish: str = "") -> str:
-    """The pool's receiver's Swish number: the project's or fund's own, else the association's setting."""
-    return usable_swish_number(project_swish, fund_swish, settings.ASSOCIATION_SWISH_NUMBER)
+def receiver_swish_number(*, project_swish: str = "", fund_swish: str = "", community_swish: str = "") -> str:
+    """The pool's receiver's Swish number: the project's or fund's own, else its community's (the association
+    Swish number, which moved from the settings into the community)."""
+    return usable_swish_number(project_swish, fund_swish, community_swish)
 
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
@@ -232,6 +232,7 @@ def pledge_pay_codes(*, pledge: Pledge, due: PledgeDue | None, today: date) -> P
         swish_number=receiver_swish_number(
             project_swish=pool.project.swish_number if pool.project_id and pool.project else "",
             fund_swish=pool.micro_fund.swish_number if pool.micro_fund_id and pool.micro_fund else "",
+            community_swish=pool.community.swish_number,
         ),
         invoice_on=today,
         due_on=due.next_due_on or today,
@@ -244,6 +245,7 @@ def fund_instalment_pay_codes(
     organisation_number: str,
     bankgiro: str,
     fund_swish: str,
+    community_swish: str = "",
     reference: str,
     amount_ore: int,
     due_on: date,
@@ -256,7 +258,7 @@ def fund_instalment_pay_codes(
         reference=reference,
         amount_ore=amount_ore,
         bankgiro=bankgiro,
-        swish_number=receiver_swish_number(fund_swish=fund_swish),
+        swish_number=receiver_swish_number(fund_swish=fund_swish, community_swish=community_swish),
         invoice_on=today,
         due_on=due_on,
     )

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 
 from accounts.models import ReminderKind, User
 from accounts.selectors import reminder_is_wanted
+from communities.mail import sender_address
 from operations.mail import RETRY, MailSkipped, mail_deliver
 from operations.models import MailDelivery, MailKind, MailStatus
 from pools.banking_days import add_months, banking_days_before, next_banking_day, stockholm_at
@@ -351,11 +352,13 @@ def reminder_message(*, reminder: Reminder, to: str, connection: Any = None) -> 
         subject = " ".join(render_to_string("emails/reminders/subject.txt", context).split())
         text = render_to_string("emails/reminders/body.txt", context)
         html = render_to_string("emails/reminders/body.html", context)
+    community = reminder.pool.community
     message = EmailMultiAlternatives(
         subject,
         text,
-        settings.DEFAULT_FROM_EMAIL,
+        sender_address(community.sender_name),
         [to],
+        reply_to=community.reply_to,
         connection=connection,
         headers={"X-Lokalkapital-Reminder": f"{reminder.pk}"},
     )
@@ -390,7 +393,7 @@ def reminder_due_ids(*, limit: int) -> list[int]:
 
 def reminder_mail(*, reminder_id: int) -> EmailMultiAlternatives:
     """The reminder's mail, built for its delivery record; raises MailSkipped once the saver opted out."""
-    reminder = Reminder.objects.select_related("saver", "pool", "pledge").get(pk=reminder_id)
+    reminder = Reminder.objects.select_related("saver", "pool__community", "pledge").get(pk=reminder_id)
     user: User | None = reminder.saver
     if user is not None and not reminder_is_wanted(user=user, kind=reminder.kind):
         raise MailSkipped("opted out")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import QuerySet, Sum, Value
+from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -57,6 +57,48 @@ def pool_list_public() -> QuerySet[Pool]:
 def pool_list_open() -> QuerySet[Pool]:
     """Pools that take pledges now."""
     return pool_list_public().filter(status__in=OPEN_POOL_STATUSES)
+
+
+CLOSING_SOON_DAYS = 14
+MAX_SEARCH_TEXT = 100
+
+
+def pool_search_open(
+    *,
+    q: str = "",
+    region: str = "",
+    municipality: str = "",
+    kind: str = "",
+    closing_soon: bool = False,
+    community_id: int | None = None,
+    today: date | None = None,
+) -> QuerySet[Pool]:
+    """Open pools across every community (the national front page), closing first: by text (title,
+    beneficiary, place, community), the community's region and municipality, the pool's kind, and
+    "closing soon" (within CLOSING_SOON_DAYS)."""
+    rows = pool_list_open().select_related("community")
+    text = (q or "").strip()[:MAX_SEARCH_TEXT]
+    if text:
+        rows = rows.filter(
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(project__name__icontains=text)
+            | Q(project__place__icontains=text)
+            | Q(micro_fund__name__icontains=text)
+            | Q(community__name__icontains=text)
+        )
+    if region:
+        rows = rows.filter(community__region__iexact=region.strip()[:80])
+    if municipality:
+        rows = rows.filter(community__municipality__iexact=municipality.strip()[:80])
+    if kind:
+        rows = rows.filter(kind=kind)
+    if closing_soon:
+        day = today or timezone.localdate()
+        rows = rows.filter(closes_on__lte=day + timedelta(days=CLOSING_SOON_DAYS))
+    if community_id is not None:
+        rows = rows.filter(community_id=community_id)
+    return rows.order_by("closes_on", "pk")
 
 
 def pool_get_public(*, pool_id: int) -> Pool:

@@ -11,11 +11,22 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_set_roles
+from communities.models import MembershipRole
+from communities.selectors import default_community
+from communities.services import membership_grant
 from invest.models import MicroFund, Project, ProjectStatus
 from pools.models import FundingRule, Pool, PoolKind, PoolStatus
 
 if TYPE_CHECKING:
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+# A role's global power -> the community memberships a test user gets with it.
+MEMBERSHIP_ROLES = {
+    Role.TREASURER: (MembershipRole.TREASURER,),
+    Role.ORGANISER: (MembershipRole.ORGANISER, MembershipRole.FUND_MANAGER),
+    Role.PROJECT_OWNER: (MembershipRole.PROJECT_OWNER,),
+}
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -32,7 +43,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create: bool, extracted: tuple[Role, ...] | None, **kwargs: object) -> None:
         if create:
             self.save()
-            user_set_roles(user=self, roles=extracted if extracted is not None else (Role.SAVER,))
+            roles = extracted if extracted is not None else (Role.SAVER,)
+            user_set_roles(user=self, roles=roles)
+            # The role's power applies in the default community (tests written for one association).
+            community = default_community()
+            for role in roles:
+                for membership_role in MEMBERSHIP_ROLES.get(role, ()):
+                    membership_grant(user=self, community=community, role=membership_role)
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):
@@ -69,6 +86,14 @@ class PoolFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"pool-{n}")
     kind = PoolKind.SUPPORT_SAVING
     project = factory.SubFactory(ProjectFactory)
+    # A pool belongs to its project's (or micro-fund's) community, as the services keep it.
+    community = factory.LazyAttribute(
+        lambda o: (
+            o.project.community
+            if o.project is not None
+            else (o.micro_fund.community if getattr(o, "micro_fund", None) is not None else default_community())
+        )
+    )
     target_ore = 100_000_000
     opens_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
     closes_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))

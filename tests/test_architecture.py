@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (data export, erasure, email confirmation). Pools belong to projects, but the pools app does not
 # import invest: Pool names Project and MicroFund by string ("invest.Project"), and the selectors
 # that hide pools of unpublished projects name the project statuses by value (checked below).
-LAYERS = ("config", "operations", "accounts", "pools", "invest", "treasury", "people")
+LAYERS = ("config", "operations", "accounts", "communities", "pools", "invest", "treasury", "people")
 INTERFACES = ("api", "web", "workers")
 DOMAIN = LAYERS[1:]
 

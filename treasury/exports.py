@@ -19,7 +19,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import connection, connections, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -417,6 +416,7 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
         return element
 
     accounts = [_payee_account(line) for line in lines]  # all or nothing: no half-written file
+    debtor = batch.community  # the community's payout account pays (moved there from the settings)
     total = sum((ore_to_kronor(line.amount_ore) for line in lines), Decimal("0.00"))
     root = ET.Element(f"{{{ns}}}Document")
     initiation = sub(root, "CstmrCdtTrfInitn")
@@ -425,7 +425,7 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
     sub(header, "CreDtTm", timezone.localtime(batch.exported_at or timezone.now()).strftime("%Y-%m-%dT%H:%M:%S"))
     sub(header, "NbOfTxs", str(len(lines)))
     sub(header, "CtrlSum", f"{total:.2f}")
-    sub(sub(header, "InitgPty"), "Nm", settings.TREASURY_DEBTOR_NAME[:70])
+    sub(sub(header, "InitgPty"), "Nm", debtor.name[:70])
     info = sub(initiation, "PmtInf")
     sub(info, "PmtInfId", f"LK-{batch.pk}-1")
     sub(info, "PmtMtd", "TRF")
@@ -433,11 +433,11 @@ def payment_order_pain001(batch: PayoutBatch, lines: list[PayoutLine]) -> bytes:
     sub(info, "CtrlSum", f"{total:.2f}")
     # Banks execute only on banking days: a weekend or holiday date is moved to the next one.
     sub(info, "ReqdExctnDt", next_banking_day(timezone.localdate()).isoformat())
-    sub(sub(info, "Dbtr"), "Nm", settings.TREASURY_DEBTOR_NAME[:70])
+    sub(sub(info, "Dbtr"), "Nm", debtor.name[:70])
     debtor_account = sub(sub(sub(info, "DbtrAcct"), "Id"), "Othr")
-    sub(debtor_account, "Id", settings.TREASURY_DEBTOR_BANKGIRO.replace("-", ""))
+    sub(debtor_account, "Id", debtor.payout_bankgiro.replace("-", ""))
     sub(sub(debtor_account, "SchmeNm"), "Prtry", "BGNR")
-    sub(sub(sub(info, "DbtrAgt"), "FinInstnId"), "BIC", settings.TREASURY_DEBTOR_BIC)
+    sub(sub(sub(info, "DbtrAgt"), "FinInstnId"), "BIC", debtor.payout_bic)
     for line, account in zip(lines, accounts, strict=True):
         tx = sub(info, "CdtTrfTxInf")
         sub(sub(tx, "PmtId"), "EndToEndId", f"LK-{batch.pk}-{line.pk}")

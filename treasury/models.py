@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from communities.selectors import default_community_id
 from pools.models import Payment, Pledge, Pool
 
 
@@ -66,6 +67,14 @@ class BankFile(models.Model):
     exception_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # TRANSITIONAL default: the first community (communities.selectors.default_community_id) when none is named.
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="bank_files",
+        default=default_community_id,
+        verbose_name=_("community"),
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -192,6 +201,14 @@ class PayoutBatch(models.Model):
     total_ore = models.BigIntegerField(default=0)
     line_count = models.PositiveIntegerField(default=0)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # TRANSITIONAL default: the first community (communities.selectors.default_community_id) when none is named.
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="payout_batches",
+        default=default_community_id,
+        verbose_name=_("community"),
+    )
     prepared_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -319,10 +336,23 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField()
+    # The community whose record changed; null for platform-level rows (a person's refund account) and for
+    # rows the triggers wrote before communities existed or do not yet resolve (see treasury/audit.py).
+    # No database constraint, like actor: the triggers write it, and a plain column is dropped in place.
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [
+            models.Index(fields=["community", "-at"], name="auditevent_community_at_idx"),
             models.Index(fields=["table_name", "row_id"], name="auditevent_row_idx"),
             models.Index(fields=["-at"], name="auditevent_at_idx"),
         ]

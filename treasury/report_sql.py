@@ -99,9 +99,13 @@ class PledgeFilter:
     pool_id: int | None = None
     pool_kind: str | None = None
     has_micro_fund: bool = False
+    # Communities (issue #17): only pools of these; None for every community.
+    community_ids: tuple[int, ...] | None = None
 
     def sql(self) -> str:
         parts = []
+        if self.community_ids is not None:
+            parts.append(f"po.community_id IN ({', '.join(str(int(i)) for i in self.community_ids) or 'NULL'})")
         if self.pool_id is not None:
             parts.append("pl.pool_id = %(pool_id)s")
         if self.pool_kind is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,8 @@ class ReportParams:
     as_of: date
     date_from: date | None = None
     date_to: date | None = None
+    # The communities whose pools and payments the report covers; None for every community.
+    community_ids: tuple[int, ...] | None = None
 
     @property
     def cutoff(self) -> datetime:
@@ -195,6 +197,8 @@ def monthly_received(params: ReportParams, *, pools: Q | None = None) -> list[di
         rows = rows.filter(payment__received_on__lte=params.date_to)
     if pools is not None:
         rows = rows.filter(Q(*[_prefix(c) for c in pools.children], _connector=pools.connector))
+    if params.community_ids is not None:
+        rows = rows.filter(pool__community_id__in=params.community_ids)
     months = (
         rows.annotate(month=TruncMonth("payment__received_on"))
         .values("month")
@@ -221,10 +225,16 @@ def _prefix(child: Any) -> Any:
 
 
 def report_build(
-    *, kind: str, params: ReportParams, pool_id: int | None = None, page: ReportPage | None = None
+    *, kind: str, params: ReportParams, pool_id: int | None = None, page: ReportPage | None = None, user: Any = None
 ) -> Report:
-    """Build one report by its kind: all rows, or one sorted page of them. Raises ReportPeriodInvalid
+    """Build one report by its kind: all rows, or one sorted page of them; only the communities `user`
+    is treasurer of (see treasury.selectors.treasurer_community_ids). Raises ReportPeriodInvalid
     for an unknown kind."""
+    from treasury.selectors import treasurer_community_ids
+
+    ids = treasurer_community_ids(user)
+    if ids is not None:
+        params = replace(params, community_ids=tuple(ids))
     report = _report_build(kind=kind, params=params, pool_id=pool_id, page=page)
     if page is not None and report.row_count is None:
         # Grouped reports: the database has summed every group (the totals need them all); sort and cut here.
@@ -234,16 +244,19 @@ def report_build(
 
 
 def _report_build(*, kind: str, params: ReportParams, pool_id: int | None, page: ReportPage | None) -> Report:
-    everything = report_sql.PledgeFilter()
+    scope = params.community_ids
+    everything = report_sql.PledgeFilter(community_ids=scope)
     if kind == "pools":
         return _pool_report(kind, _("Pools"), params, everything)
     if kind == "fairs":
-        return _pool_report(kind, _("Fair pools"), params, report_sql.PledgeFilter(pool_kind=PoolKind.FAIR))
+        return _pool_report(
+            kind, _("Fair pools"), params, report_sql.PledgeFilter(pool_kind=PoolKind.FAIR, community_ids=scope)
+        )
     if kind == "pool":
         if pool_id is None:
             raise ReportPeriodInvalid(_("Choose a pool."), field="pool")
         title = _("Pool %(id)s, pledge by pledge") % {"id": pool_id}
-        return _pledge_report(kind, title, params, report_sql.PledgeFilter(pool_id=pool_id), page)
+        return _pledge_report(kind, title, params, report_sql.PledgeFilter(pool_id=pool_id, community_ids=scope), page)
     if kind == "pledges":
         return _pledge_report(kind, _("All pledges"), params, everything, page)
     if kind == "savers":
@@ -252,7 +265,7 @@ def _report_build(*, kind: str, params: ReportParams, pool_id: int | None, page:
         columns = [Column("saver_id", _("Saver id"), "int"), Column("saver", _("Saver")), *FIGURE_COLUMNS]
         return Report(kind, _("Savers"), params, columns, rows, _totals(rows))
     if kind == "funds":
-        rows = _grouped("micro_fund", params, report_sql.PledgeFilter(has_micro_fund=True))
+        rows = _grouped("micro_fund", params, report_sql.PledgeFilter(has_micro_fund=True, community_ids=scope))
         rows.sort(key=lambda r: str(r["micro_fund"]).lower())
         columns = [Column("micro_fund_id", _("Fund id"), "int"), Column("micro_fund", _("Micro-fund")), *FIGURE_COLUMNS]
         monthly = monthly_received(params, pools=Q(pool__micro_fund__isnull=False))
@@ -394,6 +407,19 @@ LEDGER_COLUMNS = [
 ]
 
 
+def _payments_in_scope(rows: Any, params: ReportParams) -> Any:
+    """Payments of the report's communities: from their bank files or matched to their pools."""
+    if params.community_ids is None:
+        return rows
+    from treasury.models import BankFileLine
+
+    ids = params.community_ids
+    return rows.filter(
+        Q(pk__in=BankFileLine.objects.filter(bank_file__community_id__in=ids).values("payment_id"))
+        | Q(pk__in=PaymentAllocation.objects.filter(pool__community_id__in=ids).values("payment_id"))
+    )
+
+
 def _ledger_values(params: ReportParams) -> Any:
     """Every payment recorded by the as-of day (received in the period), with what was matched by then,
     as rows named by the ledger's column keys."""
@@ -414,6 +440,7 @@ def _ledger_values(params: ReportParams) -> Any:
         rows = rows.filter(received_on__gte=params.date_from)
     if params.date_to:
         rows = rows.filter(received_on__lte=params.date_to)
+    rows = _payments_in_scope(rows, params)
     return rows.annotate(allocated_ore=allocated).values(
         "received_on", "amount_ore", "allocated_ore", "channel", "reference", "payer_name", payment_id=F("pk")
     )
@@ -447,6 +474,7 @@ def _ledger_count(params: ReportParams) -> int:
         rows = rows.filter(received_on__gte=params.date_from)
     if params.date_to:
         rows = rows.filter(received_on__lte=params.date_to)
+    rows = _payments_in_scope(rows, params)
     return rows.count()
 
 

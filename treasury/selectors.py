@@ -13,6 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communities.models import Community, MembershipRole
+from communities.selectors import community_ids_for
 from pools.models import (
     MONEY_KINDS,
     FundingRule,
@@ -49,23 +51,44 @@ class PaymentAllocated(TypedDict):
     unallocated_ore: int
 
 
-def bankfile_list() -> QuerySet[BankFile]:
-    """Imported bank files, newest first, without their content."""
-    return BankFile.objects.defer("content").select_related("imported_by").order_by("-imported_at", "-pk")
+def treasurer_community_ids(user: Any) -> list[int] | None:
+    """The communities whose money records `user` may see as a treasurer: those where they hold the
+    treasurer membership; None (every community) for platform staff and superusers, and for user=None,
+    which only internal callers (tasks, services, tests) pass. The global permissions stay the power
+    switch: this decides WHICH community's rows."""
+    if user is None:
+        return None
+    ids = community_ids_for(user=user, role=MembershipRole.TREASURER)
+    if ids and len(ids) == Community.objects.count():
+        return None  # treasurer of every community: nothing to hide (and platform-level audit rows show)
+    return ids
 
 
-def bankfile_get(*, bank_file_id: int) -> BankFile:
-    """One bank file or 404."""
+def _in_communities(rows: QuerySet[Any], ids: list[int] | None, path: str = "community_id") -> QuerySet[Any]:
+    return rows if ids is None else rows.filter(**{f"{path}__in": ids})
+
+
+def bankfile_list(*, user: Any = None) -> QuerySet[BankFile]:
+    """Imported bank files of the user's communities (see treasurer_community_ids), newest first, without
+    their content."""
+    rows = BankFile.objects.defer("content").select_related("imported_by", "community")
+    return _in_communities(rows, treasurer_community_ids(user)).order_by("-imported_at", "-pk")
+
+
+def bankfile_get(*, bank_file_id: int, user: Any = None) -> BankFile:
+    """One bank file of the user's communities, or 404."""
     try:
-        return bankfile_list().get(pk=bank_file_id)
+        return bankfile_list(user=user).get(pk=bank_file_id)
     except BankFile.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def bankfile_line_exceptions(*, include_resolved: bool = False) -> QuerySet[BankFileLine]:
-    """Bank file lines waiting for a treasurer (deductions, reversals without their original, amounts
-    that could not be placed), oldest first."""
-    lines = BankFileLine.objects.filter(needs_attention=True)
+def bankfile_line_exceptions(*, include_resolved: bool = False, user: Any = None) -> QuerySet[BankFileLine]:
+    """Bank file lines of the user's communities waiting for a treasurer (deductions, reversals without
+    their original, amounts that could not be placed), oldest first."""
+    lines = _in_communities(
+        BankFileLine.objects.filter(needs_attention=True), treasurer_community_ids(user), "bank_file__community_id"
+    )
     if not include_resolved:
         lines = lines.filter(resolved_at__isnull=True)
     return lines.select_related("bank_file", "pledge", "reversed_payment").order_by("bank_file_id", "position")
@@ -261,9 +284,10 @@ def _refund_account(*, refund_iban: str, payer_accounts: set[str]) -> _Account:
     return _Account(parsed.label, PayeeAccountSource.PAYER_ACCOUNT)
 
 
-def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
+def payout_candidates(*, kind: str, user: Any = None, community_ids: list[int] | None = None) -> list[PayoutCandidate]:
     """Money that should go out and is in no live list yet: refunds (over-payments, withdrawn pledges
-    with money, failed all-or-nothing pools) or payouts to the beneficiaries of succeeded pools.
+    with money, failed all-or-nothing pools) or payouts to the beneficiaries of succeeded pools; only
+    those of the given communities (or of the user's, see treasurer_community_ids).
     Each says where the money goes (see _refund_account) or why it has nowhere to go."""
     taken = _active_keys()
     found: list[PayoutCandidate] = []
@@ -271,7 +295,36 @@ def payout_candidates(*, kind: str) -> list[PayoutCandidate]:
         found = _overpayment_candidates() + _pledge_refund_candidates()
     elif kind == PayoutKind.PAYOUT:
         found = _beneficiary_candidates()
-    return [c for c in found if c.source_key not in taken]
+    found = [c for c in found if c.source_key not in taken]
+    ids = community_ids if community_ids is not None else treasurer_community_ids(user)
+    return found if ids is None else _candidates_in(found, set(ids))
+
+
+def _candidates_in(found: list[PayoutCandidate], ids: set[int]) -> list[PayoutCandidate]:
+    """The candidates belonging to these communities: by their pool, else by their payment's bank file or
+    the pools its matches went to."""
+    pool_community = dict(
+        Pool.objects.filter(pk__in={c.pool_id for c in found if c.pool_id}).values_list("pk", "community_id")
+    )
+    payment_ids = {c.payment_id for c in found if c.payment_id and not c.pool_id}
+    payment_communities: dict[int, set[int]] = {}
+    for payment_id, community_id in BankFileLine.objects.filter(payment_id__in=payment_ids).values_list(
+        "payment_id", "bank_file__community_id"
+    ):
+        payment_communities.setdefault(int(payment_id), set()).add(int(community_id))
+    for payment_id, community_id in PaymentAllocation.objects.filter(payment_id__in=payment_ids).values_list(
+        "payment_id", "pool__community_id"
+    ):
+        payment_communities.setdefault(int(payment_id), set()).add(int(community_id))
+    kept = []
+    for c in found:
+        if c.pool_id:
+            owners = {pool_community.get(c.pool_id)}
+        else:
+            owners = set(payment_communities.get(c.payment_id or 0, set()))
+        if owners & ids:
+            kept.append(c)
+    return kept
 
 
 def _overpayment_candidates() -> list[PayoutCandidate]:
@@ -384,17 +437,16 @@ def _beneficiary_candidates() -> list[PayoutCandidate]:
     return found
 
 
-def payout_batch_list() -> QuerySet[PayoutBatch]:
-    """All payout and refund lists, newest first."""
-    return PayoutBatch.objects.select_related("prepared_by", "approved_by", "exported_by").order_by(
-        "-prepared_at", "-pk"
-    )
+def payout_batch_list(*, user: Any = None) -> QuerySet[PayoutBatch]:
+    """The payout and refund lists of the user's communities, newest first."""
+    rows = PayoutBatch.objects.select_related("prepared_by", "approved_by", "exported_by", "community")
+    return _in_communities(rows, treasurer_community_ids(user)).order_by("-prepared_at", "-pk")
 
 
-def payout_batch_get(*, batch_id: int) -> PayoutBatch:
-    """One batch or 404."""
+def payout_batch_get(*, batch_id: int, user: Any = None) -> PayoutBatch:
+    """One batch of the user's communities, or 404."""
     try:
-        return payout_batch_list().get(pk=batch_id)
+        return payout_batch_list(user=user).get(pk=batch_id)
     except PayoutBatch.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -410,9 +462,14 @@ def audit_event_list(
     action: str = "",
     at_from: date | None = None,
     at_to: date | None = None,
+    user: Any = None,
 ) -> QuerySet[AuditEvent]:
-    """Audit events, newest first, filtered by table, row, actor, action and date."""
+    """Audit events of the user's communities (see audit_scope), newest first, filtered by table, row,
+    actor, action and date."""
     rows = AuditEvent.objects.select_related("actor")
+    ids = treasurer_community_ids(user)
+    if ids is not None:
+        rows = rows.filter(audit_scope(ids))
     if table:
         rows = rows.filter(table_name=table)
     if row_id is not None:
@@ -426,6 +483,38 @@ def audit_event_list(
     if at_to:
         rows = rows.filter(at__date__lte=at_to)
     return rows.order_by("-at", "-pk")
+
+
+def audit_scope(community_ids: list[int]) -> Q:
+    """The audit rows about records of these communities. The triggers write rows without a community,
+    so each audited table is followed to its community: a row outside every path (a person's refund
+    account with no pledge there, an unmatched payment with no bank file) is left to platform staff."""
+    from invest.models import MicroFund, Project
+    from pools.offers.models import KeyInfoSheet, LenderPayment, OfferEvent, PoolOffer, RegulatedPledge
+
+    def rows(table: str, ids: QuerySet[Any]) -> Q:
+        return Q(table_name=table, row_id__in=ids.values("pk"))
+
+    ids = community_ids
+    bank_file_payments = BankFileLine.objects.filter(bank_file__community_id__in=ids, payment__isnull=False)
+    return (
+        Q(community_id__in=ids)
+        | rows("pools_pool", Pool.objects.filter(community_id__in=ids))
+        | rows("pools_pledge", Pledge.objects.filter(pool__community_id__in=ids))
+        | rows("pools_paymentallocation", PaymentAllocation.objects.filter(pool__community_id__in=ids))
+        | Q(table_name="pools_payment", row_id__in=bank_file_payments.values("payment_id"))
+        | rows("pools_payment", Payment.objects.filter(allocations__pool__community_id__in=ids))
+        | rows("treasury_payoutbatch", PayoutBatch.objects.filter(community_id__in=ids))
+        | rows("treasury_payoutline", PayoutLine.objects.filter(batch__community_id__in=ids))
+        | rows("pools_pooloffer", PoolOffer.objects.filter(pool__community_id__in=ids))
+        | rows("pools_keyinfosheet", KeyInfoSheet.objects.filter(pool__community_id__in=ids))
+        | rows("pools_regulatedpledge", RegulatedPledge.objects.filter(pledge__pool__community_id__in=ids))
+        | rows("pools_offerevent", OfferEvent.objects.filter(pool__community_id__in=ids))
+        | rows("pools_lenderpayment", LenderPayment.objects.filter(pool__community_id__in=ids))
+        | rows("invest_project", Project.objects.filter(community_id__in=ids))
+        | rows("invest_microfund", MicroFund.objects.filter(community_id__in=ids))
+        | Q(table_name="accounts_user", row_id__in=Pledge.objects.filter(pool__community_id__in=ids).values("saver_id"))
+    )
 
 
 def refund_account_changed_at(*, user_id: int) -> datetime | None:

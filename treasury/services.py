@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from communities.models import Community, MembershipRole, compact_account
+from communities.selectors import community_accounts_taken, community_for_role
 from operations.outbox import enqueue
 from pools.models import (
     Payment,
@@ -30,6 +32,7 @@ from pools.models import (
     PaymentStatus,
     Pledge,
     PledgeStatus,
+    Pool,
 )
 from pools.services import allocation_reverse, payment_allocate, totals_enqueue
 from treasury.audit import audit_actor
@@ -151,6 +154,47 @@ def _identity_key(parsed: ParsedFile) -> str:
     return hashlib.sha256(parsed.identity.encode()).hexdigest()
 
 
+def _importing_community(by: User) -> Community:
+    """The community a treasurer imports for when none is named (their first). Raises BankFileRefused."""
+    community = community_for_role(user=by, role=MembershipRole.TREASURER)
+    if community is None:
+        raise BankFileRefused(_("You are not a treasurer of any community; nothing was imported."), field="file")
+    return community
+
+
+def _refuse_foreign_account(*, community: Community, payee_account: str) -> None:
+    """Refuse a file received on another community's account, or (when the community has registered its
+    own accounts) on an account that is none of its own, its pools' or its funds'. Raises BankFileRefused.
+    A community with no registered account yet (the first one, made from the settings) is not checked."""
+    account = compact_account(payee_account)
+    if not account:
+        return
+    other = community_accounts_taken(exclude_id=community.pk).get(account)
+    if other is not None:
+        raise BankFileRefused(
+            _(
+                "The file is for account %(account)s, which belongs to %(other)s, not %(community)s; "
+                "nothing was imported."
+            )
+            % {"account": payee_account, "other": other, "community": community.name},
+            field="file",
+        )
+    own = community.receiving_accounts
+    if not own:
+        return
+    own |= {compact_account(a) for a in Pool.objects.filter(community=community).values_list("bankgiro", flat=True)}
+    own |= {compact_account(a) for a in community.funds.values_list("bankgiro", flat=True)}
+    if account not in own:
+        raise BankFileRefused(
+            _(
+                "The file is for account %(account)s, which is not one of the accounts of %(community)s; "
+                "nothing was imported."
+            )
+            % {"account": payee_account, "community": community.name},
+            field="file",
+        )
+
+
 def _digest(file: IO[bytes]) -> tuple[str, int]:
     """SHA-256 and size of a file, read in chunks."""
     file.seek(0)
@@ -164,14 +208,22 @@ def _digest(file: IO[bytes]) -> tuple[str, int]:
 
 @transaction.atomic
 def bankfile_import(
-    *, filename: str, by: User, content: bytes | None = None, file: IO[bytes] | None = None
+    *,
+    filename: str,
+    by: User,
+    content: bytes | None = None,
+    file: IO[bytes] | None = None,
+    community: Community | None = None,
 ) -> BankFile:
-    """Check and record a bank file; import it now, or queue a worker when it is large.
+    """Check and record a bank file of `community` (when none is given: the first community where `by` is a
+    treasurer); import it now, or queue a worker when it is large. A file received on an account that is not
+    the community's is refused before anything is written.
 
     ``file`` is an open binary file (an upload, which Django keeps on disk when large): it is read
     in chunks and entry by entry, stored as the row's file and never held whole; ``content`` (bytes)
     is for callers that have the file in memory already. Raises BankFileRefused (nothing written) and
     BankFileDuplicate (the bank's identifiers were seen)."""
+    importing = community if community is not None else _importing_community(by)
     if file is None:
         file = io.BytesIO(content or b"")
     digest, size = _digest(file)
@@ -179,6 +231,7 @@ def bankfile_import(
         raise BankFileDuplicate(field="file")
     checked = _check(file, size)
     parsed = checked.summary
+    _refuse_foreign_account(community=importing, payee_account=parsed.payee_account)
     identity_key = _identity_key(parsed)
     if BankFile.objects.filter(identity_key=identity_key).exists():
         raise BankFileDuplicate(field="file")
@@ -192,6 +245,7 @@ def bankfile_import(
         try:
             with transaction.atomic():
                 bank_file = BankFile(
+                    community=importing,
                     sha256=digest,
                     identity=parsed.identity[:255],
                     identity_key=identity_key,
@@ -298,8 +352,11 @@ def _refuse_missing_accounts(keys_and_accounts: list[tuple[str, str]]) -> None:
 
 
 @transaction.atomic
-def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "") -> PayoutBatch:
-    """Put chosen refund/payout candidates into a batch awaiting a second treasurer's approval.
+def payout_prepare(
+    *, kind: str, source_keys: list[str], by: User, note: str = "", community: Community | None = None
+) -> PayoutBatch:
+    """Put chosen refund/payout candidates of `community` (when none is given: the first where `by` is a
+    treasurer) into a batch its payout account pays, awaiting a second treasurer's approval.
     Amounts and accounts come from the candidates, never from the client. Raises PayoutError and
     PayeeAccountMissing (a candidate with no account to pay to); nothing is written then."""
     from treasury.selectors import payout_candidates
@@ -309,7 +366,10 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
     keys = list(dict.fromkeys(source_keys))
     if not keys:
         raise PayoutError(_("Choose at least one line."), field="source_keys")
-    candidates = {c.source_key: c for c in payout_candidates(kind=kind)}
+    community = community if community is not None else community_for_role(user=by, role=MembershipRole.TREASURER)
+    if community is None:
+        raise PayoutError(_("You are not a treasurer of any community."), field="source_keys")
+    candidates = {c.source_key: c for c in payout_candidates(kind=kind, community_ids=[community.pk])}
     missing = [k for k in keys if k not in candidates]
     if missing:
         raise PayoutError(
@@ -317,7 +377,7 @@ def payout_prepare(*, kind: str, source_keys: list[str], by: User, note: str = "
         )
     _refuse_missing_accounts([(key, candidates[key].payee_account) for key in keys])
     with audit_actor(by):
-        batch = PayoutBatch.objects.create(kind=kind, prepared_by=by, note=note.strip()[:500])
+        batch = PayoutBatch.objects.create(kind=kind, prepared_by=by, note=note.strip()[:500], community=community)
         try:
             with transaction.atomic():
                 for key in keys:
@@ -475,6 +535,12 @@ def payout_export(
         raise PayoutAlreadyExported()
     lines = list(batch.lines.filter(is_active=True).order_by("pk"))
     _refuse_missing_accounts([(line.source_key, line.payee_account) for line in lines])
+    if file_format == "pain001" and not (batch.community.payout_bankgiro and batch.community.payout_bic):
+        raise PayoutError(
+            _("%(community)s has no payout bankgiro and BIC: add them to the community before a pain.001 file.")
+            % {"community": batch.community.name},
+            field="format",
+        )
     if batch.status == PayoutStatus.APPROVED:
         with audit_actor(by):
             batch.status = PayoutStatus.EXPORTED

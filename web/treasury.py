@@ -103,8 +103,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "treasury/dashboard.html",
         {
             "unmatched_count": payment_list_treasury(status=PaymentStatus.UNMATCHED).count(),
-            "awaiting": payout_batch_list().filter(status=PayoutStatus.PREPARED)[:20],
-            "bank_files": bankfile_list()[:5],
+            "awaiting": payout_batch_list(user=request.user).filter(status=PayoutStatus.PREPARED)[:20],
+            "bank_files": bankfile_list(user=request.user)[:5],
             "report_kinds": report_tabs(),
         },
     )
@@ -138,7 +138,7 @@ def bankfile_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "treasury/bankfile_list.html",
-        {"form": form, "bank_files": bankfile_list()[:100]},
+        {"form": form, "bank_files": bankfile_list(user=request.user)[:100]},
         status=400 if form.errors else 200,
     )
 
@@ -146,7 +146,7 @@ def bankfile_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @treasury_required(VIEW)
 def bankfile_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    bank_file = bankfile_get(bank_file_id=pk)
+    bank_file = bankfile_get(bank_file_id=pk, user=request.user)
     lines = bank_file.lines.select_related("payment").order_by("position")
     page = Paginator(lines, 200).get_page(request.GET.get("page"))
     return render(request, "treasury/bankfile_detail.html", {"bank_file": bank_file, "page": page})
@@ -156,7 +156,7 @@ def bankfile_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @treasury_required(VIEW)
 def bankfile_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress bar alone; htmx polls it while a worker imports the file."""
-    bank_file = bankfile_get(bank_file_id=pk)
+    bank_file = bankfile_get(bank_file_id=pk, user=request.user)
     response = render(request, "treasury/_bankfile_progress.html", {"bank_file": bank_file})
     if bank_file.status == BankFileStatus.DONE and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # reload once to show the lines
@@ -322,7 +322,7 @@ def _report_view(request: AuthenticatedHttpRequest, kind: str, source: ReportSou
             )
             # A page shows one sorted page of rows with the totals of all; an export carries every row.
             page = None if data.get("export") else report_page(number=data.get("page"), sort=data.get("sort"))
-            report = report_build(kind=kind, params=params, pool_id=data.get("pool"), page=page)
+            report = report_build(kind=kind, params=params, pool_id=data.get("pool"), page=page, user=request.user)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
             report, status = None, 400
@@ -411,9 +411,9 @@ def payout_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         "treasury/payout_list.html",
         {
             "form": form,
-            "refunds": payout_candidates(kind=PayoutKind.REFUND),
-            "payouts": payout_candidates(kind=PayoutKind.PAYOUT),
-            "batches": payout_batch_list()[:100],
+            "refunds": payout_candidates(kind=PayoutKind.REFUND, user=request.user),
+            "payouts": payout_candidates(kind=PayoutKind.PAYOUT, user=request.user),
+            "batches": payout_batch_list(user=request.user)[:100],
         },
         status=400 if form.errors else 200,
     )
@@ -422,7 +422,7 @@ def payout_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @treasury_required(VIEW)
 def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    batch = payout_batch_get(batch_id=pk)
+    batch = payout_batch_get(batch_id=pk, user=request.user)
     recent_lines = payout_lines_to_recent_accounts(batch=batch) if batch.status == "prepared" else []
     return render(
         request,
@@ -445,7 +445,7 @@ def payout_approve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         return step_up_redirect(request, reverse("web:treasury:payout-detail", args=[pk]))
     try:
         payout_approve(
-            batch=payout_batch_get(batch_id=pk),
+            batch=payout_batch_get(batch_id=pk, user=request.user),
             by=request.user,
             confirm_recent_accounts=request.POST.get("confirm_recent_accounts") == "1",
         )
@@ -463,7 +463,7 @@ def _forbidden(exc: DomainError) -> HttpResponse:
 @require_POST
 @treasury_required(MANAGE)
 def payout_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    batch = payout_batch_get(batch_id=pk)
+    batch = payout_batch_get(batch_id=pk, user=request.user)
     page = confirmation_page(
         request,
         title=_("Cancel this payout list?"),
@@ -490,7 +490,7 @@ def payout_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 def payout_export_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not step_up_fresh(request):
         return step_up_redirect(request, reverse("web:treasury:payout-detail", args=[pk]))
-    batch = payout_batch_get(batch_id=pk)
+    batch = payout_batch_get(batch_id=pk, user=request.user)
     form = PayoutExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose CSV or pain.001."))
@@ -550,6 +550,7 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             action=data.get("action", ""),
             at_from=data.get("date_from"),
             at_to=data.get("date_to"),
+            user=request.user,
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -21,7 +21,7 @@ from web.treasury import MANAGE, VIEW, treasury_required
 @treasury_required(VIEW)
 def exception_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Lines waiting for a treasurer, oldest first."""
-    page = Paginator(bankfile_line_exceptions(), 100).get_page(request.GET.get("page"))
+    page = Paginator(bankfile_line_exceptions(user=request.user), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "treasury/exception_list.html",
@@ -32,7 +32,7 @@ def exception_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @treasury_required(MANAGE)
 def exception_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseRedirect:
-    line = get_object_or_404(bankfile_line_exceptions(include_resolved=True), pk=pk)
+    line = get_object_or_404(bankfile_line_exceptions(include_resolved=True, user=request.user), pk=pk)
     try:
         bankfile_line_resolve(line=line, by=request.user, note=request.POST.get("note", "")[:200])
     except DomainError as exc:

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from web import communities as community_views
 from web import ops, owners, twofactor, views
 from web.fairs.urls import urlpatterns as fair_urlpatterns
 from web.funds import views as fund_views
@@ -12,6 +13,9 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("pools/", community_views.pool_search, name="pool-search"),
+    path("c/<slug:slug>/", community_views.community_page, name="community"),
+    path("c/<slug:slug>/theme.css", community_views.community_theme, name="community-theme"),
     path("my/pools/<int:pool_id>/pledgers/", owners.pool_pledgers, name="pool-pledgers"),
     path("my/pools/<int:pool_id>/pledgers.csv", owners.pool_pledgers_csv, name="pool-pledgers-csv"),
     path("my/pools/<int:pool_id>/pledgers.xlsx", owners.pool_pledgers_xlsx, name="pool-pledgers-xlsx"),

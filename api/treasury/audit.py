@@ -75,4 +75,5 @@ class AuditEventListView(generics.ListAPIView):
             action=data.get("action", ""),
             at_from=data.get("date_from"),
             at_to=data.get("date_to"),
+            user=self.request.user,
         )

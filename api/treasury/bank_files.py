@@ -105,7 +105,7 @@ class BankFileListView(APIView):
 
     @extend_schema(responses={200: BankFileSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        rows = bankfile_list()[:200]
+        rows = bankfile_list(user=request.user)[:200]
         return Response(BankFileSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -131,7 +131,7 @@ class BankFileDetailView(APIView):
 
     @extend_schema(responses={200: BankFileSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        bank_file = bankfile_get(bank_file_id=pk)
+        bank_file = bankfile_get(bank_file_id=pk, user=request.user)
         body = BankFileSerializer(bank_file).data
         body["lines"] = BankFileLineSerializer(bank_file.lines.order_by("position")[:2000], many=True).data
         return Response(body)

@@ -67,7 +67,7 @@ class ExceptionListView(APIView):
 
     @extend_schema(responses={200: ExceptionLineSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(ExceptionLineSerializer(bankfile_line_exceptions()[:500], many=True).data)
+        return Response(ExceptionLineSerializer(bankfile_line_exceptions(user=request.user)[:500], many=True).data)
 
 
 class ExceptionResolveView(APIView):
@@ -81,7 +81,7 @@ class ExceptionResolveView(APIView):
         payload.is_valid(raise_exception=True)
         from django.shortcuts import get_object_or_404
 
-        line = get_object_or_404(bankfile_line_exceptions(include_resolved=True), pk=pk)
+        line = get_object_or_404(bankfile_line_exceptions(include_resolved=True, user=request.user), pk=pk)
         line = bankfile_line_resolve(line=line, by=request.user, note=payload.validated_data.get("note", ""))
         return Response(ExceptionLineSerializer(line).data)
 

@@ -123,7 +123,9 @@ class PayoutCandidateListView(APIView):
         params = PayoutKindSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response(
-            PayoutCandidateSerializer(payout_candidates(kind=params.validated_data["kind"]), many=True).data
+            PayoutCandidateSerializer(
+                payout_candidates(kind=params.validated_data["kind"], user=request.user), many=True
+            ).data
         )
 
 
@@ -141,7 +143,7 @@ class PayoutListView(APIView):
 
     @extend_schema(responses={200: PayoutBatchSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(PayoutBatchSerializer(payout_batch_list()[:200], many=True).data)
+        return Response(PayoutBatchSerializer(payout_batch_list(user=request.user)[:200], many=True).data)
 
     @extend_schema(request=PayoutPrepareSerializer, responses={201: PayoutBatchSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
@@ -156,7 +158,7 @@ class PayoutDetailView(APIView):
 
     @extend_schema(responses={200: PayoutBatchSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        batch = payout_batch_get(batch_id=pk)
+        batch = payout_batch_get(batch_id=pk, user=request.user)
         body = PayoutBatchSerializer(batch).data
         body["lines"] = PayoutLineSerializer(batch.lines.order_by("pk"), many=True).data
         return Response(body)
@@ -180,7 +182,7 @@ class PayoutApproveView(APIView):
         payload = PayoutApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         batch = payout_approve(
-            batch=payout_batch_get(batch_id=pk),
+            batch=payout_batch_get(batch_id=pk, user=request.user),
             by=request.user,
             confirm_recent_accounts=payload.validated_data["confirm_recent_accounts"],
         )
@@ -192,7 +194,7 @@ class PayoutCancelView(APIView):
 
     @extend_schema(request=None, responses={200: PayoutBatchSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        batch = payout_cancel(batch=payout_batch_get(batch_id=pk), by=request.user)
+        batch = payout_cancel(batch=payout_batch_get(batch_id=pk, user=request.user), by=request.user)
         return Response(PayoutBatchSerializer(batch).data)
 
 
@@ -224,7 +226,7 @@ class PayoutExportView(APIView):
         payload = PayoutExportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         content, content_type, filename = payout_export(
-            batch=payout_batch_get(batch_id=pk),
+            batch=payout_batch_get(batch_id=pk, user=request.user),
             by=request.user,
             file_format=payload.validated_data["file_format"],
             confirm_repeat=payload.validated_data["confirm_repeat"],

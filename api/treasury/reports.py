@@ -73,7 +73,7 @@ class ReportView(APIView):
         page = None
         if data.get("page") and not data.get("export"):
             page = report_page(number=data["page"], size=data.get("page_size"), sort=data.get("sort"))
-        report = report_build(kind=kind, params=params, pool_id=data.get("pool"), page=page)
+        report = report_build(kind=kind, params=params, pool_id=data.get("pool"), page=page, user=request.user)
         if data.get("export"):
             return report_http_response(report, data["export"], language=translation.get_language() or "sv")
         columns = report.columns

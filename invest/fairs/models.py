@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.selectors import default_community_id
+
 
 class FairStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
@@ -28,6 +30,14 @@ class Fair(models.Model):
     pitch_slots = models.PositiveSmallIntegerField(_("pitch slots"), default=5)
     description = models.TextField(_("description"), blank=True)
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_fairs")
+    # TRANSITIONAL default: the first community (communities.selectors.default_community_id) when none is named.
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="fairs",
+        default=default_community_id,
+        verbose_name=_("community"),
+    )
     status = models.CharField(max_length=20, choices=FairStatus.choices, default=FairStatus.PLANNED)
     is_open_for_applications = models.BooleanField(_("open for applications"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

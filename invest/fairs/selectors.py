@@ -14,6 +14,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from communities.models import MembershipRole
+from communities.selectors import community_ids_for
 from invest.fairs.models import Fair, FairCard, Pitch, PitchStatus, PledgeFollowUp
 from invest.fairs.services import user_may_manage_fairs
 from invest.models import Project, ProjectStatus
@@ -47,17 +49,41 @@ def fair_get_visible(*, user: User | AnonymousUser, fair_id: int) -> Fair:
         raise Http404 from exc
 
 
+def _organises(user: User | AnonymousUser, fair: Fair) -> bool:
+    """An organiser (the global power) who is an organiser member of the fair's community (or platform staff)."""
+    if not user_may_manage_fairs(user):
+        return False
+    ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)  # type: ignore[arg-type]
+    return ids is None or fair.community_id in ids
+
+
 def fair_get_managed(*, user: User | AnonymousUser, fair_id: int) -> Fair:
-    """A fair the user runs (organisers); anyone else gets 404."""
+    """A fair the user runs (organisers of its community); anyone else gets 404."""
     if not user_may_manage_fairs(user):
         raise Http404
-    return fair_get_visible(user=user, fair_id=fair_id)
+    fair = fair_get_visible(user=user, fair_id=fair_id)
+    if not _organises(user, fair):
+        raise Http404
+    return fair
+
+
+def fair_get_reported(*, user: User | AnonymousUser, fair_id: int) -> Fair:
+    """A fair whose report the user may read: organisers and treasurers of its community (platform staff:
+    every fair); anyone else gets 404."""
+    fair = fair_get_visible(user=user, fair_id=fair_id)
+    if _organises(user, fair):
+        return fair
+    if user.is_authenticated and user.has_perm("pools.view_reports"):
+        ids = community_ids_for(user=user, role=MembershipRole.TREASURER)
+        if ids is None or fair.community_id in ids:
+            return fair
+    raise Http404
 
 
 def pitch_list_visible(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Pitch]:
     """The programme for everyone; organisers also see all applications, owners their own."""
     rows = Pitch.objects.filter(fair=fair).select_related("project", "pool")
-    if user_may_manage_fairs(user):
+    if _organises(user, fair):
         return rows.order_by("position", "pk")
     mine = Q(project__owner_id=user.pk) if user.is_authenticated else Q(pk__in=[])
     return rows.filter(Q(status=PitchStatus.CHOSEN) | mine).order_by("position", "pk")
@@ -100,9 +126,12 @@ def pitch_get_managed(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
     if not user_may_manage_fairs(user):
         raise Http404
     try:
-        return Pitch.objects.select_related("project", "fair", "pool").get(pk=pitch_id)
+        pitch = Pitch.objects.select_related("project", "fair", "pool").get(pk=pitch_id)
     except Pitch.DoesNotExist as exc:
         raise Http404 from exc
+    if not _organises(user, pitch.fair):
+        raise Http404
+    return pitch
 
 
 def pitch_get_by_code(*, code: str) -> Pitch:

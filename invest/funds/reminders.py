@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import ReminderKind, ReminderPreference, User
+from communities.mail import reply_to, sender_address
+from communities.models import Community
 from invest.funds.models import FundReminderKind, FundReminderSent, FundShare
 from invest.funds.schedules import paid_through
 from invest.funds.selectors import loan_line, loans_with_unpaid, recorded_cutoff
@@ -64,6 +66,16 @@ def _period(due_on: date, today: date) -> tuple[bool, str] | None:
     return None
 
 
+def _community_details(community: Community) -> dict[str, object]:
+    """What a reminder needs from the fund's community: its Swish number (the fallback receiver), and the
+    sender name and reply-to address of the mail."""
+    return {
+        "community_swish": community.swish_number,
+        "sender_name": community.sender_name,
+        "reply_to": community.contact_email,
+    }
+
+
 def repayment_reminders_due(*, today: date) -> list[FundReminderDue]:
     """Unpaid loan instalments due soon or overdue, one reminder each to the project's owner."""
     cutoff = recorded_cutoff(today, timezone.now() + timedelta(seconds=1))
@@ -88,6 +100,7 @@ def repayment_reminders_due(*, today: date) -> list[FundReminderDue]:
                         "due_on": row["due_on"],
                         "unpaid_ore": unpaid,
                         "reference": f"LOAN-{loan.pk}",
+                        **_community_details(loan.fund.community),
                     },
                 )
             )
@@ -102,7 +115,7 @@ def instalment_reminders_due(*, today: date) -> list[FundReminderDue]:
         FundShare.objects.filter(instalments__due_on__lte=today + timedelta(days=DUE_NOTICE_DAYS))
         .exclude(pledge__status__in=["withdrawn", "lapsed", "refunded"])
         .distinct()
-        .select_related("membership__member", "membership__fund", "pledge")
+        .select_related("membership__member", "membership__fund__community", "pledge__pool")
         .prefetch_related("instalments")
     )
     for share in shares:
@@ -132,6 +145,7 @@ def instalment_reminders_due(*, today: date) -> list[FundReminderDue]:
                         "reference": share.pledge.ocr_reference,
                         "bankgiro": share.pledge.pool.bankgiro if share.pledge.pool_id else "",
                         "fund_swish": share.membership.fund.swish_number,
+                        **_community_details(share.membership.fund.community),
                         "organisation_number": share.membership.fund.organisation_number,
                     },
                 )
@@ -153,6 +167,7 @@ def _instalment_pay_codes(reminder: FundReminderDue) -> PayCodes | None:
         organisation_number=str(details.get("organisation_number", "")),
         bankgiro=str(details.get("bankgiro", "")),
         fund_swish=str(details.get("fund_swish", "")),
+        community_swish=str(details.get("community_swish", "")),
         reference=str(details.get("reference") or ""),
         amount_ore=int(details.get("unpaid_ore", 0)),  # type: ignore[call-overload]
         due_on=details["due_on"],  # type: ignore[arg-type]
@@ -204,7 +219,13 @@ def fund_reminder_mail(*, sent_id: int, details: dict[str, object]) -> EmailMess
         subject = render_to_string("emails/fund_reminder_subject.txt", context).strip()
         text = render_to_string("emails/fund_reminder.txt", context)
         html = render_to_string("emails/fund_reminder.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        sender_address(str(details.get("sender_name", ""))),
+        [user.email],
+        reply_to=reply_to(str(details.get("reply_to", ""))),
+    )
     message.attach_alternative(html, "text/html")
     # The QR codes travel as inline images the HTML part shows (mail programs do not show inline SVG).
     attach_pay_code_images(message, codes)

@@ -653,6 +653,6 @@ def loans_with_unpaid(*, today: date) -> QuerySet[Loan]:
             Q(status="active"), instalments__due_on__lte=today + timedelta(days=DUE_SOON_DAYS), disbursed_on__lte=today
         )
         .distinct()
-        .select_related("project", "project__owner", "fund")
+        .select_related("project", "project__owner", "fund__community")
         .prefetch_related("instalments", "repayments")
     )

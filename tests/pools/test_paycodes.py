@@ -26,6 +26,7 @@ from accounts.roles import Role
 from pools.models import PledgeKind
 from pools.paycodes import bank_qr_payload, pledge_amount_to_pay_now, qr_png, qr_svg, swish_link
 from pools.services import payment_allocate, payment_record, pledge_create
+from tests.communities.helpers import set_community_swish
 from tests.factories import PoolFactory, ProjectFactory, UserFactory
 from tests.twofactor import login_verified
 
@@ -221,7 +222,7 @@ def test_my_pledges_offers_the_codes(client, gift_pledge):
 
 
 def test_without_any_swish_number_there_is_no_swish(client, db, settings):
-    settings.ASSOCIATION_SWISH_NUMBER = ""
+    set_community_swish("")  # the association Swish number moved into the community
     saver = UserFactory(roles=(Role.SAVER,), language="en")
     pledge = pledge_create(pool=PoolFactory(kind="fair"), saver=saver, kind=PledgeKind.GIFT, amount_ore=10_000)
     login_verified(client, saver)
@@ -230,7 +231,7 @@ def test_without_any_swish_number_there_is_no_swish(client, db, settings):
 
 
 def test_association_swish_number_is_the_fallback(client, db, settings):
-    settings.ASSOCIATION_SWISH_NUMBER = "1239876543"
+    set_community_swish("1239876543")  # the association Swish number moved into the community
     saver = UserFactory(roles=(Role.SAVER,), language="en")
     pledge = pledge_create(pool=PoolFactory(kind="fair"), saver=saver, kind=PledgeKind.GIFT, amount_ore=10_000)
     login_verified(client, saver)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from pools.models import Pool
+from tests.communities.helpers import set_community_swish
 from tests.invest.fairs.builders import live_fair
 from tests.pools.test_paycodes import decode_svg
 from tests.twofactor import login_verified
@@ -58,7 +59,7 @@ def test_board_shows_each_pitchs_pledge_card_qr_and_the_receivers_numbers(client
 
 
 def test_board_falls_back_to_the_associations_swish_number(client, organiser, settings):
-    settings.ASSOCIATION_SWISH_NUMBER = "123 456 78 90"
+    set_community_swish("123 456 78 90")  # the association Swish number moved into the community
     fair, (cafe, _shop) = live_fair(organiser)
     login_verified(client, organiser)
     html = client.get(reverse("web:fair-board", args=[fair.pk])).content.decode()
@@ -96,7 +97,7 @@ def _pdf_page_codes(pdf: bytes, name: str) -> list[list[str]]:
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils) to render the PDF")
 def test_printed_pledge_cards_carry_each_pitchs_phone_card_code(client, organiser, settings):
-    settings.ASSOCIATION_SWISH_NUMBER = SWISH
+    set_community_swish(SWISH)  # the association Swish number moved into the community
     fair, (cafe, shop) = live_fair(organiser)
     login_verified(client, organiser)
     response = client.get(reverse("web:fair-pledge-cards-pdf", args=[fair.pk]), HTTP_ACCEPT_LANGUAGE="sv")

@@ -37,6 +37,7 @@ from invest.fairs.selectors import (
     fair_board,
     fair_card_count,
     fair_get_managed,
+    fair_get_reported,
     fair_get_visible,
     fair_list_visible,
     fair_report,
@@ -472,7 +473,9 @@ class PitchScan:
 def pitch_scan(request: HttpRequest, pitch: Pitch) -> PitchScan:
     """The scan block of one pitch (its project and pool selected with it)."""
     url = request.build_absolute_uri(reverse("web:fair-card", kwargs={"code": pitch.code}))
-    swish = receiver_swish_number(project_swish=pitch.project.swish_number)
+    swish = receiver_swish_number(
+        project_swish=pitch.project.swish_number, community_swish=pitch.project.community.swish_number
+    )
     return PitchScan(
         card_url=url,
         card_url_text=url.split("://", 1)[-1],
@@ -665,9 +668,7 @@ def follow_up(request: AuthenticatedHttpRequest, pitch_id: int) -> HttpResponse:
 
 
 def _report_fair(request: AuthenticatedHttpRequest, fair_id: int) -> Fair:
-    if not (user_may_manage_fairs(request.user) or request.user.has_perm("pools.view_reports")):
-        raise Http404
-    return fair_get_visible(user=request.user, fair_id=fair_id)
+    return fair_get_reported(user=request.user, fair_id=fair_id)
 
 
 def _report_as_of(request: HttpRequest) -> tuple[ReportDateForm, date | None]:

@@ -44,6 +44,7 @@ def fund_instalment_pay_block(fund: Any, next_due: dict[str, Any] | None) -> dic
             organisation_number=fund.organisation_number,
             bankgiro=fund.bankgiro,
             fund_swish=fund.swish_number,
+            community_swish=fund.community.swish_number,
             reference=str(next_due.get("ocr_reference") or ""),
             amount_ore=int(next_due["unpaid_ore"]),
             due_on=due_on,

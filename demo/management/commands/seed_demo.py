@@ -8,9 +8,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from accounts.models import User
@@ -37,6 +38,10 @@ DEMO_USERS = [
     ("kassor@demo.lokalkapital.se", "Karin Kassör", (Role.TREASURER,), "sv"),
     ("kassor2@demo.lokalkapital.se", "Kalle Kassör", (Role.TREASURER,), "sv"),
     ("arrangor@demo.lokalkapital.se", "Anna Arrangör", (Role.ORGANISER,), "sv"),
+    ("kassor.kvarnbyn@demo.lokalkapital.se", "Kerstin Kassör", (Role.TREASURER,), "sv"),
+    ("arrangor.kvarnbyn@demo.lokalkapital.se", "Kjell Arrangör", (Role.ORGANISER,), "sv"),
+    ("kassor.norr@demo.lokalkapital.se", "Nora Kassör", (Role.TREASURER,), "sv"),
+    ("fond.norr@demo.lokalkapital.se", "Fredrik Fondförvaltare", (Role.ORGANISER,), "en"),
 ]
 FIRST = ["Anna", "Erik", "Maja", "Lars", "Ingrid", "Johan", "Elsa", "Nils", "Karin", "Gustav", "Åsa", "Örjan"]
 LAST = ["Andersson", "Berg", "Lindqvist", "Nyström", "Öberg", "Åkesson", "Holm", "Sjöberg", "Eklund"]
@@ -56,19 +61,29 @@ class Command(BaseCommand):
 
         rng = random.Random(options["seed"])
         started = timezone.now()
-        with transaction.atomic():
+        from demo.seeders.communities import communities_seed, memberships_seed, showcase_seed
+
+        # The village's stored texts (bank file line notes and the like) are in Swedish, whatever language
+        # the caller left active.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            communities = communities_seed()  # first: the village's rows go to Ödeby, the first community
             people = self._people()
+            memberships_seed(people=people, communities=communities)
             pools = self._projects_and_pools(people)
             self._savers(options["savers"], pools, rng, quiet=options["quiet"])
             self._extend(people, pools, rng)
+            showcase_seed(people=people, communities=communities)
             # Last: move what this run recorded "now" into the past months, so as-of reports have a history.
             history.backdate(since=started)
         for pool in pools.values():
             pool_totals_recompute(pool_id=pool.pk)
         if not options["quiet"]:
             self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {DEMO_PASSWORD}):"))
+            from demo.seeders.communities import MEMBERSHIPS
+
             for email, _name, roles, _lang in DEMO_USERS:
-                self.stdout.write(f"  {', '.join(str(r) for r in roles):28} {email}")
+                where = MEMBERSHIPS.get(email.split("@")[0], ("", ()))[0]
+                self.stdout.write(f"  {', '.join(str(r) for r in roles):28} {email:44} {where}")
             self.stdout.write("  admin (staff)                admin@demo.lokalkapital.se")
 
     def _extend(self, people: dict[str, User], pools: dict[str, Pool], rng: random.Random) -> None:

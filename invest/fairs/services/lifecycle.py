@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from communities.models import Community, MembershipRole
+from communities.selectors import community_for_role, default_community
 from invest.fairs.errors import (
     FairNotAllowed,
     FairTooEarly,
@@ -75,11 +77,14 @@ def fair_create(
     capacity: int,
     pitch_slots: int = 5,
     description: str = "",
+    community: Community | None = None,
 ) -> Fair:
-    """Create a planned fair, open for applications. Raises FairNotAllowed, ValidationError."""
+    """Create a planned fair of `community` (when none is given: the organiser's first community, else
+    TRANSITIONALLY the default one), open for applications. Raises FairNotAllowed, ValidationError."""
     _require_organiser(organiser)
     fair = Fair(
         organiser=organiser,
+        community=community or community_for_role(user=organiser, role=MembershipRole.ORGANISER) or default_community(),
         title=title.strip(),
         held_on=held_on,
         starts_at=starts_at,

@@ -92,6 +92,7 @@ def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool:
             description=pitch.summary,
             kind=PoolKind.FAIR,
             project=pitch.project,
+            community_id=pitch.project.community_id,  # a pool belongs to its project's community
             target_ore=target,
             opens_on=fair.held_on,
             closes_on=fair.held_on + timedelta(days=settings.FAIRS_POOL_OPEN_DAYS),
