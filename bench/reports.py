@@ -13,8 +13,9 @@ with the floor (A B A B ...), and prints
 
 The floor is the same aggregation written by hand: one statement with the same as-of conditions that
 sums pledged, received and outstanding per group (per pool, saver, fund, kind; per pledge or payment
-for the pledge and ledger pages). The report pages time building the report for one page of rows
-(totals over all rows). Exports time streaming every row as CSV and as Excel, alternating with the COPY:
+for the pledge and ledger pages; the ledger's floor also counts its rows, as its page does). The report
+pages time building the report for one page of rows (totals over all rows). Exports time streaming
+every row as CSV and as Excel, alternating with the COPY:
 
   export <pledges|ledger> <csv|xlsx>: <ms> ms, COPY <ms> ms, ratio <x>
 
@@ -217,7 +218,10 @@ def _floor_sql(kind: str, *, period: bool) -> str:
     if kind == "ledger":
         received = " AND pay.received_on >= %(date_from)s AND pay.received_on <= %(date_to)s" if period else ""
         return f"""
-            SELECT pay.id, pay.received_on, pay.amount_ore, COALESCE(a.t, 0), pay.channel, pay.reference, pay.payer_name
+            SELECT pay.id, pay.received_on, pay.amount_ore, COALESCE(a.t, 0), pay.channel, pay.reference,
+                   pay.payer_name,
+                   (SELECT COUNT(*) FROM pools_payment pay
+                    WHERE pay.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s{received}) AS row_count
             FROM pools_payment pay
             LEFT JOIN (SELECT payment_id, SUM(amount_ore) AS t FROM pools_paymentallocation
                        WHERE created_at < %(cutoff)s GROUP BY payment_id) a ON a.payment_id = pay.id
