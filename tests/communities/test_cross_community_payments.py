@@ -214,3 +214,38 @@ def test_platform_staff_see_every_communitys_payments(sides):
     rows = api(staff).get(reverse("api:treasury-payment-list"), {"status": "unmatched"}).json()
     rows = rows["results"] if isinstance(rows, dict) else rows
     assert {s.payment.pk for s in sides} <= {row["id"] for row in rows}
+
+
+# ---------------------------------------------------------------- job runs
+
+
+def test_a_bank_file_import_run_is_recorded_for_its_community_and_shown_only_there(client, sides, settings):
+    from operations.jobs import job_run
+    from operations.models import JobRun
+    from workers.treasury import process_bank_file
+
+    mine, other = sides
+    settings.TREASURY_WORKER_THRESHOLD = 1
+    content = bgmax(
+        [BgPayment(1_000, "", name="A"), BgPayment(2_000, "", name="B")],
+        bankgiro=OTHER_BG,
+        stamp="20260310061530123456",
+        booked_on=date(2026, 3, 10),
+    )
+    bank_file = bankfile_import(content=content, filename="queued.txt", by=other.treasurer)
+    process_bank_file(bank_file.pk)
+    run = JobRun.objects.get(name="process_bank_file")
+    assert run.community == other.community and run.status == "ok"
+    assert run.summary["bank_file"] == bank_file.pk
+    with job_run("worker_heartbeat"):
+        pass  # a platform job: everyone who sees the jobs sees it
+    names = {row["name"] for row in api(mine.treasurer).get(reverse("api:job-list")).json()}
+    assert names == {"worker_heartbeat"}
+    names = {row["name"] for row in api(other.treasurer).get(reverse("api:job-list")).json()}
+    assert names == {"worker_heartbeat", "process_bank_file"}
+    staff = UserFactory(roles=(Role.TREASURER,), is_staff=True)
+    assert "process_bank_file" in {row["name"] for row in api(staff).get(reverse("api:job-list")).json()}
+    login_verified(client, mine.treasurer)
+    assert "process_bank_file" not in client.get(reverse("web:ops-jobs")).content.decode()
+    login_verified(client, other.treasurer)
+    assert "process_bank_file" in client.get(reverse("web:ops-jobs")).content.decode()
