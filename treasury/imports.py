@@ -352,9 +352,11 @@ class _Batch:
             if missing:
                 # References of another community's pledges: one more query per batch, for the reason.
                 foreign = frozenset(
-                    Pledge.objects.filter(ocr_reference__in=missing, kind__in=MONEY_KINDS)
+                    ref
+                    for ref in Pledge.objects.filter(ocr_reference__in=missing, kind__in=MONEY_KINDS)
                     .exclude(pool_id__in=own_pools)
                     .values_list("ocr_reference", flat=True)
+                    if ref
                 )
             sums = (
                 PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
@@ -564,9 +566,9 @@ def _references(entry: ParsedPayment) -> list[str]:
     return [r for r in dict.fromkeys(r.strip() for r in refs) if r]
 
 
-def _own_pools(bank_file: BankFile) -> models.QuerySet[Pool]:
+def _own_pools(bank_file: BankFile) -> models.QuerySet[Pool, Any]:
     """The pools of the file's community, as a subquery: a file's money goes only to its own community."""
-    return Pool.objects.filter(community_id=bank_file.community_id).values("pk")
+    return Pool.objects.filter(community_id=cast(int, bank_file.community_id)).values("pk")
 
 
 def _match(
@@ -705,7 +707,7 @@ def _original_payment(entry: ParsedPayment, bank_file: BankFile) -> Payment | No
     payment of the file's own community (see payment_scope)."""
     from treasury.selectors import payment_scope
 
-    live = Payment.objects.filter(payment_scope([bank_file.community_id])).exclude(
+    live = Payment.objects.filter(payment_scope([cast(int, bank_file.community_id)])).exclude(
         status__in=[PaymentStatus.RETURNED, PaymentStatus.REFUNDED]
     )
     if entry.original_refs:
