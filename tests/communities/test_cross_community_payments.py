@@ -249,3 +249,33 @@ def test_a_bank_file_import_run_is_recorded_for_its_community_and_shown_only_the
     assert "process_bank_file" not in client.get(reverse("web:ops-jobs")).content.decode()
     login_verified(client, other.treasurer)
     assert "process_bank_file" in client.get(reverse("web:ops-jobs")).content.decode()
+
+
+def test_another_communitys_match_cannot_be_reversed(client, sides):
+    mine, other = sides
+    (theirs,) = payment_allocate(payment=other.payment, parts=[(other.pledge, 3_000)], by=None)
+    verified_api = login_verified(APIClient(), mine.treasurer)
+    url = reverse("api:treasury-allocation-reverse", args=[theirs.pk])
+    assert verified_api.post(url, {"note": "x"}, format="json").status_code == 404
+    login_verified(client, mine.treasurer)
+    assert client.post(reverse("web:treasury:allocation-reverse", args=[theirs.pk]), {"note": "x"}).status_code == 404
+    assert not PaymentAllocation.objects.filter(reverses=theirs).exists()
+    # the other community's own treasurer may
+    theirs_api = login_verified(APIClient(), other.treasurer)
+    assert theirs_api.post(url, {"note": "x"}, format="json").status_code == 201
+
+
+def test_an_extra_reference_of_another_communitys_pledge_is_never_paid(sides):
+    mine, other = sides
+    content = bgmax(
+        [BgPayment(10_000, mine.pledge.ocr_reference, extra_references=[other.pledge.ocr_reference])],
+        bankgiro=MINE_BG,
+        stamp="20260311061530123456",
+        booked_on=date(2026, 3, 11),
+    )
+    with translation.override("en"):
+        bank_file = bankfile_import(content=content, filename="split.txt", by=mine.treasurer)
+    line = bank_file.lines.get()
+    # the extra reference is not one of this community's pledges: only the own pledge is paid
+    assert line.outcome == LineOutcome.EXACT
+    assert not PaymentAllocation.objects.filter(pledge=other.pledge).exists()
