@@ -39,4 +39,4 @@ class JobLatestRunsView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        return Response(JobRunSerializer(job_latest_runs(), many=True).data)
+        return Response(JobRunSerializer(job_latest_runs(user=request.user), many=True).data)

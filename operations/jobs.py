@@ -12,9 +12,10 @@ from operations.models import JobRun, JobRunStatus
 
 
 @contextmanager
-def job_run(name: str) -> Iterator[dict[str, object]]:
-    """Wrap a job; put what it did into the yielded dict. Failures are recorded, then re-raised."""
-    run = JobRun.objects.create(name=name, started_at=timezone.now())
+def job_run(name: str, *, community_id: int | None = None) -> Iterator[dict[str, object]]:
+    """Wrap a job; put what it did into the yielded dict. Failures are recorded, then re-raised.
+    ``community_id``: the community a run works for alone (a bank file's import); None for platform jobs."""
+    run = JobRun.objects.create(name=name, started_at=timezone.now(), community_id=community_id)
     summary: dict[str, object] = {}
     started = time.monotonic()
     try:

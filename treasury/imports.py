@@ -44,6 +44,7 @@ from pools.models import (
     PaymentStatus,
     Pledge,
     PledgeStatus,
+    Pool,
 )
 from pools.money import format_sek
 from pools.references import ocr_is_valid
@@ -242,6 +243,7 @@ class _Match:
     outcome: str
     detail: str
     parts: list[tuple[_PledgeRow, int]] = field(default_factory=list)
+    needs_attention: bool = False
 
 
 class _Batch:
@@ -331,17 +333,31 @@ class _Batch:
         """Match every payment in memory against the pledges locked once, then bulk-insert."""
         wanted = {ref for _pos, entry in payments for ref in _references(entry) if _ocr_valid(ref)}
         pledges: dict[str, _PledgeRow] = {}
+        foreign: frozenset[str] = frozenset()
         received: dict[int, int] = defaultdict(int)
         if wanted:
-            # Locked in primary-key order, as payment_allocate does, so concurrent matchers never deadlock.
+            # Only pledges of the file's own community are matched (its pools as a subquery, so only the
+            # pledges are locked). Locked in primary-key order, as payment_allocate does, so concurrent
+            # matchers never deadlock.
+            own_pools = _own_pools(self.bank_file)
             found = [
                 _PledgeRow(*values)
                 for values in Pledge.objects.select_for_update()
-                .filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS)
+                .filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS, pool_id__in=own_pools)
                 .order_by("pk")
                 .values_list("pk", "ocr_reference", "amount_ore", "status", "pool_id", "confirmed_at")
             ]
             pledges = {p.ocr_reference or "": p for p in found}
+            missing = wanted - pledges.keys()
+            if missing:
+                # References of another community's pledges: one more query per batch, for the reason.
+                foreign = frozenset(
+                    ref
+                    for ref in Pledge.objects.filter(ocr_reference__in=missing, kind__in=MONEY_KINDS)
+                    .exclude(pool_id__in=own_pools)
+                    .values_list("ocr_reference", flat=True)
+                    if ref
+                )
             sums = (
                 PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
                 .order_by()
@@ -350,7 +366,7 @@ class _Batch:
             )
             received.update({row["pledge_id"]: int(row["total"] or 0) for row in sums})
 
-        matches = [_match(entry, pledges, received) for _pos, entry in payments]
+        matches = [_match(entry, pledges, received, foreign) for _pos, entry in payments]
         template = _blank_row(Payment)
         template.update(channel=self.channel, created_by_id=self.by_id)
         bankgiro = PaidVia.BANKGIRO if self.channel == PaymentChannel.BGMAX else ""
@@ -381,7 +397,9 @@ class _Batch:
         _insert(PaymentAllocation, allocations)
         self._refresh_pledges({pledge.pk: pledge for match in matches for pledge, _amount in match.parts}, received)
         for (pos, entry), payment, match in zip(payments, rows, matches, strict=True):
-            self._line(pos, entry, match.outcome, match.detail, payment_id=payment["id"])
+            self._line(
+                pos, entry, match.outcome, match.detail, payment_id=payment["id"], needs_attention=match.needs_attention
+            )
 
     def _refresh_pledges(self, touched: dict[int, _PledgeRow], received: dict[int, int]) -> None:
         """Set each touched pledge's status from what it has received, one UPDATE per new status."""
@@ -407,7 +425,9 @@ class _Batch:
         (reversed whole and its rest matched again, every row kept); else the treasurer decides."""
         pledge = None
         if entry.reference and ocr_is_valid(entry.reference):
-            pledge = Pledge.objects.filter(ocr_reference=entry.reference, kind__in=MONEY_KINDS).first()
+            pledge = Pledge.objects.filter(
+                ocr_reference=entry.reference, kind__in=MONEY_KINDS, pool_id__in=_own_pools(self.bank_file)
+            ).first()
         if pledge is None:
             detail = _("Deducted by the bank from this deposit; no pledge has its reference. Check it by hand.")
             self._line(pos, entry, LineOutcome.DEDUCTION, detail, needs_attention=True)
@@ -480,7 +500,7 @@ class _Batch:
     def _write_reversal(self, pos: int, entry: ParsedPayment) -> None:
         """The bank took back an earlier credit: reverse its matches (new negative rows) and mark it
         returned; a partial return takes back only its amount, latest match first."""
-        original = _original_payment(entry)
+        original = _original_payment(entry, self.bank_file)
         if original is None:
             detail = _("The bank took back %(amount)s, but the payment it reverses was not found. Find it by hand.") % {
                 "amount": _kronor(entry.amount_ore)
@@ -546,10 +566,22 @@ def _references(entry: ParsedPayment) -> list[str]:
     return [r for r in dict.fromkeys(r.strip() for r in refs) if r]
 
 
-def _match(entry: ParsedPayment, pledges: dict[str, _PledgeRow], received: dict[int, int]) -> _Match:
-    """Decide one payment's matches; ``received`` is updated so later payments in the batch see them."""
+def _own_pools(bank_file: BankFile) -> models.QuerySet[Pool, Any]:
+    """The pools of the file's community, as a subquery: a file's money goes only to its own community."""
+    return Pool.objects.filter(community_id=cast(int, bank_file.community_id)).values("pk")
+
+
+def _match(
+    entry: ParsedPayment,
+    pledges: dict[str, _PledgeRow],
+    received: dict[int, int],
+    foreign: frozenset[str] = frozenset(),
+) -> _Match:
+    """Decide one payment's matches; ``received`` is updated so later payments in the batch see them.
+    ``pledges`` holds the file's own community's pledges by reference; ``foreign`` the references of
+    another community's pledges (never matched: such a payment waits in the exceptions queue)."""
     if any(amount for _ref, amount in entry.reference_amounts):
-        return _match_stated_amounts(entry, pledges, received)
+        return _match_stated_amounts(entry, pledges, received, foreign)
     refs = [entry.reference, *entry.extra_references]
     refs = [r for r in dict.fromkeys(r.strip() for r in refs) if r]
     if not refs:
@@ -568,6 +600,14 @@ def _match(entry: ParsedPayment, pledges: dict[str, _PledgeRow], received: dict[
         )
     found = [pledges[r] for r in valid if r in pledges]
     if not found:
+        elsewhere = [r for r in valid if r in foreign]
+        if elsewhere:
+            return _Match(
+                LineOutcome.UNMATCHED,
+                _("The reference %(ref)s belongs to a pledge of another community; it was not matched.")
+                % {"ref": elsewhere[0]},
+                needs_attention=True,
+            )
         return _Match(LineOutcome.UNMATCHED, _("No pledge has the reference %(ref)s.") % {"ref": valid[0]})
     found = [p for p in found if p.status != PledgeStatus.REFUNDED]
     if not found:
@@ -597,7 +637,12 @@ def _match(entry: ParsedPayment, pledges: dict[str, _PledgeRow], received: dict[
     return _Match(LineOutcome.EXACT, _("Exact amount."), parts)
 
 
-def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, _PledgeRow], received: dict[int, int]) -> _Match:
+def _match_stated_amounts(
+    entry: ParsedPayment,
+    pledges: dict[str, _PledgeRow],
+    received: dict[int, int],
+    foreign: frozenset[str] = frozenset(),
+) -> _Match:
     """BgMax TK22/TK23: the bank states an amount per extra reference; the payment's own reference
     takes the rest. Exactly those amounts go to those pledges; whatever cannot be placed (a negative
     amount, an unknown reference, amounts above the payment) waits for the treasurer, unguessed."""
@@ -606,6 +651,7 @@ def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, _PledgeRow], 
     wanted = [(entry.reference, first), *stated] if entry.reference or first else stated
     parts: list[tuple[_PledgeRow, int]] = []
     problems: list[str] = []
+    attention = False
     for ref, amount in wanted:
         pledge = pledges.get(ref) if ref and _ocr_valid(ref) else None
         if amount <= 0:
@@ -613,6 +659,10 @@ def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, _PledgeRow], 
                 problems.append(
                     _("%(ref)s: a negative amount %(amount)s") % {"ref": ref or "-", "amount": _kronor(amount)}
                 )
+            continue
+        if pledge is None and ref in foreign:
+            attention = True
+            problems.append(_("%(ref)s: a pledge of another community") % {"ref": ref})
             continue
         if pledge is None or pledge.status == PledgeStatus.REFUNDED:
             problems.append(_("%(ref)s: no pledge for %(amount)s") % {"ref": ref or "-", "amount": _kronor(amount)})
@@ -633,6 +683,7 @@ def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, _PledgeRow], 
             LineOutcome.UNMATCHED,
             _("The bank's amounts per reference cannot all be placed: %(problems)s. Match it by hand.")
             % {"problems": "; ".join(problems)},
+            needs_attention=attention,
         )
     for pledge, amount in parts:
         received[pledge.pk] += amount
@@ -650,10 +701,15 @@ def _match_stated_amounts(entry: ParsedPayment, pledges: dict[str, _PledgeRow], 
     )
 
 
-def _original_payment(entry: ParsedPayment) -> Payment | None:
+def _original_payment(entry: ParsedPayment, bank_file: BankFile) -> Payment | None:
     """The earlier payment a reversal takes back: by the bank's references, else by OCR reference
-    and amount, else the latest larger one with that reference (never one already returned)."""
-    live = Payment.objects.exclude(status__in=[PaymentStatus.RETURNED, PaymentStatus.REFUNDED])
+    and amount, else the latest larger one with that reference (never one already returned); only a
+    payment of the file's own community (see payment_scope)."""
+    from treasury.selectors import payment_scope
+
+    live = Payment.objects.filter(payment_scope([cast(int, bank_file.community_id)])).exclude(
+        status__in=[PaymentStatus.RETURNED, PaymentStatus.REFUNDED]
+    )
     if entry.original_refs:
         found = live.filter(bank_reference__in=entry.original_refs).order_by("-pk").first()
         if found is not None:

@@ -122,7 +122,7 @@ class PledgeFilter:
     def needs_pool(self) -> bool:
         """Whether the filter reads the pool's own columns (else the pledge's pool id is enough, and the
         statement does not join the pools)."""
-        return self.pool_kind is not None or self.has_micro_fund
+        return self.pool_kind is not None or self.has_micro_fund or self.community_ids is not None
 
     def pool_sql(self) -> str:
         """The same filter on the pool table alone."""

@@ -94,10 +94,26 @@ def bankfile_line_exceptions(*, include_resolved: bool = False, user: Any = None
     return lines.select_related("bank_file", "pledge", "reversed_payment").order_by("bank_file_id", "position")
 
 
-def payment_list_returned() -> QuerySet[Payment]:
-    """Payments the bank took back (camt reversals), newest first, with the line that returned them."""
+def payment_scope(community_ids: list[int]) -> Q:
+    """The payments of these communities. A payment belongs to the community of the bank file that
+    brought it, and to those of the pools it is matched to (a payment recorded by hand has no bank
+    file). Imports match only the file's own community's pledges and payment_allocate refuses another
+    community's pledge, so the two agree; a payment recorded by hand and not yet matched belongs to no
+    community (platform staff see it)."""
+    by_file = BankFileLine.objects.filter(bank_file__community_id__in=community_ids, payment__isnull=False)
+    by_pool = PaymentAllocation.objects.filter(pool__community_id__in=community_ids)
+    return Q(pk__in=by_file.values("payment_id")) | Q(pk__in=by_pool.values("payment_id"))
+
+
+def _payments_in(rows: QuerySet[Any], ids: list[int] | None) -> QuerySet[Any]:
+    return rows if ids is None else rows.filter(payment_scope(ids))
+
+
+def payment_list_returned(*, user: Any = None) -> QuerySet[Payment]:
+    """Payments of the user's communities the bank took back (camt reversals), newest first, with the
+    line that returned them."""
     return (
-        Payment.objects.filter(status=PaymentStatus.RETURNED)
+        _payments_in(Payment.objects.filter(status=PaymentStatus.RETURNED), treasurer_community_ids(user))
         .prefetch_related("reversal_lines__bank_file")
         .order_by("-received_on", "-pk")
     )
@@ -120,11 +136,14 @@ def payment_list_treasury(
     amount_ore: int | None = None,
     received_from: date | None = None,
     received_to: date | None = None,
+    user: Any = None,
 ) -> QuerySet[WithAnnotations[Payment, PaymentAllocated]]:
-    """Payments for treasurers, with `allocated_ore` and `unallocated_ore`; searchable by name,
-    reference, amount and date."""
-    rows = Payment.objects.annotate(allocated_ore=Coalesce(_allocated_subquery(), Value(0))).annotate(
-        unallocated_ore=F("amount_ore") - F("allocated_ore")
+    """Payments of the user's communities (see payment_scope) for treasurers, with `allocated_ore` and
+    `unallocated_ore`; searchable by name, reference, amount and date."""
+    rows = (
+        _payments_in(Payment.objects.all(), treasurer_community_ids(user))
+        .annotate(allocated_ore=Coalesce(_allocated_subquery(), Value(0)))
+        .annotate(unallocated_ore=F("amount_ore") - F("allocated_ore"))
     )
     if status:
         rows = rows.filter(status=status)
@@ -145,18 +164,23 @@ def payment_list_treasury(
     return rows.order_by("-received_on", "-pk")
 
 
-def payment_get_treasury(*, payment_id: int) -> WithAnnotations[Payment, PaymentAllocated]:
-    """One payment with its allocation figures, or 404."""
+def payment_get_treasury(*, payment_id: int, user: Any = None) -> WithAnnotations[Payment, PaymentAllocated]:
+    """One payment of the user's communities with its allocation figures, or 404."""
     try:
-        return payment_list_treasury().get(pk=payment_id)
+        return payment_list_treasury(user=user).get(pk=payment_id)
     except Payment.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def pledge_search_for_matching(*, q: str = "", amount_ore: int | None = None, limit: int = 30) -> list[Pledge]:
-    """Money pledges a treasurer may match a payment to: by name, e-mail, OCR reference or amount."""
+def pledge_search_for_matching(
+    *, q: str = "", amount_ore: int | None = None, limit: int = 30, user: Any = None
+) -> list[Pledge]:
+    """Money pledges of the user's communities a treasurer may match a payment to: by name, e-mail,
+    OCR reference or amount."""
     rows = (
-        Pledge.objects.filter(kind__in=MONEY_KINDS)
+        _in_communities(
+            Pledge.objects.filter(kind__in=MONEY_KINDS), treasurer_community_ids(user), "pool__community_id"
+        )
         .select_related("pool", "saver")
         .annotate(
             received_ore=Coalesce(
@@ -188,16 +212,21 @@ def pledge_search_for_matching(*, q: str = "", amount_ore: int | None = None, li
     return list(rows.order_by("-created_at", "-pk")[:limit])
 
 
-def pledges_for_manual_match(*, pledge_ids: list[int]) -> dict[int, Pledge] | None:
-    """The pledges a treasurer named for a manual match, by id; None when any of them does not exist."""
-    found = {pledge.pk: pledge for pledge in Pledge.objects.filter(pk__in=pledge_ids)}
+def pledges_for_manual_match(*, pledge_ids: list[int], user: Any = None) -> dict[int, Pledge] | None:
+    """The pledges a treasurer named for a manual match, by id; None when any of them does not exist
+    or is of a community the user is not a treasurer of."""
+    rows = _in_communities(
+        Pledge.objects.filter(pk__in=pledge_ids), treasurer_community_ids(user), "pool__community_id"
+    )
+    found = {pledge.pk: pledge for pledge in rows}
     return found if len(found) == len(set(pledge_ids)) else None
 
 
-def allocation_get_treasury(*, allocation_id: int) -> PaymentAllocation:
-    """One payment-to-pledge match for the treasury, or 404."""
+def allocation_get_treasury(*, allocation_id: int, user: Any = None) -> PaymentAllocation:
+    """One payment-to-pledge match of the user's communities for the treasury, or 404."""
+    rows = _in_communities(PaymentAllocation.objects.all(), treasurer_community_ids(user), "pool__community_id")
     try:
-        return PaymentAllocation.objects.get(pk=allocation_id)
+        return rows.get(pk=allocation_id)
     except PaymentAllocation.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 
 from pools.models import MONEY_KINDS, Payment, PaymentAllocation, Pledge, PledgeKind, PledgeStatus
 from treasury.bankfiles.remittance import MAX_OCR_IN_TEXT, MIN_OCR_IN_TEXT
+from treasury.models import BankFileLine
 
 MAX_SUGGESTIONS = 3
 MIN_SCORE = 30
@@ -87,14 +88,13 @@ def _surname(name: str) -> str:
     return words[-1] if len(words) >= 2 else ""
 
 
-def open_pledges() -> list[OpenPledge]:
-    """Money pledges still owed something, with what they owe (one query for the pledges, one for received)."""
-    pledges = list(
-        Pledge.objects.filter(kind__in=MONEY_KINDS, status__in=OPEN_STATUSES, ocr_reference__isnull=False)
-        .exclude(kind=PledgeKind.SUPPORT_SAVING)
-        .select_related("pool", "saver")
-        .order_by("pk")
-    )
+def open_pledges(*, community_ids: list[int] | None = None) -> list[OpenPledge]:
+    """Money pledges (of these communities; None: of every one) still owed something, with what they
+    owe (one query for the pledges, one for received)."""
+    rows = Pledge.objects.filter(kind__in=MONEY_KINDS, status__in=OPEN_STATUSES, ocr_reference__isnull=False)
+    if community_ids is not None:
+        rows = rows.filter(pool__community_id__in=community_ids)
+    pledges = list(rows.exclude(kind=PledgeKind.SUPPORT_SAVING).select_related("pool", "saver").order_by("pk"))
     received = dict(
         PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in pledges])
         .order_by()
@@ -231,11 +231,34 @@ def _score(payment: Payment, candidate: OpenPledge, facts: _Facts) -> Suggestion
     return suggestion
 
 
+def _payment_communities(payments: Sequence[Payment]) -> dict[int, set[int]]:
+    """The communities each payment belongs to (see treasury.selectors.payment_scope): its bank file's,
+    and its matched pools'. Two queries for all the payments."""
+    ids = [p.pk for p in payments]
+    owners: dict[int, set[int]] = defaultdict(set)
+    for payment_id, community_id in BankFileLine.objects.filter(payment_id__in=ids).values_list(
+        "payment_id", "bank_file__community_id"
+    ):
+        owners[int(payment_id)].add(int(community_id))
+    for payment_id, community_id in PaymentAllocation.objects.filter(payment_id__in=ids).values_list(
+        "payment_id", "pool__community_id"
+    ):
+        owners[int(payment_id)].add(int(community_id))
+    return owners
+
+
 def payment_suggestions_many(
-    *, payments: Sequence[Payment], candidates: list[OpenPledge] | None = None, limit: int = MAX_SUGGESTIONS
+    *,
+    payments: Sequence[Payment],
+    candidates: list[OpenPledge] | None = None,
+    limit: int = MAX_SUGGESTIONS,
+    community_ids: list[int] | None = None,
 ) -> dict[int, list[Suggestion]]:
-    """Up to ``limit`` ranked suggestions per unmatched payment (by payment id); best first."""
-    pool = open_pledges() if candidates is None else candidates
+    """Up to ``limit`` ranked suggestions per unmatched payment (by payment id); best first. Only
+    pledges of the payment's own community are suggested (and of ``community_ids``, the treasurer's,
+    when given; None: every community)."""
+    pool = open_pledges(community_ids=community_ids) if candidates is None else candidates
+    owners = _payment_communities(payments) if payments else {}
     account_savers = _account_savers(payments)
     result: dict[int, list[Suggestion]] = {}
     for payment in payments:
@@ -248,13 +271,17 @@ def payment_suggestions_many(
             left_ore=int(getattr(payment, "unallocated_ore", payment.amount_ore)),
             savers_of_account=account_savers.get(payment.payer_account, set()),
         )
-        scored = [_score(payment, c, facts) for c in pool]
+        own = owners.get(payment.pk)
+        scored = [_score(payment, c, facts) for c in pool if not own or c.pledge.pool.community_id in own]
         good = [s for s in scored if s.score >= MIN_SCORE]
         good.sort(key=lambda s: (-s.score, s.pledge.pk))
         result[payment.pk] = good[:limit]
     return result
 
 
-def payment_suggestions(*, payment: Payment, limit: int = MAX_SUGGESTIONS) -> list[Suggestion]:
-    """Up to three ranked pledges this payment probably belongs to, each with the reasons."""
-    return payment_suggestions_many(payments=[payment], limit=limit)[payment.pk]
+def payment_suggestions(
+    *, payment: Payment, limit: int = MAX_SUGGESTIONS, community_ids: list[int] | None = None
+) -> list[Suggestion]:
+    """Up to three ranked pledges this payment probably belongs to, each with the reasons (see
+    payment_suggestions_many for which communities' pledges)."""
+    return payment_suggestions_many(payments=[payment], limit=limit, community_ids=community_ids)[payment.pk]

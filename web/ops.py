@@ -27,7 +27,7 @@ class JobListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     raise_exception = False
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "runs": job_latest_runs()}
+        return {**super().get_context_data(**kwargs), "runs": job_latest_runs(user=self.request.user)}
 
 
 class MailPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):

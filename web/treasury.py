@@ -41,6 +41,7 @@ from treasury.selectors import (
     payout_candidates,
     pledge_search_for_matching,
     pledges_for_manual_match,
+    treasurer_community_ids,
 )
 from treasury.services import (
     allocation_undo,
@@ -102,7 +103,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "treasury/dashboard.html",
         {
-            "unmatched_count": payment_list_treasury(status=PaymentStatus.UNMATCHED).count(),
+            "unmatched_count": payment_list_treasury(status=PaymentStatus.UNMATCHED, user=request.user).count(),
             "awaiting": payout_batch_list(user=request.user).filter(status=PayoutStatus.PREPARED)[:20],
             "bank_files": bankfile_list(user=request.user)[:5],
             "report_kinds": report_tabs(),
@@ -174,7 +175,7 @@ def payment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if "status" not in data:
         data["status"] = PaymentStatus.UNMATCHED
     form = PaymentSearchForm(data)
-    rows = payment_list_treasury().none()
+    rows = payment_list_treasury(user=request.user).none()
     if form.is_valid():
         rows = payment_list_treasury(
             status=form.cleaned_data["status"] or None,
@@ -182,10 +183,15 @@ def payment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             amount_ore=form.cleaned_data["amount"],
             received_from=form.cleaned_data["received_from"],
             received_to=form.cleaned_data["received_to"],
+            user=request.user,
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     unmatched = [p for p in page if p.status == PaymentStatus.UNMATCHED]
-    suggestions = payment_suggestions_many(payments=unmatched) if unmatched else {}
+    suggestions = (
+        payment_suggestions_many(payments=unmatched, community_ids=treasurer_community_ids(request.user))
+        if unmatched
+        else {}
+    )
     rows_with_suggestions = [(p, suggestions.get(p.pk, [])) for p in page]
     return render(
         request,
@@ -198,11 +204,13 @@ def payment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @treasury_required(VIEW)
 def payment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    payment = payment_get_treasury(payment_id=pk)
+    payment = payment_get_treasury(payment_id=pk, user=request.user)
     search = PledgeSearchForm(request.GET or None)
     found: list[Pledge] = []
     if search.is_bound and search.is_valid():
-        found = pledge_search_for_matching(q=search.cleaned_data["q"], amount_ore=search.cleaned_data["amount"])
+        found = pledge_search_for_matching(
+            q=search.cleaned_data["q"], amount_ore=search.cleaned_data["amount"], user=request.user
+        )
     chosen = next((p for p in found if str(p.pk) == request.GET.get("choose")), None)
     return _payment_page(request, payment, search=search, found=found, match_form=MatchForm(), chosen=chosen)
 
@@ -237,7 +245,11 @@ def _payment_page(
             "searched": search.is_bound,
             "chosen": chosen.pk if chosen is not None else None,
             "chosen_ore": chosen_ore,
-            "suggestions": (payment_suggestions(payment=payment) if payment.status == PaymentStatus.UNMATCHED else []),
+            "suggestions": (
+                payment_suggestions(payment=payment, community_ids=treasurer_community_ids(request.user))
+                if payment.status == PaymentStatus.UNMATCHED
+                else []
+            ),
         },
         status=status,
     )
@@ -246,11 +258,11 @@ def _payment_page(
 @require_POST
 @treasury_required(MANAGE)
 def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    payment = payment_get_treasury(payment_id=pk)
+    payment = payment_get_treasury(payment_id=pk, user=request.user)
     form = MatchForm(request.POST)
     if form.is_valid():
         wanted = form.cleaned_data["parts"]
-        pledges = pledges_for_manual_match(pledge_ids=[pledge_id for pledge_id, _a in wanted])
+        pledges = pledges_for_manual_match(pledge_ids=[pledge_id for pledge_id, _a in wanted], user=request.user)
         if pledges is None:
             form.add_error(None, _("No such pledge."))
         else:
@@ -274,7 +286,7 @@ def payment_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @treasury_required(MANAGE)
 def allocation_reverse_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    allocation = allocation_get_treasury(allocation_id=pk)
+    allocation = allocation_get_treasury(allocation_id=pk, user=request.user)
     page = confirmation_page(
         request,
         title=_("Reverse this match?"),

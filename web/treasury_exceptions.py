@@ -46,5 +46,5 @@ def exception_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @treasury_required(VIEW)
 def returned_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Payments the bank took back, newest first."""
-    page = Paginator(payment_list_returned(), 100).get_page(request.GET.get("page"))
+    page = Paginator(payment_list_returned(user=request.user), 100).get_page(request.GET.get("page"))
     return render(request, "treasury/returned_list.html", {"page": page})

@@ -7,10 +7,16 @@ from celery import shared_task
 
 @shared_task(name="workers.treasury.process_bank_file", acks_late=True, time_limit=1800, soft_time_limit=1780)
 def process_bank_file(bank_file_id: int) -> None:
-    """Import a queued bank file's payments (idempotent: lines already done are skipped)."""
+    """Import a queued bank file's payments (idempotent: lines already done are skipped); the run is
+    recorded for the file's community."""
+    from operations.jobs import job_run
+    from treasury.models import BankFile
     from treasury.services import bankfile_process
 
-    bankfile_process(bank_file_id=bank_file_id)
+    community_id = BankFile.objects.filter(pk=bank_file_id).values_list("community_id", flat=True).first()
+    with job_run("process_bank_file", community_id=community_id) as summary:
+        bank_file = bankfile_process(bank_file_id=bank_file_id)
+        summary.update(bank_file=bank_file_id, status=bank_file.status, processed=bank_file.processed)
 
 
 @shared_task(name="workers.treasury.resume_stalled_bank_files", acks_late=True, time_limit=60, soft_time_limit=50)

@@ -93,4 +93,4 @@ class ReturnedPaymentListView(APIView):
 
     @extend_schema(responses={200: ReturnedPaymentSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(ReturnedPaymentSerializer(payment_list_returned()[:500], many=True).data)
+        return Response(ReturnedPaymentSerializer(payment_list_returned(user=request.user)[:500], many=True).data)

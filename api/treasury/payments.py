@@ -22,6 +22,7 @@ from treasury.selectors import (
     payment_list_treasury,
     pledge_search_for_matching,
     pledges_for_manual_match,
+    treasurer_community_ids,
 )
 from treasury.services import (
     allocation_undo,
@@ -97,6 +98,7 @@ class PaymentListView(generics.ListAPIView):
             amount_ore=data.get("amount"),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
+            user=self.request.user,
         )
 
 
@@ -105,7 +107,7 @@ class PaymentDetailView(APIView):
 
     @extend_schema(responses={200: TreasuryPaymentSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        payment = payment_get_treasury(payment_id=pk)
+        payment = payment_get_treasury(payment_id=pk, user=request.user)
         body = TreasuryPaymentSerializer(payment).data
         body["allocations"] = AllocationSerializer(allocation_list_for_payment(payment=payment), many=True).data
         return Response(body)
@@ -130,9 +132,9 @@ class PaymentMatchView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         payload = MatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        payment = payment_get_treasury(payment_id=pk)
+        payment = payment_get_treasury(payment_id=pk, user=request.user)
         wanted = payload.validated_data["parts"]
-        pledges = pledges_for_manual_match(pledge_ids=[part["pledge"] for part in wanted])
+        pledges = pledges_for_manual_match(pledge_ids=[part["pledge"] for part in wanted], user=request.user)
         if pledges is None:
             return Response({"parts": [str(_("No such pledge."))], "code": "match_error"}, status=400)
         rows = payment_match_manual(
@@ -157,7 +159,7 @@ class AllocationReverseView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         payload = ReverseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        allocation = allocation_get_treasury(allocation_id=pk)
+        allocation = allocation_get_treasury(allocation_id=pk, user=request.user)
         reversal = allocation_undo(allocation=allocation, by=request.user, note=payload.validated_data["note"])
         return Response(AllocationSerializer(reversal).data, status=201)
 
@@ -187,7 +189,9 @@ class PledgeSearchView(APIView):
     def get(self, request: Request) -> Response:
         params = PledgeSearchSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        rows = pledge_search_for_matching(q=params.validated_data["q"], amount_ore=params.validated_data.get("amount"))
+        rows = pledge_search_for_matching(
+            q=params.validated_data["q"], amount_ore=params.validated_data.get("amount"), user=request.user
+        )
         return Response(PledgeMatchSerializer(rows, many=True).data)
 
 
@@ -237,8 +241,12 @@ class PaymentSuggestionsView(APIView):
 
     @extend_schema(responses={200: SuggestionsSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        payment = payment_get_treasury(payment_id=pk)
-        found = payment_suggestions(payment=payment) if payment.status == PaymentStatus.UNMATCHED else []
+        payment = payment_get_treasury(payment_id=pk, user=request.user)
+        found = (
+            payment_suggestions(payment=payment, community_ids=treasurer_community_ids(request.user))
+            if payment.status == PaymentStatus.UNMATCHED
+            else []
+        )
         return Response(
             {"payment_id": payment.pk, "suggestions": SuggestionSerializer(_suggestion_rows(found), many=True).data}
         )
@@ -258,9 +266,13 @@ class PaymentSuggestionMatchView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         payload = SuggestionMatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        payment = payment_get_treasury(payment_id=pk)
+        payment = payment_get_treasury(payment_id=pk, user=request.user)
         wanted = payload.validated_data["pledge"]
-        suggestions = payment_suggestions(payment=payment) if payment.status == PaymentStatus.UNMATCHED else []
+        suggestions = (
+            payment_suggestions(payment=payment, community_ids=treasurer_community_ids(request.user))
+            if payment.status == PaymentStatus.UNMATCHED
+            else []
+        )
         chosen = next((s for s in suggestions if s.pledge.pk == wanted), None)
         if chosen is None or chosen.match_ore <= 0:
             return Response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from pools.models import (
     PaymentStatus,
     Pledge,
     PledgeStatus,
+    Pool,
 )
 from pools.money import MAX_ORE, format_sek
 from pools.services.queues import fund_totals_enqueue_for_pools, totals_enqueue
@@ -90,6 +92,7 @@ def payment_allocate(
     pledge_ids = sorted({p.pk for p, _amount in parts})
     # Lock pledges in primary-key order so two matchers never deadlock.
     pledges = {p.pk: p for p in Pledge.objects.select_for_update().filter(pk__in=pledge_ids).order_by("pk")}
+    _refuse_other_communities(payment, pledges.values())
     already = int(payment.allocations.aggregate(t=Coalesce(Sum("amount_ore"), Value(0)))["t"])
     wanted = 0
     for pledge, amount in parts:
@@ -120,6 +123,20 @@ def payment_allocate(
         totals_enqueue(pool_id=pool_id)
     fund_totals_enqueue_for_pools(pool_ids=[pledge.pool_id for pledge in pledges.values()])
     return rows
+
+
+def _refuse_other_communities(payment: Payment, pledges: Iterable[Pledge]) -> None:
+    """A payment's money stays in one community: that of the bank file that brought it, else (a payment
+    recorded by hand) that of the pools it is already matched to. Raises AllocationError."""
+    from treasury.models import BankFileLine
+
+    pool_ids = {pledge.pool_id for pledge in pledges}
+    communities = set(Pool.objects.filter(pk__in=pool_ids).values_list("community_id", flat=True))
+    owners = set(
+        BankFileLine.objects.filter(payment_id=payment.pk).values_list("bank_file__community_id", flat=True)
+    ) or set(payment.allocations.values_list("pool__community_id", flat=True))
+    if len(communities) > 1 or (owners and not communities <= owners):
+        raise AllocationError(_("The pledge belongs to another community than the payment."), field="pledge")
 
 
 @transaction.atomic
