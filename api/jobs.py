@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from communities.selectors import job_run_community_ids
 from operations.models import JobRun
 from operations.selectors import job_latest_runs
 
@@ -39,4 +40,6 @@ class JobLatestRunsView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        return Response(JobRunSerializer(job_latest_runs(user=request.user), many=True).data)
+        return Response(
+            JobRunSerializer(job_latest_runs(community_ids=job_run_community_ids(request.user)), many=True).data
+        )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from communities.models import Community, CommunityMembership
+from communities.models import Community, CommunityMembership, MembershipRole
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -94,3 +94,17 @@ def community_accounts_taken(*, exclude_id: int) -> dict[str, str]:
         for account in other.receiving_accounts:
             taken[account] = other.name
     return taken
+
+
+def job_run_community_ids(user: Any) -> list[int] | None:
+    """The communities whose job runs `user` sees: where they are a treasurer or an organiser (the two
+    roles that see the jobs); None (every community) for platform staff, superusers and user=None."""
+    if user is None:
+        return None
+    found: set[int] = set()
+    for role in (MembershipRole.TREASURER, MembershipRole.ORGANISER):
+        ids = community_ids_for(user=user, role=role)
+        if ids is None:
+            return None
+        found.update(ids)
+    return sorted(found)

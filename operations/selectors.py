@@ -9,27 +9,11 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from operations.models import JobRun, MailDelivery, MailStatus
 
 
-def job_run_community_ids(user: Any) -> list[int] | None:
-    """The communities whose job runs `user` sees: where they are a treasurer or an organiser (the two
-    roles that see the jobs); None (every community) for platform staff, superusers and user=None."""
-    if user is None:
-        return None
-    from communities.models import MembershipRole
-    from communities.selectors import community_ids_for
-
-    found: set[int] = set()
-    for role in (MembershipRole.TREASURER, MembershipRole.ORGANISER):
-        ids = community_ids_for(user=user, role=role)
-        if ids is None:
-            return None
-        found.update(ids)
-    return sorted(found)
-
-
-def job_latest_runs(*, user: Any = None) -> list[JobRun]:
-    """The most recent run of every job name the user may see, newest first: platform runs (no
-    community) and runs for the user's communities (see job_run_community_ids)."""
-    ids = job_run_community_ids(user)
+def job_latest_runs(*, community_ids: list[int] | None = None) -> list[JobRun]:
+    """The most recent run of every job name, newest first. With `community_ids` (from
+    communities.selectors.job_run_community_ids): platform runs (no community) and those communities' runs
+    only; None: every run."""
+    ids = community_ids
     visible = JobRun.objects.all()
     if ids is not None:
         visible = visible.filter(Q(community__isnull=True) | Q(community_id__in=ids))

@@ -561,3 +561,8 @@ def refund_account_recently_changed(*, user_id: int) -> bool:
     changed_at = refund_account_changed_at(user_id=user_id)
     hold = timedelta(days=settings.REFUND_ACCOUNT_HOLD_DAYS)
     return changed_at is not None and changed_at >= timezone.now() - hold
+
+
+def bankfile_community_id(bank_file_id: int) -> int | None:
+    """The community a bank file was imported for (None when the row is gone)."""
+    return BankFile.objects.filter(pk=bank_file_id).values_list("community_id", flat=True).first()

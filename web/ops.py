@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, RedirectView, TemplateView
 
+from communities.selectors import job_run_community_ids
 from operations.errors import DomainError
 from operations.mail import mail_delivery_retry
 from operations.models import MailDelivery
@@ -27,7 +28,10 @@ class JobListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     raise_exception = False
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "runs": job_latest_runs(user=self.request.user)}
+        return {
+            **super().get_context_data(**kwargs),
+            "runs": job_latest_runs(community_ids=job_run_community_ids(self.request.user)),
+        }
 
 
 class MailPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):

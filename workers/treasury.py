@@ -10,10 +10,10 @@ def process_bank_file(bank_file_id: int) -> None:
     """Import a queued bank file's payments (idempotent: lines already done are skipped); the run is
     recorded for the file's community."""
     from operations.jobs import job_run
-    from treasury.models import BankFile
+    from treasury.selectors import bankfile_community_id
     from treasury.services import bankfile_process
 
-    community_id = BankFile.objects.filter(pk=bank_file_id).values_list("community_id", flat=True).first()
+    community_id = bankfile_community_id(bank_file_id)
     with job_run("process_bank_file", community_id=community_id) as summary:
         bank_file = bankfile_process(bank_file_id=bank_file_id)
         summary.update(bank_file=bank_file_id, status=bank_file.status, processed=bank_file.processed)

@@ -128,13 +128,13 @@ def payment_allocate(
 def _refuse_other_communities(payment: Payment, pledges: Iterable[Pledge]) -> None:
     """A payment's money stays in one community: that of the bank file that brought it, else (a payment
     recorded by hand) that of the pools it is already matched to. Raises AllocationError."""
-    from treasury.models import BankFileLine
-
     pool_ids = {pledge.pool_id for pledge in pledges}
     communities = set(Pool.objects.filter(pk__in=pool_ids).values_list("community_id", flat=True))
-    owners = set(
-        BankFileLine.objects.filter(payment_id=payment.pk).values_list("bank_file__community_id", flat=True)
-    ) or set(payment.allocations.values_list("pool__community_id", flat=True))
+    # The bank file's line is reached through the payment (treasury sits above pools: no import of it here).
+    from_file = Payment.objects.filter(pk=payment.pk, bank_file_line__isnull=False)
+    owners = set(from_file.values_list("bank_file_line__bank_file__community_id", flat=True)) or set(
+        payment.allocations.values_list("pool__community_id", flat=True)
+    )
     if len(communities) > 1 or (owners and not communities <= owners):
         raise AllocationError(_("The pledge belongs to another community than the payment."), field="pledge")
 
