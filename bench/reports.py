@@ -106,25 +106,29 @@ def _seed_pledges(cursor: Any, *, pools: int, pledges: int, savers: int) -> None
     )
     cursor.execute(
         """INSERT INTO invest_project (id, name, slug, place, summary, description, organisation_number, website,
-                                       contact_email, swish_number, status, created_at, updated_at, owner_id)
-           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', '', 'published', now(), now(), 1)"""
+                                       contact_email, swish_number, status, created_at, updated_at, owner_id,
+                                       community_id)
+           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', '', 'published', now(), now(), 1,
+                   (SELECT MIN(id) FROM communities_community))"""
     )
     cursor.execute(
         """INSERT INTO invest_microfund (id, name, slug, description, organisation_number, bankgiro, swish_number,
-                                         organiser_id, created_at)
-           SELECT g, 'Mikrofond ' || g, 'mikrofond-' || g, '', '', '', '', 1, now() - interval '800 days'
+                                         organiser_id, created_at, community_id)
+           SELECT g, 'Mikrofond ' || g, 'mikrofond-' || g, '', '', '', '', 1, now() - interval '800 days',
+                  (SELECT MIN(id) FROM communities_community)
            FROM generate_series(1, 10) g"""
     )
     cursor.execute(
         """INSERT INTO pools_pool (id, title, slug, description, kind, points_per_krona_month, opens_on, closes_on,
                                    funding_rule, currency, status, bankgiro, member_bank, payment_instructions,
-                                   created_at, updated_at, project_id, micro_fund_id, target_ore, minimum_ore)
+                                   created_at, updated_at, project_id, micro_fund_id, target_ore, minimum_ore,
+                                   community_id)
            SELECT g, 'Pool ' || g, 'pool-' || g, '',
                   CASE WHEN g %% 5 = 0 THEN 'fund_capital' WHEN g %% 4 = 0 THEN 'fair' ELSE 'support_saving' END, 1,
                   current_date - 800, current_date + 30, 'keep_what_you_raise', 'SEK', 'open', '', '', '',
                   now() - interval '800 days', now(),
                   CASE WHEN g %% 5 = 0 THEN NULL ELSE 1 END, CASE WHEN g %% 5 = 0 THEN 1 + g %% 10 END,
-                  100000000, CASE WHEN g %% 2 = 0 THEN 50000000 END
+                  100000000, CASE WHEN g %% 2 = 0 THEN 50000000 END, (SELECT MIN(id) FROM communities_community)
            FROM generate_series(1, %s) g""",
         [pools],
     )

@@ -72,16 +72,19 @@ def _seed(cursor: CursorWrapper, *, pools: int, per_pool: int, savers: int, matc
     )
     cursor.execute(
         """INSERT INTO invest_project (id, name, slug, place, summary, description, organisation_number, website,
-                                       contact_email, swish_number, status, created_at, updated_at, owner_id)
-           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', '', 'published', now(), now(), 1)"""
+                                       contact_email, swish_number, status, created_at, updated_at, owner_id,
+                                       community_id)
+           VALUES (1, 'Bench', 'bench', 'Ödeby', '', '', '', '', '', '', 'published', now(), now(), 1,
+                   (SELECT MIN(id) FROM communities_community))"""
     )
     cursor.execute(
         """INSERT INTO pools_pool (id, title, slug, description, kind, points_per_krona_month, opens_on, closes_on,
                                    funding_rule, currency, status, bankgiro, member_bank, payment_instructions,
-                                   created_at, updated_at, project_id, target_ore, minimum_ore)
+                                   created_at, updated_at, project_id, target_ore, minimum_ore, community_id)
            SELECT g, 'Pool ' || g, 'pool-' || g, '', CASE WHEN g %% 4 = 0 THEN 'fair' ELSE 'support_saving' END, 1,
                   current_date - 30, current_date + 30, 'keep_what_you_raise', 'SEK', 'open', '', '', '',
-                  now(), now(), 1, 100000000, CASE WHEN g %% 2 = 0 THEN 50000000 END
+                  now(), now(), 1, 100000000, CASE WHEN g %% 2 = 0 THEN 50000000 END,
+                  (SELECT MIN(id) FROM communities_community)
            FROM generate_series(1, %s) g""",
         [pools],
     )
