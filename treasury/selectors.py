@@ -1,4 +1,9 @@
-"""Reads for treasury/: bank files, the unmatched queue, refund and payout candidates, the audit trail."""
+"""Reads for treasury/: bank files, the unmatched queue, refund and payout candidates, the audit trail.
+
+Why one module of about 570 lines: every read here applies the same community scoping (the treasurer's
+memberships, communities.selectors) before anything else, and keeping the scoped querysets side by side is
+what makes a missed filter visible; reports live in treasury/reports.py and treasury/report_sql.py.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,11 @@
 """Writes for treasury/: import bank files, match payments, prepare/approve/export payouts.
 
 Every money write runs inside `audit_actor(by)`, so the audit trail's triggers name the treasurer.
+
+Why one module of about 575 lines: these are the treasurer's write entry points, each a short transaction
+around the audit actor; the bank-file import's batch work lives in treasury/imports.py and the file readers in
+treasury/bankfiles/, so what remains here is the shared checks (duplicates, the community's accounts) and the
+payout lifecycle, which call each other.
 """
 
 from __future__ import annotations
