@@ -96,6 +96,9 @@ def _seed(
 
 
 def _seed_pledges(cursor: Any, *, pools: int, pledges: int, savers: int) -> None:
+    from bench.seed import ensure_community  # noqa: PLC0415 - the script puts the repository on sys.path first
+
+    ensure_community(cursor)
     cursor.execute(
         """INSERT INTO accounts_user (id, password, is_superuser, email, full_name, phone, language, personnummer,
                                       is_active, is_staff, date_joined, erasure_reason, refund_iban, pending_email)

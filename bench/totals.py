@@ -63,6 +63,9 @@ def _admin(url: str, database: str) -> None:
 
 def _seed(cursor: CursorWrapper, *, pools: int, per_pool: int, savers: int, matches: int) -> None:
     pledges = pools * per_pool
+    from bench.seed import ensure_community  # noqa: PLC0415 - the script puts the repository on sys.path first
+
+    ensure_community(cursor)
     cursor.execute(
         """INSERT INTO accounts_user (id, password, is_superuser, email, full_name, phone, language, personnummer,
                                       is_active, is_staff, date_joined, erasure_reason, refund_iban, pending_email)

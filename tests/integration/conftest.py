@@ -113,8 +113,13 @@ def celery_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def celery_process_factory(tmp_path: Path) -> Iterator[Callable[..., CeleryProcess]]:
-    """start(command="worker", env={...}, args=(...)) -> a running CeleryProcess, stopped after the test."""
+def celery_process_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., CeleryProcess]]:
+    """start(command="worker", env={...}, args=(...)) -> a running CeleryProcess, stopped after the test.
+
+    The test and its workers share one media folder (the workers' LOKALKAPITAL_VAR_DIR/media): a bank file the
+    test uploads is stored where the worker that imports it looks.
+    """
+    request.getfixturevalue("settings").MEDIA_ROOT = tmp_path / "var" / "media"
     started: list[CeleryProcess] = []
     count = Counter[str]()
 

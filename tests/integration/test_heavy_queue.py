@@ -28,12 +28,6 @@ def _waiting_on(queue: str) -> int:
     return int(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).llen(queue))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect after merging the streamed bank-file import with the heavy queue: a worker started "
-    "with -Q heavy alone does not finish the import within 120 s (a worker on both queues does: "
-    "tests/workers/test_treasury_worker.py). To be fixed next.",
-)
 def test_a_bank_file_waits_on_the_heavy_queue_until_a_heavy_worker_imports_it(
     celery_process_factory, pool, saver, treasurer
 ):
