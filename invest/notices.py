@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from communities.mail import community_sender
 from invest.models import MicroFund, Project
 from operations.mail import MailSkipped, mail_queue
 from operations.models import MailKind
@@ -51,12 +52,12 @@ def swish_number_notice_message(
 ) -> EmailMessage:
     """The notice in the recipient's language: what, who, when, before and after. Raises MailSkipped."""
     if receiver == PROJECT:
-        project = Project.objects.select_related("owner").get(pk=receiver_id)
-        recipient, name = project.owner, project.name
+        project = Project.objects.select_related("owner", "community").get(pk=receiver_id)
+        recipient, name, community = project.owner, project.name, project.community
         path = reverse("web:project-swish", kwargs={"project_id": project.pk})
     else:
-        fund = MicroFund.objects.select_related("organiser").get(pk=receiver_id)
-        recipient, name = fund.organiser, fund.name
+        fund = MicroFund.objects.select_related("organiser", "community").get(pk=receiver_id)
+        recipient, name, community = fund.organiser, fund.name, fund.community
         path = reverse("web:fund-swish", kwargs={"slug": fund.slug})
     if not recipient.is_active or recipient.is_erased:
         raise MailSkipped("no active account")
@@ -72,7 +73,8 @@ def swish_number_notice_message(
             "by_self": by is not None and by.pk == recipient.pk,
             "at": at.strftime("%Y-%m-%d %H:%M"),
             "link": settings.SITE_URL.rstrip("/") + path,
+            "community": community,
         }
         subject = _("The Swish number of %(name)s was changed") % {"name": name}
         body = render_to_string("emails/swish_number_changed.txt", context)
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+    return EmailMessage(subject, body, to=[recipient.email], **community_sender(community))  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ from pools.models import PledgeKind
 from pools.money import ore_to_kronor
 
 if TYPE_CHECKING:
-    from pools.models import Pledge
+    from pools.models import Pledge, Pool
     from pools.selectors import PledgeDue
 
 SWISH_LINK_BASE = "https://app.swish.nu/1/p/sw/"
@@ -210,6 +210,11 @@ def pledge_amount_to_pay_now(
     return remaining_ore
 
 
+def pool_payment_bankgiro(pool: Pool) -> str:
+    """The bankgiro a pool's savers pay to: the pool's own, else its community's (where its bank files come from)."""
+    return pool.bankgiro or pool.community.bankgiro
+
+
 def pledge_pay_codes(*, pledge: Pledge, due: PledgeDue | None, today: date) -> PayCodes | None:
     """Codes for a money pledge paid by bankgiro or Swish (not support saving: that money stays in the
     saver's own account). Reads the pool's project or fund, which callers select with the pledge."""
@@ -228,7 +233,7 @@ def pledge_pay_codes(*, pledge: Pledge, due: PledgeDue | None, today: date) -> P
         organisation_number=receiver.organisation_number if receiver is not None else "",
         reference=pledge.ocr_reference,
         amount_ore=amount,
-        bankgiro=pool.bankgiro,
+        bankgiro=pool_payment_bankgiro(pool),
         swish_number=receiver_swish_number(
             project_swish=pool.project.swish_number if pool.project_id and pool.project else "",
             fund_swish=pool.micro_fund.swish_number if pool.micro_fund_id and pool.micro_fund else "",

@@ -7,11 +7,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from communities.mail import community_sender
 from operations.mail import MailSkipped, mail_deliver
 from operations.models import MailKind, MailStatus
 from pools.models import Pledge
 from pools.money import format_sek
-from pools.paycodes import attach_pay_code_images, pledge_pay_codes
+from pools.paycodes import attach_pay_code_images, pledge_pay_codes, pool_payment_bankgiro
 from pools.selectors import pledge_due
 
 
@@ -29,7 +30,9 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
 
 def receipt_message(*, pledge_id: int) -> EmailMultiAlternatives:
     """The receipt mail for a pledge, in the pledger's language. Raises MailSkipped when nobody can get it."""
-    pledge = Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund", "saver").get(pk=pledge_id)
+    pledge = Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund", "pool__community", "saver").get(
+        pk=pledge_id
+    )
     saver = pledge.saver
     email = saver.email if saver is not None else pledge.contact_email
     if not email or (saver is not None and saver.is_erased):
@@ -41,6 +44,8 @@ def receipt_message(*, pledge_id: int) -> EmailMultiAlternatives:
         context = {
             "pledge": pledge,
             "pool": pledge.pool,
+            "community": pledge.pool.community,
+            "bankgiro": pool_payment_bankgiro(pledge.pool),
             "amount": format_sek(pledge.amount_ore, language) if pledge.amount_ore else "",
             "monthly": format_sek(pledge.monthly_ore, language) if pledge.monthly_ore else "",
             "site_url": settings.SITE_URL,
@@ -51,7 +56,12 @@ def receipt_message(*, pledge_id: int) -> EmailMultiAlternatives:
         subject = render_to_string("emails/pledge_receipt_subject.txt", context).strip()
         text = render_to_string("emails/pledge_receipt.txt", context)
         html = render_to_string("emails/pledge_receipt.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [email])
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        to=[email],
+        **community_sender(pledge.pool.community),  # type: ignore[arg-type]
+    )
     message.attach_alternative(html, "text/html")
     attach_pay_code_images(message, codes)
     return message

@@ -49,7 +49,7 @@ from pools.models import (
     ReminderSubject,
 )
 from pools.money import format_sek
-from pools.paycodes import PayCodes, attach_pay_code_images, pledge_pay_codes
+from pools.paycodes import PayCodes, attach_pay_code_images, pledge_pay_codes, pool_payment_bankgiro
 
 log = logging.getLogger(__name__)
 
@@ -347,6 +347,8 @@ def reminder_message(*, reminder: Reminder, to: str, connection: Any = None) -> 
             "monthly": format_sek(pledge.monthly_ore, language) if pledge and pledge.monthly_ore else "",
             "period": reminder.period.split("#")[0],
             "pay_codes": codes,
+            "community": reminder.pool.community,
+            "bankgiro": pool_payment_bankgiro(reminder.pool),
             **_links(reminder),
         }
         subject = " ".join(render_to_string("emails/reminders/subject.txt", context).split())

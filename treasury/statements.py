@@ -24,6 +24,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
+from communities.mail import community_sender
+from communities.models import Community
 from operations.mail import MailSkipped, mail_deliver
 from operations.models import MailKind, MailStatus
 from pools.models import MONEY_KINDS, PaymentAllocation, Pledge, PledgeKind, Pool
@@ -226,13 +228,23 @@ def statement_message(*, statement_id: int) -> EmailMessage:
     saver = statement.saver
     if saver.is_erased or not saver.email:
         raise MailSkipped("saver erased or without address")
+    communities = statement_communities(statement=statement)
+    # One community: the statement comes from it. Several: from the platform, with a section for each.
+    single = communities[0] if len(communities) == 1 else None
     with translation.override(statement.language):
-        context = {"statement": statement, "site_url": settings.SITE_URL}
+        context = {"statement": statement, "site_url": settings.SITE_URL, "communities": communities}
         subject = render_to_string("emails/yearly_statement_subject.txt", context).strip()
         text = render_to_string("emails/yearly_statement.txt", context)
-    message = EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [saver.email])
+    message = EmailMessage(subject, text, to=[saver.email], **community_sender(single))  # type: ignore[arg-type]
     message.attach(f"lokalkapital-{statement.year}.pdf", bytes(statement.pdf), "application/pdf")
     return message
+
+
+def statement_communities(*, statement: YearlyStatement) -> list[Community]:
+    """The communities of the pools a kept statement covers, by name."""
+    pools = statement.figures.get("pools", []) if isinstance(statement.figures, dict) else []
+    pool_ids = [int(row["pool_id"]) for row in pools if isinstance(row, dict) and row.get("pool_id")]
+    return list(Community.objects.filter(pools__id__in=pool_ids).distinct().order_by("name", "pk"))
 
 
 def statement_mark_sent(*, statement_id: int) -> None:

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import ReminderKind, ReminderPreference
+from communities.mail import community_sender
 from invest.fairs.models import (
     Fair,
     FairNotice,
@@ -140,7 +141,7 @@ def fair_notice_send(*, notice_id: int) -> bool:
 
 def fair_notice_mail(*, notice_id: int) -> EmailMultiAlternatives:
     """The confirmation notice (or reminder) as a mail in the pledger's language. Raises MailSkipped."""
-    notice = FairNotice.objects.select_related("fair").get(pk=notice_id)
+    notice = FairNotice.objects.select_related("fair", "fair__community").get(pk=notice_id)
     pledges = _notice_pledges(notice)
     reason = _skip_reason(notice, pledges)
     if reason:
@@ -153,11 +154,17 @@ def fair_notice_mail(*, notice_id: int) -> EmailMultiAlternatives:
             "pledges": [{"pledge": p, "url": pledge_confirm_url(p)} for p in pledges],
             "name": pledges[0].pledger_name,
             "site_url": settings.SITE_URL,
+            "community": notice.fair.community,
         }
         subject = render_to_string("emails/fair_confirm_subject.txt", context).strip()
         text = render_to_string("emails/fair_confirm.txt", context)
         html = render_to_string("emails/fair_confirm.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [notice.email])
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        to=[notice.email],
+        **community_sender(notice.fair.community),  # type: ignore[arg-type]
+    )
     message.attach_alternative(html, "text/html")
     return message
 
