@@ -17,6 +17,8 @@ current request (AuditActorMiddleware), resolved lazily only when an audited tab
 from __future__ import annotations
 
 import contextvars
+import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,6 +58,126 @@ AUDITED_MODELS: dict[str, tuple[str, str]] = {
     "pools_offerevent": ("pools", "OfferEvent"),
     "pools_lenderpayment": ("pools", "LenderPayment"),
 }
+# How each audited row reaches its community, as an SQL expression over the row (`{row}`: NEW or OLD on
+# SQLite, the transition table's alias or `($1)` on PostgreSQL). The triggers write the result into
+# AuditEvent.community, so the audit trail is scoped by one column. A row that reaches no community (an
+# investor assessment, which is the person's own; a payment recorded before its bank-file line or first
+# match exists) is written with none: such rows are shown to platform staff only.
+_POOL_OF = "(SELECT pool_.community_id FROM pools_pool AS pool_ WHERE pool_.id = {column})"
+AUDIT_COMMUNITY_SQL: dict[str, str] = {
+    "pools_pool": "{row}.community_id",
+    "pools_pledge": _POOL_OF.format(column="{row}.pool_id"),
+    "pools_paymentallocation": _POOL_OF.format(column="{row}.pool_id"),
+    # A payment: the community of the bank file it came from, else of the pool it was first matched to.
+    "pools_payment": (
+        "COALESCE((SELECT file_.community_id FROM treasury_bankfileline AS line_"
+        " JOIN treasury_bankfile AS file_ ON file_.id = line_.bank_file_id WHERE line_.payment_id = {row}.id),"
+        " (SELECT pool_.community_id FROM pools_paymentallocation AS part_"
+        " JOIN pools_pool AS pool_ ON pool_.id = part_.pool_id WHERE part_.payment_id = {row}.id"
+        " ORDER BY part_.id LIMIT 1))"
+    ),
+    "treasury_payoutbatch": "{row}.community_id",
+    "treasury_payoutline": (
+        "(SELECT batch_.community_id FROM treasury_payoutbatch AS batch_ WHERE batch_.id = {row}.batch_id)"
+    ),
+    "pools_pooloffer": _POOL_OF.format(column="{row}.pool_id"),
+    "pools_keyinfosheet": _POOL_OF.format(column="{row}.pool_id"),
+    "pools_regulatedpledge": (
+        "(SELECT pool_.community_id FROM pools_pledge AS pledge_ JOIN pools_pool AS pool_ ON pool_.id = pledge_.pool_id"
+        " WHERE pledge_.id = {row}.pledge_id)"
+    ),
+    "pools_offerevent": (
+        "COALESCE((SELECT pool_.community_id FROM pools_pool AS pool_ WHERE pool_.id = {row}.pool_id),"
+        " (SELECT pool_.community_id FROM pools_pledge AS pledge_"
+        " JOIN pools_pool AS pool_ ON pool_.id = pledge_.pool_id WHERE pledge_.id = {row}.pledge_id),"
+        " (SELECT pool_.community_id FROM pools_keyinfosheet AS sheet_"
+        " JOIN pools_pool AS pool_ ON pool_.id = sheet_.pool_id WHERE sheet_.id = {row}.sheet_id))"
+    ),
+    "pools_lenderpayment": _POOL_OF.format(column="{row}.pool_id"),
+    "invest_project": "{row}.community_id",
+    "invest_microfund": "{row}.community_id",
+}
+
+
+def community_sql(table: str, row: str) -> str:
+    """The SQL expression of the community of `table`'s row `row` (NULL for rows of no community)."""
+    template = AUDIT_COMMUNITY_SQL.get(table)
+    return template.format(row=row) if template else "NULL"
+
+
+# SQLite checks every trigger when Django rebuilds a table (ALTER TABLE ... RENAME), and fails when one names a
+# table that is absent for that moment: so its triggers name no other table. They read the row's own columns
+# and pass them to lk_audit_community(table, ...), a function registered on every connection (like
+# lk_audit_actor) that runs the same path's SELECT on the same connection and transaction.
+_ROW_COLUMN = re.compile(r"\{row\}\.(\w+)")
+_OWN_COLUMN = "{row}.community_id"
+
+
+def _row_columns(template: str) -> list[str]:
+    return list(dict.fromkeys(_ROW_COLUMN.findall(template)))
+
+
+def _sqlite_lookup_sql(template: str) -> str:
+    columns = _row_columns(template)
+    return "SELECT " + _ROW_COLUMN.sub(lambda match: f"?{columns.index(match[1]) + 1}", template)
+
+
+SQLITE_COMMUNITY_LOOKUPS: dict[str, str] = {
+    table: _sqlite_lookup_sql(template) for table, template in AUDIT_COMMUNITY_SQL.items() if template != _OWN_COLUMN
+}
+SQLITE_COMMUNITY_LOOKUPS["treasury_bankfile"] = "SELECT community_id FROM treasury_bankfile WHERE id = ?1"
+
+
+def sqlite_community_sql(table: str, row: str) -> str:
+    """The community of `table`'s row `row` in a SQLite trigger (NULL for rows of no community)."""
+    template = AUDIT_COMMUNITY_SQL.get(table)
+    if template is None:
+        return "NULL"
+    if template == _OWN_COLUMN:
+        return f"{row}.community_id"
+    arguments = ", ".join(f'{row}."{column}"' for column in _row_columns(template))
+    return f"lk_audit_community('{table}', {arguments})"
+
+
+def _sqlite_community(raw_connection: Any) -> Callable[..., int | None]:
+    def lookup(table: str, *values: Any) -> int | None:
+        sql = SQLITE_COMMUNITY_LOOKUPS.get(table)
+        if sql is None or all(value is None for value in values):
+            return None
+        try:
+            found = raw_connection.execute(sql, values).fetchone()
+        except sqlite3.OperationalError:
+            return None  # a table of the path not there (yet): mid-migration; the row is recorded without one
+        return int(found[0]) if found and found[0] is not None else None
+
+    return lookup
+
+
+# The columns the community expressions read: until every one exists (older migrations install the triggers
+# before them), the triggers are installed without the community, and post_migrate installs them again.
+_COMMUNITY_COLUMNS = (
+    ("treasury_auditevent", "community_id"),
+    ("pools_pool", "community_id"),
+    ("treasury_payoutbatch", "community_id"),
+    ("treasury_bankfile", "community_id"),
+    ("invest_project", "community_id"),
+    ("invest_microfund", "community_id"),
+)
+
+
+def community_columns_ready(connection: Any) -> bool:
+    """Whether the audit triggers can record the community: every column they read exists."""
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+        for table, column in _COMMUNITY_COLUMNS:
+            if table not in existing:
+                return False
+            description = connection.introspection.get_table_description(cursor, table)
+            if column not in {c.name for c in description}:
+                return False
+    return True
+
+
 # A person's refund account (where their money goes) is audited too, by its own triggers below:
 # only changes of refund_iban, and only id, email and refund_iban are copied (never the password hash).
 USER_TABLE = "accounts_user"
@@ -135,11 +257,14 @@ def _sqlite_actor() -> int | None:
 
 @receiver(connection_created)
 def _install_on_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """Hook every new connection: the write wrapper, and on SQLite the actor function."""
+    """Hook every new connection: the write wrapper, and on SQLite the actor and community functions."""
     if _execute_wrapper not in connection.execute_wrappers:
         connection.execute_wrappers.append(_execute_wrapper)
     if connection.vendor == "sqlite":
         connection.connection.create_function("lk_audit_actor", 0, _sqlite_actor, deterministic=False)
+        connection.connection.create_function(
+            "lk_audit_community", -1, _sqlite_community(connection.connection), deterministic=False
+        )
 
 
 # ---------------------------------------------------------------- trigger SQL (used by the migration)
@@ -186,57 +311,130 @@ END;
 $$ LANGUAGE plpgsql;
 """
 
+# The same functions once AuditEvent has its community column: the trigger's one argument is the SQL of
+# the row's community (AUDIT_COMMUNITY_SQL), run for the row (`($1)` is NEW, or OLD on delete) or, for
+# inserts, joined to the statement's new rows (`inserted`). Dynamic SQL because one function serves every
+# table; the argument comes from the constant above, never from input.
+PG_FUNCTION_WITH_COMMUNITY = """
+CREATE OR REPLACE FUNCTION treasury_audit_row() RETURNS trigger AS $$
+DECLARE
+    actor_text text := NULLIF(current_setting('lokalkapital.user_id', true), '');
+    old_row jsonb;
+    new_row jsonb;
+    community bigint;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        new_row := to_jsonb(NEW);
+    ELSIF TG_OP = 'UPDATE' THEN
+        old_row := to_jsonb(OLD);
+        new_row := to_jsonb(NEW);
+        IF old_row = new_row THEN
+            RETURN NEW;
+        END IF;
+    ELSE
+        old_row := to_jsonb(OLD);
+    END IF;
+    IF TG_NARGS > 0 THEN
+        IF TG_OP = 'DELETE' THEN
+            EXECUTE 'SELECT ' || TG_ARGV[0] INTO community USING OLD;
+        ELSE
+            EXECUTE 'SELECT ' || TG_ARGV[0] INTO community USING NEW;
+        END IF;
+    END IF;
+    INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at, community_id)
+    VALUES (TG_TABLE_NAME, COALESCE((new_row->>'id')::bigint, (old_row->>'id')::bigint),
+            lower(TG_OP), old_row, new_row, actor_text::bigint, clock_timestamp(), community);
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
 
-def pg_trigger_sql(table: str, scope: str) -> list[str]:
+CREATE OR REPLACE FUNCTION treasury_audit_inserted() RETURNS trigger AS $$
+BEGIN
+    IF TG_NARGS = 0 THEN
+        INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at)
+        SELECT TG_TABLE_NAME, inserted.id, 'insert', NULL, to_jsonb(inserted),
+               NULLIF(current_setting('lokalkapital.user_id', true), '')::bigint, clock_timestamp()
+        FROM audit_new_rows AS inserted;
+        RETURN NULL;
+    END IF;
+    EXECUTE format(
+        'INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at, community_id) '
+        'SELECT %L, inserted.id, %L, NULL, to_jsonb(inserted), $1, clock_timestamp(), %s '
+        'FROM audit_new_rows AS inserted', TG_TABLE_NAME, 'insert', TG_ARGV[0])
+    USING NULLIF(current_setting('lokalkapital.user_id', true), '')::bigint;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _pg_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def pg_trigger_sql(table: str, scope: str, *, community: bool = False) -> list[str]:
     """CREATE TRIGGER statements for one table on PostgreSQL: inserts per statement, updates and
-    deletes per row."""
+    deletes per row; with `community`, each trigger is given the SQL of the row's community."""
     name = f"{table}_audit"
+    row_function = "treasury_audit_row()"
+    inserted_function = "treasury_audit_inserted()"
+    if community:
+        row_function = f"treasury_audit_row({_pg_literal(community_sql(table, '($1)'))})"
+        inserted_function = f"treasury_audit_inserted({_pg_literal(community_sql(table, 'inserted'))})"
     inserted = [
         f'DROP TRIGGER IF EXISTS {name}_ins ON "{table}"',
         f'CREATE TRIGGER {name}_ins AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS audit_new_rows '
-        "FOR EACH STATEMENT EXECUTE FUNCTION treasury_audit_inserted()",
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {inserted_function}",
     ]
     if scope == "all":
         return [
             f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
-            f'CREATE TRIGGER {name} AFTER UPDATE OR DELETE ON "{table}" '
-            "FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()",
+            f'CREATE TRIGGER {name} AFTER UPDATE OR DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION {row_function}',
             *inserted,
         ]
     return [
         f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
         f'DROP TRIGGER IF EXISTS {name}_upd ON "{table}"',
-        f'CREATE TRIGGER {name} AFTER DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION treasury_audit_row()',
+        f'CREATE TRIGGER {name} AFTER DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION {row_function}',
         f'CREATE TRIGGER {name}_upd AFTER UPDATE OF "{scope}" ON "{table}" FOR EACH ROW '
-        f'WHEN (OLD."{scope}" IS DISTINCT FROM NEW."{scope}") EXECUTE FUNCTION treasury_audit_row()',
+        f'WHEN (OLD."{scope}" IS DISTINCT FROM NEW."{scope}") EXECUTE FUNCTION {row_function}',
         *inserted,
     ]
 
 
-def sqlite_trigger_sql(table: str, scope: str, columns: list[str]) -> list[str]:
-    """CREATE TRIGGER statements for one table on SQLite (columns listed: no row-to-JSON there)."""
+def sqlite_trigger_sql(table: str, scope: str, columns: list[str], *, community: bool = False) -> list[str]:
+    """CREATE TRIGGER statements for one table on SQLite (columns listed: no row-to-JSON there); with
+    `community`, each audit row records the row's community."""
 
     def row_json(alias: str) -> str:
         pairs = ", ".join(f"'{col}', {alias}.\"{col}\"" for col in columns)
         return f"json_object({pairs})"
 
+    def tail(alias: str) -> str:
+        return f", {sqlite_community_sql(table, alias)})" if community else ")"
+
     now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-    insert = "INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at) VALUES "
+    names = "table_name, row_id, action, before, after, actor_id, at" + (", community_id" if community else "")
+    insert = f"INSERT INTO treasury_auditevent ({names}) VALUES "  # noqa: S608  (constant column names)
     changed = " OR ".join(f'OLD."{col}" IS NOT NEW."{col}"' for col in (columns if scope == "all" else [scope]))
     return [
         f"DROP TRIGGER IF EXISTS {table}_audit_ins",
         f"DROP TRIGGER IF EXISTS {table}_audit_upd",
         f"DROP TRIGGER IF EXISTS {table}_audit_del",
         f'CREATE TRIGGER {table}_audit_ins AFTER INSERT ON "{table}" BEGIN {insert}'
-        f"('{table}', NEW.id, 'insert', NULL, {row_json('NEW')}, lk_audit_actor(), {now}); END",
+        f"('{table}', NEW.id, 'insert', NULL, {row_json('NEW')}, lk_audit_actor(), {now}{tail('NEW')}; END",
         f'CREATE TRIGGER {table}_audit_upd AFTER UPDATE ON "{table}" WHEN {changed} BEGIN {insert}'
-        f"('{table}', NEW.id, 'update', {row_json('OLD')}, {row_json('NEW')}, lk_audit_actor(), {now}); END",
+        f"('{table}', NEW.id, 'update', {row_json('OLD')}, {row_json('NEW')}, lk_audit_actor(), {now}"
+        f"{tail('NEW')}; END",
         f'CREATE TRIGGER {table}_audit_del AFTER DELETE ON "{table}" BEGIN {insert}'
-        f"('{table}', OLD.id, 'delete', {row_json('OLD')}, NULL, lk_audit_actor(), {now}); END",
+        f"('{table}', OLD.id, 'delete', {row_json('OLD')}, NULL, lk_audit_actor(), {now}{tail('OLD')}; END",
     ]
 
 
-def triggers_install(apps: Any, schema_editor: Any) -> None:
+def triggers_install(apps: Any, schema_editor: Any, *, community: bool | None = None) -> None:
     """Create (or re-create) every audit trigger for the connection's vendor, from the tables' columns.
     A migration that adds or removes a column of an audited table runs it again (SQLite lists the columns,
     and rebuilds a table to alter it, which drops its triggers)."""
@@ -247,17 +445,20 @@ def triggers_install(apps: Any, schema_editor: Any) -> None:
         existing = set(connection.introspection.table_names(cursor))
     audited = {table: scope for table, scope in AUDITED_TABLES.items() if table in existing}
     statements: list[str] = []
+    if community is None:  # as far as the columns allow
+        community = vendor in ("postgresql", "sqlite") and community_columns_ready(connection)
     if vendor == "postgresql":
-        statements.append(PG_FUNCTION)
+        statements.append(PG_FUNCTION_WITH_COMMUNITY if community else PG_FUNCTION)
         for table, scope in audited.items():
-            statements += pg_trigger_sql(table, scope)
+            statements += pg_trigger_sql(table, scope, community=community)
     elif vendor == "sqlite":
         with connection.cursor() as cursor:
             for table, scope in audited.items():
                 # The table's own columns, not the migration state's model: a migration running this again
                 # backwards gets a state that still has the column it removed.
                 description = connection.introspection.get_table_description(cursor, table)
-                statements += sqlite_trigger_sql(table, scope, [column.name for column in description])
+                columns = [column.name for column in description]
+                statements += sqlite_trigger_sql(table, scope, columns, community=community)
     else:
         return  # other databases: no audit trail (documented)
     for statement in statements:
@@ -401,6 +602,13 @@ $$ LANGUAGE plpgsql;
 """
 
 
+# Once AuditEvent has its community column: the project's or fund's own community.
+PG_RECEIVER_FUNCTION_WITH_COMMUNITY = PG_RECEIVER_FUNCTION.replace(
+    "(table_name, row_id, action, before, after, actor_id, at)",
+    "(table_name, row_id, action, before, after, actor_id, at, community_id)",
+).replace("clock_timestamp());", "clock_timestamp(), NEW.community_id);")
+
+
 def _receiver_pg_trigger(table: str, person: str) -> str:
     return (
         f"DROP TRIGGER IF EXISTS {table}_swish_audit ON {table}; "
@@ -410,7 +618,7 @@ def _receiver_pg_trigger(table: str, person: str) -> str:
     )
 
 
-def _receiver_sqlite_triggers(table: str, person: str) -> list[str]:
+def _receiver_sqlite_triggers(table: str, person: str, *, community: bool = False) -> list[str]:
     def row(alias: str) -> str:
         return (
             f"json_object('id', {alias}.id, 'name', {alias}.name, '{person}', {alias}.{person}, "
@@ -418,8 +626,9 @@ def _receiver_sqlite_triggers(table: str, person: str) -> list[str]:
         )
 
     # The table and column names come from RECEIVER_TABLES above, never from input.
-    insert = "INSERT INTO treasury_auditevent (table_name, row_id, action, before, after, actor_id, at) VALUES "
-    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    names = "table_name, row_id, action, before, after, actor_id, at" + (", community_id" if community else "")
+    insert = f"INSERT INTO treasury_auditevent ({names}) VALUES "  # noqa: S608  (constant column names)
+    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')" + (", NEW.community_id" if community else "")
     return [
         f"DROP TRIGGER IF EXISTS {table}_swish_audit",
         f"CREATE TRIGGER {table}_swish_audit AFTER UPDATE ON {table} WHEN OLD.swish_number IS NOT NEW.swish_number "
@@ -427,18 +636,20 @@ def _receiver_sqlite_triggers(table: str, person: str) -> list[str]:
     ]
 
 
-def receiver_swish_trigger_install(apps: Any, schema_editor: Any) -> None:
+def receiver_swish_trigger_install(apps: Any, schema_editor: Any, *, community: bool | None = None) -> None:
     """Audit every change of a project's or fund's Swish number (the receiver_swish_audit migration).
     On SQLite a later migration that rebuilds invest_project or invest_microfund drops these triggers:
     such a migration must run this again afterwards."""
     vendor = schema_editor.connection.vendor
+    if community is None:  # as far as the columns allow
+        community = vendor in ("postgresql", "sqlite") and community_columns_ready(schema_editor.connection)
     if vendor == "postgresql":
-        schema_editor.execute(PG_RECEIVER_FUNCTION, params=None)
+        schema_editor.execute(PG_RECEIVER_FUNCTION_WITH_COMMUNITY if community else PG_RECEIVER_FUNCTION, params=None)
         for table, person in RECEIVER_TABLES.items():
             schema_editor.execute(_receiver_pg_trigger(table, person), params=None)
     elif vendor == "sqlite":
         for table, person in RECEIVER_TABLES.items():
-            for statement in _receiver_sqlite_triggers(table, person):
+            for statement in _receiver_sqlite_triggers(table, person, community=community):
                 schema_editor.execute(statement, params=None)
 
 
@@ -451,3 +662,111 @@ def receiver_swish_trigger_remove(apps: Any, schema_editor: Any) -> None:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_swish_audit", params=None)
     if vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS treasury_audit_receiver_swish()", params=None)
+
+
+# ---------------------------------------------------------------- the community of a payment recorded earlier
+
+# A payment is inserted before the bank-file line that names it (or the first match to a pledge), so its
+# insert's audit row cannot know the community yet. When the line or the first match is written, these
+# triggers fill in the community of the payment's audit rows still without one. That is the one change the
+# append-only rule allows: a missing community set once, every other field unchanged.
+PG_APPEND_ONLY_COMMUNITY_FILL = """
+CREATE OR REPLACE FUNCTION treasury_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.community_id IS NULL AND NEW.community_id IS NOT NULL
+       AND NEW.id = OLD.id AND NEW.table_name = OLD.table_name AND NEW.row_id = OLD.row_id
+       AND NEW.action = OLD.action AND NEW.at = OLD.at
+       AND NEW.before IS NOT DISTINCT FROM OLD.before AND NEW.after IS NOT DISTINCT FROM OLD.after
+       AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id THEN
+        RETURN NEW;  -- the one change allowed: a missing community filled in
+    END IF;
+    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+PG_PAYMENT_COMMUNITY_SQL = """
+CREATE OR REPLACE FUNCTION treasury_audit_payment_community_from_lines() RETURNS trigger AS $$
+BEGIN
+    UPDATE treasury_auditevent AS event SET community_id = file_.community_id
+    FROM audit_new_lines AS line_ JOIN treasury_bankfile AS file_ ON file_.id = line_.bank_file_id
+    WHERE line_.payment_id IS NOT NULL AND event.table_name = 'pools_payment'
+      AND event.row_id = line_.payment_id AND event.community_id IS NULL;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION treasury_audit_payment_community_from_parts() RETURNS trigger AS $$
+BEGIN
+    UPDATE treasury_auditevent AS event SET community_id = pool_.community_id
+    FROM audit_new_parts AS part_ JOIN pools_pool AS pool_ ON pool_.id = part_.pool_id
+    WHERE event.table_name = 'pools_payment' AND event.row_id = part_.payment_id AND event.community_id IS NULL;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS treasury_bankfileline_payment_community ON treasury_bankfileline;
+CREATE TRIGGER treasury_bankfileline_payment_community AFTER INSERT ON treasury_bankfileline
+REFERENCING NEW TABLE AS audit_new_lines FOR EACH STATEMENT
+EXECUTE FUNCTION treasury_audit_payment_community_from_lines();
+DROP TRIGGER IF EXISTS pools_paymentallocation_payment_community ON pools_paymentallocation;
+CREATE TRIGGER pools_paymentallocation_payment_community AFTER INSERT ON pools_paymentallocation
+REFERENCING NEW TABLE AS audit_new_parts FOR EACH STATEMENT
+EXECUTE FUNCTION treasury_audit_payment_community_from_parts();
+"""
+
+SQLITE_PAYMENT_COMMUNITY_SQL = [
+    "DROP TRIGGER IF EXISTS treasury_bankfileline_payment_community",
+    "CREATE TRIGGER treasury_bankfileline_payment_community AFTER INSERT ON treasury_bankfileline "
+    "WHEN NEW.payment_id IS NOT NULL BEGIN "
+    "UPDATE treasury_auditevent SET community_id = lk_audit_community('treasury_bankfile', NEW.bank_file_id) "
+    "WHERE table_name = 'pools_payment' AND row_id = NEW.payment_id AND community_id IS NULL; END",
+    "DROP TRIGGER IF EXISTS pools_paymentallocation_payment_community",
+    "CREATE TRIGGER pools_paymentallocation_payment_community AFTER INSERT ON pools_paymentallocation BEGIN "
+    "UPDATE treasury_auditevent SET community_id = lk_audit_community('pools_paymentallocation', NEW.pool_id) "
+    "WHERE table_name = 'pools_payment' AND row_id = NEW.payment_id AND community_id IS NULL; END",
+]
+
+
+def payment_community_triggers_install(apps: Any, schema_editor: Any) -> None:
+    """Fill in the community of a payment's earlier audit rows once its bank-file line or first match is
+    written (and let the append-only rule allow exactly that). SQLite rebuilds a table to alter it, which
+    drops these triggers: post_migrate installs them again (treasury/apps.py)."""
+    vendor = schema_editor.connection.vendor
+    if not community_columns_ready(schema_editor.connection):
+        return
+    if vendor == "postgresql":
+        schema_editor.execute(PG_APPEND_ONLY_COMMUNITY_FILL, params=None)
+        schema_editor.execute(PG_PAYMENT_COMMUNITY_SQL, params=None)
+    elif vendor == "sqlite":
+        for statement in SQLITE_PAYMENT_COMMUNITY_SQL:
+            schema_editor.execute(statement, params=None)
+
+
+def payment_community_triggers_remove(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS treasury_bankfileline_payment_community ON treasury_bankfileline; "
+            "DROP TRIGGER IF EXISTS pools_paymentallocation_payment_community ON pools_paymentallocation; "
+            "DROP FUNCTION IF EXISTS treasury_audit_payment_community_from_lines(); "
+            "DROP FUNCTION IF EXISTS treasury_audit_payment_community_from_parts()",
+            params=None,
+        )
+        append_only_install(apps, schema_editor)  # back to refusing every update
+    elif vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS treasury_bankfileline_payment_community", params=None)
+        schema_editor.execute("DROP TRIGGER IF EXISTS pools_paymentallocation_payment_community", params=None)
+
+
+def community_triggers_remove(apps: Any, schema_editor: Any) -> None:
+    """Every audit trigger again without the community (going back before it was recorded)."""
+    payment_community_triggers_remove(apps, schema_editor)
+    triggers_install(apps, schema_editor, community=False)
+    receiver_swish_trigger_install(apps, schema_editor, community=False)
+
+
+def community_triggers_install(apps: Any, schema_editor: Any) -> None:
+    """Every audit trigger again, now recording the community (the audit_triggers_record_community
+    migration; also run after every migrate, see treasury/apps.py)."""
+    triggers_install(apps, schema_editor)
+    receiver_swish_trigger_install(apps, schema_editor)
+    payment_community_triggers_install(apps, schema_editor)

@@ -520,35 +520,11 @@ def audit_event_list(
 
 
 def audit_scope(community_ids: list[int]) -> Q:
-    """The audit rows about records of these communities. The triggers write rows without a community,
-    so each audited table is followed to its community: a row outside every path (a person's refund
-    account with no pledge there, an unmatched payment with no bank file) is left to platform staff."""
-    from invest.models import MicroFund, Project
-    from pools.offers.models import KeyInfoSheet, LenderPayment, OfferEvent, PoolOffer, RegulatedPledge
-
-    def rows(table: str, ids: QuerySet[Any]) -> Q:
-        return Q(table_name=table, row_id__in=ids.values("pk"))
-
-    ids = community_ids
-    bank_file_payments = BankFileLine.objects.filter(bank_file__community_id__in=ids, payment__isnull=False)
-    return (
-        Q(community_id__in=ids)
-        | rows("pools_pool", Pool.objects.filter(community_id__in=ids))
-        | rows("pools_pledge", Pledge.objects.filter(pool__community_id__in=ids))
-        | rows("pools_paymentallocation", PaymentAllocation.objects.filter(pool__community_id__in=ids))
-        | Q(table_name="pools_payment", row_id__in=bank_file_payments.values("payment_id"))
-        | rows("pools_payment", Payment.objects.filter(allocations__pool__community_id__in=ids))
-        | rows("treasury_payoutbatch", PayoutBatch.objects.filter(community_id__in=ids))
-        | rows("treasury_payoutline", PayoutLine.objects.filter(batch__community_id__in=ids))
-        | rows("pools_pooloffer", PoolOffer.objects.filter(pool__community_id__in=ids))
-        | rows("pools_keyinfosheet", KeyInfoSheet.objects.filter(pool__community_id__in=ids))
-        | rows("pools_regulatedpledge", RegulatedPledge.objects.filter(pledge__pool__community_id__in=ids))
-        | rows("pools_offerevent", OfferEvent.objects.filter(pool__community_id__in=ids))
-        | rows("pools_lenderpayment", LenderPayment.objects.filter(pool__community_id__in=ids))
-        | rows("invest_project", Project.objects.filter(community_id__in=ids))
-        | rows("invest_microfund", MicroFund.objects.filter(community_id__in=ids))
-        | Q(table_name="accounts_user", row_id__in=Pledge.objects.filter(pool__community_id__in=ids).values("saver_id"))
-    )
+    """The audit rows about records of these communities: the triggers record each row's community
+    (treasury/audit.py). Rows of no community (a person's refund account or investor assessment, a
+    deleted record's older rows, a payment not yet on any bank-file line or match) are left to platform
+    staff, who see every row."""
+    return Q(community_id__in=community_ids)
 
 
 def refund_account_changed_at(*, user_id: int) -> datetime | None:

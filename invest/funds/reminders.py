@@ -216,7 +216,7 @@ def fund_reminder_mail(*, sent_id: int, details: dict[str, object]) -> EmailMess
             "amount": format_sek(int(reminder.details.get("unpaid_ore", 0)), user.language),  # type: ignore[call-overload]
             "site_url": settings.SITE_URL,
             "pay_codes": codes,
-            "community": Community.objects.filter(pk=details.get("community_id") or 0).first(),
+            "community": Community.objects.filter(pk=int(str(details.get("community_id") or 0))).first(),
         }
         subject = render_to_string("emails/fund_reminder_subject.txt", context).strip()
         text = render_to_string("emails/fund_reminder.txt", context)
