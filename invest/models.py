@@ -55,6 +55,8 @@ class Project(models.Model):
         ordering = ["name"]
         permissions = [("manage_projects", "Can edit and publish any project")]
         constraints = [
+            # What a pool's (project, community) foreign key points at on PostgreSQL (invest/pool_community.py).
+            models.UniqueConstraint(fields=["id", "community"], name="project_id_community_unique"),
             models.CheckConstraint(condition=Q(status__in=ProjectStatus.values), name="project_status_valid"),
             models.CheckConstraint(
                 condition=Q(loan_need_ore__isnull=True) | Q(loan_need_ore__gte=0, loan_need_ore__lte=MAX_ORE),
@@ -110,6 +112,10 @@ class MicroFund(models.Model):
         permissions = [
             ("manage_funds", "Can set up micro-funds and their engagements"),
             ("manage_fairs", "Can plan and run investment fairs"),
+        ]
+        constraints = [
+            # What a fund-capital pool's (fund, community) foreign key points at on PostgreSQL.
+            models.UniqueConstraint(fields=["id", "community"], name="microfund_id_community_unique"),
         ]
 
     def __str__(self) -> str:

@@ -4,15 +4,40 @@ Pledges, payments and their allocations are read-only here: a correction goes th
 services, which check the rules, keep the totals right and leave the audit trail.
 """
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from pools.errors import PoolCommunityMismatch
 from pools.models import Payment, PaymentAllocation, Pledge, Pool, PoolTotals, Reminder
+from pools.services import pool_community_check
+
+
+class PoolAdminForm(forms.ModelForm):
+    class Meta:
+        model = Pool
+        fields = "__all__"  # noqa: DJ007  (the admin edits every field of a pool)
+
+    def clean(self) -> dict[str, Any]:
+        """A pool belongs to its project's or micro-fund's community: say so before the database refuses it."""
+        cleaned = super().clean() or {}
+        candidate = Pool(
+            project=cleaned.get("project"), micro_fund=cleaned.get("micro_fund"), community=cleaned.get("community")
+        )
+        if candidate.community_id is not None:
+            try:
+                pool_community_check(pool=candidate)
+            except PoolCommunityMismatch as exc:
+                self.add_error("community", str(exc.message))
+        return cleaned
 
 
 @admin.register(Pool)
 class PoolAdmin(admin.ModelAdmin):
+    form = PoolAdminForm
     list_display = ("title", "kind", "status", "opens_on", "closes_on", "target_ore", "target_points")
     list_filter = ("kind", "status", "funding_rule")
     search_fields = ("title", "slug")

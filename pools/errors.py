@@ -75,3 +75,8 @@ class PoolNotClosable(PoolsError):
     code = "pool_not_closable"
     status = 409
     default_message = _("This pool's closing day has not passed yet.")
+
+
+class PoolCommunityMismatch(PoolsError):
+    code = "pool_community_mismatch"
+    default_message = _("A pool belongs to the community of its project or micro-fund.")

@@ -25,7 +25,7 @@ from pools.services.pledges import (
     pledge_krona_months,
     pledge_withdraw,
 )
-from pools.services.pools import pool_close, pool_open, pool_outcome, pools_close_due
+from pools.services.pools import pool_close, pool_community_check, pool_open, pool_outcome, pools_close_due
 from pools.services.queues import (
     FUND_TOTALS_TASK,
     RECEIPT_TASK,
@@ -40,6 +40,7 @@ __all__ = [
     "FUND_TOTALS_TASK",
     "totals_enqueue",
     "fund_totals_enqueue_for_pools",
+    "pool_community_check",
     "pool_open",
     "pool_outcome",
     "pool_close",

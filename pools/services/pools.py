@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from pools.errors import (
     PoolClosed,
+    PoolCommunityMismatch,
     PoolNotClosable,
 )
 from pools.models import (
@@ -22,12 +23,29 @@ from pools.offers.services import pool_open_check
 from pools.services.queues import totals_enqueue
 
 
+def pool_community_check(*, pool: Pool) -> None:
+    """A pool belongs to its project's community, or its micro-fund's (the database refuses anything else,
+    see invest/pool_community.py). Raises PoolCommunityMismatch naming both communities."""
+    beneficiary = pool.project if pool.project_id else pool.micro_fund
+    if beneficiary is None or beneficiary.community_id == pool.community_id:
+        return
+    message = (
+        _("The pool must belong to %(community)s, the community of the project %(name)s.")
+        if pool.project_id
+        else _("The pool must belong to %(community)s, the community of the micro-fund %(name)s.")
+    )
+    raise PoolCommunityMismatch(
+        message % {"community": beneficiary.community.name, "name": beneficiary.name}, field="community"
+    )
+
+
 @transaction.atomic
 def pool_open(*, pool: Pool) -> Pool:
-    """Open a draft pool for pledges. Raises PoolClosed when it is not a draft."""
+    """Open a draft pool for pledges. Raises PoolClosed when it is not a draft, PoolCommunityMismatch."""
     pool = Pool.objects.select_for_update().get(pk=pool.pk)
     if pool.status != PoolStatus.DRAFT:
         raise PoolClosed(_("Only a draft pool can be opened."))
+    pool_community_check(pool=pool)
     pool_open_check(pool=pool)
     pool.status = PoolStatus.OPEN
     pool.save(update_fields=["status", "updated_at"])
