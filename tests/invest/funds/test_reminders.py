@@ -147,3 +147,30 @@ def test_instalment_reminder_mail_has_the_scan_codes_for_that_instalment(fund, r
     assert swish["sw"] == ["1235550000"] and swish["amt"] == ["500.00"] and swish["msg"] == [share.pledge.ocr_reference]
     assert "app.swish.nu" in message.body
     message.message()
+
+
+@pytest.mark.parametrize(("language", "contact_label"), [("sv", "Kontakt"), ("en", "Contact")])
+def test_a_fund_reminder_comes_from_the_funds_community(loan, language, contact_label):
+    from communities.models import Community
+    from communities.services import community_create
+
+    community = loan.fund.community
+    Community.objects.filter(pk=community.pk).update(
+        name="Ödeby bygdeförening",
+        bankgiro="5402-9681",
+        contact_name="Eva Kassör",
+        contact_email="kassor@odeby.example",
+    )
+    other = community_create(name="Kvarnbyns byalag", slug="kvarnbyn", contact_email="kontakt@kvarnbyn.example")
+    owner = loan.project.owner
+    type(owner).objects.filter(pk=owner.pk).update(language=language)
+    first = loan.instalments.get(number=1)
+    with at(first.due_on - timedelta(days=3)):
+        fund_reminders_sweep(today=first.due_on - timedelta(days=3))
+        send_fund_reminders()
+    [message] = mail.outbox
+    assert message.from_email == '"Ödeby bygdeförening" <noreply@lokalkapital.local>'
+    assert message.reply_to == ["kassor@odeby.example"]
+    assert f"{contact_label}: Eva Kassör, kassor@odeby.example" in message.body
+    assert "Bankgiro: 5402-9681" in message.body
+    assert other.name not in message.body and other.contact_email not in message.body
