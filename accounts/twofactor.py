@@ -20,7 +20,6 @@ from django.http import HttpRequest
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-
 # Membership roles (communities.MembershipRole values) that hold a power over other people's money or events.
 TWO_FACTOR_MEMBERSHIP_ROLES = ("treasurer", "organiser", "fund_manager")
 

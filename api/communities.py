@@ -20,6 +20,7 @@ from communities.models import Community, CommunityInvitation, CommunityMembersh
 from communities.selectors import (
     STAFF_EDITABLE_FIELDS,
     community_get_managed,
+    community_input_normalised,
     community_list_managed,
     invitation_get,
     invitation_list,
@@ -55,6 +56,9 @@ class CommunityInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Community
         fields = WRITABLE_FIELDS
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(community_input_normalised(data))
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -266,3 +266,21 @@ def working_community_choices(*, user: Any) -> list[Community]:
         return list(community_list())
     ids = CommunityMembership.objects.filter(user=user, role__in=STAFF_ROLES).values("community_id")
     return list(community_list().filter(pk__in=ids))
+
+
+def community_input_normalised(data: Any) -> Any:
+    """Form or API input with the letter case and spacing people type fixed before the fields are checked:
+    a BIC in capitals, a colour in lower case, an organisation number with its dash."""
+    if not hasattr(data, "copy") or not hasattr(data, "get"):
+        return data
+    from stdnum.se import orgnr
+
+    data = data.copy()
+    for name, change in (("payout_bic", str.upper), ("colour", str.lower)):
+        value = data.get(name)
+        if isinstance(value, str):
+            data[name] = change(value.strip())
+    number = data.get("organisation_number")
+    if isinstance(number, str) and orgnr.is_valid(number):
+        data["organisation_number"] = orgnr.format(number)  # 5560360793 -> 556036-0793, the stored form
+    return data

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 INVITATION_VALID_DAYS = 7
-_TOKEN_SALT = "communities.invitation"
+_INVITATION_KEY_SALT = "communities.invitation"  # noqa: S105  (an HMAC salt naming the purpose, not a secret)
 
 # The role group (the global power) each membership role brings: the membership says where, the group what.
 ROLE_GROUPS = {
@@ -148,7 +148,7 @@ def _normalise_email(email: str) -> str:
 
 def invitation_token(invitation: CommunityInvitation) -> str:
     """The token in an invitation's link, derived from its nonce with the secret key (never stored)."""
-    return salted_hmac(_TOKEN_SALT, invitation.nonce, algorithm="sha256").hexdigest()
+    return salted_hmac(_INVITATION_KEY_SALT, invitation.nonce, algorithm="sha256").hexdigest()
 
 
 def invitation_token_hash(token: str) -> str:
@@ -250,7 +250,9 @@ def invitation_accept(*, token: str, user: User) -> CommunityMembership:
         invitation.accepted_by = user
         invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
     if user.email_confirmed_at is None:  # the link reached this address: it is confirmed
-        type(user).objects.filter(pk=user.pk).update(email_confirmed_at=timezone.now())
+        from accounts.models import User
+
+        User.objects.filter(pk=user.pk).update(email_confirmed_at=timezone.now())
     return membership
 
 

@@ -30,6 +30,7 @@ from communities.models import Community, MembershipRole
 from communities.selectors import (
     community_editable_fields,
     community_get_managed,
+    community_input_normalised,
     community_list_managed,
     invitation_find,
     invitation_get,
@@ -81,8 +82,8 @@ class CommunityForm(forms.ModelForm):
         ]
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
-    def __init__(self, *args: Any, editable: tuple[str, ...], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, editable: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(community_input_normalised(data) if data is not None else None, *args, **kwargs)
         for name in list(self.fields):
             if name not in editable:
                 del self.fields[name]
@@ -161,7 +162,7 @@ def community_manage_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Platform staff create a community."""
     if not is_platform_staff(request.user):
         raise PermissionDenied
-    form = CommunityForm(request.POST or None, request.FILES or None, editable=CommunityForm.Meta.fields)
+    form = CommunityForm(request.POST or None, request.FILES or None, editable=tuple(CommunityForm.Meta.fields))
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("name", "slug") and v is not None}
         try:
@@ -358,7 +359,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         except EmailTaken:
             has_account = True
         else:
-            login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, new_user, backend="accounts.backends.EmailBackend")
             messages.success(request, _("Your account was created and the role is yours."))
             return redirect("web:community-manage-after-accept")
     _mark_invalid(form)
