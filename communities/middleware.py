@@ -18,7 +18,7 @@ class WorkingCommunityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         chosen = session.get(WORKING_COMMUNITY_SESSION_KEY) if session is not None else None
-        if chosen is not None:
+        if session is not None and chosen is not None:
             from communities.selectors import WORKING_COMMUNITY_ATTRIBUTE, working_community_choices
 
             user = request.user

@@ -62,8 +62,8 @@ def _normalise_fields(community: Community) -> None:
 
 
 @transaction.atomic
-def community_create(*, name: str, slug: str, by: User | None = None, **fields: object) -> Community:
-    """Create a community after full validation (org number, giro numbers, Swish, colour). With `by`, only
+def community_create(*, name: str, slug: str, by: Any = None, **fields: object) -> Community:
+    """Create a community after full validation (org number, giro numbers, Swish, colour). With `by` (a User), only
     platform staff may (MembershipNotAllowed). Raises django.core.exceptions.ValidationError for bad fields
     and CommunitySlugTaken for a used slug."""
     from communities.selectors import is_platform_staff
@@ -272,8 +272,9 @@ def invitation_accept_new_account(
 
 
 @transaction.atomic
-def community_update(*, community: Community, by: User | None = None, **fields: object) -> Community:
-    """Change a community's fields after full validation. With `by`, only the fields they may change
+def community_update(*, community: Community, by: Any = None, **fields: object) -> Community:
+    """Change a community's fields after full validation. With `by` (a User; typed Any so a **fields dict
+    of strings type-checks), only the fields they may change
     (communities.selectors.community_editable_fields; MembershipNotAllowed otherwise). Raises
     ValidationError and CommunitySlugTaken."""
     from communities.selectors import community_editable_fields

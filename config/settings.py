@@ -555,3 +555,12 @@ OFFERS_STATEMENT_DAY = env.int("OFFERS_STATEMENT_DAY", default=10)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"LenderPaymentKindEnum": "pools.offers.models.LenderPaymentKind"}
 )
+# Communities: name the API's community enums (a community's default language is the platform's languages).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CommunityKindEnum": "communities.models.CommunityKind",
+        "MembershipRoleEnum": "communities.models.MembershipRole",
+        "InvitationStatusEnum": "communities.models.InvitationStatus",
+        "LanguageEnum": "accounts.models.Language",
+    }
+)

@@ -89,7 +89,7 @@ class CommunityForm(forms.ModelForm):
                 del self.fields[name]
 
 
-def _role_choices(roles: tuple[str, ...]) -> list[tuple[str, str]]:
+def _role_choices(roles: tuple[str, ...]) -> list[tuple[str, Any]]:
     return [(value, label) for value, label in MembershipRole.choices if value in roles]
 
 
@@ -328,7 +328,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         wrong_account = (user.email or "").lower() != invitation.email.lower()
         if request.method == "POST" and not wrong_account:
             try:
-                membership = invitation_accept(token=token, user=user)  # type: ignore[arg-type]
+                membership = invitation_accept(token=token, user=user)
             except InvitationInvalid as exc:
                 return render(
                     request, "communities/manage/invitation_invalid.html", {"reason": exc.message}, status=410
