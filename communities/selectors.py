@@ -80,7 +80,9 @@ def community_get_by_slug(*, slug: str) -> Community:
 
 def community_ids_for(*, user: User, role: str) -> list[int] | None:
     """The communities where the user holds this role; None means every community (platform staff and
-    superusers). An anonymous user has none. (On a one-community platform, see _only_community_id.)"""
+    superusers). An anonymous user has none. (On a one-community platform, see _only_community_id.)
+    When the person chose a community to work in (communities/middleware.py) and holds the role there (or
+    is platform staff), only that one."""
     if not getattr(user, "is_authenticated", False):
         return []
     ids = _community_ids_held(user, role)

@@ -32,6 +32,7 @@
 })();
 
 // The header's community chooser switches as soon as another community is picked (the button stays for no-JS).
+document.documentElement.classList.add("js");
 document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
   select.addEventListener("change", function () { select.form.submit(); });
 });
