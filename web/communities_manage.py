@@ -345,7 +345,8 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
         context["wrong_account"] = wrong_account
         return render(request, "communities/manage/invitation.html", context)
     has_account = user_with_email(email=invitation.email) is not None
-    form = NewAccountForm(request.POST or None, initial={"language": invitation.community.default_language})
+    language = getattr(request, "LANGUAGE_CODE", "") or invitation.community.default_language
+    form = NewAccountForm(request.POST or None, initial={"language": language})
     if request.method == "POST" and not has_account and form.is_valid():
         try:
             new_user, _membership = invitation_accept_new_account(
