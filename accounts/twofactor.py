@@ -5,7 +5,8 @@ TOTP device (django-otp) before any page or session-authenticated API call works
 gets no API token (see api/authentication.py): a token cannot carry a second factor.
 The powers are read from permissions, not group names, so a superuser made with
 `createsuperuser`, a staff member, or a user given one treasury permission directly is
-covered as much as a member of the treasurer group.
+covered as much as a member of the treasurer group; so is anyone holding a treasurer, organiser or fund
+manager membership of a community, whatever their groups.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Membership roles (communities.MembershipRole values) that hold a power over other people's money or events.
+TWO_FACTOR_MEMBERSHIP_ROLES = ("treasurer", "organiser", "fund_manager")
 
 
 def power_permissions() -> set[str]:
@@ -48,6 +52,10 @@ def user_holds_power(user: Any) -> bool:
         # Every permission of the treasury app counts too (new ones are powers by nature).
         wanted |= Q(content_type__app_label="treasury")
         holds = Permission.objects.filter(wanted).filter(Q(user=user) | Q(group__user=user)).exists()
+        if not holds and user.pk is not None:
+            # The power follows the membership too: a treasurer, organiser or fund manager of any community
+            # (communities.CommunityMembership, read through the user's relation: accounts sits below it).
+            holds = user.community_memberships.filter(role__in=TWO_FACTOR_MEMBERSHIP_ROLES).exists()
     user._holds_power = holds
     return holds
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import auth, funds, jobs, mail, me, offers, pledges, pools, projects, reminders
+from api import auth, communities, funds, jobs, mail, me, offers, pledges, pools, projects, reminders
 from api import fairs as fairs_api
 from api import treasury as treasury_api
 from api.docs import ApiDocsView
@@ -72,6 +72,26 @@ urlpatterns = [
     path("me/assessment/", offers.MyAssessmentView.as_view(), name="my-assessment"),
     path("me/statements/", offers.MyStatementListView.as_view(), name="my-statements"),
     path("me/", me.MyProfileView.as_view(), name="my-profile"),
+    path("me/working-community/", communities.WorkingCommunityView.as_view(), name="working-community"),
+    path("communities/", communities.CommunityListView.as_view(), name="community-list"),
+    path("communities/<int:pk>/", communities.CommunityDetailView.as_view(), name="community-detail"),
+    path(
+        "communities/<int:pk>/memberships/", communities.MembershipListView.as_view(), name="community-membership-list"
+    ),
+    path(
+        "communities/<int:pk>/memberships/<int:membership_id>/",
+        communities.MembershipDetailView.as_view(),
+        name="community-membership-detail",
+    ),
+    path(
+        "communities/<int:pk>/invitations/", communities.InvitationListView.as_view(), name="community-invitation-list"
+    ),
+    path(
+        "communities/<int:pk>/invitations/<int:invitation_id>/revoke/",
+        communities.InvitationRevokeView.as_view(),
+        name="community-invitation-revoke",
+    ),
+    path("invitations/accept/", communities.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
     path("me/export/", me.MyDataExportView.as_view(), name="my-export"),
     path("funds/", funds.FundListView.as_view(), name="fund-list"),

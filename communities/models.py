@@ -143,3 +143,60 @@ class CommunityMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.role} in {self.community_id}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class CommunityInvitation(models.Model):
+    """An email address invited to one role in one community, by a mailed link.
+
+    The link's token is never stored: it is derived from `nonce` with the secret key (communities/services.py),
+    and only its SHA-256 is kept to find the row, so a copy of the database opens no invitation. Single use,
+    revocable, valid until `expires_at`; at most one pending invitation per address, community and role."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"), max_length=254)
+    role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "email", "role"],
+                condition=Q(status="pending"),
+                name="community_invitation_one_pending",
+            ),
+            models.CheckConstraint(condition=Q(role__in=MembershipRole.values), name="community_invitation_role_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=InvitationStatus.values), name="community_invitation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
+                name="community_invitation_accepted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} in {self.community_id} ({self.status})"

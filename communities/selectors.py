@@ -7,10 +7,43 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from communities.models import Community, CommunityMembership, MembershipRole
+from communities.models import Community, CommunityInvitation, CommunityMembership, InvitationStatus, MembershipRole
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# The attribute communities/middleware.py sets on the request's user: the community chosen to work in.
+WORKING_COMMUNITY_ATTRIBUTE = "working_community_id"
+
+# Roles whose holders run a community's money, pools, funds or fairs: they choose a working community and
+# verify a second factor (accounts/twofactor.py reads the same roles from the memberships).
+STAFF_ROLES = (MembershipRole.TREASURER, MembershipRole.ORGANISER, MembershipRole.FUND_MANAGER)
+
+# What a community's own treasurer may do in it; everything else (creating communities, accounts and
+# payment fields, and giving or taking the treasurer role) is platform staff's (is_staff).
+TREASURER_GRANTABLE_ROLES = (MembershipRole.ORGANISER, MembershipRole.FUND_MANAGER, MembershipRole.PROJECT_OWNER)
+TREASURER_EDITABLE_FIELDS = ("contact_name", "contact_email", "contact_phone", "logo", "colour")
+STAFF_EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "organisation_number",
+    "bankgiro",
+    "plusgiro",
+    "iban",
+    "swish_number",
+    "payout_bankgiro",
+    "payout_bic",
+    "default_language",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "municipality",
+    "region",
+    "logo",
+    "colour",
+)
 
 
 def default_community() -> Community:
@@ -47,7 +80,20 @@ def community_get_by_slug(*, slug: str) -> Community:
 
 def community_ids_for(*, user: User, role: str) -> list[int] | None:
     """The communities where the user holds this role; None means every community (platform staff and
-    superusers). An anonymous user has none. (On a one-community platform, see _only_community_id.)"""
+    superusers). An anonymous user has none. (On a one-community platform, see _only_community_id.)
+    When the person chose a community to work in (communities/middleware.py) and holds the role there (or
+    is platform staff), only that one."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    ids = _community_ids_held(user, role)
+    working = getattr(user, WORKING_COMMUNITY_ATTRIBUTE, None)
+    if working is not None and (ids is None or working in ids):
+        return [working]  # the community chosen to work in (communities/middleware.py) narrows every list
+    return ids
+
+
+def _community_ids_held(user: User, role: str) -> list[int] | None:
+    """community_ids_for without the chosen working community: every community where the role is held."""
     if not getattr(user, "is_authenticated", False):
         return []
     if user.is_superuser or user.is_staff:
@@ -71,8 +117,16 @@ def _only_community_id() -> int | None:
 
 
 def community_for_role(*, user: User, role: str) -> Community | None:
-    """The community a person acts for in this role when none is named: the first where they hold it;
-    for platform staff and superusers with no such membership, the default community; else None."""
+    """The community a person acts for in this role when none is named: the chosen working community when
+    they hold the role there; else the first where they hold it; for platform staff and superusers with no
+    such membership, the default community; else None."""
+    working = getattr(user, WORKING_COMMUNITY_ATTRIBUTE, None)
+    if working is not None:
+        held = _community_ids_held(user, role)
+        if held is None or working in held:
+            chosen = Community.objects.filter(pk=working).first()
+            if chosen is not None:
+                return chosen
     membership = (
         CommunityMembership.objects.filter(user=user, role=role)
         .select_related("community")
@@ -108,3 +162,127 @@ def job_run_community_ids(user: Any) -> list[int] | None:
             return None
         found.update(ids)
     return sorted(found)
+
+
+def is_platform_staff(user: Any) -> bool:
+    """Platform staff (is_staff) and superusers manage every community and its memberships."""
+    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.is_superuser))
+
+
+def _treasurer_of(user: Any, community_id: int) -> bool:
+    """A holder of the treasurer power who is a treasurer member of this community."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("pools.view_reports"):
+        return False
+    ids = _community_ids_held(user, MembershipRole.TREASURER)
+    return ids is None or community_id in ids
+
+
+def community_list_managed(*, user: Any) -> QuerySet[Community]:
+    """The communities `user` manages: every one for platform staff, those they are treasurer of otherwise."""
+    if is_platform_staff(user):
+        return community_list()
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("pools.view_reports"):
+        return Community.objects.none()
+    ids = _community_ids_held(user, MembershipRole.TREASURER) or []
+    return community_list().filter(pk__in=ids)
+
+
+def community_get_managed(*, user: Any, community_id: int) -> Community:
+    """A community `user` manages (see community_list_managed), or 404."""
+    community = community_list_managed(user=user).filter(pk=community_id).first()
+    if community is None:
+        raise Http404
+    return community
+
+
+def community_editable_fields(*, user: Any, community: Community) -> tuple[str, ...]:
+    """The fields of `community` that `user` may change: all for platform staff, contact, logo and colour
+    for its treasurers, none for anyone else."""
+    if is_platform_staff(user):
+        return STAFF_EDITABLE_FIELDS
+    if _treasurer_of(user, community.pk):
+        return TREASURER_EDITABLE_FIELDS
+    return ()
+
+
+def membership_roles_grantable(*, user: Any, community: Community) -> tuple[str, ...]:
+    """The roles `user` may give, take and invite to in `community`: every role for platform staff;
+    organiser, fund manager and project owner for its treasurers; none for anyone else."""
+    if is_platform_staff(user):
+        return tuple(MembershipRole.values)
+    if _treasurer_of(user, community.pk):
+        return TREASURER_GRANTABLE_ROLES
+    return ()
+
+
+def membership_list(*, community: Community) -> QuerySet[CommunityMembership]:
+    """The community's memberships with their people, by role then name."""
+    return (
+        CommunityMembership.objects.filter(community=community)
+        .select_related("user")
+        .order_by("role", "user__full_name", "user__email", "pk")
+    )
+
+
+def membership_get(*, community: Community, membership_id: int) -> CommunityMembership:
+    """One membership of the community, or 404."""
+    membership = membership_list(community=community).filter(pk=membership_id).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def invitation_list(*, community: Community, pending_only: bool = False) -> QuerySet[CommunityInvitation]:
+    """The community's invitations, newest first (pending ones only when asked)."""
+    rows = CommunityInvitation.objects.filter(community=community).select_related("invited_by", "accepted_by")
+    if pending_only:
+        rows = rows.filter(status=InvitationStatus.PENDING)
+    return rows.order_by("-created_at", "-pk")
+
+
+def invitation_get(*, community: Community, invitation_id: int) -> CommunityInvitation:
+    """One invitation of the community, or 404."""
+    invitation = invitation_list(community=community).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_find(*, token: str) -> CommunityInvitation | None:
+    """The invitation a link's token opens (whatever its status), or None."""
+    from communities.services import invitation_token_hash
+
+    if not token or len(token) > 200:
+        return None
+    return (
+        CommunityInvitation.objects.select_related("community").filter(token_hash=invitation_token_hash(token)).first()
+    )
+
+
+def working_community_choices(*, user: Any) -> list[Community]:
+    """The communities `user` may choose to work in: every one for platform staff, else those where they
+    hold a treasurer, organiser or fund manager membership."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if is_platform_staff(user):
+        return list(community_list())
+    ids = CommunityMembership.objects.filter(user=user, role__in=STAFF_ROLES).values("community_id")
+    return list(community_list().filter(pk__in=ids))
+
+
+def community_input_normalised(data: Any) -> Any:
+    """Form or API input with the letter case and spacing people type fixed before the fields are checked:
+    a BIC in capitals, a colour in lower case, an organisation number with its dash."""
+    if not hasattr(data, "copy") or not hasattr(data, "get"):
+        return data
+    from stdnum.se import orgnr
+
+    data = data.copy()
+    for name, change in (("payout_bic", str.upper), ("colour", str.lower)):
+        value = data.get(name)
+        if isinstance(value, str):
+            data[name] = change(value.strip())
+    number = data.get("organisation_number")
+    if isinstance(number, str) and orgnr.is_valid(number):
+        data["organisation_number"] = orgnr.format(number)  # 5560360793 -> 556036-0793, the stored form
+    return data

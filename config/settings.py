@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The community chosen in the header narrows treasury and organiser pages (communities/middleware.py).
+    "communities.middleware.WorkingCommunityMiddleware",
     # Power holders' sessions end after POWER_SESSION_IDLE_MINUTES idle (accounts/sessions.py).
     "accounts.sessions.PowerSessionIdleMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
@@ -102,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "web.context.working_community",
             ],
             "builtins": ["web.templatetags.money"],
         },
@@ -551,4 +554,13 @@ OFFERS_ASSESSMENT_VALID_DAYS = env.int("OFFERS_ASSESSMENT_VALID_DAYS", default=7
 OFFERS_STATEMENT_DAY = env.int("OFFERS_STATEMENT_DAY", default=10)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"LenderPaymentKindEnum": "pools.offers.models.LenderPaymentKind"}
+)
+# Communities: name the API's community enums (a community's default language is the platform's languages).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CommunityKindEnum": "communities.models.CommunityKind",
+        "MembershipRoleEnum": "communities.models.MembershipRole",
+        "InvitationStatusEnum": "communities.models.InvitationStatus",
+        "LanguageEnum": "accounts.models.Language",
+    }
 )

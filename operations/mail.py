@@ -68,6 +68,7 @@ KINDS: dict[str, MailKindSpec] = {
         "treasury.statements.statement_message", "treasury.statements.statement_mark_sent"
     ),
     MailKind.RECEIVER_NOTICE: MailKindSpec("invest.notices.swish_number_notice_message"),
+    MailKind.COMMUNITY_INVITATION: MailKindSpec("communities.mail.invitation_message"),
 }
 
 # Which permission shows (and retries) the failures of which kinds.

@@ -81,6 +81,7 @@ class MailKind(models.TextChoices):
     ACCOUNT = "account", _("Account mail")
     STATEMENT = "statement", _("Yearly statement")
     RECEIVER_NOTICE = "receiver_notice", _("Payment receiver changed")
+    COMMUNITY_INVITATION = "community_invite", _("Community invitation")
 
 
 class MailStatus(models.TextChoices):

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from web import communities as community_views
+from web import communities_manage as manage
 from web import ops, owners, twofactor, views
 from web.fairs.urls import urlpatterns as fair_urlpatterns
 from web.funds import views as fund_views
@@ -83,5 +84,36 @@ urlpatterns = [
     path("account/two-factor/setup/", twofactor.two_factor_setup, name="two-factor-setup"),
     path("account/two-factor/verify/", twofactor.two_factor_verify, name="two-factor-verify"),
     path("treasury/", include("web.treasury_urls")),
+    path("manage/communities/", manage.community_manage_list, name="community-manage-list"),
+    path("manage/communities/new/", manage.community_manage_new, name="community-manage-new"),
+    path("manage/communities/<int:community_id>/", manage.community_manage_edit, name="community-manage-edit"),
+    path(
+        "manage/communities/<int:community_id>/members/",
+        manage.community_manage_members,
+        name="community-manage-members",
+    ),
+    path(
+        "manage/communities/<int:community_id>/members/grant/",
+        manage.community_member_grant,
+        name="community-member-grant",
+    ),
+    path(
+        "manage/communities/<int:community_id>/members/<int:membership_id>/revoke/",
+        manage.community_member_revoke,
+        name="community-member-revoke",
+    ),
+    path(
+        "manage/communities/<int:community_id>/invitations/",
+        manage.community_invitation_create,
+        name="community-invitation-create",
+    ),
+    path(
+        "manage/communities/<int:community_id>/invitations/<int:invitation_id>/revoke/",
+        manage.community_invitation_revoke,
+        name="community-invitation-revoke",
+    ),
+    path("manage/welcome/", manage.community_after_accept, name="community-manage-after-accept"),
+    path("invitations/<str:token>/", manage.invitation_page, name="invitation"),
+    path("community/choose/", manage.community_choose, name="community-choose"),
 ]
 urlpatterns += fair_urlpatterns

@@ -174,6 +174,30 @@ def _draft_sheet(w: World) -> Any:
     )
 
 
+def _organiser_membership(w: World) -> Any:
+    """The world organiser's organiser membership of the world's community."""
+    from communities.models import CommunityMembership
+
+    return CommunityMembership.objects.get(user=w.users["organiser"], role="organiser")
+
+
+def _invitation(w: World) -> Any:
+    """A pending invitation of the world's community, sent by its treasurer (made once per world)."""
+    from communities.models import Community
+    from communities.services import invitation_create
+
+    made = getattr(w, "_invitation_row", None)
+    if made is None:
+        made = invitation_create(
+            by=w.users["treasurer"],
+            community=Community.objects.get(pk=w.pool.community_id),
+            email="inbjuden@example.se",
+            role="fund_manager",
+        )
+        w._invitation_row = made  # type: ignore[attr-defined]  (a cache on the test's world)
+    return made
+
+
 def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
@@ -1370,6 +1394,85 @@ MATRIX = [
             "treasurer": 200,
             "organiser": 403,
         },
+    ),
+    # Communities and their roles: the world's one community is managed by its treasurer (platform staff,
+    # is_staff, are no role here: tests/api/test_communities.py covers them and another community's staff).
+    Row("GET", "api/communities/", lambda w: "/api/communities/", {**everyone(200), "anonymous": 401}),
+    Row(
+        "POST",
+        "api/communities/",
+        lambda w: "/api/communities/",
+        {**everyone(403), "anonymous": 401},
+        body=lambda w, role: {"name": "Ny by", "slug": f"ny-by-{role}"},
+        note="platform staff only",
+    ),
+    Row(
+        "GET",
+        "api/communities/<int:pk>/",
+        lambda w: f"/api/communities/{w.pool.community_id}/",
+        {**everyone(404), "anonymous": 401, "treasurer": 200},
+    ),
+    Row(
+        "PATCH",
+        "api/communities/<int:pk>/",
+        lambda w: f"/api/communities/{w.pool.community_id}/",
+        {**everyone(404), "anonymous": 401, "treasurer": 200},
+        body=lambda w, role: {"contact_phone": "070-123 45 67"},
+    ),
+    Row(
+        "GET",
+        "api/communities/<int:pk>/memberships/",
+        lambda w: f"/api/communities/{w.pool.community_id}/memberships/",
+        {**everyone(404), "anonymous": 401, "treasurer": 200},
+    ),
+    Row(
+        "POST",
+        "api/communities/<int:pk>/memberships/",
+        lambda w: f"/api/communities/{w.pool.community_id}/memberships/",
+        {**everyone(404), "anonymous": 401, "treasurer": 201},
+        body=lambda w, role: {"email": w.users["other_owner"].email, "role": "organiser"},
+    ),
+    Row(
+        "DELETE",
+        "api/communities/<int:pk>/memberships/<int:membership_id>/",
+        lambda w: f"/api/communities/{w.pool.community_id}/memberships/{_organiser_membership(w).pk}/",
+        {**everyone(404), "anonymous": 401, "treasurer": 204},
+    ),
+    Row(
+        "GET",
+        "api/communities/<int:pk>/invitations/",
+        lambda w: f"/api/communities/{w.pool.community_id}/invitations/",
+        {**everyone(404), "anonymous": 401, "treasurer": 200},
+    ),
+    Row(
+        "POST",
+        "api/communities/<int:pk>/invitations/",
+        lambda w: f"/api/communities/{w.pool.community_id}/invitations/",
+        {**everyone(404), "anonymous": 401, "treasurer": 201},
+        body=lambda w, role: {"email": "ny.arrangor@example.se", "role": "organiser"},
+    ),
+    Row(
+        "POST",
+        "api/communities/<int:pk>/invitations/<int:invitation_id>/revoke/",
+        lambda w: f"/api/communities/{w.pool.community_id}/invitations/{_invitation(w).pk}/revoke/",
+        {**everyone(404), "anonymous": 401, "treasurer": 200},
+    ),
+    Row(
+        "POST",
+        "api/invitations/accept/",
+        lambda w: "/api/invitations/accept/",
+        {**everyone(400), "anonymous": 401},
+        body=lambda w, role: {"token": "not-a-token"},
+    ),
+    Row(
+        "GET", "api/me/working-community/", lambda w: "/api/me/working-community/", {**everyone(200), "anonymous": 401}
+    ),
+    Row(
+        "PUT",
+        "api/me/working-community/",
+        lambda w: "/api/me/working-community/",
+        {**everyone(200), "anonymous": 401},
+        body=lambda w, role: {"community": None},
     ),
     Row("GET", "api/schema/", lambda w: "/api/schema/", everyone(200)),
     Row("GET", "api/docs/", lambda w: "/api/docs/", everyone(200)),

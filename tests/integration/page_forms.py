@@ -517,6 +517,66 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: "/ops/reminders/failed/",
         note="the old page: a permanent redirect to the failed mail page, whatever the method",
     ),
+    # --- communities: the world's community is managed by its treasurer; creating one is platform staff's
+    PageForm(
+        "manage/communities/new/",
+        "treasurer",
+        lambda w: "/manage/communities/new/",
+        lambda w: {"name": "Ny by", "slug": "ny-by"},
+        note="platform staff only: the treasurer is refused (403)",
+    ),
+    PageForm(
+        "manage/communities/<int:community_id>/",
+        "treasurer",
+        lambda w: f"/manage/communities/{w.pool.community_id}/",
+        lambda w: {"contact_phone": "070-765 43 21"},
+        saved=lambda w: _exists("communities.Community", pk=w.pool.community_id, contact_phone="070-765 43 21"),
+    ),
+    PageForm(
+        "manage/communities/<int:community_id>/members/grant/",
+        "treasurer",
+        lambda w: f"/manage/communities/{w.pool.community_id}/members/grant/",
+        lambda w: {"grant-email": w.users["other_owner"].email, "grant-role": "fund_manager"},
+        page=lambda w: f"/manage/communities/{w.pool.community_id}/members/",
+        saved=lambda w: _exists("communities.CommunityMembership", user=w.users["other_owner"], role="fund_manager"),
+    ),
+    PageForm(
+        "manage/communities/<int:community_id>/invitations/",
+        "treasurer",
+        lambda w: f"/manage/communities/{w.pool.community_id}/invitations/",
+        lambda w: {"invite-email": "ny.fond@example.se", "invite-role": "fund_manager"},
+        page=lambda w: f"/manage/communities/{w.pool.community_id}/members/",
+        saved=lambda w: _exists("communities.CommunityInvitation", email="ny.fond@example.se", status="pending"),
+    ),
+    PageForm(
+        "manage/communities/<int:community_id>/invitations/<int:invitation_id>/revoke/",
+        "treasurer",
+        lambda w: f"/manage/communities/{w.pool.community_id}/invitations/{_pending_invitation(w).pk}/revoke/",
+        page=lambda w: f"/manage/communities/{w.pool.community_id}/members/",
+        saved=lambda w: _exists("communities.CommunityInvitation", email="ny.fond@example.se", status="revoked"),
+    ),
+    PageForm(
+        "manage/communities/<int:community_id>/members/<int:membership_id>/revoke/",
+        "treasurer",
+        lambda w: f"/manage/communities/{w.pool.community_id}/members/{_membership(w, 'other_owner').pk}/revoke/",
+        page=lambda w: f"/manage/communities/{w.pool.community_id}/members/",
+        saved=lambda w: (
+            not _exists("communities.CommunityMembership", user=w.users["other_owner"], role="fund_manager")
+        ),
+    ),
+    PageForm(
+        "invitations/<str:token>/",
+        "anonymous",
+        lambda w: f"/invitations/{_invitation_token(w)}/",
+        lambda w: {"full_name": "Ny Kassör", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "language": "sv"},
+        saved=lambda w: _exists("communities.CommunityMembership", user__email="ny.kassor@example.se"),
+    ),
+    PageForm(
+        "community/choose/",
+        "treasurer",
+        lambda w: "/community/choose/",
+        lambda w: {"community": "", "next": "/treasury/"},
+    ),
     # --- everyone's account
     PageForm(
         "account/two-factor/verify/", "saver", lambda w: "/account/two-factor/verify/", lambda w: {"code": "000000"}
@@ -541,6 +601,37 @@ PAGE_FORMS: list[PageForm] = [
         note="last: the world's user object keeps the old password hash, so later logins as this role would fail",
     ),
 ]
+
+
+def _pending_invitation(world: World) -> Any:
+    from communities.models import CommunityInvitation
+
+    return CommunityInvitation.objects.filter(status="pending").order_by("-pk").first() or _new_invitation(world)
+
+
+def _new_invitation(world: World, email: str = "ny.kassor@example.se", role: str = "project_owner") -> Any:
+    from communities.models import Community
+    from communities.services import invitation_create
+
+    return invitation_create(
+        by=world.users["treasurer"], community=Community.objects.get(pk=world.pool.community_id), email=email, role=role
+    )
+
+
+def _invitation_token(world: World) -> str:
+    """The link token of a fresh invitation to ny.kassor@example.se (no account yet), made once."""
+    from communities.services import invitation_token
+
+    if "invitation_for_new" not in world.x:
+        world.x["invitation_for_new"] = _new_invitation(world)
+    return invitation_token(world.x["invitation_for_new"])
+
+
+def _membership(world: World, role: str) -> Any:
+    from communities.models import CommunityMembership
+
+    found = CommunityMembership.objects.filter(user=world.users[role]).order_by("-pk").first()
+    return found if found is not None else type("Missing", (), {"pk": 999999})()
 
 
 def _exception_line(world: World) -> int:

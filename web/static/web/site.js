@@ -30,3 +30,9 @@
   window.addEventListener("resize", mark);
   document.body.addEventListener("htmx:afterSwap", mark);
 })();
+
+// The header's community chooser switches as soon as another community is picked (the button stays for no-JS).
+document.documentElement.classList.add("js");
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});
