@@ -57,7 +57,7 @@ def test_report_files_pages(live_server, chromium_browser, screenshot, settings,
             screenshot(page, f"{language}-{label}-files-queued")
             # The worker finishes; the page shows the download without being reloaded.
             report_build_run(build_id=build.pk)
-            link = page.locator(f"a[href='/treasury/report-files/{build.pk}/download/']")
+            link = page.locator(f"a[href='/treasury/report-files/{build.pk}/download/']").first  # the report's name
             link.wait_for(timeout=10_000)
             screenshot(page, f"{language}-{label}-files-ready")
             with page.expect_download() as download:
