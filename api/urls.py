@@ -174,6 +174,17 @@ urlpatterns = [
     ),
     path("treasury/pledges/", treasury_api.PledgeSearchView.as_view(), name="treasury-pledge-search"),
     path("treasury/reports/<str:kind>/", treasury_api.ReportView.as_view(), name="treasury-report"),
+    path("treasury/report-builds/", treasury_api.ReportBuildListView.as_view(), name="treasury-report-build-list"),
+    path(
+        "treasury/report-builds/<int:pk>/",
+        treasury_api.ReportBuildDetailView.as_view(),
+        name="treasury-report-build-detail",
+    ),
+    path(
+        "treasury/report-builds/<int:pk>/download/",
+        treasury_api.ReportBuildDownloadView.as_view(),
+        name="treasury-report-build-download",
+    ),
     path("treasury/payout-candidates/", treasury_api.PayoutCandidateListView.as_view(), name="treasury-candidates"),
     path("treasury/payouts/", treasury_api.PayoutListView.as_view(), name="treasury-payout-list"),
     path("treasury/payouts/<int:pk>/", treasury_api.PayoutDetailView.as_view(), name="treasury-payout-detail"),

@@ -518,7 +518,15 @@ ASSOCIATION_SWISH_NUMBER = env.str("ASSOCIATION_SWISH_NUMBER", default="")
 TREASURY_PAYMENT_TERM_DAYS = env.int("TREASURY_PAYMENT_TERM_DAYS", default=30)
 # PostgreSQL work_mem for one report statement (its transaction only): room for the per-pool and per-saver sums.
 TREASURY_REPORT_WORK_MEM = env.str("TREASURY_REPORT_WORK_MEM", default="64MB")
+# Report pages: a report with more rows than this offers its CSV, Excel and PDF as files a worker prepares on the
+# heavy queue (workers.reports) instead of a direct download built inside the request; smaller ones download directly.
+TREASURY_REPORT_DIRECT_MAX_ROWS = env.int("TREASURY_REPORT_DIRECT_MAX_ROWS", default=20_000)
+# Prepared report files are kept this many days, then removed with their rows (beat, hourly).
+TREASURY_REPORT_BUILD_KEEP_DAYS = env.int("TREASURY_REPORT_BUILD_KEEP_DAYS", default=7)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PayoutKindEnum"] = "treasury.models.PayoutKind"
+# Report files have a `format` field too: both enums keep stable names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ReportFormatEnum"] = "treasury.models.ReportFormat"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FormatEnum"] = "treasury.models.BankFileFormat"
 
 # Security: limits against spraying, enumeration, hijacked refund accounts and implausible pledges.
 # Failed logins from one address over all emails within AXES_COOLOFF_TIME before it is refused (429).

@@ -65,3 +65,14 @@ class RecentAccountNotConfirmed(PayoutError):
     default_message = _(
         "Some lines pay to a refund account changed in the last days: check them with the saver and confirm explicitly."
     )
+
+
+class ReportBuildRefused(TreasuryError):
+    code = "report_build_refused"
+    default_message = _("The report file could not be requested.")
+
+
+class ReportBuildNotReady(TreasuryError):
+    code = "report_build_not_ready"
+    status = 409
+    default_message = _("The file is not ready: it is still being prepared, or it failed.")

@@ -495,3 +495,31 @@ def report_http_response(report: Report, export: str, *, language: str = "sv") -
     response = HttpResponse(report_pdf(report, language=language), content_type=EXPORT_MEDIA_TYPES["pdf"])
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+def report_file_chunks(report: Report, export: str, *, language: str = "sv") -> Iterator[bytes]:
+    """The bytes of the report's file, in chunks, made by the very code behind report_http_response (so a file
+    prepared by a worker equals the one downloaded directly): CSV, Excel (by PostgreSQL when it can), or PDF."""
+    if export == "csv":
+        yield from report_csv_chunks(report)
+    elif export == "xlsx" and report.rows_sql is not None and connection.vendor == "postgresql":
+        from treasury.xlsx import report_xlsx_chunks
+
+        yield from report_xlsx_chunks(report)
+    elif export == "xlsx":
+        with report_xlsx_file(report) as handle:
+            while chunk := handle.read(1 << 16):
+                yield chunk
+    elif export == "pdf":
+        yield report_pdf(report, language=language)
+    else:
+        raise ValueError(f"unknown export format {export!r}")
+
+
+def report_copy_row_count(report: Report) -> int:
+    """How many rows the report's row statement gives (for a file PostgreSQL wrote, whose rows Python never saw)."""
+    assert report.rows_sql is not None
+    statement, params, _order = report.rows_sql
+    with connections[reporting_alias()].cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({statement}) q", params)  # noqa: S608  (the report's own statement)
+        return int(cursor.fetchone()[0])

@@ -373,3 +373,80 @@ class AuditEvent(models.Model):
             return [(k, self.before.get(k), self.after.get(k)) for k in self.changed_fields]
         row = self.after or self.before or {}
         return [(k, None if self.after else v, v if self.after else None) for k, v in sorted(row.items())]
+
+
+class ReportBuildStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel"
+    PDF = "pdf", "PDF"
+
+
+# Builds still waiting for or in the hands of a worker: a repeat of the same request returns that build.
+PENDING_BUILD_STATUSES = (ReportBuildStatus.QUEUED, ReportBuildStatus.RUNNING)
+
+
+class ReportBuild(models.Model):
+    """A report file (CSV, Excel or PDF) prepared by a worker on the heavy queue instead of in the web request.
+
+    Covers one community's figures as of a day; the file is kept in storage until `expires_at`, then the
+    row and the file are removed by a beat sweep. `params_key` names the request (kind, dates, pool, format,
+    language): one pending build per requester and key, so asking twice while it is prepared returns it.
+    """
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="report_builds", verbose_name=_("community")
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    as_of = models.DateField()
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    pool_id_param = models.BigIntegerField(null=True, blank=True)
+    file_format = models.CharField(max_length=4, choices=ReportFormat.choices)
+    language = models.CharField(max_length=8, default="sv")
+    params_key = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=ReportBuildStatus.choices, default=ReportBuildStatus.QUEUED)
+    stored_file = models.FileField(upload_to="reports/", max_length=200, blank=True, editable=False)
+    filename = models.CharField(max_length=120, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    row_count = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="reportbuild_requester_idx"),
+            models.Index(fields=["expires_at"], name="reportbuild_expires_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "params_key"],
+                condition=Q(status__in=["queued", "running"]),
+                name="reportbuild_one_pending_per_request",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReportBuildStatus.values), name="reportbuild_status_valid"),
+            models.CheckConstraint(condition=Q(file_format__in=ReportFormat.values), name="reportbuild_format_valid"),
+            models.CheckConstraint(condition=Q(size_bytes__gte=0), name="reportbuild_size_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.as_of.isoformat()} {self.file_format}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_BUILD_STATUSES
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportBuildStatus.DONE and bool(self.stored_file)

@@ -40,6 +40,7 @@ from treasury.models import (
     PayoutKind,
     PayoutLine,
     PayoutReason,
+    ReportBuild,
 )
 from treasury.payee_accounts import BANKGIRO, payee_account_parse
 
@@ -547,3 +548,33 @@ def refund_account_recently_changed(*, user_id: int) -> bool:
 def bankfile_community_id(bank_file_id: int) -> int | None:
     """The community a bank file was imported for (None when the row is gone)."""
     return BankFile.objects.filter(pk=bank_file_id).values_list("community_id", flat=True).first()
+
+
+# ---------------------------------------------------------------- report files prepared by a worker
+
+
+def report_build_list(*, user: Any, mine_only: bool = True) -> QuerySet[ReportBuild]:
+    """Report files of the communities `user` is treasurer of (and has the report permission), newest first;
+    with `mine_only`, only those `user` asked for."""
+    if user is None or not user.has_perm("pools.view_reports"):
+        return ReportBuild.objects.none()
+    rows = _in_communities(
+        ReportBuild.objects.select_related("community", "requested_by"), treasurer_community_ids(user)
+    )
+    if mine_only:
+        rows = rows.filter(requested_by=user)
+    return rows.order_by("-created_at", "-pk")
+
+
+def report_build_get(*, build_id: int, user: Any) -> ReportBuild:
+    """One report file any treasurer of its community may see and download, or 404 (another community's
+    treasurer, a saver)."""
+    try:
+        return report_build_list(user=user, mine_only=False).get(pk=build_id)
+    except ReportBuild.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def report_build_community_id(build_id: int) -> int | None:
+    """The community a report file is prepared for (None when the row is gone)."""
+    return ReportBuild.objects.filter(pk=build_id).values_list("community_id", flat=True).first()

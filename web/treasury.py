@@ -9,11 +9,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from accounts.sessions import step_up_fresh, step_up_redirect
 from operations.errors import DomainError
 from operations.replica import ReportSource, reporting_response
 from pools.models import PaymentStatus, Pledge
-from treasury.exports import bar_chart_svg, report_http_response
+from treasury.exports import EXPORT_MEDIA_TYPES, bar_chart_svg, report_http_response
 from treasury.models import AuditEvent, BankFileStatus, PayoutKind, PayoutStatus
 from treasury.reports import REPORT_KINDS, ReportPage, report_build, report_page, report_params
 from treasury.selectors import (
@@ -41,6 +42,8 @@ from treasury.selectors import (
     payout_candidates,
     pledge_search_for_matching,
     pledges_for_manual_match,
+    report_build_get,
+    report_build_list,
     treasurer_community_ids,
 )
 from treasury.services import (
@@ -52,11 +55,12 @@ from treasury.services import (
     payout_export,
     payout_lines_to_recent_accounts,
     payout_prepare,
+    report_build_request,
 )
 from treasury.suggestions import payment_suggestions, payment_suggestions_many
 from web.confirm import confirmation_page
 from web.http import AuthenticatedHttpRequest
-from web.report_tabs import report_tabs
+from web.report_tabs import REPORT_LABELS, report_tabs
 from web.templatetags.money import money
 from web.treasury_forms import (
     MAX_SPLIT_PARTS,
@@ -68,6 +72,7 @@ from web.treasury_forms import (
     PayoutPrepareForm,
     PledgeSearchForm,
     ReportForm,
+    ReportPrepareForm,
 )
 
 View = Callable[..., HttpResponseBase]
@@ -343,6 +348,7 @@ def _report_view(request: AuthenticatedHttpRequest, kind: str, source: ReportSou
     else:
         status = 400
     rows = list(report.rows) if report is not None else []
+    row_count = report.row_count if report is not None and report.row_count is not None else len(rows)
     paging = _paging(request, page, report.row_count if report is not None else None)
     return render(
         request,
@@ -361,9 +367,74 @@ def _report_view(request: AuthenticatedHttpRequest, kind: str, source: ReportSou
             ),
             "query": _query_without(request, "export"),
             "source": source,
+            # Large reports offer files prepared by a worker (heavy queue); smaller ones download directly.
+            "prepare_files": report is not None and row_count > settings.TREASURY_REPORT_DIRECT_MAX_ROWS,
+            "export_formats": ReportPrepareForm.FORMATS,
+            "row_count": row_count,
             **paging,
         },
         status=status,
+    )
+
+
+@require_POST
+@treasury_required(VIEW)
+def report_prepare(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    """Ask a worker to prepare the report's file; asking again while it is prepared shows the same one."""
+    if kind not in REPORT_KINDS:
+        raise Http404
+    form = ReportPrepareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The file could not be requested: check the dates and the format."))
+        return redirect("web:treasury:report-files")
+    data = form.cleaned_data
+    try:
+        params = report_params(as_of=data.get("as_of"), date_from=data.get("date_from"), date_to=data.get("date_to"))
+        build, created = report_build_request(
+            by=request.user,
+            kind=kind,
+            params=params,
+            pool_id=data.get("pool"),
+            file_format=data["file_format"],
+            language=translation.get_language() or "sv",
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("web:treasury:report-files")
+    if created:
+        messages.success(request, _("The file is being prepared. It appears below when it is ready."))
+    else:
+        messages.info(request, _("You already asked for this file: it is still being prepared."))
+    return redirect("web:treasury:report-files")
+
+
+@require_GET
+@treasury_required(VIEW)
+def report_files(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The report files the user asked for, newest first; refreshed while any is still being prepared."""
+    builds = list(report_build_list(user=request.user)[:50])
+    context = {
+        "rows": [(build, REPORT_LABELS.get(build.kind, build.kind)) for build in builds],
+        "is_pending": any(build.is_pending for build in builds),
+        "keep_days": settings.TREASURY_REPORT_BUILD_KEEP_DAYS,
+    }
+    if request.GET.get("part") == "list":
+        return render(request, "treasury/_report_files.html", context)
+    return render(request, "treasury/report_files.html", context)
+
+
+@require_GET
+@treasury_required(VIEW)
+def report_file_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """A prepared report file, for any treasurer of its community; 404 for anyone else or when not ready."""
+    build = report_build_get(build_id=pk, user=request.user)
+    if not build.is_ready:
+        raise Http404
+    return FileResponse(
+        build.stored_file.open("rb"),
+        as_attachment=True,
+        filename=build.filename,
+        content_type=EXPORT_MEDIA_TYPES[build.file_format],
     )
 
 

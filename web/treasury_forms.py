@@ -100,6 +100,18 @@ class ReportForm(forms.Form):
     sort = forms.RegexField(regex=r"^-?[a-z_]{1,40}$", required=False)
 
 
+class ReportPrepareForm(forms.Form):
+    """A report file for a worker to prepare: the report page's dates and pool, and the format."""
+
+    FORMATS = (("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF"))
+
+    as_of = SafeDateField(label=_("As of"), required=False)
+    date_from = SafeDateField(label=_("Period from"), required=False)
+    date_to = SafeDateField(label=_("Period to"), required=False)
+    pool = forms.IntegerField(label=_("Pool id"), min_value=1, max_value=2**62, required=False)
+    file_format = forms.ChoiceField(label=_("Format"), choices=FORMATS)
+
+
 class PayoutPrepareForm(forms.Form):
     kind = forms.ChoiceField(choices=PayoutKind.choices)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

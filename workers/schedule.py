@@ -20,6 +20,7 @@ TASK_MODULES = (
     "workers.accounts",
     "workers.statements",
     "workers.mail",
+    "workers.reports",
 )
 
 
@@ -79,5 +80,9 @@ def beat_schedule() -> dict[str, dict[str, object]]:
         "treasury-resume-stalled-bank-files": {
             "task": "workers.treasury.resume_stalled_bank_files",
             "schedule": timedelta(minutes=10),
+        },
+        "expire-report-builds": {
+            "task": "workers.reports.expire_report_builds",
+            "schedule": crontab(minute=45),
         },
     }

@@ -45,6 +45,13 @@ from api.treasury.payouts import (
     PayoutListView,
     PayoutPrepareSerializer,
 )
+from api.treasury.report_builds import (
+    ReportBuildDetailView,
+    ReportBuildDownloadView,
+    ReportBuildListView,
+    ReportBuildRequestSerializer,
+    ReportBuildSerializer,
+)
 from api.treasury.reports import ReportQuerySerializer, ReportView
 
 __all__ = [
@@ -74,6 +81,11 @@ __all__ = [
     "PledgeSearchView",
     "ReportQuerySerializer",
     "ReportView",
+    "ReportBuildSerializer",
+    "ReportBuildRequestSerializer",
+    "ReportBuildListView",
+    "ReportBuildDetailView",
+    "ReportBuildDownloadView",
     "PayoutLineSerializer",
     "PayoutBatchSerializer",
     "PayoutCandidateSerializer",

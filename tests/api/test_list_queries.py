@@ -7,6 +7,7 @@ Paginated...List answer) has no seeder, so lists merged later are held to the ru
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -71,6 +72,27 @@ def _seed_bank_files(n: int, user) -> None:
 
     for _ in range(n):
         BankFile.objects.create(sha256=uuid.uuid4().hex * 2, format="bgmax", content=b"x", imported_by=user)
+
+
+_report_days = itertools.count()
+
+
+def _seed_report_builds(n: int, user) -> None:
+    """n report files the treasurer asked for (each as of another day, so none is a repeat)."""
+    from datetime import date, timedelta
+
+    from treasury.reports import report_params
+    from treasury.services import report_build_request
+
+    for _ in range(n):
+        day = date(2020, 1, 1) + timedelta(days=next(_report_days))
+        report_build_request(
+            by=user,
+            kind="pools",
+            params=report_params(as_of=day, date_from=None, date_to=None),
+            file_format="csv",
+            language="sv",
+        )
 
 
 def _exception_lines(n: int, user, *, returned: bool) -> None:
@@ -382,6 +404,7 @@ LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
     "/api/pledges/": (("saver",), _seed_my_pledges),
     "/api/treasury/payments/": (("treasurer",), _seed_payments),
     "/api/treasury/bank-files/": (("treasurer",), _seed_bank_files),
+    "/api/treasury/report-builds/": (("treasurer",), _seed_report_builds),
     "/api/funds/{id}/rules/": (("organiser", "treasurer"), _seed_fund_rules),
     "/api/funds/{id}/withdrawals/": (("treasurer",), _seed_fund_withdrawals),
     "/api/loans/": (("organiser", "treasurer"), _seed_loans),

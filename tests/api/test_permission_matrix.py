@@ -130,6 +130,16 @@ def _more_world(w: World) -> dict[str, Any]:
     [allocation] = payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=treasurer)
     bank_file = BankFile.objects.create(sha256="2" * 64, format="bgmax", content=b"x", imported_by=treasurer)
+    from treasury.reports import report_params
+    from treasury.services import report_build_request
+
+    report_build, _created = report_build_request(
+        by=treasurer,
+        kind="pools",
+        params=report_params(as_of=today, date_from=None, date_to=None),
+        file_format="csv",
+        language="sv",
+    )  # queued: its download answers 409 until a worker has prepared it
     from operations.models import MailDelivery
 
     # One failed mail of each audience: the money mail is the treasurer's, the fair mail the organiser's.
@@ -155,6 +165,7 @@ def _more_world(w: World) -> dict[str, Any]:
         "allocation": allocation,
         "batch": batch,
         "bank_file": bank_file,
+        "report_build": report_build,
     }
 
 
@@ -1282,6 +1293,64 @@ MATRIX = [
             "treasurer": 200,
             "organiser": 403,
         },
+    ),
+    Row(
+        "GET",
+        "api/treasury/report-builds/",
+        lambda w: "/api/treasury/report-builds/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 200,
+            "organiser": 403,
+        },
+    ),
+    Row(
+        "POST",
+        "api/treasury/report-builds/",
+        lambda w: "/api/treasury/report-builds/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 201,
+            "organiser": 403,
+        },
+        body=lambda w, r: {"kind": "pools", "format": "csv"},
+    ),
+    Row(
+        "GET",
+        "api/treasury/report-builds/<int:pk>/",
+        lambda w: f"/api/treasury/report-builds/{w.x['report_build'].pk}/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 200,
+            "organiser": 403,
+        },
+    ),
+    Row(
+        "GET",
+        "api/treasury/report-builds/<int:pk>/download/",
+        lambda w: f"/api/treasury/report-builds/{w.x['report_build'].pk}/download/",
+        {
+            "anonymous": 401,
+            "saver": 403,
+            "other_saver": 403,
+            "owner": 403,
+            "other_owner": 403,
+            "treasurer": 409,
+            "organiser": 403,
+        },
+        note="still queued: 409 until a worker has prepared it",
     ),
     Row(
         "GET",

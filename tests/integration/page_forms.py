@@ -478,6 +478,15 @@ PAGE_FORMS: list[PageForm] = [
         lambda w: {"note": "löst"},
     ),
     PageForm("treasury/bank-files/", "treasurer", lambda w: "/treasury/bank-files/"),
+    PageForm(
+        "treasury/reports/<str:kind>/prepare/",
+        "treasurer",
+        lambda w: "/treasury/reports/pools/prepare/",
+        lambda w: {"file_format": "csv"},
+        page=lambda w: "/treasury/reports/pools/",
+        saved=lambda w: _exists("treasury.ReportBuild", requested_by=w.users["treasurer"], kind="pools"),
+        note="a small report offers direct downloads; the prepare form is posted as a large report's page sends it",
+    ),
     PageForm("treasury/payouts/", "treasurer", lambda w: "/treasury/payouts/", lambda w: {"kind": "refund"}),
     PageForm(
         "treasury/payouts/<int:pk>/cancel/",

@@ -54,3 +54,37 @@ def test_a_bank_file_waits_on_the_heavy_queue_until_a_heavy_worker_imports_it(
     wait_until(lambda: "worker_heartbeat[" in light.log(), timeout=30, what="the heartbeat on the default queue")
     assert _waiting_on(settings.HEAVY_QUEUE) == 0
     assert "worker_heartbeat[" not in heavy.log()
+
+
+def test_a_report_file_is_built_by_a_worker_that_reads_only_the_heavy_queue(
+    celery_process_factory, pool, saver, treasurer
+):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone, translation
+
+    from treasury.exports import report_http_response
+    from treasury.models import ReportBuild, ReportBuildStatus
+    from treasury.reports import report_build, report_params
+    from treasury.services import report_build_request
+
+    redis_purge(settings.REDIS_URL)
+    for number in range(30):
+        money_pledge(pool, saver, amount_ore=10_000 + number, reference=ocr(71000 + number))
+    heavy = celery_process_factory("worker", args=("-Q", settings.HEAVY_QUEUE, "--concurrency=1"))
+    params = report_params(as_of=timezone.localdate(), date_from=None, date_to=None)
+    build, created = report_build_request(by=treasurer, kind="pledges", params=params, file_format="csv", language="sv")
+    assert created
+    wait_until(
+        lambda: ReportBuild.objects.get(pk=build.pk).status in (ReportBuildStatus.DONE, ReportBuildStatus.FAILED),
+        timeout=120,
+        what="the report file",
+    )
+    done = ReportBuild.objects.get(pk=build.pk)
+    assert done.status == ReportBuildStatus.DONE, done.error
+    assert "workers.reports.build_report[" in heavy.log()
+    with default_storage.open(done.stored_file.name, "rb") as handle:  # the media folder the worker wrote to
+        built = handle.read()
+    with translation.override("sv"):
+        direct = report_http_response(report_build(kind="pledges", params=params, user=treasurer), "csv")
+        assert built == b"".join(direct.streaming_content)
+    assert done.row_count == 30

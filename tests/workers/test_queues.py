@@ -13,6 +13,9 @@ HEAVY = {
     "workers.treasury.process_bank_file",
     "workers.totals.reconcile_pool_totals",
     "workers.statements.send_yearly_statements",
+    # Report files: built where the media storage is shared with the web, and removed there after expiry.
+    "workers.reports.build_report",
+    "workers.reports.expire_report_builds",
 }
 
 
