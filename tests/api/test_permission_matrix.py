@@ -18,12 +18,27 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from communities.services import community_create, membership_grant
 from invest.models import ProjectStatus
 from pools.models import Pool, PoolStatus
 from tests.api.routes import api_routes
-from tests.factories import PoolFactory, ProjectFactory, UserFactory
+from tests.factories import MEMBERSHIP_ROLES, PoolFactory, ProjectFactory, UserFactory
 
-ROLES = ("anonymous", "saver", "other_saver", "owner", "other_owner", "treasurer", "organiser")
+ROLES = (
+    "anonymous",
+    "saver",
+    "other_saver",
+    "owner",
+    "other_owner",
+    "treasurer",
+    "organiser",
+    "other_treasurer",
+    "other_organiser",
+)
+# Staff of a second community (B): every object of the world belongs to the first community (A), so these
+# two must be refused A's records (404, or 403 where the row refuses the role outright) and find none of
+# A's rows in their lists (test_other_communitys_staff_find_none_of_its_rows_in_lists).
+OTHER_COMMUNITY_STAFF = ("other_treasurer", "other_organiser")
 PASSWORD = "correct horse battery staple"  # UserFactory's
 
 
@@ -46,6 +61,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """Every record in the first community (A); B's treasurer and organiser hold their roles in B only."""
     users = {
         "anonymous": None,
         "saver": UserFactory(roles=(Role.SAVER,)),
@@ -55,12 +75,26 @@ def world(db) -> World:
         "treasurer": UserFactory(roles=(Role.TREASURER,)),
         "organiser": UserFactory(roles=(Role.ORGANISER,)),
     }
+    other = community_create(name="Kvarnbyns byalag", slug="kvarnbyn", bankgiro="5402-8741")
+    users["other_treasurer"] = staff_of(other, Role.TREASURER)
+    users["other_organiser"] = staff_of(other, Role.ORGANISER)
     project = ProjectFactory(owner=users["owner"])
     draft_project = ProjectFactory(owner=users["owner"], status=ProjectStatus.DRAFT, published_at=None)
     ProjectFactory(owner=users["other_owner"])
     pool = PoolFactory(project=project)
     draft_pool = PoolFactory(project=project, status=PoolStatus.DRAFT)
     return World(users=users, project=project, draft_project=draft_project, pool=pool, draft_pool=draft_pool)
+
+
+def staff_of(community: Any, role: Role) -> Any:
+    """A two-factor staff login (treasurer or organiser) whose role holds in `community` only."""
+    from communities.models import CommunityMembership
+
+    user = UserFactory(roles=(role,))
+    CommunityMembership.objects.filter(user=user).delete()  # the factory's default-community memberships
+    for membership_role in MEMBERSHIP_ROLES[role]:
+        membership_grant(user=user, community=community, role=membership_role)
+    return user
 
 
 def _more_world(w: World) -> dict[str, Any]:
@@ -134,10 +168,14 @@ def _more_world(w: World) -> dict[str, Any]:
 
     # One failed mail of each audience: the money mail is the treasurer's, the fair mail the organiser's.
     money_mail = MailDelivery.objects.create(
-        key="receipt:matrix", kind="receipt", status="failed", next_attempt_at=timezone.now()
+        key="receipt:matrix", kind="receipt", status="failed", next_attempt_at=timezone.now(), to="kvitto-a@example.se"
     )
     fair_mail = MailDelivery.objects.create(
-        key="fair_notice:matrix", kind="fair_notice", status="failed", next_attempt_at=timezone.now()
+        key="fair_notice:matrix",
+        kind="fair_notice",
+        status="failed",
+        next_attempt_at=timezone.now(),
+        to="massa-a@example.se",
     )
     return {
         "money_mail": money_mail,
@@ -211,6 +249,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 403,  # no tokens for two-factor roles
             "organiser": 403,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
         body=_token_body,
         note="each role posts its own email and password",
@@ -244,6 +284,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         note="draft project: its owner and organisers only",
     ),
@@ -259,6 +301,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
         note="the Swish number: its owner or an organiser (empty body: 400); refused before the body is read",
     ),
@@ -274,6 +318,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         note="a draft project others cannot see",
     ),
@@ -291,6 +337,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -305,6 +353,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -319,6 +369,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -333,6 +385,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row("GET", "api/pools/<int:pk>/offer/", lambda w: f"/api/pools/{w.pool.pk}/offer/", everyone(200)),
@@ -390,6 +444,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -419,6 +475,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -433,6 +491,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
         note="each caller's own profile; no user id in the address",
     ),
@@ -448,6 +508,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
         note="an empty body changes nothing; see tests/api/test_me.py for the refund account",
     ),
@@ -463,6 +525,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -477,6 +541,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -491,6 +557,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -505,6 +573,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -519,6 +589,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
         note="the Swish number: the fund's own organiser only (empty body: 400)",
     ),
@@ -534,6 +606,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -548,6 +622,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -562,6 +638,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -576,6 +654,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -590,6 +670,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -604,6 +686,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -618,6 +702,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -632,6 +718,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -646,6 +734,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -660,6 +750,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -674,6 +766,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -688,6 +782,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -702,6 +798,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -716,6 +814,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 201,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         body=lambda w, r: {"amount": "100.00", "paid_on": _today()},
         note="a valid repayment",
@@ -732,6 +832,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 403,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         body=lambda w, r: {"written_off_on": _today()},
         note="a valid write-off",
@@ -748,6 +850,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -762,6 +866,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -776,6 +882,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 201,
             "organiser": 201,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         body=lambda w, r: {"balance": "150000.00", "effective_on": _today()},
         note="a valid balance report",
@@ -793,6 +901,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 400,
         },
     ),
     Row("GET", "api/fairs/<int:fair_id>/", lambda w: f"/api/fairs/{w.x['fair'].pk}/", everyone(200)),
@@ -808,6 +918,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -822,6 +934,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -836,6 +950,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -850,6 +966,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -864,6 +982,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -878,6 +998,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -892,6 +1014,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -906,6 +1030,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -920,6 +1046,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 409,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -934,6 +1062,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 409,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -948,6 +1078,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -962,6 +1094,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -976,6 +1110,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -990,6 +1126,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -1004,6 +1142,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row("POST", "api/fair-cards/<str:code>/", lambda w: f"/api/fair-cards/{w.x['pitch'].code}/", everyone(400)),
@@ -1019,6 +1159,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -1033,6 +1175,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -1047,6 +1191,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 404,  # a fair mail: the organiser's to retry
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -1061,6 +1207,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -1075,6 +1223,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1089,6 +1239,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 400,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1103,6 +1255,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1117,6 +1271,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1131,6 +1287,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 404,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1145,6 +1303,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1159,6 +1319,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1173,6 +1335,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1187,6 +1351,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1201,6 +1367,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1215,6 +1383,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1229,6 +1399,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 201,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1243,6 +1415,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1257,6 +1431,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1271,6 +1447,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1285,6 +1463,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1299,6 +1479,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 400,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1313,6 +1495,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1327,6 +1511,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1341,6 +1527,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1355,6 +1543,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 409,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1369,11 +1559,21 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row("GET", "api/schema/", lambda w: "/api/schema/", everyone(200)),
     Row("GET", "api/docs/", lambda w: "/api/docs/", everyone(200)),
 ]
+
+
+# Cells whose expected status is the fix still to make: strict, so the fix makes them fail until removed here.
+MATRIX_KNOWN_LEAKS = {
+    ("POST", "api/mail/failed/<int:pk>/retry/", "other_organiser"): "failed mails are not yet scoped by community",
+    ("GET", "api/mail/failed/", "other_treasurer"): "failed mails are not yet scoped by community",
+    ("GET", "api/mail/failed/", "other_organiser"): "failed mails are not yet scoped by community",
+}
 
 
 def _client_for(role: str, world: World, login_as: Callable[..., Any]) -> APIClient:
@@ -1393,15 +1593,104 @@ def _send(client: APIClient, row: Row, world: World, role: str) -> Any:
 @pytest.mark.parametrize(
     "row", MATRIX, ids=[f"{r.method} {r.route} {r.note}".strip().replace(" ", "_") for r in MATRIX]
 )
-def test_permission_matrix(row: Row, role: str, world: World, login_as) -> None:
+def test_permission_matrix(row: Row, role: str, world: World, login_as, request) -> None:
+    if (row.method, row.route, role) in MATRIX_KNOWN_LEAKS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=MATRIX_KNOWN_LEAKS[(row.method, row.route, role)]))
+    if role in OTHER_COMMUNITY_STAFF:
+        assert world.x  # community A's records exist, so a list that leaks them shows them
     client = _client_for(role, world, login_as)
     response = _send(client, row, world, role)
+    if role in OTHER_COMMUNITY_STAFF and response.status_code < 300:
+        leaked = [secret for secret in _community_a_secrets(world) if secret in response.content.decode()]
+        assert not leaked, (row.method, row.url(world), role, leaked, response.content[:300])
     assert response.status_code == row.expected[role], (row.method, row.url(world), role, response.content[:300])
     if response.status_code in (401, 403, 404, 405) and row.route.startswith("api/"):
         # Every refusal carries the documented body: a machine-readable code and a translated detail.
         body = response.json()
         assert body.get("code") and body.get("detail"), (row.method, row.url(world), role, body)
         assert "matches the given query" not in str(body["detail"]), body
+
+
+def _community_a_secrets(w: World) -> list[str]:
+    """What only community A's staff (and the people concerned) may read: a saver's name and e-mail, a
+    pledge's payment reference, a card pledger's contact, the guarantee's bank, the fund's loan principal."""
+    saver = w.users["saver"]
+    return [
+        saver.email,
+        saver.full_name,
+        w.x["pledge"].ocr_reference,
+        w.x["card_pledge"].ocr_reference,
+        "anna@example.se",
+        "Sparbanken Bygd",
+        "12000.00",
+        w.x["money_mail"].to,
+        w.x["fair_mail"].to,
+    ]
+
+
+# (url, where the rows are, what identifies a row, the A object that must not show, A's staff who do see it)
+LIST_CHECKS: list[tuple[str | Callable[[World], str], str, str, Callable[[World], Any], str]] = [
+    ("/api/projects/?page_size=200", "results", "id", lambda w: w.draft_project.pk, "organiser"),
+    ("/api/loans/", "", "id", lambda w: w.x["loan"].pk, "organiser"),
+    ("/api/loans/", "", "id", lambda w: w.x["loan"].pk, "treasurer"),
+    ("/api/guarantees/", "", "id", lambda w: w.x["guarantee"].pk, "organiser"),
+    ("/api/guarantees/", "", "id", lambda w: w.x["guarantee"].pk, "treasurer"),
+    ("/api/treasury/bank-files/", "", "id", lambda w: w.x["bank_file"].pk, "treasurer"),
+    (
+        lambda w: f"/api/treasury/payments/?status={_fresh(w.x['payment']).status}",
+        "results",
+        "id",
+        lambda w: w.x["payment"].pk,
+        "treasurer",
+    ),
+    ("/api/treasury/payouts/", "", "id", lambda w: w.x["batch"].pk, "treasurer"),
+    (
+        lambda w: f"/api/treasury/pledges/?q={w.x['pledge'].ocr_reference}",
+        "",
+        "id",
+        lambda w: w.x["pledge"].pk,
+        "treasurer",
+    ),
+    ("/api/treasury/reports/pools/", "rows", "pool_id", lambda w: w.pool.pk, "treasurer"),
+    ("/api/treasury/audit/?table=pools_pool", "results", "row_id", lambda w: w.pool.pk, "treasurer"),
+    ("/api/mail/failed/", "results", "id", lambda w: w.x["money_mail"].pk, "treasurer"),
+    ("/api/mail/failed/", "results", "id", lambda w: w.x["fair_mail"].pk, "organiser"),
+]
+# Cells the matrix found and that are not fixed yet: strict, so a fix makes them fail until removed here.
+KNOWN_LEAKS = {
+    # Failed mails carry no community (operations sits below communities); see the report of issue #17.
+    ("/api/mail/failed/", "treasurer"): "failed mails are not yet scoped by community",
+    ("/api/mail/failed/", "organiser"): "failed mails are not yet scoped by community",
+}
+
+
+def _fresh(row: Any) -> Any:
+    row.refresh_from_db()
+    return row
+
+
+def _listed(body: Any, where: str, key: str) -> set[Any]:
+    rows = body.get(where, []) if where else (body["results"] if isinstance(body, dict) else body)
+    return {row[key] for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("url", "where", "key", "target", "role"),
+    LIST_CHECKS,
+    ids=[f"{c[0] if isinstance(c[0], str) else 'search'}-{i}-{c[4]}" for i, c in enumerate(LIST_CHECKS)],
+)
+def test_other_communitys_staff_find_none_of_its_rows_in_lists(
+    url: Any, where: str, key: str, target: Callable[[World], Any], role: str, world: World, login_as, request
+) -> None:
+    if (url, role) in KNOWN_LEAKS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[(url, role)]))
+    url = url if isinstance(url, str) else url(world)
+    pk = target(world)
+    own = _client_for(role, world, login_as).get(url)
+    assert own.status_code == 200 and pk in _listed(own.json(), where, key), (url, role, own.content[:300])
+    other = _client_for(f"other_{role}", world, login_as).get(url)
+    assert other.status_code == 200, (url, other.content[:300])
+    assert pk not in _listed(other.json(), where, key), (url, f"other_{role}", other.content[:300])
 
 
 def test_every_api_endpoint_has_a_row_in_the_matrix() -> None:
