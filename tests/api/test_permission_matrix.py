@@ -1693,6 +1693,40 @@ def test_other_communitys_staff_find_none_of_its_rows_in_lists(
     assert pk not in _listed(other.json(), where, key), (url, f"other_{role}", other.content[:300])
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "loans",
+            lambda w: {"project": w.project.pk, "principal": "1000.00", "term_months": 12, "disbursed_on": _today()},
+        ),
+        (
+            "guarantees",
+            lambda w: {
+                "project": w.project.pk,
+                "bank": "Sparbanken Bygd",
+                "loan_amount": "10000.00",
+                "coverage_percent": "50",
+                "term_months": 12,
+                "issued_on": _today(),
+            },
+        ),
+    ],
+)
+def test_only_the_funds_own_communitys_organiser_lends_or_guarantees_from_it(path, body, world, login_as) -> None:
+    """The matrix sends these with an empty body (400 for everyone); with a valid one, B's organiser is refused."""
+    from invest.funds.models import Guarantee, Loan
+
+    model = Loan if path == "loans" else Guarantee
+    url = f"/api/funds/{world.x['fund'].pk}/{path}/"
+    before = model.objects.count()
+    refused = _client_for("other_organiser", world, login_as).post(url, body(world), format="json")
+    assert refused.status_code == 403, refused.content[:300]
+    assert model.objects.count() == before
+    allowed = _client_for("organiser", world, login_as).post(url, body(world), format="json")
+    assert allowed.status_code == 201, allowed.content[:300]
+
+
 def test_every_api_endpoint_has_a_row_in_the_matrix() -> None:
     covered = {(row.method, row.route) for row in MATRIX}
     missing = sorted(
