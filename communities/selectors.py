@@ -109,6 +109,24 @@ def _community_ids_held(user: User, role: str) -> list[int] | None:
     return ids
 
 
+def community_ids_for_any(*, user: User, roles: tuple[str, ...]) -> list[int] | None:
+    """The communities where the user holds any of these roles (see community_ids_for); None means every one."""
+    found: set[int] = set()
+    for role in roles:
+        ids = community_ids_for(user=user, role=role)
+        if ids is None:
+            return None
+        found.update(ids)
+    return sorted(found)
+
+
+def user_acts_in(*, user: User, roles: tuple[str, ...], community_id: int | None) -> bool:
+    """Whether the user holds one of these roles in this community (platform staff and superusers: always;
+    a record of no community: only they). The global permission is checked by the caller: this says only where."""
+    ids = community_ids_for_any(user=user, roles=roles)
+    return ids is None or (community_id is not None and community_id in ids)
+
+
 def _only_community_id() -> int | None:
     """TRANSITIONAL: on a platform with exactly one community, a holder of a global power who has no
     membership yet acts in it (as before communities existed). With two or more, memberships decide."""
@@ -155,13 +173,7 @@ def job_run_community_ids(user: Any) -> list[int] | None:
     roles that see the jobs); None (every community) for platform staff, superusers and user=None."""
     if user is None:
         return None
-    found: set[int] = set()
-    for role in (MembershipRole.TREASURER, MembershipRole.ORGANISER):
-        ids = community_ids_for(user=user, role=role)
-        if ids is None:
-            return None
-        found.update(ids)
-    return sorted(found)
+    return community_ids_for_any(user=user, roles=(MembershipRole.TREASURER, MembershipRole.ORGANISER))
 
 
 def is_platform_staff(user: Any) -> bool:

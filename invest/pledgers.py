@@ -15,6 +15,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
+from communities.models import MembershipRole
+from communities.selectors import community_ids_for
 from invest.fairs.models import PledgeFollowUp
 from invest.fairs.services.lifecycle import user_may_manage_fairs
 from pools.models import Pledge, PledgeStatus, Pool, PoolStatus
@@ -50,12 +52,15 @@ def owner_pool_list(*, user: User | AnonymousUser) -> QuerySet[Pool]:
 
 
 def owner_pool_get(*, user: User | AnonymousUser, pool_id: int) -> Pool:
-    """One pool of the user's own project (or any project's, for an organiser); 404 otherwise."""
+    """One pool of the user's own project (or any project's of their community, for an organiser); 404 otherwise."""
     if not user.is_authenticated:
         raise Http404
     pools = Pool.objects.select_related("project").exclude(project=None)
-    if not user_may_manage_fairs(user):
-        pools = pools.filter(project__owner=user)
+    mine = Q(project__owner=user)
+    if user_may_manage_fairs(user):
+        ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)
+        mine = Q() if ids is None else mine | Q(community_id__in=ids)
+    pools = pools.filter(mine)
     try:
         return pools.get(pk=pool_id)
     except Pool.DoesNotExist as exc:

@@ -11,7 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from communities.models import Community
+from communities.models import Community, MembershipRole
+from communities.selectors import community_ids_for
 from invest.fairs.models import Fair
 from invest.models import MicroFund, Project, ProjectStatus
 from pools.models import Pool
@@ -23,14 +24,16 @@ def project_list_public() -> QuerySet[Project]:
 
 
 def project_list_visible(*, user: User | AnonymousUser) -> QuerySet[Project]:
-    """Public projects plus the user's own; organisers see all."""
-    if user.is_authenticated and user.has_perm("invest.manage_projects"):
-        return Project.objects.select_related("owner")
-    if user.is_authenticated:
-        return Project.objects.filter(
-            Q(owner=user) | ~Q(status__in=[ProjectStatus.DRAFT, ProjectStatus.WITHDRAWN])
-        ).select_related("owner")
-    return project_list_public()
+    """Public projects plus the user's own; organisers also see every project of their communities."""
+    if not user.is_authenticated:
+        return project_list_public()
+    visible = Q(owner=user) | ~Q(status__in=[ProjectStatus.DRAFT, ProjectStatus.WITHDRAWN])
+    if user.has_perm("invest.manage_projects"):
+        ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)
+        if ids is None:
+            return Project.objects.select_related("owner")
+        visible |= Q(community_id__in=ids)
+    return Project.objects.filter(visible).select_related("owner")
 
 
 def project_get_visible(*, user: User | AnonymousUser, project_id: int) -> Project:

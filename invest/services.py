@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.identity import normalize_swish_number, validate_swish_number
 from accounts.models import User
-from communities.models import Community
-from communities.selectors import default_community
+from communities.models import Community, MembershipRole
+from communities.selectors import default_community, user_acts_in
 from invest.errors import InvalidTransition, InvestError, ProjectNotEditable, ReceiverSettingRefused
 from invest.models import MicroFund, Project, ProjectStatus
 from invest.notices import swish_number_notice_queue
@@ -49,8 +49,14 @@ def unique_slug(model: type, text: str, *, max_length: int = 80) -> str:
 
 
 def user_may_manage_project(*, user: User, project: Project) -> bool:
-    """Its owner, or an organiser."""
-    return user.is_authenticated and (project.owner_id == user.pk or user.has_perm("invest.manage_projects"))
+    """Its owner, or an organiser of its community."""
+    if not user.is_authenticated:
+        return False
+    if project.owner_id == user.pk:
+        return True
+    return user.has_perm("invest.manage_projects") and user_acts_in(
+        user=user, roles=(MembershipRole.ORGANISER,), community_id=project.community_id
+    )
 
 
 @transaction.atomic

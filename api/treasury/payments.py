@@ -130,9 +130,9 @@ class PaymentMatchView(APIView):
 
     @extend_schema(request=MatchSerializer, responses={201: AllocationSerializer(many=True), **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
+        payment = payment_get_treasury(payment_id=pk, user=request.user)  # another community's: 404 before the body
         payload = MatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        payment = payment_get_treasury(payment_id=pk, user=request.user)
         wanted = payload.validated_data["parts"]
         pledges = pledges_for_manual_match(pledge_ids=[part["pledge"] for part in wanted], user=request.user)
         if pledges is None:
@@ -264,9 +264,9 @@ class PaymentSuggestionMatchView(APIView):
 
     @extend_schema(request=SuggestionMatchSerializer, responses={201: AllocationSerializer(many=True), **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
+        payment = payment_get_treasury(payment_id=pk, user=request.user)  # another community's: 404 before the body
         payload = SuggestionMatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        payment = payment_get_treasury(payment_id=pk, user=request.user)
         wanted = payload.validated_data["pledge"]
         suggestions = (
             payment_suggestions(payment=payment, community_ids=treasurer_community_ids(request.user))

@@ -99,16 +99,13 @@ def pitch_programme(*, fair: Fair) -> QuerySet[Pitch]:
 
 
 def pitch_get_for_owner(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
-    """A pitch of the user's own project (organisers: any); another owner gets 404."""
-    rows = Pitch.objects.select_related("project", "fair", "pool")
-    if not user_may_manage_fairs(user):
-        if not user.is_authenticated:
-            raise Http404
-        rows = rows.filter(project__owner_id=user.pk)
-    try:
-        return rows.get(pk=pitch_id)
-    except Pitch.DoesNotExist as exc:
-        raise Http404 from exc
+    """A pitch of the user's own project (organisers of the fair's community: any); anyone else gets 404."""
+    if not user.is_authenticated:
+        raise Http404
+    pitch = Pitch.objects.select_related("project", "fair", "pool").filter(pk=pitch_id).first()
+    if pitch is None or not (pitch.project.owner_id == user.pk or _organises(user, pitch.fair)):
+        raise Http404
+    return pitch
 
 
 def pitch_list_for_owner(*, user: User | AnonymousUser) -> QuerySet[Pitch]:

@@ -32,6 +32,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from communities.models import MembershipRole
+from communities.selectors import community_ids_for_any, user_acts_in
 from invest.funds.models import (
     CapitalWithdrawal,
     FundMembership,
@@ -56,21 +58,66 @@ CAPITAL_PLEDGE_KINDS = (PledgeKind.SHARE, PledgeKind.GIFT)
 # ---------------------------------------------------------------- who may see what
 
 
-def user_manages_funds(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("invest.manage_funds"))
+# Where each power holds: a fund belongs to one community, and its organisers (and fund managers) and
+# treasurers act on it only when they hold that role there (platform staff and superusers: everywhere).
+FUND_MANAGING_ROLES: tuple[str, ...] = (MembershipRole.ORGANISER, MembershipRole.FUND_MANAGER)
+FUND_TREASURY_ROLES: tuple[str, ...] = (MembershipRole.TREASURER,)
 
 
-def user_reads_fund_reports(user: User | AnonymousUser) -> bool:
-    """Organisers and treasurers read positions and every engagement."""
-    return bool(user.is_authenticated and (user.has_perm("invest.manage_funds") or user.has_perm("pools.view_reports")))
+def _holds(user: User | AnonymousUser, roles: tuple[str, ...], community_id: int | None) -> bool:
+    return community_id is None or user_acts_in(user=user, roles=roles, community_id=community_id)  # type: ignore[arg-type]
 
 
-def user_approves_payouts(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("pools.approve_payouts"))
+def user_manages_funds(user: User | AnonymousUser, *, community_id: int | None = None) -> bool:
+    """Organisers manage funds; given a community, only where they hold the role (None: anywhere)."""
+    return bool(
+        user.is_authenticated
+        and user.has_perm("invest.manage_funds")
+        and _holds(user, FUND_MANAGING_ROLES, community_id)
+    )
 
 
-def user_records_repayments(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.has_perm("pools.manage_payments"))
+def user_reads_fund_reports(user: User | AnonymousUser, *, community_id: int | None = None) -> bool:
+    """Organisers and treasurers read positions and every engagement (of their community's funds)."""
+    if not user.is_authenticated:
+        return False
+    return user_manages_funds(user, community_id=community_id) or bool(
+        user.has_perm("pools.view_reports") and _holds(user, FUND_TREASURY_ROLES, community_id)
+    )
+
+
+def user_approves_payouts(user: User | AnonymousUser, *, community_id: int | None = None) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.has_perm("pools.approve_payouts")
+        and _holds(user, FUND_TREASURY_ROLES, community_id)
+    )
+
+
+def user_records_repayments(user: User | AnonymousUser, *, community_id: int | None = None) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.has_perm("pools.manage_payments")
+        and _holds(user, FUND_TREASURY_ROLES, community_id)
+    )
+
+
+def fund_report_community_ids(user: User | AnonymousUser) -> list[int] | None:
+    """The communities whose funds' reports and engagements the user reads; None means every one."""
+    if not user.is_authenticated:
+        return []
+    found: set[int] = set()
+    for perm, roles in (("invest.manage_funds", FUND_MANAGING_ROLES), ("pools.view_reports", FUND_TREASURY_ROLES)):
+        if user.has_perm(perm):
+            ids = community_ids_for_any(user=user, roles=roles)
+            if ids is None:
+                return None
+            found.update(ids)
+    return sorted(found)
+
+
+def _in_communities(ids: list[int] | None, field: str) -> Q:
+    return Q() if ids is None else Q(**{f"{field}__in": ids})
 
 
 def fund_list() -> QuerySet[MicroFund]:
@@ -116,7 +163,10 @@ def fund_get_for_reports(
     """A fund whose reports the user may read (organiser or treasurer), else 404."""
     if not user_reads_fund_reports(user):
         raise Http404
-    return fund_get(fund_id=fund_id, slug=slug)
+    fund = fund_get(fund_id=fund_id, slug=slug)
+    if not user_reads_fund_reports(user, community_id=fund.community_id):
+        raise Http404
+    return fund
 
 
 def fund_rules_current(*, fund: MicroFund) -> FundRulesVersion | None:
@@ -144,7 +194,11 @@ def membership_get(*, fund: MicroFund, user: User | AnonymousUser) -> FundMember
 
 
 def withdrawal_list_for_treasury(*, user: User | AnonymousUser, fund: MicroFund) -> QuerySet[CapitalWithdrawal]:
-    if not (user_approves_payouts(user) or user_records_repayments(user)):
+    community_id = fund.community_id
+    if not (
+        user_approves_payouts(user, community_id=community_id)
+        or user_records_repayments(user, community_id=community_id)
+    ):
         raise Http404
     return CapitalWithdrawal.objects.filter(membership__fund=fund).select_related(
         "membership__member", "prepared_by", "approved_by"
@@ -155,9 +209,16 @@ def withdrawal_get_for_treasury(*, user: User | AnonymousUser, withdrawal_id: in
     if not (user_approves_payouts(user) or user_records_repayments(user)):
         raise Http404
     try:
-        return CapitalWithdrawal.objects.select_related("membership__fund", "membership__member").get(pk=withdrawal_id)
+        row = CapitalWithdrawal.objects.select_related("membership__fund", "membership__member").get(pk=withdrawal_id)
     except CapitalWithdrawal.DoesNotExist as exc:
         raise Http404 from exc
+    community_id = row.membership.fund.community_id
+    if not (
+        user_approves_payouts(user, community_id=community_id)
+        or user_records_repayments(user, community_id=community_id)
+    ):
+        raise Http404
+    return row
 
 
 def withdrawal_get_for_member_or_treasury(*, user: User | AnonymousUser, withdrawal_id: int) -> CapitalWithdrawal:
@@ -167,19 +228,25 @@ def withdrawal_get_for_member_or_treasury(*, user: User | AnonymousUser, withdra
         .filter(pk=withdrawal_id)
         .first()
     )
-    if row is None or not (row.membership.member_id == user.pk or user_approves_payouts(user)):
+    if row is None or not (
+        row.membership.member_id == user.pk
+        or user_approves_payouts(user, community_id=row.membership.fund.community_id)
+    ):
         raise Http404
     return row
 
 
 def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
-    """Organisers and treasurers see every loan; a project owner sees the loans to their projects."""
+    """Organisers and treasurers see every loan of their community's funds; a project owner sees the loans
+    to their projects."""
     rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")
+    if not user.is_authenticated:
+        return rows.none()
     if user_reads_fund_reports(user):
-        return rows
-    if user.is_authenticated:
-        return rows.filter(project__owner=user)
-    return rows.none()
+        return rows.filter(
+            _in_communities(fund_report_community_ids(user), "fund__community_id") | Q(project__owner=user)
+        )
+    return rows.filter(project__owner=user)
 
 
 def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
@@ -190,12 +257,15 @@ def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
 
 
 def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]:
+    """As loan_list_visible: staff of the fund's community, and the project's owner."""
     rows = Guarantee.objects.select_related("fund", "project", "project__owner")
+    if not user.is_authenticated:
+        return rows.none()
     if user_reads_fund_reports(user):
-        return rows
-    if user.is_authenticated:
-        return rows.filter(project__owner=user)
-    return rows.none()
+        return rows.filter(
+            _in_communities(fund_report_community_ids(user), "fund__community_id") | Q(project__owner=user)
+        )
+    return rows.filter(project__owner=user)
 
 
 def guarantee_get_visible(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee:

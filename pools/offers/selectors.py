@@ -11,6 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from communities.models import MembershipRole
+from communities.selectors import user_acts_in
 from pools.models import ACTIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeStatus, Pool
 from pools.offers.models import (
     InvestorAssessment,
@@ -60,10 +62,12 @@ def sheet_list(*, pool: Pool) -> QuerySet[KeyInfoSheet]:
 
 
 def user_may_write_sheet(*, user: User, pool: Pool) -> bool:
-    """The pool's project owner, the micro-fund's organiser, or an organiser may write its sheet."""
+    """The pool's project owner, the micro-fund's organiser, or an organiser of its community may write its sheet."""
     if not user.is_authenticated:
         return False
-    if user.has_perm("pools.manage_pools"):
+    if user.has_perm("pools.manage_pools") and user_acts_in(
+        user=user, roles=(MembershipRole.ORGANISER,), community_id=pool.community_id
+    ):
         return True
     if pool.project_id is not None and pool.project.owner_id == user.pk:  # type: ignore[union-attr]
         return True
@@ -195,18 +199,23 @@ def offer_records_export(*, saver: User) -> dict[str, list[dict[str, object]]]:
 
 
 def sheet_get_for_approval(*, user: User, sheet_id: int) -> KeyInfoSheet:
-    """A sheet version an organiser (pools.manage_pools) may approve; 404 for anyone else or no such sheet."""
-    sheet = KeyInfoSheet.objects.filter(pk=sheet_id).first()
+    """A sheet version an organiser (pools.manage_pools) of the pool's community may approve; 404 for anyone
+    else or no such sheet."""
+    sheet = KeyInfoSheet.objects.select_related("pool").filter(pk=sheet_id).first()
     if sheet is None or not user.has_perm("pools.manage_pools"):
+        raise Http404
+    if not user_acts_in(user=user, roles=(MembershipRole.ORGANISER,), community_id=sheet.pool.community_id):
         raise Http404
     return sheet
 
 
 def user_may_record_lender_payments(*, user: User, pool: Pool) -> bool:
-    """The pool's project owner, its micro-fund's organiser, or a treasurer."""
+    """The pool's project owner, its micro-fund's organiser, or a treasurer of its community."""
     if not user.is_authenticated:
         return False
-    if user.has_perm("pools.manage_payments"):
+    if user.has_perm("pools.manage_payments") and user_acts_in(
+        user=user, roles=(MembershipRole.TREASURER,), community_id=pool.community_id
+    ):
         return True
     if pool.project_id is not None and pool.project.owner_id == user.pk:  # type: ignore[union-attr]
         return True

@@ -18,12 +18,27 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from communities.services import community_create, membership_grant
 from invest.models import ProjectStatus
 from pools.models import Pool, PoolStatus
 from tests.api.routes import api_routes
-from tests.factories import PoolFactory, ProjectFactory, UserFactory
+from tests.factories import MEMBERSHIP_ROLES, PoolFactory, ProjectFactory, UserFactory
 
-ROLES = ("anonymous", "saver", "other_saver", "owner", "other_owner", "treasurer", "organiser")
+ROLES = (
+    "anonymous",
+    "saver",
+    "other_saver",
+    "owner",
+    "other_owner",
+    "treasurer",
+    "organiser",
+    "other_treasurer",
+    "other_organiser",
+)
+# Staff of a second community (B): every object of the world belongs to the first community (A), so these
+# two must be refused A's records (404, or 403 where the row refuses the role outright) and find none of
+# A's rows in their lists (test_other_communitys_staff_find_none_of_its_rows_in_lists).
+OTHER_COMMUNITY_STAFF = ("other_treasurer", "other_organiser")
 PASSWORD = "correct horse battery staple"  # UserFactory's
 
 
@@ -46,6 +61,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """Every record in the first community (A); B's treasurer and organiser hold their roles in B only."""
     users = {
         "anonymous": None,
         "saver": UserFactory(roles=(Role.SAVER,)),
@@ -55,12 +75,26 @@ def world(db) -> World:
         "treasurer": UserFactory(roles=(Role.TREASURER,)),
         "organiser": UserFactory(roles=(Role.ORGANISER,)),
     }
+    other = community_create(name="Kvarnbyns byalag", slug="kvarnbyn", bankgiro="5402-8741")
+    users["other_treasurer"] = staff_of(other, Role.TREASURER)
+    users["other_organiser"] = staff_of(other, Role.ORGANISER)
     project = ProjectFactory(owner=users["owner"])
     draft_project = ProjectFactory(owner=users["owner"], status=ProjectStatus.DRAFT, published_at=None)
     ProjectFactory(owner=users["other_owner"])
     pool = PoolFactory(project=project)
     draft_pool = PoolFactory(project=project, status=PoolStatus.DRAFT)
     return World(users=users, project=project, draft_project=draft_project, pool=pool, draft_pool=draft_pool)
+
+
+def staff_of(community: Any, role: Role) -> Any:
+    """A two-factor staff login (treasurer or organiser) whose role holds in `community` only."""
+    from communities.models import CommunityMembership
+
+    user = UserFactory(roles=(role,))
+    CommunityMembership.objects.filter(user=user).delete()  # the factory's default-community memberships
+    for membership_role in MEMBERSHIP_ROLES[role]:
+        membership_grant(user=user, community=community, role=membership_role)
+    return user
 
 
 def _more_world(w: World) -> dict[str, Any]:
@@ -144,10 +178,14 @@ def _more_world(w: World) -> dict[str, Any]:
 
     # One failed mail of each audience: the money mail is the treasurer's, the fair mail the organiser's.
     money_mail = MailDelivery.objects.create(
-        key="receipt:matrix", kind="receipt", status="failed", next_attempt_at=timezone.now()
+        key="receipt:matrix", kind="receipt", status="failed", next_attempt_at=timezone.now(), to="kvitto-a@example.se"
     )
     fair_mail = MailDelivery.objects.create(
-        key="fair_notice:matrix", kind="fair_notice", status="failed", next_attempt_at=timezone.now()
+        key="fair_notice:matrix",
+        kind="fair_notice",
+        status="failed",
+        next_attempt_at=timezone.now(),
+        to="massa-a@example.se",
     )
     return {
         "money_mail": money_mail,
@@ -246,6 +284,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 403,  # no tokens for two-factor roles
             "organiser": 403,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
         body=_token_body,
         note="each role posts its own email and password",
@@ -279,6 +319,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         note="draft project: its owner and organisers only",
     ),
@@ -294,6 +336,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
         note="the Swish number: its owner or an organiser (empty body: 400); refused before the body is read",
     ),
@@ -309,6 +353,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         note="a draft project others cannot see",
     ),
@@ -326,6 +372,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -340,6 +388,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -354,6 +404,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -368,6 +420,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row("GET", "api/pools/<int:pk>/offer/", lambda w: f"/api/pools/{w.pool.pk}/offer/", everyone(200)),
@@ -425,6 +479,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -454,6 +510,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -468,6 +526,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
         note="each caller's own profile; no user id in the address",
     ),
@@ -483,6 +543,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
         note="an empty body changes nothing; see tests/api/test_me.py for the refund account",
     ),
@@ -498,6 +560,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -512,6 +576,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -526,6 +592,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -540,6 +608,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -554,6 +624,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
         note="the Swish number: the fund's own organiser only (empty body: 400)",
     ),
@@ -569,6 +641,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -583,6 +657,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -597,6 +673,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -611,6 +689,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -625,6 +705,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -639,6 +721,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -653,6 +737,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -667,6 +753,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -681,6 +769,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -695,6 +785,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -709,6 +801,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 404,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -723,6 +817,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -737,6 +833,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -751,6 +849,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 201,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         body=lambda w, r: {"amount": "100.00", "paid_on": _today()},
         note="a valid repayment",
@@ -767,6 +867,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 403,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         body=lambda w, r: {"written_off_on": _today()},
         note="a valid write-off",
@@ -783,6 +885,8 @@ MATRIX = [
             "other_owner": 200,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -797,6 +901,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -811,6 +917,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 201,
             "organiser": 201,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
         body=lambda w, r: {"balance": "150000.00", "effective_on": _today()},
         note="a valid balance report",
@@ -828,6 +936,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 400,
+            "other_treasurer": 403,
+            "other_organiser": 400,
         },
     ),
     Row("GET", "api/fairs/<int:fair_id>/", lambda w: f"/api/fairs/{w.x['fair'].pk}/", everyone(200)),
@@ -843,6 +953,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -857,6 +969,8 @@ MATRIX = [
             "other_owner": 400,
             "treasurer": 400,
             "organiser": 400,
+            "other_treasurer": 400,
+            "other_organiser": 400,
         },
     ),
     Row(
@@ -871,6 +985,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -885,6 +1001,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -899,6 +1017,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -913,6 +1033,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -927,6 +1049,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -941,6 +1065,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -955,6 +1081,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 409,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -969,6 +1097,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 409,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -983,6 +1113,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -997,6 +1129,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -1011,6 +1145,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -1025,6 +1161,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -1039,6 +1177,8 @@ MATRIX = [
             "other_owner": 404,
             "treasurer": 404,
             "organiser": 400,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row("POST", "api/fair-cards/<str:code>/", lambda w: f"/api/fair-cards/{w.x['pitch'].code}/", everyone(400)),
@@ -1054,6 +1194,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -1068,6 +1210,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -1082,6 +1226,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 404,  # a fair mail: the organiser's to retry
             "organiser": 200,
+            "other_treasurer": 404,
+            "other_organiser": 404,
         },
     ),
     Row(
@@ -1096,6 +1242,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 200,
+            "other_treasurer": 200,
+            "other_organiser": 200,
         },
     ),
     Row(
@@ -1110,6 +1258,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1124,6 +1274,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 400,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1138,6 +1290,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1152,6 +1306,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1166,6 +1322,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 404,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1180,6 +1338,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1194,6 +1354,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1208,6 +1370,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1222,6 +1386,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1236,6 +1402,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1250,6 +1418,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1264,6 +1434,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 201,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1278,6 +1450,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1292,6 +1466,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1364,6 +1540,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1378,6 +1556,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1392,6 +1572,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 400,
             "organiser": 403,
+            "other_treasurer": 400,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1406,6 +1588,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1420,6 +1604,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 403,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1434,6 +1620,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1448,6 +1636,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 409,
             "organiser": 403,
+            "other_treasurer": 404,
+            "other_organiser": 403,
         },
     ),
     Row(
@@ -1462,6 +1652,8 @@ MATRIX = [
             "other_owner": 403,
             "treasurer": 200,
             "organiser": 403,
+            "other_treasurer": 200,
+            "other_organiser": 403,
         },
     ),
     # Communities and their roles: the world's one community is managed by its treasurer (platform staff,
@@ -1548,6 +1740,14 @@ MATRIX = [
 ]
 
 
+# Cells whose expected status is the fix still to make: strict, so the fix makes them fail until removed here.
+MATRIX_KNOWN_LEAKS = {
+    ("POST", "api/mail/failed/<int:pk>/retry/", "other_organiser"): "failed mails are not yet scoped by community",
+    ("GET", "api/mail/failed/", "other_treasurer"): "failed mails are not yet scoped by community",
+    ("GET", "api/mail/failed/", "other_organiser"): "failed mails are not yet scoped by community",
+}
+
+
 def _client_for(role: str, world: World, login_as: Callable[..., Any]) -> APIClient:
     client = APIClient()
     user = world.users[role]
@@ -1565,15 +1765,138 @@ def _send(client: APIClient, row: Row, world: World, role: str) -> Any:
 @pytest.mark.parametrize(
     "row", MATRIX, ids=[f"{r.method} {r.route} {r.note}".strip().replace(" ", "_") for r in MATRIX]
 )
-def test_permission_matrix(row: Row, role: str, world: World, login_as) -> None:
+def test_permission_matrix(row: Row, role: str, world: World, login_as, request) -> None:
+    if (row.method, row.route, role) in MATRIX_KNOWN_LEAKS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=MATRIX_KNOWN_LEAKS[(row.method, row.route, role)]))
+    if role in OTHER_COMMUNITY_STAFF:
+        assert world.x  # community A's records exist, so a list that leaks them shows them
     client = _client_for(role, world, login_as)
     response = _send(client, row, world, role)
+    if role in OTHER_COMMUNITY_STAFF and response.status_code < 300:
+        leaked = [secret for secret in _community_a_secrets(world) if secret in response.content.decode()]
+        assert not leaked, (row.method, row.url(world), role, leaked, response.content[:300])
     assert response.status_code == row.expected[role], (row.method, row.url(world), role, response.content[:300])
     if response.status_code in (401, 403, 404, 405) and row.route.startswith("api/"):
         # Every refusal carries the documented body: a machine-readable code and a translated detail.
         body = response.json()
         assert body.get("code") and body.get("detail"), (row.method, row.url(world), role, body)
         assert "matches the given query" not in str(body["detail"]), body
+
+
+def _community_a_secrets(w: World) -> list[str]:
+    """What only community A's staff (and the people concerned) may read: a saver's name and e-mail, a
+    pledge's payment reference, a card pledger's contact, the guarantee's bank, the fund's loan principal."""
+    saver = w.users["saver"]
+    return [
+        saver.email,
+        saver.full_name,
+        w.x["pledge"].ocr_reference,
+        w.x["card_pledge"].ocr_reference,
+        "anna@example.se",
+        "Sparbanken Bygd",
+        "12000.00",
+        w.x["money_mail"].to,
+        w.x["fair_mail"].to,
+    ]
+
+
+# (url, where the rows are, what identifies a row, the A object that must not show, A's staff who do see it)
+LIST_CHECKS: list[tuple[str | Callable[[World], str], str, str, Callable[[World], Any], str]] = [
+    ("/api/projects/?page_size=200", "results", "id", lambda w: w.draft_project.pk, "organiser"),
+    ("/api/loans/", "", "id", lambda w: w.x["loan"].pk, "organiser"),
+    ("/api/loans/", "", "id", lambda w: w.x["loan"].pk, "treasurer"),
+    ("/api/guarantees/", "", "id", lambda w: w.x["guarantee"].pk, "organiser"),
+    ("/api/guarantees/", "", "id", lambda w: w.x["guarantee"].pk, "treasurer"),
+    ("/api/treasury/bank-files/", "", "id", lambda w: w.x["bank_file"].pk, "treasurer"),
+    (
+        lambda w: f"/api/treasury/payments/?status={_fresh(w.x['payment']).status}",
+        "results",
+        "id",
+        lambda w: w.x["payment"].pk,
+        "treasurer",
+    ),
+    ("/api/treasury/payouts/", "", "id", lambda w: w.x["batch"].pk, "treasurer"),
+    (
+        lambda w: f"/api/treasury/pledges/?q={w.x['pledge'].ocr_reference}",
+        "",
+        "id",
+        lambda w: w.x["pledge"].pk,
+        "treasurer",
+    ),
+    ("/api/treasury/reports/pools/", "rows", "pool_id", lambda w: w.pool.pk, "treasurer"),
+    ("/api/treasury/audit/?table=pools_pool", "results", "row_id", lambda w: w.pool.pk, "treasurer"),
+    ("/api/mail/failed/", "results", "id", lambda w: w.x["money_mail"].pk, "treasurer"),
+    ("/api/mail/failed/", "results", "id", lambda w: w.x["fair_mail"].pk, "organiser"),
+]
+# Cells the matrix found and that are not fixed yet: strict, so a fix makes them fail until removed here.
+KNOWN_LEAKS = {
+    # Failed mails carry no community (operations sits below communities); see the report of issue #17.
+    ("/api/mail/failed/", "treasurer"): "failed mails are not yet scoped by community",
+    ("/api/mail/failed/", "organiser"): "failed mails are not yet scoped by community",
+}
+
+
+def _fresh(row: Any) -> Any:
+    row.refresh_from_db()
+    return row
+
+
+def _listed(body: Any, where: str, key: str) -> set[Any]:
+    rows = body.get(where, []) if where else (body["results"] if isinstance(body, dict) else body)
+    return {row[key] for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("url", "where", "key", "target", "role"),
+    LIST_CHECKS,
+    ids=[f"{c[0] if isinstance(c[0], str) else 'search'}-{i}-{c[4]}" for i, c in enumerate(LIST_CHECKS)],
+)
+def test_other_communitys_staff_find_none_of_its_rows_in_lists(
+    url: Any, where: str, key: str, target: Callable[[World], Any], role: str, world: World, login_as, request
+) -> None:
+    if (url, role) in KNOWN_LEAKS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[(url, role)]))
+    url = url if isinstance(url, str) else url(world)
+    pk = target(world)
+    own = _client_for(role, world, login_as).get(url)
+    assert own.status_code == 200 and pk in _listed(own.json(), where, key), (url, role, own.content[:300])
+    other = _client_for(f"other_{role}", world, login_as).get(url)
+    assert other.status_code == 200, (url, other.content[:300])
+    assert pk not in _listed(other.json(), where, key), (url, f"other_{role}", other.content[:300])
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "loans",
+            lambda w: {"project": w.project.pk, "principal": "1000.00", "term_months": 12, "disbursed_on": _today()},
+        ),
+        (
+            "guarantees",
+            lambda w: {
+                "project": w.project.pk,
+                "bank": "Sparbanken Bygd",
+                "loan_amount": "10000.00",
+                "coverage_percent": "50",
+                "term_months": 12,
+                "issued_on": _today(),
+            },
+        ),
+    ],
+)
+def test_only_the_funds_own_communitys_organiser_lends_or_guarantees_from_it(path, body, world, login_as) -> None:
+    """The matrix sends these with an empty body (400 for everyone); with a valid one, B's organiser is refused."""
+    from invest.funds.models import Guarantee, Loan
+
+    model = Loan if path == "loans" else Guarantee
+    url = f"/api/funds/{world.x['fund'].pk}/{path}/"
+    before = model.objects.count()
+    refused = _client_for("other_organiser", world, login_as).post(url, body(world), format="json")
+    assert refused.status_code == 403, refused.content[:300]
+    assert model.objects.count() == before
+    allowed = _client_for("organiser", world, login_as).post(url, body(world), format="json")
+    assert allowed.status_code == 201, allowed.content[:300]
 
 
 def test_every_api_endpoint_has_a_row_in_the_matrix() -> None:

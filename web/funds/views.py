@@ -62,10 +62,11 @@ def _fund_context(request: HttpRequest, fund: Any) -> dict[str, Any]:
         "fund": fund,
         "rules": selectors.fund_rules_current(fund=fund),
         "membership": selectors.membership_get(fund=fund, user=user),
-        "may_manage": selectors.user_manages_funds(user),
+        "may_manage": selectors.user_manages_funds(user, community_id=fund.community_id),
         "may_set_swish": user_may_manage_fund_receiver(user=user, fund=fund),
-        "may_read_reports": selectors.user_reads_fund_reports(user),
-        "may_treasure": selectors.user_approves_payouts(user) or selectors.user_records_repayments(user),
+        "may_read_reports": selectors.user_reads_fund_reports(user, community_id=fund.community_id),
+        "may_treasure": selectors.user_approves_payouts(user, community_id=fund.community_id)
+        or selectors.user_records_repayments(user, community_id=fund.community_id),
     }
 
 
@@ -208,8 +209,9 @@ def fund_shares(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- organisers
 
 
-def _require_manager(request: AuthenticatedHttpRequest) -> None:
-    if not selectors.user_manages_funds(request.user):
+def _require_manager(request: AuthenticatedHttpRequest, community_id: int | None = None) -> None:
+    """Organisers (of this community, when one is named) manage funds; anyone else is refused (403)."""
+    if not selectors.user_manages_funds(request.user, community_id=community_id):
         raise PermissionDenied
 
 
@@ -261,7 +263,7 @@ def fund_rules(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     rules = selectors.fund_rules_current(fund=fund)
     form = RulesForm(request.POST or None, initial=_rules_initial(rules))
     if request.method == "POST":
-        _require_manager(request)
+        _require_manager(request, fund.community_id)
         if not step_up_fresh(request):
             return step_up_redirect(request, reverse("web:fund-rules", args=[fund.slug]))
         if form.is_valid():
@@ -283,6 +285,7 @@ def loan_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """An organiser lends to a project; a broken limit is shown with its reason."""
     _require_manager(request)
     fund = selectors.fund_get(slug=slug)
+    _require_manager(request, fund.community_id)
     if request.method == "POST" and not step_up_fresh(request):
         return step_up_redirect(request, reverse("web:fund-loan-new", args=[fund.slug]))
     form = LoanForm(request.POST or None)
@@ -312,6 +315,7 @@ def guarantee_create(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     """An organiser guarantees part of a project's bank loan; a broken limit is shown with its reason."""
     _require_manager(request)
     fund = selectors.fund_get(slug=slug)
+    _require_manager(request, fund.community_id)
     if request.method == "POST" and not step_up_fresh(request):
         return step_up_redirect(request, reverse("web:fund-guarantee-new", args=[fund.slug]))
     form = GuaranteeForm(request.POST or None)
@@ -345,7 +349,7 @@ def loan_detail(request: AuthenticatedHttpRequest, pk: int, write_off_form: Writ
     """A loan, its schedule and repayments: for its project's owner, organisers and treasurers.
     Treasurers record repayments here."""
     loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
-    may_record = selectors.user_records_repayments(request.user)
+    may_record = selectors.user_records_repayments(request.user, community_id=loan.fund.community_id)
     form = RepaymentForm(request.POST if write_off_form is None and request.method == "POST" else None)
     if request.method == "POST" and write_off_form is None:
         if not may_record:
@@ -376,7 +380,11 @@ def loan_detail(request: AuthenticatedHttpRequest, pk: int, write_off_form: Writ
             "form": form if may_record else None,
             "write_off_form": write_off_form
             if write_off_form is not None
-            else (WriteOffForm() if selectors.user_manages_funds(request.user) else None),
+            else (
+                WriteOffForm()
+                if selectors.user_manages_funds(request.user, community_id=loan.fund.community_id)
+                else None
+            ),
         },
     )
 
@@ -386,7 +394,7 @@ def loan_detail(request: AuthenticatedHttpRequest, pk: int, write_off_form: Writ
 def loan_write_off(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An organiser writes off what is left of a loan."""
     loan = selectors.loan_get_visible(user=request.user, loan_id=pk)
-    _require_manager(request)  # refused before the code is asked for: only an organiser writes off
+    _require_manager(request, loan.fund.community_id)  # refused before the code is asked for: only an organiser
     if not step_up_fresh(request):
         return step_up_redirect(request, reverse("web:loan-detail", args=[loan.pk]))
     form = WriteOffForm(request.POST)
@@ -425,8 +433,9 @@ def _guarantee_page(request: AuthenticatedHttpRequest, guarantee: Any, form: Gua
             "line": line,
             "events": guarantee.events.select_related("recorded_by").order_by("effective_on", "pk"),
             "form": form,
-            "may_report": selectors.user_records_repayments(user) or selectors.user_manages_funds(user),
-            "may_end": selectors.user_manages_funds(user),
+            "may_report": selectors.user_records_repayments(user, community_id=guarantee.fund.community_id)
+            or selectors.user_manages_funds(user, community_id=guarantee.fund.community_id),
+            "may_end": selectors.user_manages_funds(user, community_id=guarantee.fund.community_id),
         },
     )
 

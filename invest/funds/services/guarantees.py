@@ -57,7 +57,7 @@ def guarantee_create(
 ) -> Guarantee:
     """Guarantee part of a project's bank loan; queue totals. Raises FundPermissionDenied, FundHasNoRules,
     InvalidFundInput, CoverageLimitExceeded, ProjectLimitExceeded, ExposureLimitExceeded."""
-    _require(user_manages_funds(by))
+    _require(user_manages_funds(by, community_id=fund.community_id))
     fund = _lock_fund(fund)
     rules = _rules_or_refuse(fund)
     project = _backable_project(project)
@@ -118,7 +118,10 @@ def _event_day(guarantee: Guarantee, value: object) -> date:
 def guarantee_balance_report(*, guarantee: Guarantee, by: User, balance_ore: int, effective_on: date) -> GuaranteeEvent:
     """Record the bank loan's balance (it shrinks as the loan is repaid), lowering the exposure; queue totals.
     Raises FundPermissionDenied, GuaranteeNotChangeable, InvalidFundInput."""
-    _require(user_records_repayments(by) or user_manages_funds(by))
+    community_id = guarantee.fund.community_id
+    _require(
+        user_records_repayments(by, community_id=community_id) or user_manages_funds(by, community_id=community_id)
+    )
     guarantee = _lock_active_guarantee(guarantee)
     balance = _whole(balance_ore, field="balance", low=0, high=guarantee.loan_amount_ore)
     day = _event_day(guarantee, effective_on)
@@ -133,7 +136,7 @@ def guarantee_balance_report(*, guarantee: Guarantee, by: User, balance_ore: int
 def guarantee_release(*, guarantee: Guarantee, by: User, effective_on: date, note: str = "") -> GuaranteeEvent:
     """The bank releases the fund from the guarantee; exposure ends. Queue totals.
     Raises FundPermissionDenied, GuaranteeNotChangeable, InvalidFundInput."""
-    _require(user_manages_funds(by))
+    _require(user_manages_funds(by, community_id=guarantee.fund.community_id))
     guarantee = _lock_active_guarantee(guarantee)
     day = _event_day(guarantee, effective_on)
     event = GuaranteeEvent.objects.create(
@@ -151,7 +154,7 @@ def guarantee_call(
 ) -> GuaranteeEvent:
     """The bank calls the guarantee: the fund pays and records the loss (at most the exposure). Queue totals.
     Raises FundPermissionDenied, GuaranteeNotChangeable, InvalidFundInput."""
-    _require(user_manages_funds(by))
+    _require(user_manages_funds(by, community_id=guarantee.fund.community_id))
     guarantee = _lock_active_guarantee(guarantee)
     day = _event_day(guarantee, effective_on)
     line = guarantee_line(guarantee, as_of=day, cutoff=recorded_cutoff(day, timezone.now() + timedelta(seconds=1)))

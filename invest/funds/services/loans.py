@@ -120,7 +120,7 @@ def loan_create(
     """Lend to a project: the loan and its straight-line schedule; queue totals.
     Raises FundPermissionDenied, FundHasNoRules, InvalidFundInput, ProjectLimitExceeded, ExposureLimitExceeded,
     InsufficientCapital."""
-    _require(user_manages_funds(by))
+    _require(user_manages_funds(by, community_id=fund.community_id))
     fund = _lock_fund(fund)
     rules = _rules_or_refuse(fund)
     project = _backable_project(project)
@@ -173,7 +173,7 @@ def loan_repayment_record(
 ) -> LoanRepayment:
     """Record a repayment, split into interest and principal; the same reference twice returns the first row.
     Queues totals. Raises FundPermissionDenied, InvalidFundInput, RepaymentRefused."""
-    _require(user_records_repayments(by))
+    _require(user_records_repayments(by, community_id=loan.fund.community_id))
     MicroFund.objects.select_for_update().get(pk=loan.fund_id)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status == LoanStatus.WRITTEN_OFF:
@@ -219,7 +219,7 @@ def loan_repayment_record(
 def loan_write_off(*, loan: Loan, by: User, written_off_on: date, note: str = "") -> LoanWriteOff:
     """Give up on what is left of a loan: the outstanding principal becomes a loss; queue totals.
     Raises FundPermissionDenied, InvalidFundInput, RepaymentRefused (the loan is not active)."""
-    _require(user_manages_funds(by))
+    _require(user_manages_funds(by, community_id=loan.fund.community_id))
     MicroFund.objects.select_for_update().get(pk=loan.fund_id)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status != LoanStatus.ACTIVE:

@@ -55,7 +55,7 @@ RULE_BOUNDS: dict[str, tuple[int, int]] = {
 def fund_rules_set(*, fund: MicroFund, by: User, note: str = "", **changes: object) -> FundRulesVersion:
     """Add a new version of the fund's rules (never updates an old one); queue totals.
     Raises FundPermissionDenied, InvalidFundInput."""
-    _require(user_manages_funds(by))
+    _require(user_manages_funds(by, community_id=fund.community_id))
     fund = _lock_fund(fund)  # serialises versions of one fund
     current = fund_rules_current(fund=fund)
     before = {name: getattr(current, name) for name in RULE_FIELDS} if current else {}

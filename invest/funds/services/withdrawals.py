@@ -77,7 +77,10 @@ def capital_withdrawal_request(*, fund: MicroFund, user: User, amount_ore: int) 
 def capital_withdrawal_prepare(*, withdrawal: CapitalWithdrawal, by: User) -> CapitalWithdrawal:
     """A treasurer checks the request and prepares the payout. Raises FundPermissionDenied, WithdrawalRefused,
     InsufficientCapital."""
-    _require(user_approves_payouts(by) or user_records_repayments(by))
+    community_id = withdrawal.membership.fund.community_id
+    _require(
+        user_approves_payouts(by, community_id=community_id) or user_records_repayments(by, community_id=community_id)
+    )
     fund, withdrawal = _lock_withdrawal(withdrawal)
     if withdrawal.status != WithdrawalStatus.REQUESTED:
         raise WithdrawalRefused(_("Only a new request can be prepared."), field="status")
@@ -103,7 +106,7 @@ def capital_withdrawal_prepare(*, withdrawal: CapitalWithdrawal, by: User) -> Ca
 def capital_withdrawal_approve(*, withdrawal: CapitalWithdrawal, by: User) -> CapitalWithdrawal:
     """A second treasurer (pools.approve_payouts, not the preparer, not the member) approves the payout.
     Raises FundPermissionDenied, FourEyesRequired, WithdrawalRefused."""
-    _require(user_approves_payouts(by))
+    _require(user_approves_payouts(by, community_id=withdrawal.membership.fund.community_id))
     _fund, withdrawal = _lock_withdrawal(withdrawal)
     if withdrawal.status != WithdrawalStatus.PREPARED:
         raise WithdrawalRefused(_("Only a prepared payout can be approved."), field="status")
@@ -120,7 +123,10 @@ def capital_withdrawal_approve(*, withdrawal: CapitalWithdrawal, by: User) -> Ca
 def capital_withdrawal_mark_paid(*, withdrawal: CapitalWithdrawal, by: User, paid_on: date) -> CapitalWithdrawal:
     """Record that an approved payout left the fund's account, on or after its notice date; queue totals.
     Raises FundPermissionDenied, WithdrawalRefused."""
-    _require(user_approves_payouts(by) or user_records_repayments(by))
+    community_id = withdrawal.membership.fund.community_id
+    _require(
+        user_approves_payouts(by, community_id=community_id) or user_records_repayments(by, community_id=community_id)
+    )
     fund, withdrawal = _lock_withdrawal(withdrawal)
     paid_on = _day(paid_on, field="paid_on", not_after_today=True)
     if withdrawal.status != WithdrawalStatus.APPROVED:
@@ -142,7 +148,10 @@ def capital_withdrawal_mark_paid(*, withdrawal: CapitalWithdrawal, by: User, pai
 def capital_withdrawal_cancel(*, withdrawal: CapitalWithdrawal, by: User) -> CapitalWithdrawal:
     """The member, or a treasurer, cancels a withdrawal not yet paid. Raises FundPermissionDenied, WithdrawalRefused."""
     _fund, withdrawal = _lock_withdrawal(withdrawal)
-    _require(withdrawal.membership.member_id == by.pk or user_approves_payouts(by))
+    _require(
+        withdrawal.membership.member_id == by.pk
+        or user_approves_payouts(by, community_id=withdrawal.membership.fund.community_id)
+    )
     if withdrawal.status in (WithdrawalStatus.PAID, WithdrawalStatus.CANCELLED):
         raise WithdrawalRefused(_("This withdrawal can no longer be cancelled."), field="status")
     withdrawal.status = WithdrawalStatus.CANCELLED
