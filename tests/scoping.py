@@ -192,7 +192,6 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "api.funds.loans.post",
         "api.funds.guarantees.post",
         # Fairs: children of a fair fetched by key (its pitches' projects and pools) name no community.
-        "invest.fairs.selectors.fair_get_visible",
         "invest.fairs.selectors.fair_report",
         "invest.fairs.services.lifecycle._lock_fair",
         "invest.fairs.services.lifecycle.fair_start",
