@@ -9,7 +9,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # broker) then run on their own in one process; pytest's exit 5 (none selected) is not a failure there.
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api messages
+.PHONY: run test lint typecheck check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api messages test-scoping
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ else
 	DJANGO_ENV=test $(PY) -m pytest -n 2 -m "not integration" $(PYTEST_ARGS)
 	DJANGO_ENV=test $(PY) -m pytest -m integration $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endif
+
+## test-scoping: the staff-facing page and API tests with the scoping recorder on (tests/scoping.py): a read of a
+## community-owned table without a community condition, while a treasurer, organiser or fund manager is served, fails
+SCOPING_TESTS := tests/test_scoping_recorder.py tests/communities tests/web/test_treasury_pages.py \
+	tests/api/test_treasury.py tests/treasury/test_exceptions_pages.py tests/web/test_report_pages.py \
+	tests/web/test_ops.py tests/api/test_ops.py tests/web/test_fairs.py tests/api/test_fairs.py \
+	tests/web/test_funds.py tests/api/test_funds.py
+test-scoping: $(STAMP_DEV)
+	DJANGO_ENV=test $(PY) -m pytest -n 2 -q -p no:randomly --scope-recorder -m "not browser and not slow" $(SCOPING_TESTS) $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from communities.selectors import job_run_community_ids
 from pools.models import Reminder
 from pools.selectors import reminder_list_failed
 
@@ -72,7 +73,7 @@ class FailedReminderListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated, CanViewReminders]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return reminder_list_failed()
+        return reminder_list_failed(community_ids=job_run_community_ids(self.request.user))
 
     def finalize_response(self, request: Request, response: Response, *args: object, **kwargs: object) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -249,10 +249,10 @@ def payment_allocations_for_saver(*, saver: User) -> QuerySet[PaymentAllocation]
     )
 
 
-def reminder_list_failed() -> QuerySet[Reminder]:
-    """Reminders that could not be delivered, newest first (for treasurers)."""
-    return (
-        Reminder.objects.filter(status=ReminderStatus.FAILED)
-        .select_related("saver", "pool")
-        .order_by("-updated_at", "-pk")
-    )
+def reminder_list_failed(*, community_ids: list[int] | None = None) -> QuerySet[Reminder]:
+    """Reminders that could not be delivered, newest first (for treasurers and organisers): those of the
+    pools of these communities (communities.selectors.job_run_community_ids); None for every community."""
+    rows = Reminder.objects.filter(status=ReminderStatus.FAILED)
+    if community_ids is not None:
+        rows = rows.filter(pool__community_id__in=community_ids)
+    return rows.select_related("saver", "pool").order_by("-updated_at", "-pk")

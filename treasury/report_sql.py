@@ -114,6 +114,14 @@ class PledgeFilter:
             parts.append("po.micro_fund_id IS NOT NULL")
         return "".join(f" AND {p}" for p in parts)
 
+    def batch_sql(self) -> str:
+        """The community filter on the payout lists (alias pb) that refunded the pledges: a pledge's refund
+        is in its own community's list, so this changes no figure; it keeps the statement from reading
+        other communities' lists."""
+        if self.community_ids is None:
+            return ""
+        return f" AND pb.community_id IN ({', '.join(str(int(i)) for i in self.community_ids) or 'NULL'})"
+
     def allocation_sql(self) -> str:
         """The pool filter on the payment matches (they name their pool), so one pool's report reads only
         that pool's matches."""
@@ -221,7 +229,7 @@ def pledge_figures_sql(
             SELECT l.pledge_id, SUM(l.amount_ore) AS total
             FROM {PayoutLine._meta.db_table} l
             JOIN {PayoutBatch._meta.db_table} pb ON pb.id = l.batch_id
-            WHERE l.pledge_id IS NOT NULL AND l.is_active AND pb.exported_at < %(cutoff)s
+            WHERE l.pledge_id IS NOT NULL AND l.is_active AND pb.exported_at < %(cutoff)s{only.batch_sql()}
               AND l.reason IN {_in_list("refund_reasons", (PayoutReason.WITHDRAWN, PayoutReason.FAILED_POOL))}
             GROUP BY l.pledge_id
         ) f ON f.pledge_id = pl.id

@@ -409,9 +409,11 @@ LEDGER_COLUMNS = [
 
 def _payments_in_scope(rows: Any, params: ReportParams) -> Any:
     """Payments of the report's communities: from their bank files or matched to their pools."""
-    if params.community_ids is None:
-        return rows
     from treasury.models import BankFileLine
+    from treasury.selectors import covers_every_community
+
+    if covers_every_community(params.community_ids):
+        return rows  # payments are not community-owned rows; those of no community show to a treasurer of all
 
     ids = params.community_ids
     return rows.filter(

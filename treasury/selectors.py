@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -61,13 +61,18 @@ def treasurer_community_ids(user: Any) -> list[int] | None:
     """The communities whose money records `user` may see as a treasurer: those where they hold the
     treasurer membership; None (every community) for platform staff and superusers, and for user=None,
     which only internal callers (tasks, services, tests) pass. The global permissions stay the power
-    switch: this decides WHICH community's rows."""
+    switch: this decides WHICH community's rows. A treasurer of every community still gets the list, so
+    every read of theirs names its communities (tests/scoping.py checks that); see covers_every_community
+    for what such a treasurer sees beyond them."""
     if user is None:
         return None
-    ids = community_ids_for(user=user, role=MembershipRole.TREASURER)
-    if ids and len(ids) == Community.objects.count():
-        return None  # treasurer of every community: nothing to hide (and platform-level audit rows show)
-    return ids
+    return community_ids_for(user=user, role=MembershipRole.TREASURER)
+
+
+def covers_every_community(ids: list[int] | tuple[int, ...] | None) -> bool:
+    """True for None and for a list naming every community: such a treasurer also sees what belongs to no
+    community yet (a payment recorded by hand and not matched, platform-level audit rows)."""
+    return ids is None or (bool(ids) and len(set(ids)) >= Community.objects.count())
 
 
 def _in_communities(rows: QuerySet[Any], ids: list[int] | None, path: str = "community_id") -> QuerySet[Any]:
@@ -112,15 +117,19 @@ def payment_scope(community_ids: list[int]) -> Q:
 
 
 def _payments_in(rows: QuerySet[Any], ids: list[int] | None) -> QuerySet[Any]:
-    return rows if ids is None else rows.filter(payment_scope(ids))
+    """Payments are not community-owned rows: the scope follows them to their bank files and pools; a
+    treasurer of every community also sees the payments of none (recorded by hand, not matched yet)."""
+    return rows if covers_every_community(ids) else rows.filter(payment_scope(ids or []))
 
 
 def payment_list_returned(*, user: Any = None) -> QuerySet[Payment]:
     """Payments of the user's communities the bank took back (camt reversals), newest first, with the
     line that returned them."""
+    ids = treasurer_community_ids(user)
+    lines = _in_communities(BankFileLine.objects.select_related("bank_file"), ids, "bank_file__community_id")
     return (
-        _payments_in(Payment.objects.filter(status=PaymentStatus.RETURNED), treasurer_community_ids(user))
-        .prefetch_related("reversal_lines__bank_file")
+        _payments_in(Payment.objects.filter(status=PaymentStatus.RETURNED), ids)
+        .prefetch_related(Prefetch("reversal_lines", queryset=lines.order_by("pk")))
         .order_by("-received_on", "-pk")
     )
 
@@ -237,10 +246,15 @@ def allocation_get_treasury(*, allocation_id: int, user: Any = None) -> PaymentA
         raise Http404 from exc
 
 
-def allocation_list_for_payment(*, payment: Payment) -> QuerySet[PaymentAllocation]:
-    """A payment's matches and reversals, oldest first, with who made them."""
+def allocation_list_for_payment(*, payment: Payment, user: Any = None) -> QuerySet[PaymentAllocation]:
+    """A payment's matches and reversals in the user's communities (a payment's matches are all in one),
+    oldest first, with who made them."""
     return (
-        PaymentAllocation.objects.filter(payment=payment)
+        _in_communities(
+            PaymentAllocation.objects.filter(payment=payment),
+            treasurer_community_ids(user),
+            "pledge__pool__community_id",
+        )
         .select_related("pledge", "pledge__pool", "pledge__saver", "created_by", "reverses")
         .order_by("pk")
     )
@@ -281,7 +295,9 @@ class _Account:
 
 
 def _active_keys() -> set[str]:
-    return set(PayoutLine.objects.filter(is_active=True).values_list("source_key", flat=True))
+    """The source keys in every live list, of every community on purpose: a payment matched into two
+    communities' pools must not be paid back twice. Reads payout lines only (no community-owned row)."""
+    return set(PayoutLine.objects.filter(is_active=True).order_by().values_list("source_key", flat=True))
 
 
 def _pledge_received() -> Coalesce:
@@ -324,14 +340,14 @@ def payout_candidates(*, kind: str, user: Any = None, community_ids: list[int] |
     with money, failed all-or-nothing pools) or payouts to the beneficiaries of succeeded pools; only
     those of the given communities (or of the user's, see treasurer_community_ids).
     Each says where the money goes (see _refund_account) or why it has nowhere to go."""
+    ids = community_ids if community_ids is not None else treasurer_community_ids(user)
     taken = _active_keys()
     found: list[PayoutCandidate] = []
     if kind == PayoutKind.REFUND:
-        found = _overpayment_candidates() + _pledge_refund_candidates()
+        found = _overpayment_candidates(ids) + _pledge_refund_candidates(ids)
     elif kind == PayoutKind.PAYOUT:
-        found = _beneficiary_candidates()
+        found = _beneficiary_candidates(ids)
     found = [c for c in found if c.source_key not in taken]
-    ids = community_ids if community_ids is not None else treasurer_community_ids(user)
     return found if ids is None else _candidates_in(found, set(ids))
 
 
@@ -339,17 +355,19 @@ def _candidates_in(found: list[PayoutCandidate], ids: set[int]) -> list[PayoutCa
     """The candidates belonging to these communities: by their pool, else by their payment's bank file or
     the pools its matches went to."""
     pool_community = dict(
-        Pool.objects.filter(pk__in={c.pool_id for c in found if c.pool_id}).values_list("pk", "community_id")
+        Pool.objects.filter(pk__in={c.pool_id for c in found if c.pool_id}, community_id__in=ids).values_list(
+            "pk", "community_id"
+        )
     )
     payment_ids = {c.payment_id for c in found if c.payment_id and not c.pool_id}
     payment_communities: dict[int, set[int]] = {}
-    for payment_id, community_id in BankFileLine.objects.filter(payment_id__in=payment_ids).values_list(
-        "payment_id", "bank_file__community_id"
-    ):
+    for payment_id, community_id in BankFileLine.objects.filter(
+        payment_id__in=payment_ids, bank_file__community_id__in=ids
+    ).values_list("payment_id", "bank_file__community_id"):
         payment_communities.setdefault(int(payment_id), set()).add(int(community_id))
-    for payment_id, community_id in PaymentAllocation.objects.filter(payment_id__in=payment_ids).values_list(
-        "payment_id", "pool__community_id"
-    ):
+    for payment_id, community_id in PaymentAllocation.objects.filter(
+        payment_id__in=payment_ids, pool__community_id__in=ids
+    ).values_list("payment_id", "pool__community_id"):
         payment_communities.setdefault(int(payment_id), set()).add(int(community_id))
     kept = []
     for c in found:
@@ -362,10 +380,13 @@ def _candidates_in(found: list[PayoutCandidate], ids: set[int]) -> list[PayoutCa
     return kept
 
 
-def _overpayment_candidates() -> list[PayoutCandidate]:
-    """The part of a matched payment that no pledge took, back to whoever paid it."""
+def _overpayment_candidates(ids: list[int] | None) -> list[PayoutCandidate]:
+    """The part of a matched payment of these communities (None: every one) that no pledge took, back to
+    whoever paid it."""
     found: list[PayoutCandidate] = []
-    overpaid = list(payment_list_treasury(status=PaymentStatus.MATCHED).filter(unallocated_ore__gt=0))
+    overpaid = list(
+        _payments_in(payment_list_treasury(status=PaymentStatus.MATCHED), ids).filter(unallocated_ore__gt=0)
+    )
     savers_of: dict[int, set[tuple[object, str]]] = {}
     for row in _net_matches(payment_id__in=[p.pk for p in overpaid]):
         savers_of.setdefault(int(row["payment_id"]), set()).add(
@@ -394,11 +415,12 @@ def _overpayment_candidates() -> list[PayoutCandidate]:
     return found
 
 
-def _pledge_refund_candidates() -> list[PayoutCandidate]:
-    """Money received for withdrawn pledges and for pledges to failed all-or-nothing pools."""
+def _pledge_refund_candidates(ids: list[int] | None) -> list[PayoutCandidate]:
+    """Money received for withdrawn pledges and for pledges to failed all-or-nothing pools of these
+    communities (None: every one)."""
     found: list[PayoutCandidate] = []
     refundable = list(
-        Pledge.objects.filter(kind__in=MONEY_KINDS)
+        _in_communities(Pledge.objects.filter(kind__in=MONEY_KINDS), ids, "pool__community_id")
         .filter(
             Q(status=PledgeStatus.WITHDRAWN)
             | Q(pool__status=PoolStatus.FAILED, pool__funding_rule=FundingRule.ALL_OR_NOTHING)
@@ -435,17 +457,19 @@ def _pledge_refund_candidates() -> list[PayoutCandidate]:
     return found
 
 
-def _beneficiary_candidates() -> list[PayoutCandidate]:
-    """What succeeded pools received and have not paid out to their beneficiary yet."""
+def _beneficiary_candidates(ids: list[int] | None) -> list[PayoutCandidate]:
+    """What succeeded pools of these communities (None: every one) received and have not paid out to
+    their beneficiary yet."""
     found: list[PayoutCandidate] = []
     paid_out = {
         row["pool_id"]: row["t"]
         for row in PayoutLine.objects.filter(reason=PayoutReason.BENEFICIARY, is_active=True)
+        .order_by()
         .values("pool_id")
         .annotate(t=Sum("amount_ore"))
     }
     pools = (
-        Pool.objects.filter(status__in=[PoolStatus.SUCCEEDED, PoolStatus.SETTLED])
+        _in_communities(Pool.objects.filter(status__in=[PoolStatus.SUCCEEDED, PoolStatus.SETTLED]), ids)
         .select_related("project", "micro_fund")
         .annotate(received_ore=Coalesce(Sum("pledges__allocations__amount_ore"), Value(0)))
         .order_by("pk")
@@ -504,7 +528,9 @@ def audit_event_list(
     rows = AuditEvent.objects.select_related("actor")
     ids = treasurer_community_ids(user)
     if ids is not None:
-        rows = rows.filter(audit_scope(ids))
+        # A treasurer of every community also sees the platform-level rows (no community, on no path).
+        every = covers_every_community(ids)
+        rows = rows.filter(Q(community_id__in=ids) | Q(community_id__isnull=True) if every else audit_scope(ids))
     if table:
         rows = rows.filter(table_name=table)
     if row_id is not None:

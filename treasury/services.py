@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -437,12 +437,18 @@ def _batch_accounts(batch: PayoutBatch) -> list[tuple[str, str]]:
     return list(batch.lines.filter(is_active=True).order_by("pk").values_list("source_key", "payee_account"))
 
 
+def _lock_batch(batch: PayoutBatch) -> PayoutBatch:
+    """The batch locked for a change, read again in its own community (the caller had it from a scoped
+    selector, treasury.selectors.payout_batch_get), so the statement names the community it acts in."""
+    return PayoutBatch.objects.select_for_update().get(pk=batch.pk, community_id=cast(int, batch.community_id))
+
+
 @transaction.atomic
 def payout_approve(*, batch: PayoutBatch, by: User, confirm_recent_accounts: bool = False) -> PayoutBatch:
     """A second treasurer approves a prepared batch. Raises FourEyesViolation, PayoutError,
     PayeeAccountMissing (a line the bank could not pay) and RecentAccountNotConfirmed (a line pays to a
     refund account changed recently and the approver did not confirm it); nothing is written then."""
-    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _lock_batch(batch)
     if not by.has_perm("pools.approve_payouts"):
         raise FourEyesViolation(_("You may not approve payouts."))
     if batch.prepared_by_id == by.pk:
@@ -465,7 +471,7 @@ def payout_approve(*, batch: PayoutBatch, by: User, confirm_recent_accounts: boo
 @transaction.atomic
 def payout_cancel(*, batch: PayoutBatch, by: User) -> PayoutBatch:
     """Cancel a batch not yet exported; its candidates become available again. Raises PayoutError."""
-    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _lock_batch(batch)
     if batch.status not in (PayoutStatus.PREPARED, PayoutStatus.APPROVED):
         raise PayoutError(_("An exported list cannot be cancelled."))
     with audit_actor(by):
@@ -542,7 +548,7 @@ def payout_export(
     Raises NotApproved, PayoutAlreadyExported, PayoutError and PayeeAccountMissing (nothing is written then)."""
     from treasury.exports import payment_order_csv, payment_order_pain001
 
-    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _lock_batch(batch)
     if batch.status not in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED) or batch.approved_by_id is None:
         raise NotApproved()
     if file_format not in ("csv", "pain001"):

@@ -241,7 +241,7 @@ def _payment_page(
         "treasury/payment_detail.html",
         {
             "payment": payment,
-            "allocations": allocation_list_for_payment(payment=payment),
+            "allocations": allocation_list_for_payment(payment=payment, user=request.user),
             "search": search,
             "found": found,
             "match_form": match_form,

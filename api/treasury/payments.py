@@ -109,7 +109,9 @@ class PaymentDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         payment = payment_get_treasury(payment_id=pk, user=request.user)
         body = TreasuryPaymentSerializer(payment).data
-        body["allocations"] = AllocationSerializer(allocation_list_for_payment(payment=payment), many=True).data
+        body["allocations"] = AllocationSerializer(
+            allocation_list_for_payment(payment=payment, user=request.user), many=True
+        ).data
         return Response(body)
 
 

@@ -61,23 +61,36 @@ def fair_get_managed(*, user: User | AnonymousUser, fair_id: int) -> Fair:
     """A fair the user runs (organisers of its community); anyone else gets 404."""
     if not user_may_manage_fairs(user):
         raise Http404
-    fair = fair_get_visible(user=user, fair_id=fair_id)
-    if not _organises(user, fair):
-        raise Http404
-    return fair
+    ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)  # type: ignore[arg-type]
+    rows = fair_list_visible(user=user)
+    if ids is not None:
+        rows = rows.filter(community_id__in=ids)
+    try:
+        return rows.get(pk=fair_id)
+    except Fair.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def fair_get_reported(*, user: User | AnonymousUser, fair_id: int) -> Fair:
     """A fair whose report the user may read: organisers and treasurers of its community (platform staff:
     every fair); anyone else gets 404."""
-    fair = fair_get_visible(user=user, fair_id=fair_id)
-    if _organises(user, fair):
-        return fair
+    roles = []
+    if user_may_manage_fairs(user):
+        roles.append(MembershipRole.ORGANISER)
     if user.is_authenticated and user.has_perm("pools.view_reports"):
-        ids = community_ids_for(user=user, role=MembershipRole.TREASURER)
-        if ids is None or fair.community_id in ids:
-            return fair
-    raise Http404
+        roles.append(MembershipRole.TREASURER)
+    if not roles:
+        raise Http404
+    found: set[int] = set()
+    for role in roles:
+        ids = community_ids_for(user=user, role=role)  # type: ignore[arg-type]
+        if ids is None:
+            return fair_get_visible(user=user, fair_id=fair_id)  # platform staff: every fair
+        found.update(ids)
+    try:
+        return fair_list_visible(user=user).filter(community_id__in=sorted(found)).get(pk=fair_id)
+    except Fair.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def pitch_list_visible(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Pitch]:
@@ -120,15 +133,17 @@ def pitch_list_for_owner(*, user: User | AnonymousUser) -> QuerySet[Pitch]:
 
 
 def pitch_get_managed(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
+    """A pitch at a fair the user runs (organisers of its community); anyone else gets 404."""
     if not user_may_manage_fairs(user):
         raise Http404
+    ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)  # type: ignore[arg-type]
+    rows = Pitch.objects.select_related("project", "fair", "pool")
+    if ids is not None:
+        rows = rows.filter(fair__community_id__in=ids)
     try:
-        pitch = Pitch.objects.select_related("project", "fair", "pool").get(pk=pitch_id)
+        return rows.get(pk=pitch_id)
     except Pitch.DoesNotExist as exc:
         raise Http404 from exc
-    if not _organises(user, pitch.fair):
-        raise Http404
-    return pitch
 
 
 def pitch_get_by_code(*, code: str) -> Pitch:
