@@ -514,7 +514,8 @@ def measure(args: argparse.Namespace, size: Size, *, national: str, alone: str) 
             f"{pair.queries[1]:6d}{pair.sql_ms[0]:8.1f}{pair.sql_ms[1]:7.1f}  {'met' if met else 'NOT met'}"
             " (p95 <= 1.3x bare)"
         )
-    print(f"every page within 1.3x its bare baseline: {'yes' if met_all else 'no'}")
+    if pairs:
+        print(f"every page within 1.3x its bare baseline: {'yes' if met_all else 'no'}")
     if not national_ms:
         return
     n50, a50 = _percentile(national_ms, 0.5), _percentile(alone_ms, 0.5)
