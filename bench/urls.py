@@ -8,4 +8,9 @@ urlpatterns = [
     path("pools/", views.BarePoolListView.as_view()),
     path("pools/<int:pk>/", views.BarePoolDetailView.as_view()),
     path("pools/<int:pool_id>/pledges/", views.BarePledgeCreateView.as_view()),
+    path("scale/pools/", views.bare_pool_search),
+    path("scale/c/<slug:slug>/", views.bare_community_page),
+    path("scale/pools/<int:pool_id>/", views.bare_pool_page),
+    path("scale/my/pledges/", views.bare_my_pledges),
+    path("scale/treasury/overview/", views.bare_overview_report),
 ]

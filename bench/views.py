@@ -11,14 +11,19 @@ Mounted under /bench/ only when LOKALKAPITAL_BENCH=1 (config/urls.py).
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, JsonResponse
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template import Context, Engine
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 from rest_framework.authtoken.models import Token
 
 from api.pledges import IDEMPOTENCY_KEY, _request_hash
@@ -27,6 +32,7 @@ from pools.models import Pledge, PledgeKind, Pool
 from pools.money import MoneyError, kronor_to_ore, ore_to_string
 from pools.selectors import pledge_due, pool_get_public, pool_list_public
 from pools.services import pledge_create, pledge_create_idempotent, pledge_received_ore
+from treasury.reports import report_params
 
 PAGE_SIZE = 50
 
@@ -206,3 +212,141 @@ class BarePledgeCreateView(View):
         if replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+# ---------------------------------------------------------------- bench/scale.py's baselines
+#
+# Bare views for the pages bench/scale.py measures: the rows each page shows, read with hand-written SQL through a
+# cursor (the same tables and indexes), rendered by a minimal template. What the real page adds on top (selectors,
+# forms, its full template, the rows' helpers) is what the bench measures.
+
+_SCALE_PAGE = Engine(libraries={}).from_string(
+    "<!doctype html><html><head><title>{{ title }}</title></head><body><h1>{{ title }}</h1>"
+    "{% if count is not None %}<p>{{ count }}</p>{% endif %}<table>"
+    "{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}"
+    "</table></body></html>"
+)
+_VISIBLE_POOLS = """
+    FROM pools_pool po
+    LEFT JOIN invest_project pr ON pr.id = po.project_id
+    LEFT JOIN invest_microfund mf ON mf.id = po.micro_fund_id
+    LEFT JOIN pools_pooltotals t ON t.pool_id = po.id
+    JOIN communities_community c ON c.id = po.community_id
+    WHERE po.status IN ('open', 'extended') AND (pr.status IS NULL OR pr.status NOT IN ('draft', 'withdrawn'))"""
+_POOL_COLUMNS = "po.id, po.title, po.closes_on, po.target_ore, t.pledged_ore, c.name, pr.name, mf.name"
+
+
+def _scale_page(title: str, rows: list[tuple[Any, ...]], count: int | None = None) -> HttpResponse:
+    return HttpResponse(_SCALE_PAGE.render(Context({"title": title, "rows": rows, "count": count})))
+
+
+def _fetch(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@require_GET
+def bare_pool_search(request: HttpRequest) -> HttpResponse:
+    """/pools/ first page: the filters' regions and municipalities, the count and 24 open pools closing first."""
+    _fetch("SELECT DISTINCT region FROM communities_community WHERE region <> ''")
+    _fetch("SELECT DISTINCT municipality FROM communities_community WHERE municipality <> ''")
+    count = _fetch("SELECT count(*)" + _VISIBLE_POOLS)[0][0]
+    rows = _fetch(f"SELECT {_POOL_COLUMNS}" + _VISIBLE_POOLS + " ORDER BY po.closes_on, po.id LIMIT 24")
+    return _scale_page("Pools", rows, count)
+
+
+@require_GET
+def bare_community_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """/c/<slug>/: the community, its public projects, open pools, coming fairs and funds."""
+    found = _fetch("SELECT id, name FROM communities_community WHERE slug = %s", [slug])
+    if not found:
+        raise Http404
+    community_id, name = found[0]
+    projects = _fetch(
+        "SELECT id, name, place FROM invest_project WHERE community_id = %s AND status NOT IN ('draft', 'withdrawn')"
+        " ORDER BY name LIMIT 100",
+        [community_id],
+    )
+    pools = _fetch(
+        f"SELECT {_POOL_COLUMNS}" + _VISIBLE_POOLS + " AND po.community_id = %s ORDER BY po.closes_on, po.id LIMIT 100",
+        [community_id],
+    )
+    fairs = _fetch(
+        "SELECT id, title, held_on FROM invest_fair WHERE community_id = %s AND held_on >= %s ORDER BY held_on, id"
+        " LIMIT 20",
+        [community_id, timezone.localdate()],
+    )
+    funds = _fetch(
+        "SELECT id, name FROM invest_microfund WHERE community_id = %s ORDER BY name LIMIT 50", [community_id]
+    )
+    return _scale_page(name, [*projects, *pools, *fairs, *funds])
+
+
+@require_GET
+def bare_pool_page(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """/pools/<id>/: the pool with its project, fund, community and totals."""
+    rows = _fetch(f"SELECT {_POOL_COLUMNS}, po.description" + _VISIBLE_POOLS + " AND po.id = %s", [pool_id])
+    if not rows:
+        raise Http404
+    return _scale_page(rows[0][1], rows)
+
+
+@require_GET
+def bare_my_pledges(request: HttpRequest) -> HttpResponse:
+    """/my/pledges/: the saver's newest 200 pledges with their pool and the money matched to each."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=302, headers={"Location": "/login/"})
+    rows = _fetch(
+        """SELECT pl.id, po.title, c.name, pl.kind, pl.status, pl.amount_ore, pl.ocr_reference,
+                  COALESCE((SELECT SUM(a.amount_ore) FROM pools_paymentallocation a WHERE a.pledge_id = pl.id), 0)
+           FROM pools_pledge pl JOIN pools_pool po ON po.id = pl.pool_id
+           JOIN communities_community c ON c.id = po.community_id
+           WHERE pl.saver_id = %s ORDER BY pl.created_at DESC, pl.id DESC LIMIT 200""",
+        [request.user.pk],
+    )
+    return _scale_page("My pledges", rows)
+
+
+_OVERVIEW_FLOOR = """
+    SELECT po.kind,
+           SUM(CASE WHEN pl.withdrawn_at IS NULL OR pl.withdrawn_at >= %(cutoff)s THEN pl.amount_ore ELSE 0 END),
+           SUM(COALESCE(r.total, 0)),
+           SUM(CASE WHEN pl.withdrawn_at IS NULL OR pl.withdrawn_at >= %(cutoff)s
+                    THEN GREATEST(pl.amount_ore - COALESCE(r.total, 0), 0) ELSE 0 END),
+           COUNT(*)
+    FROM pools_pledge pl JOIN pools_pool po ON po.id = pl.pool_id
+    LEFT JOIN (SELECT a.pledge_id, SUM(a.amount_ore) AS total
+               FROM pools_paymentallocation a JOIN pools_payment pay ON pay.id = a.payment_id
+               JOIN pools_pool apo ON apo.id = a.pool_id
+               WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s
+                     AND apo.community_id = ANY(%(communities)s)
+               GROUP BY a.pledge_id) r ON r.pledge_id = pl.id
+    WHERE pl.created_at < %(cutoff)s AND pl.kind <> 'time' AND po.community_id = ANY(%(communities)s)
+    GROUP BY po.kind"""
+_MONTHLY_FLOOR = """
+    SELECT date_trunc('month', pay.received_on), SUM(a.amount_ore)
+    FROM pools_paymentallocation a JOIN pools_payment pay ON pay.id = a.payment_id
+    JOIN pools_pool po ON po.id = a.pool_id
+    WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s AND po.community_id = ANY(%(communities)s)
+    GROUP BY 1 ORDER BY 1"""
+
+
+@require_GET
+def bare_overview_report(request: HttpRequest) -> HttpResponse:
+    """/treasury/reports/overview/?as_of=: the treasurer's communities, the figures per kind of pool as of the day
+    and the money received per month (the hand-written floor of bench/reports.py, for those communities)."""
+    if not request.user.is_authenticated or not request.user.has_perm("pools.view_reports"):
+        raise PermissionDenied
+    params = report_params(as_of=date.fromisoformat(request.GET["as_of"]), date_from=None, date_to=None)
+    communities = [
+        row[0]
+        for row in _fetch(
+            "SELECT community_id FROM communities_communitymembership WHERE user_id = %s AND role = 'treasurer'",
+            [request.user.pk],
+        )
+    ]
+    values = {"cutoff": params.cutoff, "as_of": params.as_of, "communities": communities}
+    rows = _fetch(_OVERVIEW_FLOOR, values)
+    monthly = _fetch(_MONTHLY_FLOOR, values)
+    return _scale_page("Overview", [*rows, *monthly])

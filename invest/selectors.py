@@ -73,6 +73,7 @@ def community_showcase(*, community: Community, today: date | None = None) -> Co
 
 def community_region_choices() -> tuple[list[str], list[str]]:
     """The regions and municipalities communities name (for the national page's filters), sorted."""
-    regions = Community.objects.exclude(region="").values_list("region", flat=True).distinct()
-    places = Community.objects.exclude(municipality="").values_list("municipality", flat=True).distinct()
+    # order_by(): the model's ordering (name, pk) would join the DISTINCT and return a row per community.
+    regions = Community.objects.exclude(region="").order_by().values_list("region", flat=True).distinct()
+    places = Community.objects.exclude(municipality="").order_by().values_list("municipality", flat=True).distinct()
     return sorted(set(regions)), sorted(set(places))

@@ -110,10 +110,11 @@ def pool_get_public(*, pool_id: int) -> Pool:
 
 
 def pledge_list_for_saver(*, saver: User) -> QuerySet[Pledge]:
-    """The saver's own pledges, never anyone else's."""
+    """The saver's own pledges, never anyone else's (with the pool's community: the pay codes read its Swish
+    number, one query per community otherwise)."""
     return (
         Pledge.objects.filter(saver=saver)
-        .select_related("pool", "pool__project", "pool__micro_fund")
+        .select_related("pool", "pool__project", "pool__micro_fund", "pool__community")
         .order_by("-created_at", "-pk")
     )
 
@@ -179,7 +180,7 @@ def pledge_get_by_token(*, token: str) -> Pledge:
     if not isinstance(token, str) or not 20 <= len(token) <= 64:
         raise Http404
     try:
-        return Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund").get(
+        return Pledge.objects.select_related("pool", "pool__project", "pool__micro_fund", "pool__community").get(
             confirmation_token=token, source=PledgeSource.FAIR_CARD
         )
     except Pledge.DoesNotExist as exc:

@@ -124,8 +124,15 @@ class PledgeFilter:
 
     def allocation_sql(self) -> str:
         """The pool filter on the payment matches (they name their pool), so one pool's report reads only
-        that pool's matches."""
-        return " AND a.pool_id = %(pool_id)s" if self.pool_id is not None else ""
+        that pool's matches, and one community's report only the matches of its pools (not every match in
+        the country: issue #17's national scale)."""
+        parts = []
+        if self.pool_id is not None:
+            parts.append("a.pool_id = %(pool_id)s")
+        if self.community_ids is not None:
+            ids = ", ".join(str(int(i)) for i in self.community_ids) or "NULL"
+            parts.append(f"a.pool_id IN (SELECT ap.id FROM {POOL_TABLE} ap WHERE ap.community_id IN ({ids}))")
+        return "".join(f" AND {p}" for p in parts)
 
     def needs_pool(self) -> bool:
         """Whether the filter reads the pool's own columns (else the pledge's pool id is enough, and the

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.paginator import Paginator
+from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -18,10 +23,25 @@ from pools.selectors import CLOSING_SOON_DAYS, pool_search_open
 POOLS_PER_PAGE = 24
 
 
+class LongSelect(forms.Select):
+    """A select of flat choices written out in Python: the template widget renders each option through a template
+    of its own, which on the national page (a municipality for every community) cost more than its queries."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        chosen = set(self.format_value(value))
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) in chosen else "", label) for key, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
 class PoolSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    region = forms.ChoiceField(label=_("Region"), required=False)
-    municipality = forms.ChoiceField(label=_("Municipality"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False, widget=LongSelect)
+    municipality = forms.ChoiceField(label=_("Municipality"), required=False, widget=LongSelect)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *PoolKind.choices])
     closing_soon = forms.BooleanField(label=_("Closing soon"), required=False)
 

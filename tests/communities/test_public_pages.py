@@ -83,3 +83,12 @@ def test_the_national_list_is_paged(client, world):
     first = client.get(reverse("web:pool-search"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     second = client.get(reverse("web:pool-search"), {"page": 2}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "32 open pools" in first and "Page 1 of 2" in first and "Page 2 of 2" in second
+
+
+def test_the_region_and_municipality_filters_list_each_place_once_and_keep_the_choice(client, world):
+    community_create(name="Åsbyns andra byalag", slug="asbyn-2", region="Jämtland", municipality="Berg")
+    html = client.get("/pools/", {"region": "Jämtland"}).content.decode()
+
+    assert html.count('<option value="Jämtland" selected>Jämtland</option>') == 1
+    assert html.count('<option value="Berg">Berg</option>') == 1
+    assert '<option value="Dalarna">Dalarna</option>' in html
