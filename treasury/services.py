@@ -24,7 +24,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -35,6 +35,7 @@ from communities.models import Community, MembershipRole, compact_account
 from communities.selectors import community_accounts_taken, community_for_role
 from operations.errors import DomainError
 from operations.outbox import enqueue
+from operations.replica import reporting_db
 from pools.models import (
     Payment,
     PaymentAllocation,
@@ -733,25 +734,26 @@ def report_build_run(*, build_id: int) -> ReportBuild | None:
                 date_to=build.date_to,
                 community_ids=(build.community_id,),
             )
-            report = report_build(kind=build.kind, params=params, pool_id=build.pool_id_param)
-            counted = _CountedRows(report.rows)
-            report.rows = counted
             filename = f"{build.kind}-{build.as_of.isoformat()}.{build.file_format}"
             name = f"reports/{build.pk}/{filename}"
-            with tempfile.TemporaryFile() as handle:
+            # The figures are read where the report pages read them: the replica when one is configured and fit.
+            with reporting_db(), tempfile.TemporaryFile() as handle:
+                report = report_build(kind=build.kind, params=params, pool_id=build.pool_id_param)
+                counted = _CountedRows(report.rows)
+                report.rows = counted
                 for chunk in report_file_chunks(report, build.file_format, language=build.language):
                     handle.write(chunk)
+                if report.row_count is not None:
+                    row_count = report.row_count
+                elif report.rows_sql is not None and connection.vendor == "postgresql" and build.file_format != "pdf":
+                    row_count = report_copy_row_count(report)  # the database wrote the rows: Python saw none
+                else:
+                    row_count = counted.count  # a PDF: the rows it carries (at most PDF_MAX_ROWS)
                 size = handle.tell()
                 handle.seek(0)
                 if default_storage.exists(name):  # a run before this one got this far
                     default_storage.delete(name)
                 stored = default_storage.save(name, File(handle))
-            if report.row_count is not None:
-                row_count = report.row_count
-            elif counted.count == 0 and report.rows_sql is not None and build.file_format != "pdf":
-                row_count = report_copy_row_count(report)  # the database wrote the rows: Python saw none
-            else:
-                row_count = counted.count
         except DomainError as exc:
             _report_build_fail(build, str(exc.message))
             return ReportBuild.objects.get(pk=build.pk)
