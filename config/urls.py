@@ -1,9 +1,9 @@
 """Root URLs: pages, the JSON API, the admin and the health check."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from api.health import HealthView
 
@@ -15,7 +15,15 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development serves only the public uploads (community logos, project documents). Bank files and report
+    # files under MEDIA_ROOT are private: they are downloaded through their views, which check who asks.
+    urlpatterns += [
+        re_path(
+            r"^%s(?P<path>(?:communities|projects)/(?!.*\.\.).+)$" % settings.MEDIA_URL.lstrip("/"),  # noqa: UP031
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
 
 # Under /api/ unmatched URLs and crashes answer JSON, like every other API error.
 handler400 = "api.errors.bad_request"

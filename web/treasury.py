@@ -327,12 +327,14 @@ def report_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBas
 
 
 def _report_view(request: AuthenticatedHttpRequest, kind: str, source: ReportSource) -> HttpResponseBase:
-    form = ReportForm(request.GET or None)
+    # Always bound (every field is optional): a refusal on the first visit (the pool report with no pool
+    # chosen yet) is shown as the form's error.
+    form = ReportForm(request.GET)
     report = None
     page: ReportPage | None = None
     status = 200
-    if not form.is_bound or form.is_valid():
-        data = form.cleaned_data if form.is_bound else {}
+    if form.is_valid():
+        data = form.cleaned_data
         try:
             params = report_params(
                 as_of=data.get("as_of"), date_from=data.get("date_from"), date_to=data.get("date_to")

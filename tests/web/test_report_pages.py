@@ -116,3 +116,15 @@ def test_pools_page_totals_cover_every_pool_not_only_the_page(client, treasurer)
     assert ids == sorted(ids)
     second = client.get("/treasury/reports/pools/", {"as_of": AS_OF, "sort": "pool_id", "page": "2"})
     assert len(second.context["rows"]) == 5
+
+
+@pytest.mark.parametrize("query", ["", "?as_of=2030-01-01", "?pool=999999999", "?pool=abc", "?as_of=1"])
+def test_every_report_kind_answers_without_a_server_error_when_its_choices_are_missing_or_wrong(
+    client, treasurer, query
+):
+    login_verified(client, treasurer)
+    _seed(pools=2, pledges_per_pool=2, start=70_000)
+    for kind in ("overview", "pools", "pool", "savers", "fairs", "funds", "pledges", "ledger"):
+        response = client.get(f"/treasury/reports/{kind}/{query}")
+        assert response.status_code in (200, 400), (kind, query, response.status_code)
+        assert b"<form" in response.content

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 import pytest
@@ -268,6 +270,9 @@ def test_bank_file_progress_partial_polls_until_done(client, treasurer):
         total=900,
     )
     login_verified(client, treasurer)
+    # The detail page carries htmx itself (not only django-htmx's helper), or the progress never refreshes.
+    detail = client.get(f"/treasury/bank-files/{bank_file.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' in detail and re.search(r'<script[^>]+src="[^"]*/htmx(-\d+)?(\.min)?\.js"', detail)
     body = client.get(f"/treasury/bank-files/{bank_file.pk}/progress/").content.decode()
     assert "300" in body and "900" in body and 'hx-trigger="every 2s"' in body
     BankFile.objects.filter(pk=bank_file.pk).update(status="done", processed=900)
