@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from communities.selectors import mail_community_ids
 from operations.mail import AUDIENCE_PERMISSIONS, mail_delivery_retry
 from operations.models import MailDelivery
 from operations.selectors import mail_failed_list
@@ -43,7 +44,8 @@ class FailedMailListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated, CanHandleMail]
 
     def get_queryset(self) -> QuerySet[MailDelivery]:
-        return mail_failed_list(user=self.request.user)
+        user = self.request.user
+        return mail_failed_list(user=user, community_ids=mail_community_ids(user))
 
 
 class FailedMailRetryView(APIView):
@@ -56,11 +58,12 @@ class FailedMailRetryView(APIView):
             200: FailedMailSerializer,
             401: OpenApiResponse(description="Not logged in"),
             403: OpenApiResponse(description="Not a treasurer or organiser"),
-            404: OpenApiResponse(description="No failed mail of a kind the caller handles"),
+            404: OpenApiResponse(description="No failed mail of a kind and community the caller handles"),
             409: OpenApiResponse(description="The mail is no longer failed"),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        delivery = get_object_or_404(mail_failed_list(user=request.user), pk=pk)
-        delivery = mail_delivery_retry(delivery=delivery, by=request.user)
+        community_ids = mail_community_ids(request.user)
+        delivery = get_object_or_404(mail_failed_list(user=request.user, community_ids=community_ids), pk=pk)
+        delivery = mail_delivery_retry(delivery=delivery, by=request.user, community_ids=community_ids)
         return Response(FailedMailSerializer(delivery).data)

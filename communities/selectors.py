@@ -176,6 +176,12 @@ def job_run_community_ids(user: Any) -> list[int] | None:
     return community_ids_for_any(user=user, roles=(MembershipRole.TREASURER, MembershipRole.ORGANISER))
 
 
+def mail_community_ids(user: Any) -> list[int] | None:
+    """The communities whose failed mails `user` sees and retries: where they are a treasurer or an organiser;
+    None (every community, and platform mails without one) for platform staff and superusers."""
+    return community_ids_for_any(user=user, roles=(MembershipRole.TREASURER, MembershipRole.ORGANISER))
+
+
 def is_platform_staff(user: Any) -> bool:
     """Platform staff (is_staff) and superusers manage every community and its memberships."""
     return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.is_superuser))

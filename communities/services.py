@@ -189,6 +189,7 @@ def invitation_create(*, by: User, community: Community, email: str, role: str) 
         key=f"community_invitation:{invitation.pk}",
         kind=MailKind.COMMUNITY_INVITATION,
         args={"invitation_id": invitation.pk},
+        community_id=invitation.community_id,
     )
     return invitation
 

@@ -36,6 +36,7 @@ def swish_number_notice_queue(*, receiver: Project | MicroFund, before: str, aft
     mail_queue(
         key=f"receiver_notice:{what}:{receiver.pk}:{uuid.uuid4().hex}",
         kind=MailKind.RECEIVER_NOTICE,
+        community_id=receiver.community_id,
         args={
             "receiver": what,
             "receiver_id": receiver.pk,

@@ -100,6 +100,12 @@ class MailNotYours(DomainError):
     default_message = _("You may not retry this kind of mail.")
 
 
+class MailNotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = _("No such failed mail.")
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for mail errors worth another try later."""
     if isinstance(exc, TRANSIENT_MAIL_ERRORS):
@@ -113,8 +119,12 @@ def kinds_for_audience(audience: str) -> list[str]:
     return [kind for kind, spec in KINDS.items() if spec.audience == audience]
 
 
-def mail_deliver(*, key: str, kind: str, args: dict[str, Any], connection: Any = None) -> str:
+def mail_deliver(
+    *, key: str, kind: str, args: dict[str, Any], community_id: int | None = None, connection: Any = None
+) -> str:
     """Record the mail under `key` (once) and try to send it now; returns what happened.
+
+    `community_id`: the community the mail is about (its staff see the failure); None for platform mails.
 
     Returns "sent", "skipped", "failed", RETRY (waits with backoff) or TAKEN (already sent,
     in flight or not due). Raises what a builder or the backend raised when it is a bug
@@ -124,20 +134,25 @@ def mail_deliver(*, key: str, kind: str, args: dict[str, Any], connection: Any =
         raise ValueError(kind)
     try:
         with transaction.atomic():
-            delivery = MailDelivery.objects.create(key=key, kind=kind, args=args, next_attempt_at=timezone.now())
+            delivery = MailDelivery.objects.create(
+                key=key, kind=kind, args=args, community_id=community_id, next_attempt_at=timezone.now()
+            )
     except IntegrityError:
         delivery = MailDelivery.objects.get(key=key)
     return mail_delivery_send(delivery_id=delivery.pk, connection=connection)
 
 
-def mail_queue(*, key: str, kind: str, args: dict[str, Any]) -> None:
+def mail_queue(*, key: str, kind: str, args: dict[str, Any], community_id: int | None = None) -> None:
     """Record the mail under `key` in the caller's transaction and send it after commit (through the
-    outbox; the sweep sends it if the broker is away). A second call with the same key queues nothing."""
+    outbox; the sweep sends it if the broker is away). A second call with the same key queues nothing.
+    `community_id`: the community the mail is about (its staff see the failure); None for platform mails."""
     if kind not in KINDS:
         raise ValueError(kind)
     try:
         with transaction.atomic():
-            delivery = MailDelivery.objects.create(key=key, kind=kind, args=args, next_attempt_at=timezone.now())
+            delivery = MailDelivery.objects.create(
+                key=key, kind=kind, args=args, community_id=community_id, next_attempt_at=timezone.now()
+            )
     except IntegrityError:
         return
     enqueue(SEND_TASK, delivery.pk)
@@ -236,8 +251,18 @@ def mail_may_handle(*, user: Any, kind: str) -> bool:
     return bool(user.has_perm(AUDIENCE_PERMISSIONS[KINDS[kind].audience]))
 
 
-def mail_delivery_retry(*, delivery: MailDelivery, by: Any) -> MailDelivery:
-    """Put a failed delivery back to be sent now and queue its sending. Raises MailNotYours, MailNotFailed."""
+def mail_in_scope(*, delivery: MailDelivery, community_ids: list[int] | None) -> bool:
+    """Whether a delivery belongs to the given communities (None: every community and platform mails;
+    a platform mail, without a community, is in no community's scope)."""
+    return community_ids is None or (delivery.community_id is not None and delivery.community_id in community_ids)
+
+
+def mail_delivery_retry(*, delivery: MailDelivery, by: Any, community_ids: list[int] | None) -> MailDelivery:
+    """Put a failed delivery back to be sent now and queue its sending. `community_ids`: the communities whose
+    mails `by` handles (from communities.selectors.mail_community_ids; None: every one, for platform staff).
+    Raises MailNotFound (another community's or a platform mail), MailNotYours, MailNotFailed."""
+    if not mail_in_scope(delivery=delivery, community_ids=community_ids):
+        raise MailNotFound()
     if not mail_may_handle(user=by, kind=delivery.kind):
         raise MailNotYours()
     with transaction.atomic():

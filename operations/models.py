@@ -111,6 +111,11 @@ class MailDelivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The community the mail is about (its pool, fund, fair or invitation); its treasurers and organisers see
+    # the failure. Null for platform mails (account mails, yearly statements): only platform staff see those.
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.PROTECT, related_name="mail_deliveries"
+    )
 
     class Meta:
         permissions = [

@@ -29,8 +29,10 @@ def worker_last_seen() -> JobRun | None:
     return JobRun.objects.filter(name="worker_heartbeat", status="ok").order_by("-started_at").first()
 
 
-def mail_failed_list(*, user: Any) -> QuerySet[MailDelivery]:
-    """Failed mails of the kinds this user handles (treasurers: money mails; organisers: fair mails), newest first."""
+def mail_failed_list(*, user: Any, community_ids: list[int] | None) -> QuerySet[MailDelivery]:
+    """Failed mails of the kinds this user handles (treasurers: money mails; organisers: fair mails), newest first.
+    `community_ids` (from communities.selectors.mail_community_ids): those communities' mails only, no platform
+    mails; None: every mail (platform staff)."""
     from operations.mail import AUDIENCE_PERMISSIONS, kinds_for_audience
 
     kinds = [
@@ -39,4 +41,7 @@ def mail_failed_list(*, user: Any) -> QuerySet[MailDelivery]:
         if user.has_perm(permission)
         for kind in kinds_for_audience(audience)
     ]
-    return MailDelivery.objects.filter(status=MailStatus.FAILED, kind__in=kinds).order_by("-updated_at", "-pk")
+    failed = MailDelivery.objects.filter(status=MailStatus.FAILED, kind__in=kinds)
+    if community_ids is not None:
+        failed = failed.filter(community_id__in=community_ids)
+    return failed.order_by("-updated_at", "-pk")

@@ -24,7 +24,10 @@ def pledge_receipt_send(*, pledge_id: int) -> bool:
     """
     if Pledge.objects.filter(pk=pledge_id, receipt_sent_at__isnull=False).exists():
         return False  # sent before delivery records existed, or marked so by the demo seeder
-    outcome = mail_deliver(key=f"receipt:{pledge_id}", kind=MailKind.RECEIPT, args={"pledge_id": pledge_id})
+    community_id = Pledge.objects.filter(pk=pledge_id).values_list("pool__community_id", flat=True).first()
+    outcome = mail_deliver(
+        key=f"receipt:{pledge_id}", kind=MailKind.RECEIPT, args={"pledge_id": pledge_id}, community_id=community_id
+    )
     return outcome == MailStatus.SENT
 
 

@@ -449,6 +449,9 @@ def reminders_send_batch(*, reminder_ids: list[int]) -> dict[str, int]:
                     key=f"reminder:{reminder_id}",
                     kind=MailKind.POOL_REMINDER,
                     args={"reminder_id": reminder_id},
+                    community_id=Reminder.objects.filter(pk=reminder_id)
+                    .values_list("pool__community_id", flat=True)
+                    .first(),
                     connection=connection,
                 )
             finally:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, RedirectView, TemplateView
 
-from communities.selectors import job_run_community_ids
+from communities.selectors import job_run_community_ids, mail_community_ids
 from operations.errors import DomainError
 from operations.mail import mail_delivery_retry
 from operations.models import MailDelivery
@@ -53,16 +53,18 @@ class FailedMailListView(MailPermissionMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[MailDelivery]:
-        return mail_failed_list(user=self.request.user)
+        user = self.request.user
+        return mail_failed_list(user=user, community_ids=mail_community_ids(user))
 
 
 class FailedMailRetryView(MailPermissionMixin, View):
     """Put one failed mail back to be sent now."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        delivery = get_object_or_404(mail_failed_list(user=request.user), pk=pk)
+        community_ids = mail_community_ids(request.user)
+        delivery = get_object_or_404(mail_failed_list(user=request.user, community_ids=community_ids), pk=pk)
         try:
-            mail_delivery_retry(delivery=delivery, by=request.user)
+            mail_delivery_retry(delivery=delivery, by=request.user, community_ids=community_ids)
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:

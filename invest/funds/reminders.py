@@ -52,6 +52,7 @@ class FundReminderDue:
     kind: str
     period: str
     details: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    community_id: int | None = field(default=None, compare=False, hash=False)  # the fund's community
 
 
 def _period(due_on: date, today: date) -> tuple[bool, str] | None:
@@ -93,6 +94,7 @@ def repayment_reminders_due(*, today: date) -> list[FundReminderDue]:
                 FundReminderDue(
                     user=loan.project.owner,
                     subject=f"loan:{loan.pk}:{row['number']}",
+                    community_id=loan.fund.community_id,
                     kind=FundReminderKind.REPAYMENT_OVERDUE if is_late else FundReminderKind.REPAYMENT_DUE,
                     period=period,
                     details={
@@ -136,6 +138,7 @@ def instalment_reminders_due(*, today: date) -> list[FundReminderDue]:
                 FundReminderDue(
                     user=share.membership.member,
                     subject=f"share:{share.pk}:{inst.number}",
+                    community_id=share.membership.fund.community_id,
                     kind=FundReminderKind.INSTALMENT_OVERDUE if is_late else FundReminderKind.INSTALMENT_DUE,
                     period=period,
                     details={
@@ -194,7 +197,10 @@ def fund_reminder_send(*, reminder: FundReminderDue) -> bool:
         return False
     details = {k: v.isoformat() if isinstance(v, date) else v for k, v in reminder.details.items()}
     outcome = mail_deliver(
-        key=f"fund_reminder:{claim.pk}", kind=MailKind.FUND_REMINDER, args={"sent_id": claim.pk, "details": details}
+        key=f"fund_reminder:{claim.pk}",
+        kind=MailKind.FUND_REMINDER,
+        args={"sent_id": claim.pk, "details": details},
+        community_id=reminder.community_id,
     )
     return outcome == MailStatus.SENT
 

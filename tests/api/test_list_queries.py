@@ -333,12 +333,13 @@ def _seed_failed_mail(n: int, user=None) -> None:
 
     from django.utils import timezone
 
+    from communities.selectors import default_community_id
     from operations.models import MailDelivery
 
     for _ in range(n):
         MailDelivery.objects.create(
             key=f"receipt:listq-{uuid.uuid4().hex[:8]}", kind="receipt", status="failed",
-            next_attempt_at=timezone.now(), last_error="550 no such user",
+            next_attempt_at=timezone.now(), last_error="550 no such user", community_id=default_community_id(),
         )  # fmt: skip
 
 

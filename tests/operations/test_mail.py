@@ -31,6 +31,10 @@ def _pledge(saver) -> Pledge:
 
 
 def _failed(kind: str, key: str, **fields) -> MailDelivery:
+    """A failed delivery, about the first community unless `community_id` says otherwise."""
+    from communities.selectors import default_community_id
+
+    fields.setdefault("community_id", default_community_id())
     return MailDelivery.objects.create(
         key=key, kind=kind, status=MailStatus.FAILED, next_attempt_at=timezone.now(), **fields
     )
@@ -162,13 +166,13 @@ def test_the_old_failed_reminders_page_redirects(client, treasurer):
 
 
 def test_api_lists_and_retries_failed_mails(api_client, treasurer, organiser, saver):
-    money = _failed(MailKind.STATEMENT, "statement:1", to="s@example.se")
+    money = _failed(MailKind.RECEIPT, "receipt:1", to="s@example.se")
     fair = _failed(MailKind.FAIR_NOTICE, "fair_notice:1")
     api_client.force_authenticate(treasurer)
     response = api_client.get("/api/mail/failed/")
     assert response.status_code == 200
     assert [(r["id"], r["kind"], r["to"]) for r in response.json()["results"]] == [
-        (money.pk, "statement", "s@example.se")
+        (money.pk, "receipt", "s@example.se")
     ]
     assert api_client.post(f"/api/mail/failed/{fair.pk}/retry/").status_code == 404
     assert api_client.post(f"/api/mail/failed/{money.pk}/retry/").status_code == 200
@@ -185,7 +189,7 @@ def test_retry_of_a_mail_no_longer_failed_is_refused_with_409(treasurer):
     delivery = _failed(MailKind.RECEIPT, "receipt:1")
     MailDelivery.objects.filter(pk=delivery.pk).update(status=MailStatus.SENT)
     with pytest.raises(DomainError) as refused:
-        mail_delivery_retry(delivery=delivery, by=treasurer)
+        mail_delivery_retry(delivery=delivery, by=treasurer, community_ids=None)
     assert refused.value.status == 409
 
 
@@ -194,7 +198,7 @@ def test_the_service_rechecks_who_retries(organiser):
 
     delivery = _failed(MailKind.RECEIPT, "receipt:1")
     with pytest.raises(MailNotYours):
-        mail_delivery_retry(delivery=delivery, by=organiser)
+        mail_delivery_retry(delivery=delivery, by=organiser, community_ids=None)
 
 
 def test_data_migration_moves_failed_pool_reminders_into_deliveries(saver):

@@ -51,7 +51,7 @@ def test_failed_mail_page_lists_a_migrated_failed_reminder_escaped(client, treas
     )  # fmt: skip
     MailDelivery.objects.create(
         key=f"reminder:{reminder.pk}", kind="pool_reminder", args={"reminder_id": reminder.pk}, to=saver.email,
-        status="failed", last_error=reminder.last_error, next_attempt_at=timezone.now(),
+        status="failed", last_error=reminder.last_error, next_attempt_at=timezone.now(), community=pool.community,
     )  # fmt: skip
     login_verified(client, treasurer)
     html = client.get("/ops/mail/failed/").content.decode()

@@ -135,7 +135,12 @@ def fair_notice_send(*, notice_id: int) -> bool:
     if reason:
         FairNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(skipped_reason=reason)
         return False
-    outcome = mail_deliver(key=f"fair_notice:{notice_id}", kind=MailKind.FAIR_NOTICE, args={"notice_id": notice_id})
+    outcome = mail_deliver(
+        key=f"fair_notice:{notice_id}",
+        kind=MailKind.FAIR_NOTICE,
+        args={"notice_id": notice_id},
+        community_id=notice.fair.community_id,
+    )
     return outcome == MailStatus.SENT
 
 
