@@ -80,6 +80,7 @@ def test_invitation_stores_only_a_hash_of_its_token_and_queues_one_mail(village,
     assert invitation.expires_at - timezone.now() > timedelta(days=6, hours=23)
     delivery = MailDelivery.objects.get(kind=MailKind.COMMUNITY_INVITATION)
     assert delivery.args == {"invitation_id": invitation.pk}  # no token in the delivery record
+    assert delivery.community_id == invitation.community_id  # its staff see the failure
     assert token not in str(delivery.args)
 
 
