@@ -43,6 +43,9 @@ WRITABLE_FIELDS = [f for f in STAFF_EDITABLE_FIELDS if f != "logo"]  # the logo 
 
 
 class CommunitySerializer(serializers.ModelSerializer):
+    # An address or empty (no contact given): plain text in the schema, since "" is no e-mail address.
+    contact_email = serializers.CharField(read_only=True, help_text="The contact's e-mail address, or empty.")
+
     class Meta:
         model = Community
         fields = ["id", *STAFF_EDITABLE_FIELDS, "created_at"]

@@ -343,6 +343,45 @@ def _seed_failed_mail(n: int, user=None) -> None:
         )  # fmt: skip
 
 
+def _seed_communities(n: int, user) -> None:
+    """n communities the treasurer holds the treasurer role in (the communities they manage)."""
+    import uuid
+
+    from communities.services import community_create, membership_grant
+
+    for _ in range(n):
+        slug = f"by-{uuid.uuid4().hex[:10]}"
+        membership_grant(user=user, community=community_create(name=f"By {slug}", slug=slug), role="treasurer")
+
+
+def _treasurers_community(user):
+    from communities.models import CommunityMembership
+
+    return CommunityMembership.objects.filter(user=user, role="treasurer").order_by("pk").first().community
+
+
+def _seed_memberships(n: int, user) -> dict[str, int]:
+    """n organisers of the treasurer's community."""
+    from communities.services import membership_grant
+
+    community = _treasurers_community(user)
+    for _ in range(n):
+        membership_grant(user=UserFactory(), community=community, role="organiser", by=user)
+    return {"id": community.pk}
+
+
+def _seed_invitations(n: int, user) -> dict[str, int]:
+    """n invitations to the treasurer's community, sent by the treasurer."""
+    import uuid
+
+    from communities.services import invitation_create
+
+    community = _treasurers_community(user)
+    for _ in range(n):
+        invitation_create(by=user, community=community, email=f"{uuid.uuid4().hex[:10]}@example.se", role="organiser")
+    return {"id": community.pk}
+
+
 def _regulated_pool_of(owner) -> object:
     """The owner's regulated loan pool, made on the first call (a seeder runs twice on one parent)."""
     from pools.models import Pool
@@ -424,6 +463,9 @@ LIST_SEEDERS: dict[str, tuple[tuple[str, ...], Callable[..., None]]] = {
     "/api/mail/failed/": (("treasurer",), _seed_failed_mail),
     "/api/pools/{id}/sheets/": (("project_owner",), _seed_sheets),
     "/api/pools/{id}/lender-payments/": (("treasurer",), _seed_lender_payments),
+    "/api/communities/": (("treasurer",), _seed_communities),
+    "/api/communities/{id}/memberships/": (("treasurer",), _seed_memberships),
+    "/api/communities/{id}/invitations/": (("treasurer",), _seed_invitations),
 }
 
 

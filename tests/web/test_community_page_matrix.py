@@ -201,7 +201,64 @@ STAFF_PAGES: list[Page] = [
     Page("web:pool-pledgers-csv", lambda w: _r("web:pool-pledgers-csv", w.pool.pk), "owner"),
     Page("web:pool-pledgers-xlsx", lambda w: _r("web:pool-pledgers-xlsx", w.pool.pk), "owner"),
     Page("web:project-swish", lambda w: _r("web:project-swish", w.project.pk), "organiser"),
+    # report files (a file belongs to the community it was prepared for)
+    Page("web:treasury:report-files", lambda w: _r("web:treasury:report-files"), "treasurer"),
+    Page(
+        "web:treasury:report-file-download",
+        lambda w: _r("web:treasury:report-file-download", _ready_build(w)),
+        "treasurer",
+    ),
+    # the community's own management pages (its treasurer; platform staff are covered in test_community_manage)
+    Page("web:community-manage-list", lambda w: _r("web:community-manage-list"), "treasurer"),
+    Page("web:community-manage-edit", lambda w: _r("web:community-manage-edit", w.pool.community_id), "treasurer"),
+    Page(
+        "web:community-manage-members", lambda w: _r("web:community-manage-members", w.pool.community_id), "treasurer"
+    ),
+    Page(
+        "web:community-member-grant",
+        lambda w: _r("web:community-member-grant", w.pool.community_id),
+        "treasurer",
+        "POST",
+    ),
+    Page(
+        "web:community-member-revoke",
+        lambda w: _r("web:community-member-revoke", w.pool.community_id, _membership(w)),
+        "treasurer",
+        "POST",
+    ),
+    Page(
+        "web:community-invitation-create",
+        lambda w: _r("web:community-invitation-create", w.pool.community_id),
+        "treasurer",
+        "POST",
+    ),
+    Page(
+        "web:community-invitation-revoke",
+        lambda w: _r("web:community-invitation-revoke", w.pool.community_id, _invite(w)),
+        "treasurer",
+        "POST",
+    ),
 ]
+
+
+def _ready_build(w: World) -> int:
+    """The world's report file, prepared (as the heavy worker would) so its download answers."""
+    from treasury.services import report_build_run
+
+    report_build_run(build_id=w.x["report_build"].pk)
+    return int(w.x["report_build"].pk)
+
+
+def _membership(w: World) -> int:
+    from tests.api.test_permission_matrix import _organiser_membership
+
+    return _organiser_membership(w).pk
+
+
+def _invite(w: World) -> int:
+    from tests.api.test_permission_matrix import _invitation
+
+    return _invitation(w).pk
 
 
 def _sheet(w: World) -> int:
@@ -270,6 +327,16 @@ OTHER_PAGES = {
     "web:fair-card",
     "web:fair-card-qr",
     "web:fair-card-thanks",
+    # Acts only in the visitor's own communities (a community not one's own is refused there, and
+    # tests/web/test_community_manage.py and tests/web/test_report_files.py show it): choosing the community to
+    # work in, preparing a report file for one's community, the welcome after an accepted invitation, and
+    # creating a community (platform staff only).
+    "web:community-choose",
+    "web:community-manage-after-accept",
+    "web:community-manage-new",
+    "web:treasury:report-prepare",
+    # The invitation link: whoever holds the token (tests/communities/test_invitations.py).
+    "web:invitation",
 }
 
 # Cells the matrix found and that are not fixed yet: strict, so a fix makes them fail until removed here.
@@ -280,6 +347,7 @@ AREAS = {
     "fairs": ("web:fair-", "web:pitch-"),
     "ops": "web:ops-",
     "offers and owners' pages": ("web:offers:", "web:pool-pledgers", "web:project-swish"),
+    "communities": ("web:community-",),
 }
 
 
