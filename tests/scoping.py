@@ -141,6 +141,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # `module.function` of the project code that issued a statement -> why it may read without a community condition.
 ALLOW_LIST: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "communities.selectors.invitation_find",
+            "communities.services.invitation_accept",
+            "communities.services.invitation_accept_new_account",
+        ),
+        "an invitation is found by the hash of its secret token, which names its community: the token, not a "
+        "membership, is the authority (the person accepting has no role there yet)",
+    ),
     "communities.selectors.default_community": (
         "TRANSITIONAL fallback for writes whose caller names no community: reads the first community's row "
         "by key; goes with the fallback"

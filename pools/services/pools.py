@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,9 +27,15 @@ from pools.services.queues import totals_enqueue
 def pool_community_check(*, pool: Pool) -> None:
     """A pool belongs to its project's community, or its micro-fund's (the database refuses anything else,
     see invest/pool_community.py). Raises PoolCommunityMismatch naming both communities."""
-    beneficiary = pool.project if pool.project_id else pool.micro_fund
-    if beneficiary is None or beneficiary.community_id == pool.community_id:
+    field = "project" if pool.project_id else "micro_fund" if pool.micro_fund_id else None
+    if field is None:
         return
+    # Asked with the pool's community as the condition: the beneficiary is read only when it is not there.
+    related: Any = Pool._meta.get_field(field).related_model
+    beneficiaries = related._default_manager
+    if beneficiaries.filter(pk=getattr(pool, f"{field}_id"), community_id=pool.community_id).exists():
+        return
+    beneficiary = getattr(pool, field)
     message = (
         _("The pool must belong to %(community)s, the community of the project %(name)s.")
         if pool.project_id
