@@ -655,13 +655,16 @@ def _exception_line(world: World) -> int:
     return line.pk
 
 
-def post_every_page_form(world: World, login_as: Callable[..., Any]) -> list[tuple[PageForm, Any]]:
-    """Post every row of PAGE_FORMS as its role, in order; (row, response) pairs."""
+def post_every_page_form(world: World, login_as: Callable[..., Any]) -> list[tuple[PageForm, Any, bool | None]]:
+    """Post every row of PAGE_FORMS as its role, in order; (row, response, saved) triples, where saved is the
+    row's check read right after its own post (a later row may undo it: a role given, then taken away), or None
+    for a row without a check."""
     results = []
     for row in PAGE_FORMS:
         client = Client()
         user = world.users[row.role]
         if user is not None:
             login_as(client, user)
-        results.append((row, post_form(client, row, world)))
+        response = post_form(client, row, world)
+        results.append((row, response, None if row.saved is None else bool(row.saved(world))))
     return results
