@@ -5,7 +5,7 @@ PostgreSQL, copied formatted by the database), and the Excel workbook is written
 temporary file that is then streamed. On PostgreSQL the Excel export of a report with a row statement
 (pledges, one pool, ledger) is written by the database instead (treasury.xlsx).
 
-Why one module of about 500 lines: CSV (Python and COPY), Excel and PDF render the same Report columns and
+Why one module of about 530 lines: CSV (Python and COPY), Excel and PDF render the same Report columns and
 must agree cell for cell (tests compare them); the payment orders share the payee-account parsing.
 """
 

@@ -8,6 +8,10 @@ date functions, written once each in `_Dialect`.
 The as-of rules are those of `treasury.reports`: a row counts when it was recorded before the end
 of the as-of day (`created_at`, `withdrawn_at`, the export time of a refund), and a payment also when
 its `received_on` is on or before that day.
+
+Why one module of about 490 lines: every report statement is built from `pledge_figures_sql` and the same
+`_Dialect` date functions, and the per-community filters (`PledgeFilter`) are spliced into each of them; split,
+the as-of rules and the dialect would be imported into every part and could drift apart.
 """
 
 # The statements are put together from table names (from the models) and fixed fragments only;

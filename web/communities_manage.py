@@ -28,6 +28,7 @@ from communities.errors import CommunityError, InvitationInvalid
 from communities.middleware import WORKING_COMMUNITY_SESSION_KEY
 from communities.models import Community, MembershipRole
 from communities.selectors import (
+    STAFF_EDITABLE_FIELDS,
     community_editable_fields,
     community_get_managed,
     community_input_normalised,
@@ -60,26 +61,7 @@ class CommunityForm(forms.ModelForm):
 
     class Meta:
         model = Community
-        fields = [
-            "name",
-            "slug",
-            "kind",
-            "organisation_number",
-            "bankgiro",
-            "plusgiro",
-            "iban",
-            "swish_number",
-            "payout_bankgiro",
-            "payout_bic",
-            "default_language",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "municipality",
-            "region",
-            "logo",
-            "colour",
-        ]
+        fields = list(STAFF_EDITABLE_FIELDS)
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
     def __init__(self, data: Any = None, *args: Any, editable: tuple[str, ...], **kwargs: Any) -> None:

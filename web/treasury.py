@@ -28,6 +28,7 @@ from operations.replica import ReportSource, reporting_response
 from pools.models import PaymentStatus, Pledge
 from treasury.exports import EXPORT_MEDIA_TYPES, bar_chart_svg, report_http_response
 from treasury.models import AuditEvent, BankFileStatus, PayoutKind, PayoutStatus
+from treasury.report_builds import report_build_request
 from treasury.reports import REPORT_KINDS, ReportPage, report_build, report_page, report_params
 from treasury.selectors import (
     allocation_get_treasury,
@@ -55,7 +56,6 @@ from treasury.services import (
     payout_export,
     payout_lines_to_recent_accounts,
     payout_prepare,
-    report_build_request,
 )
 from treasury.suggestions import payment_suggestions, payment_suggestions_many
 from web.confirm import confirmation_page

@@ -9,8 +9,8 @@ from celery import shared_task
 def build_report(build_id: int) -> None:
     """Prepare a requested report file and keep it for download (a finished build is left alone)."""
     from operations.jobs import job_run
+    from treasury.report_builds import report_build_run
     from treasury.selectors import report_build_community_id
-    from treasury.services import report_build_run
 
     with job_run("build_report", community_id=report_build_community_id(build_id)) as summary:
         build = report_build_run(build_id=build_id)
@@ -22,7 +22,7 @@ def build_report(build_id: int) -> None:
 def expire_report_builds() -> None:
     """Remove prepared report files past their expiry (beat, hourly)."""
     from operations.jobs import job_run
-    from treasury.services import report_build_expire
+    from treasury.report_builds import report_build_expire
 
     with job_run("expire_report_builds") as summary:
         summary["removed"] = report_build_expire()

@@ -25,9 +25,9 @@ from api.treasury.common import ERRORS, CanViewReports
 from treasury.errors import ReportBuildNotReady
 from treasury.exports import EXPORT_MEDIA_TYPES
 from treasury.models import ReportBuild, ReportFormat
+from treasury.report_builds import report_build_request
 from treasury.reports import REPORT_KINDS, report_params
 from treasury.selectors import report_build_get, report_build_list
-from treasury.services import report_build_request
 
 
 class ReportBuildRequestSerializer(serializers.Serializer):

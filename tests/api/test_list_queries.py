@@ -81,8 +81,8 @@ def _seed_report_builds(n: int, user) -> None:
     """n report files the treasurer asked for (each as of another day, so none is a repeat)."""
     from datetime import date, timedelta
 
+    from treasury.report_builds import report_build_request
     from treasury.reports import report_params
-    from treasury.services import report_build_request
 
     for _ in range(n):
         day = date(2020, 1, 1) + timedelta(days=next(_report_days))

@@ -164,8 +164,8 @@ def _more_world(w: World) -> dict[str, Any]:
     [allocation] = payment_match_manual(payment=payment, parts=[(pledge, 10_000)], by=treasurer)
     batch = payout_prepare(kind="refund", source_keys=[f"overpayment:{payment.pk}"], by=treasurer)
     bank_file = BankFile.objects.create(sha256="2" * 64, format="bgmax", content=b"x", imported_by=treasurer)
+    from treasury.report_builds import report_build_request
     from treasury.reports import report_params
-    from treasury.services import report_build_request
 
     report_build, _created = report_build_request(
         by=treasurer,

@@ -14,7 +14,7 @@ from communities.services import community_create, membership_grant
 from tests.factories import UserFactory
 from tests.treasury.test_export_copy import AS_OF, _history
 from treasury.models import ReportBuild, ReportBuildStatus
-from treasury.services import report_build_run
+from treasury.report_builds import report_build_run
 
 pytestmark = pytest.mark.django_db
 URL = "/api/treasury/report-builds/"

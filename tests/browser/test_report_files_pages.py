@@ -12,8 +12,8 @@ from tests.factories import UserFactory
 from tests.treasury.test_export_copy import AS_OF, _history
 from tests.twofactor import login_verified
 from treasury.models import ReportBuild, ReportBuildStatus
+from treasury.report_builds import report_build_request, report_build_run
 from treasury.reports import report_params
-from treasury.services import report_build_request, report_build_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -64,8 +64,8 @@ def test_a_report_file_is_built_by_a_worker_that_reads_only_the_heavy_queue(
 
     from treasury.exports import report_http_response
     from treasury.models import ReportBuild, ReportBuildStatus
+    from treasury.report_builds import report_build_request
     from treasury.reports import report_build, report_params
-    from treasury.services import report_build_request
 
     redis_purge(settings.REDIS_URL)
     for number in range(30):

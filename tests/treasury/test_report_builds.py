@@ -24,9 +24,9 @@ from tests.treasury.test_export_copy import AS_OF, TRICKY, _history
 from treasury.errors import ReportBuildRefused
 from treasury.exports import report_http_response
 from treasury.models import ReportBuild, ReportBuildStatus
+from treasury.report_builds import REPORT_BUILD_TASK, report_build_expire, report_build_request, report_build_run
 from treasury.reports import report_build, report_params
 from treasury.selectors import report_build_get, report_build_list
-from treasury.services import REPORT_BUILD_TASK, report_build_expire, report_build_request, report_build_run
 
 pytestmark = pytest.mark.django_db
 

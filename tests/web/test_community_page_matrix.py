@@ -243,7 +243,7 @@ STAFF_PAGES: list[Page] = [
 
 def _ready_build(w: World) -> int:
     """The world's report file, prepared (as the heavy worker would) so its download answers."""
-    from treasury.services import report_build_run
+    from treasury.report_builds import report_build_run
 
     report_build_run(build_id=w.x["report_build"].pk)
     return int(w.x["report_build"].pk)

@@ -15,7 +15,7 @@ from tests.factories import UserFactory
 from tests.treasury.test_export_copy import AS_OF, _history
 from tests.twofactor import login_verified
 from treasury.models import ReportBuild, ReportBuildStatus
-from treasury.services import REPORT_BUILD_TASK, report_build_run
+from treasury.report_builds import REPORT_BUILD_TASK, report_build_run
 
 pytestmark = pytest.mark.django_db
 DAY = AS_OF.isoformat()

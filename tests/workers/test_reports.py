@@ -13,8 +13,8 @@ from django.utils import timezone
 from config.celery import app
 from operations.models import JobRun, OutboxMessage
 from treasury.models import ReportBuild, ReportBuildStatus
+from treasury.report_builds import REPORT_BUILD_TASK, report_build_request
 from treasury.reports import report_params
-from treasury.services import REPORT_BUILD_TASK, report_build_request
 from workers.reports import build_report, expire_report_builds
 from workers.schedule import beat_schedule
 
