@@ -218,6 +218,12 @@ def copy_floor(bank_file_id: int) -> tuple[int, float]:
         # Foreign keys are checked as each COPY ends, as the import's are when its batch commits (the
         # floor is rolled back, so deferred checks would never run).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # As the worker does: the payments' audit rows take the file's community (treasury/audit.py).
+        cursor.execute(
+            "SELECT set_config('lokalkapital.community_id', community_id::text, true) FROM treasury_bankfile"
+            " WHERE id = %s",
+            [bank_file_id],
+        )
         raw = cursor.connection
         for table, where in tables:
             cursor.execute(

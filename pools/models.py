@@ -499,6 +499,9 @@ class PaymentAllocation(models.Model):
         indexes = [
             # Money received per pool read from the index alone, in pool order (PostgreSQL INCLUDE).
             models.Index(fields=["pool"], include=["amount_ore"], name="allocation_pool_amount_idx"),
+            # A payment's first match, found by index (the audit trail's community of a payment reads it for
+            # every payment written: without it PostgreSQL walked the primary key, once per payment).
+            models.Index(fields=["payment", "id"], name="allocation_payment_first_idx"),
         ]
         constraints = [
             models.CheckConstraint(

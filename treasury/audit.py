@@ -72,9 +72,8 @@ AUDIT_COMMUNITY_SQL: dict[str, str] = {
     "pools_payment": (
         "COALESCE((SELECT file_.community_id FROM treasury_bankfileline AS line_"
         " JOIN treasury_bankfile AS file_ ON file_.id = line_.bank_file_id WHERE line_.payment_id = {row}.id),"
-        " (SELECT pool_.community_id FROM pools_paymentallocation AS part_"
-        " JOIN pools_pool AS pool_ ON pool_.id = part_.pool_id WHERE part_.payment_id = {row}.id"
-        " ORDER BY part_.id LIMIT 1))"
+        " (SELECT pool_.community_id FROM pools_pool AS pool_ WHERE pool_.id = (SELECT part_.pool_id"
+        " FROM pools_paymentallocation AS part_ WHERE part_.payment_id = {row}.id ORDER BY part_.id LIMIT 1)))"
     ),
     "treasury_payoutbatch": "{row}.community_id",
     "treasury_payoutline": (
@@ -99,10 +98,24 @@ AUDIT_COMMUNITY_SQL: dict[str, str] = {
 }
 
 
-def community_sql(table: str, row: str) -> str:
-    """The SQL expression of the community of `table`'s row `row` (NULL for rows of no community)."""
+# On PostgreSQL a bank-file import names the community it writes for in the transaction-local setting
+# `lokalkapital.community_id` (as the actor is named in `lokalkapital.user_id`; treasury/imports.py): its payments
+# are written before their lines and matches, so their audit rows take the named community instead of looking for
+# rows that do not exist yet and being corrected, row by row, when those are written.
+NAMED_COMMUNITY_SETTING = "lokalkapital.community_id"
+_NAMED_COMMUNITY_TABLES = frozenset({"pools_payment"})
+
+
+def community_sql(table: str, row: str, *, inserted: bool = False) -> str:
+    """The SQL expression (PostgreSQL) of the community of `table`'s row `row` (NULL for rows of no community);
+    `inserted`: for the insert trigger, where an import's named community comes first."""
     template = AUDIT_COMMUNITY_SQL.get(table)
-    return template.format(row=row) if template else "NULL"
+    if not template:
+        return "NULL"
+    if inserted and table in _NAMED_COMMUNITY_TABLES:
+        named = f"NULLIF(current_setting('{NAMED_COMMUNITY_SETTING}', true), '')::bigint"
+        return f"COALESCE({named}, {template.format(row=row)})"
+    return template.format(row=row)
 
 
 # SQLite checks every trigger when Django rebuilds a table (ALTER TABLE ... RENAME), and fails when one names a
@@ -383,7 +396,7 @@ def pg_trigger_sql(table: str, scope: str, *, community: bool = False) -> list[s
     inserted_function = "treasury_audit_inserted()"
     if community:
         row_function = f"treasury_audit_row({_pg_literal(community_sql(table, '($1)'))})"
-        inserted_function = f"treasury_audit_inserted({_pg_literal(community_sql(table, 'inserted'))})"
+        inserted_function = f"treasury_audit_inserted({_pg_literal(community_sql(table, 'inserted', inserted=True))})"
     inserted = [
         f'DROP TRIGGER IF EXISTS {name}_ins ON "{table}"',
         f'CREATE TRIGGER {name}_ins AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS audit_new_rows '

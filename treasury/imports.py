@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -50,7 +51,7 @@ from pools.money import format_sek
 from pools.references import ocr_is_valid
 from pools.services import allocation_reverse, allocation_take_back, fund_totals_enqueue_for_pools, totals_enqueue
 from pools.services.payments import _pledge_status_from_received
-from treasury.audit import current_actor_id
+from treasury.audit import NAMED_COMMUNITY_SETTING, current_actor_id
 from treasury.bankfiles import ParsedPayment
 from treasury.models import BankFile, BankFileFormat, BankFileLine, BankFileStatus, LineOutcome
 
@@ -246,6 +247,23 @@ class _Match:
     needs_attention: bool = False
 
 
+@contextmanager
+def _named_community(community_id: int | None) -> Iterator[None]:
+    """On PostgreSQL, name the file's community for the payments written inside (treasury/audit.py,
+    NAMED_COMMUNITY_SETTING): their audit rows take it instead of looking for lines and matches not written yet.
+    Cleared again afterwards, so a later write in the same transaction is not attributed to it."""
+    if connection.vendor != "postgresql" or community_id is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [NAMED_COMMUNITY_SETTING, str(community_id)])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, '', true)", [NAMED_COMMUNITY_SETTING])
+
+
 class _Batch:
     """One transaction's worth of entries of one file."""
 
@@ -385,7 +403,8 @@ class _Batch:
                 paid_via=entry.paid_via or bankgiro,
             )
             rows.append(row)
-        _insert(Payment, rows)
+        with _named_community(self.bank_file.community_id):
+            _insert(Payment, rows)
         template = _blank_row(PaymentAllocation)
         template.update(created_by_id=self.by_id, note=_("Matched by reference"))
         allocations = []

@@ -102,6 +102,20 @@ def test_a_bank_file_payment_gets_its_files_community(two):
     bankfile_import(content=content, filename="asbyn.txt", by=treasurer, community=side.community)
     payment = Payment.objects.get(reference=side.pledge.ocr_reference)
     assert community_of("pools_payment", payment.pk) == [side.community.pk]
+    # The community the import named for its payments (PostgreSQL) ends with them: a payment recorded
+    # afterwards in the same transaction is nobody's until it is matched.
+    later = payment_record(amount_ore=5_000, received_on=date(2026, 3, 6), channel=PaymentChannel.MANUAL)
+    assert community_of("pools_payment", later.pk) == [None]
+
+
+def test_an_unmatched_bank_file_payment_gets_its_files_community_too(two):
+    side = two[1]
+    treasurer = treasurer_of(side.community)
+    content = bgmax([BgPayment(reference="", amount_ore=7_700, name="Okänd")], bankgiro=side.bankgiro)
+    bankfile_import(content=content, filename="kvarnbyn.txt", by=treasurer, community=side.community)
+    payment = Payment.objects.get(amount_ore=7_700)
+    assert not payment.allocations.exists()
+    assert community_of("pools_payment", payment.pk) == [side.community.pk]
 
 
 def test_payout_lists_and_lines_record_their_community(two):

@@ -14,7 +14,8 @@ PATHS = {
         " JOIN treasury_bankfile AS file_ ON file_.id = line_.bank_file_id WHERE line_.payment_id = r.id),"
         " (SELECT pool_.community_id FROM pools_paymentallocation AS part_"
         " JOIN pools_pool AS pool_ ON pool_.id = part_.pool_id WHERE part_.payment_id = r.id"
-        " ORDER BY part_.id LIMIT 1))"
+        # `+ 0`: found by the payment's index and sorted, not by walking the primary key once per payment.
+        " ORDER BY part_.id + 0 LIMIT 1))"
     ),
     "treasury_payoutbatch": "r.community_id",
     "treasury_payoutline": "(SELECT batch_.community_id FROM treasury_payoutbatch AS batch_ WHERE batch_.id = r.batch_id)",
