@@ -23,6 +23,9 @@ class TreasuryConfig(AppConfig):
     verbose_name = "Treasury: bank files, reconciliation, reports, payouts, audit trail"
 
     def ready(self) -> None:
-        from treasury import audit  # noqa: F401  (connects the audit hook to every new connection)
+        from treasury import (
+            audit,  # noqa: F401  (connects the audit hook to every new connection)
+            lookups,  # noqa: F401  (registers `field__any_of`)
+        )
 
         post_migrate.connect(_reinstall_audit_triggers, sender=self, dispatch_uid="treasury_audit_triggers")

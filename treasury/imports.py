@@ -319,7 +319,7 @@ class _Batch:
         seen: dict[str, BankFile] = {}
         if keys:
             rows = (
-                BankFileLine.objects.filter(entry_key__in=keys)
+                BankFileLine.objects.filter(entry_key__any_of=keys)
                 .exclude(entry_key="")
                 .exclude(outcome=LineOutcome.SKIPPED)
                 .select_related("bank_file")
@@ -361,7 +361,7 @@ class _Batch:
             found = [
                 _PledgeRow(*values)
                 for values in Pledge.objects.select_for_update()
-                .filter(ocr_reference__in=wanted, kind__in=MONEY_KINDS, pool_id__in=own_pools)
+                .filter(ocr_reference__any_of=wanted, kind__in=MONEY_KINDS, pool_id__in=own_pools)
                 .order_by("pk")
                 .values_list("pk", "ocr_reference", "amount_ore", "status", "pool_id", "confirmed_at")
             ]
@@ -371,13 +371,13 @@ class _Batch:
                 # References of another community's pledges: one more query per batch, for the reason.
                 foreign = frozenset(
                     ref
-                    for ref in Pledge.objects.filter(ocr_reference__in=missing, kind__in=MONEY_KINDS)
+                    for ref in Pledge.objects.filter(ocr_reference__any_of=missing, kind__in=MONEY_KINDS)
                     .exclude(pool_id__in=own_pools)
                     .values_list("ocr_reference", flat=True)
                     if ref
                 )
             sums = (
-                PaymentAllocation.objects.filter(pledge_id__in=[p.pk for p in found])
+                PaymentAllocation.objects.filter(pledge_id__any_of=[p.pk for p in found])
                 .order_by()
                 .values("pledge_id")
                 .annotate(total=Sum("amount_ore"))
@@ -432,7 +432,7 @@ class _Batch:
             self.touched_pools.add(pledge.pool_id)
         now = timezone.now()
         for status, pks in sorted(by_status.items()):
-            Pledge.objects.filter(pk__in=sorted(pks)).update(status=status, updated_at=now)
+            Pledge.objects.filter(pk__any_of=sorted(pks)).update(status=status, updated_at=now)
 
     # --- deductions --------------------------------------------------------------
 

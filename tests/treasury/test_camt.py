@@ -221,6 +221,42 @@ def test_external_entity_is_refused():
     assert "root:" not in str(excinfo.value)  # nothing from /etc/passwd leaks
 
 
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        # After a long prolog of comments (more than one 64 kB read of the prolog reader).
+        "<?xml version='1.0' encoding='UTF-8'?>"
+        + "<!-- padding -->" * 6000
+        + '<!DOCTYPE Document SYSTEM "file:///etc/passwd">',
+        # A parameter entity fetched from outside.
+        '<!DOCTYPE Document [<!ENTITY % ext SYSTEM "http://example.invalid/x.dtd"> %ext;]>',
+        # An empty internal subset: still a DTD.
+        "<!DOCTYPE Document []>",
+    ],
+)
+def test_any_document_type_declaration_is_refused_before_the_document_is_read(prolog):
+    hostile = prolog.encode() + V2[V2.index(b"<Document") :]
+    with pytest.raises(BankFileError, match=r"document type declaration \(DTD\)"):
+        parse_camt(hostile)
+
+
+def test_a_dtd_in_a_utf16_file_is_refused_too():
+    text = V2.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').replace("UTF-8", "UTF-16")
+    head, body = text.split("<Document", 1)
+    hostile = (head + '<!DOCTYPE Document [<!ENTITY x "y">]>' + "<Document" + body).encode("utf-16")
+    with pytest.raises(BankFileError, match=r"document type declaration \(DTD\)"):
+        parse_camt(hostile)
+    # The same file without the DTD is read in its declared encoding.
+    plain = (head + "<Document" + body).encode("utf-16")
+    assert len(parse_camt(plain).payments) == len(parse_camt(V2).payments)
+
+
+def test_an_undeclared_entity_reference_is_refused_without_a_dtd():
+    hostile = edit(V2, "<MsgId>", "<MsgId>&xxe;")
+    with pytest.raises(BankFileError, match=r"not well-formed XML \(undefined entity"):
+        parse_camt(hostile)
+
+
 def test_oversize_input_is_refused_before_parsing():
     with pytest.raises(BankFileError, match=r"more than the limit of 100 bytes"):
         parse_camt(V2, max_bytes=100)

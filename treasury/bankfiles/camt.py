@@ -2,9 +2,14 @@
 (BankToCustomerDebitCreditNotification), versions .001.02 to .001.08.
 
 Safety: the size is checked *before* parsing (``max_bytes``, default 20 MiB),
-and the XML is read with ``defusedxml.ElementTree.iterparse(source,
-forbid_dtd=True)``, so DTDs, entity declarations ("billion laughs") and
-external references (XXE) are refused before anything is expanded or fetched.
+and a document type declaration is refused before the document is read: the
+prolog (everything before the root element) is read first by an expat parser
+that stops at the root and refuses a DTD. Without a DTD an XML document can
+declare no entities ("billion laughs") and refer to no external resource
+(XXE): expat refuses any entity reference but the five predefined ones. The
+document itself is then read with the standard library's C ``iterparse``
+(about five times faster than defusedxml's pure-Python reader, which was about
+40 % of a large import's time).
 ``camt_stream`` reads an open file entry by entry and hands each payment out
 as its entry ends; ``parse_camt`` collects them.
 
@@ -72,9 +77,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
-
-import defusedxml
-import defusedxml.ElementTree as SafeET
+from xml.parsers import expat
 
 from .remittance import ocr_in_text, paid_via
 from .types import BankFileError, EntryStream, ParsedFile, ParsedPayment, bankgiro_label, format_sek, is_ascii_digits
@@ -162,8 +165,10 @@ def _stream(source: IO[bytes], stream: EntryStream) -> Iterator[ParsedPayment]:
     out and dropped from the tree, so memory never holds the whole document or its entries."""
     reader: _CamtReader | None = None
     stack: list[ET.Element] = []
+    _refuse_doctype(source)
     try:
-        for event, element in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
+        # The prolog was read above and a DTD refused: without one, no entity and no external reference.
+        for event, element in ET.iterparse(source, events=("start", "end")):  # noqa: S314  # nosec B314
             if event == "start":
                 if reader is None:
                     reader = _CamtReader(element)
@@ -187,17 +192,42 @@ def _stream(source: IO[bytes], stream: EntryStream) -> Iterator[ParsedPayment]:
     stream.summary = reader.read()
 
 
-def _xml_error(exc: Exception) -> BankFileError:
-    """The treasurer's reason for an XML the safe parser refused."""
-    if isinstance(exc, defusedxml.DTDForbidden):
-        return BankFileError(
+class _RootReached(Exception):
+    """The prolog has been read: the root element starts."""
+
+
+def _refuse_doctype(source: IO[bytes]) -> None:
+    """Read the prolog with expat (in the document's own encoding) up to the root element and refuse a document
+    type declaration, the only place entities and external references can be declared; rewinds the file. A file
+    that is not well-formed is left to the full read, which says where."""
+    start = source.tell()
+    parser = expat.ParserCreate()
+
+    def doctype(*_args: object) -> None:
+        raise BankFileError(
             "The XML contains a document type declaration (DTD). Bank files never need one and "
             f"it can be used for entity-expansion or external-entity attacks. {_REFUSED}"
         )
-    if isinstance(exc, defusedxml.EntitiesForbidden):
-        return BankFileError(f"The XML declares entities, which are not allowed. {_REFUSED}")
-    if isinstance(exc, defusedxml.ExternalReferenceForbidden):
-        return BankFileError(f"The XML refers to an external resource, which is not allowed. {_REFUSED}")
+
+    def root(*_args: object) -> None:
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        while chunk := source.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except BankFileError:
+        raise
+    except (_RootReached, expat.ExpatError, LookupError, ValueError):
+        pass  # the root, or a fault (an unknown encoding, say) the full read names
+    finally:
+        source.seek(start)
+
+
+def _xml_error(exc: Exception) -> BankFileError:
+    """The treasurer's reason for an XML the reader refused."""
     if isinstance(exc, ET.ParseError):
         return BankFileError(f"The file is not well-formed XML ({exc}). {_REFUSED}")
     if isinstance(exc, (LookupError, ValueError)):  # e.g. an unknown encoding declaration
@@ -636,20 +666,19 @@ class _CamtReader:
         entry_key: str = "",
     ) -> ParsedPayment:
         """Build one payment from a TxDtls element."""
-        refs = [ref.replace(" ", "") for ref in self.texts(tx, "RmtInf/Strd/CdtrRefInf/Ref")]
+        # Each element is looked up once (a large file has hundreds of thousands of these).
+        remittance = self.find(tx, "RmtInf")
+        if remittance is None:
+            refs, free_text = [], []
+        else:
+            refs = [ref.replace(" ", "") for ref in self.texts(remittance, "Strd/CdtrRefInf/Ref")]
+            free_text = self.texts(remittance, "Ustrd") + self.texts(remittance, "Strd/AddtlRmtInf")
         digit_refs = [ref for ref in refs if is_ascii_digits(ref)]
-        raw = _join(
-            ["[reversal]" if reversal else ""]
-            + [f"Ref: {ref}" for ref in refs]
-            + self.texts(tx, "RmtInf/Ustrd")
-            + self.texts(tx, "RmtInf/Strd/AddtlRmtInf")
-            + [self.text(tx, "AddtlTxInf"), self.text(entry, "AddtlNtryInf")]
-        )
+        additional = [self.text(tx, "AddtlTxInf"), self.text(entry, "AddtlNtryInf")]
+        raw = _join(["[reversal]" if reversal else ""] + [f"Ref: {ref}" for ref in refs] + free_text + additional)
         # No structured reference: look for an OCR reference in the payer's message (Swish, transfers).
-        free_text = self.texts(tx, "RmtInf/Ustrd") + self.texts(tx, "RmtInf/Strd/AddtlRmtInf")
         found_in_text = "" if digit_refs else ocr_in_text(free_text)
-        route_texts = [self.text(tx, "BkTxCd/Prtry/Cd"), self.text(entry, "BkTxCd/Prtry/Cd")]
-        route_texts += [self.text(tx, "AddtlTxInf"), self.text(entry, "AddtlNtryInf")]
+        route_texts = [self.text(tx, "BkTxCd/Prtry/Cd"), self.text(entry, "BkTxCd/Prtry/Cd"), *additional]
         party = self.find(tx, "RltdPties/Dbtr/Pty")  # v8
         if party is None:
             party = self.find(tx, "RltdPties/Dbtr")  # v2-v7
@@ -690,26 +719,15 @@ class _CamtReader:
 
     def _address(self, party: ET.Element) -> str:
         """A one-line postal address from PstlAdr (AdrLine or structured parts)."""
-        lines = self.texts(party, "PstlAdr/AdrLine")
+        address = self.find(party, "PstlAdr")
+        if address is None:
+            return ""
+        lines = self.texts(address, "AdrLine")
         if lines:
             return ", ".join(lines)
-        street = " ".join(
-            p
-            for p in (
-                self.text(party, "PstlAdr/StrtNm"),
-                self.text(party, "PstlAdr/BldgNb"),
-            )
-            if p
-        )
-        town = " ".join(
-            p
-            for p in (
-                self.text(party, "PstlAdr/PstCd"),
-                self.text(party, "PstlAdr/TwnNm"),
-            )
-            if p
-        )
-        return ", ".join(p for p in (street, town, self.text(party, "PstlAdr/Ctry")) if p)
+        street = " ".join(p for p in (self.text(address, "StrtNm"), self.text(address, "BldgNb")) if p)
+        town = " ".join(p for p in (self.text(address, "PstCd"), self.text(address, "TwnNm")) if p)
+        return ", ".join(p for p in (street, town, self.text(address, "Ctry")) if p)
 
     # --- values ----------------------------------------------------------
 
