@@ -458,6 +458,9 @@ class Payment(models.Model):
         ordering = ["-received_on", "-pk"]
         indexes = [
             models.Index(fields=["status", "received_on"], name="payment_status_received_idx"),
+            # A match's payment day read from the index alone (reports as of a day join every match to its payment;
+            # a community's payments lie interleaved with every other community's on the heap).
+            models.Index(fields=["id"], include=["received_on"], name="payment_received_cover_idx"),
             models.Index(fields=["reference"], name="payment_reference_idx"),
         ]
         constraints = [
@@ -497,8 +500,14 @@ class PaymentAllocation(models.Model):
     class Meta:
         ordering = ["pk"]
         indexes = [
-            # Money received per pool read from the index alone, in pool order (PostgreSQL INCLUDE).
-            models.Index(fields=["pool"], include=["amount_ore"], name="allocation_pool_amount_idx"),
+            # Money received per pool read from the index alone, in pool order (PostgreSQL INCLUDE); with the
+            # match's time, pledge and payment, a community's report reads its pools' matches from the index alone
+            # too (they lie interleaved with every other community's on the heap: one page per match).
+            models.Index(
+                fields=["pool"],
+                include=["amount_ore", "created_at", "pledge", "payment"],
+                name="allocation_pool_cover_idx",
+            ),
             # A payment's first match, found by index (the audit trail's community of a payment reads it for
             # every payment written: without it PostgreSQL walked the primary key, once per payment).
             models.Index(fields=["payment", "id"], name="allocation_payment_first_idx"),
