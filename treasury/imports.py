@@ -319,7 +319,7 @@ class _Batch:
         seen: dict[str, BankFile] = {}
         if keys:
             rows = (
-                BankFileLine.objects.filter(entry_key__any_of=keys)
+                BankFileLine.objects.filter(entry_key__any_of_probe=keys)
                 .exclude(entry_key="")
                 .exclude(outcome=LineOutcome.SKIPPED)
                 .select_related("bank_file")
@@ -377,7 +377,7 @@ class _Batch:
                     if ref
                 )
             sums = (
-                PaymentAllocation.objects.filter(pledge_id__any_of=[p.pk for p in found])
+                PaymentAllocation.objects.filter(pledge_id__any_of_probe=[p.pk for p in found])
                 .order_by()
                 .values("pledge_id")
                 .annotate(total=Sum("amount_ore"))
