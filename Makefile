@@ -37,12 +37,10 @@ else
 	DJANGO_ENV=test $(PY) -m pytest -m integration $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endif
 
-## test-scoping: the staff-facing page and API tests with the scoping recorder on (tests/scoping.py): a read of a
-## community-owned table without a community condition, while a treasurer, organiser or fund manager is served, fails
-SCOPING_TESTS := tests/test_scoping_recorder.py tests/communities tests/web/test_treasury_pages.py \
-	tests/api/test_treasury.py tests/treasury/test_exceptions_pages.py tests/web/test_report_pages.py \
-	tests/web/test_ops.py tests/api/test_ops.py tests/web/test_fairs.py tests/api/test_fairs.py \
-	tests/web/test_funds.py tests/api/test_funds.py
+## test-scoping: the page and API suites (and the community tests) with the scoping recorder on (tests/scoping.py): a
+## read of a community-owned table without a community or person condition, while a treasurer, organiser or fund
+## manager is served, fails; the known gaps (tests/scoping.py, KNOWN_GAPS) are counted and listed at the end
+SCOPING_TESTS := tests/test_scoping_recorder.py tests/communities tests/web tests/api tests/treasury/test_exceptions_pages.py
 test-scoping: $(STAMP_DEV)
 	DJANGO_ENV=test $(PY) -m pytest -n 2 -q -p no:randomly --scope-recorder -m "not browser and not slow" $(SCOPING_TESTS) $(PYTEST_ARGS)
 

@@ -45,6 +45,10 @@ condition, e.g. `community_id IN (...) OR community_id IS NULL`):
 5. (for rule 2's B) a derived table, a subquery in FROM or a JOIN, is a scoped reference when its own
    SELECT reads community-owned tables and scopes every one of them: its rows come from scoped rows.
 
+6. a conjunct compares a person column of A (`owner_id`, `saver_id`, `member_id`: PERSON_COLUMNS) with a value:
+   A holds that person's own rows (a project by its owner, a pledge by its saver), a narrower scope than a
+   community, and carries it on through joins as rule 2 does (a pledge's pool, the pool's project).
+
 A primary-key fetch (`WHERE pools_pool.id = %s`) does not scope: it is how another community's row leaks.
 The value compared with `community_id` is not checked here (the permission tests, tests/communities/
 test_cross_community*.py, check that the ids are the asker's).
@@ -76,6 +80,10 @@ from sqlglot import exp
 ENV_VAR = "LOKALKAPITAL_SCOPE_RECORDER"
 LOG_ENV_VAR = "LOKALKAPITAL_SCOPE_RECORDER_LOG"  # a file each violation is appended to (one line, tab-separated)
 COMMUNITY_COLUMN = "community_id"
+# Rule 6: a person's own rows (a project by its owner, a pledge by its saver, a fund membership by its member) are a
+# narrower scope than a community: the rows a staff member reads as that person, on their own pages.
+PERSON_COLUMNS = frozenset({"owner_id", "saver_id", "member_id"})
+SCOPE_COLUMNS = frozenset({COMMUNITY_COLUMN, *PERSON_COLUMNS})
 SCOPE_SOURCE_TABLES = frozenset({"communities_communitymembership"})
 
 # Views that show every community's rows by design (the public face of the platform), when read (GET, HEAD):
@@ -215,6 +223,36 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "api.fairs.get_pitches",
         "pools.services.pools.pool_open",
         "pools.services.pledges.pledge_create",
+        # Found when the recorder ran over the whole page and API suites (7 December 2026): pages a project owner,
+        # fair organiser or lender sees, whose row is fetched by key and then checked in Python (owner, organiser
+        # of the row's community, else 404): no leak, but the scope is not in the query yet.
+        "invest.fairs.selectors.pitch_get_for_owner",
+        "invest.fairs.selectors.pitch_get_by_code",
+        "invest.fairs.selectors.fair_get_visible",
+        "invest.fairs.selectors._board_figures",
+        "invest.fairs.services.pitches.pitch_page_update",
+        "invest.fairs.services.pitches.pitch_withdraw",
+        "invest.fairs.services.pitches.pitch_confirm",
+        "web.fairs.views.pledge_cards_pdf",
+        "invest.selectors.project_get_visible",
+        "invest.pledgers.owner_pool_get",
+        "pools.selectors.pool_get_public",
+        "pools.offers.selectors.pool_get_for_lender_payments",
+        "pools.offers.selectors.pool_get_for_offer_writer",
+        "pools.offers.selectors.sheet_get_for_approval",
+        "pools.offers.selectors.sheet_current",
+        "pools.offers.services.sheet_approve",
+        "pools.offers.services.lender_payment_record",
+        "pools.offers.services._is_owner_of",
+        "web.offers.views.offer_manage",
+        "api.offers.get",
+        "treasury.statements.lender_rows",
+        "api.funds.loans.get",
+        "api.funds.guarantees.get",
+        # ... and staff actions on a row fetched by key, checked against the asker's memberships afterwards.
+        "treasury.report_builds.report_build_request",
+        "communities.services.invitation_revoke",
+        "operations.mail.mail_delivery_retry",
     }
 )
 
@@ -252,13 +290,14 @@ def _disjuncts(condition: exp.Expression) -> list[exp.Expression]:
 
 
 def _community_predicate_alias(condition: exp.Expression) -> str | None:
-    """The alias whose community_id this one comparison restricts (`= x`, `IN (...)`, `IS NULL`), else None."""
+    """The alias whose community_id (or person column, rule 6) this one comparison restricts (`= x`, `IN (...)`,
+    `IS NULL`), else None."""
     if not isinstance(condition, exp.EQ | exp.In | exp.Is):
         return None
     sides = [condition.this, condition.args.get("expression")]
     for side, other in (sides, sides[::-1]):
         side = side.unnest() if isinstance(side, exp.Expression) else side
-        if isinstance(side, exp.Column) and side.name == COMMUNITY_COLUMN and side.table:
+        if isinstance(side, exp.Column) and side.name in SCOPE_COLUMNS and side.table:
             if isinstance(other, exp.Column):
                 return None  # a join on community ids is rule 2, not a restriction
             return str(side.table)
@@ -500,7 +539,7 @@ class Recorder:
         view_name = match.view_name if match is not None else ""
         if view_name in OWN_VIEWS or (view_name in PUBLIC_VIEWS and request.method in SAFE_METHODS):
             return
-        if not is_community_staff(user):
+        if not _unlogged(lambda: is_community_staff(user)):
             return
         self.checked_requests += 1
         for statement in statements:
@@ -542,6 +581,21 @@ class Recorder:
             ClientHandler.get_response = original  # type: ignore[method-assign]
 
         return undo
+
+
+def _unlogged(read: Callable[[], bool]) -> bool:
+    """Run the recorder's own query without leaving it in the connections' query logs, so that a test counting a
+    page's queries (CaptureQueriesContext) counts the same with the recorder on."""
+    from django.db import connections
+
+    before = {alias: len(connections[alias].queries_log) for alias in connections}
+    try:
+        return read()
+    finally:
+        for alias, length in before.items():
+            log = connections[alias].queries_log
+            while len(log) > length:
+                log.pop()
 
 
 def is_community_staff(user: Any) -> bool:

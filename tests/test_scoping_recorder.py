@@ -72,6 +72,21 @@ def q(sql: str) -> tuple[str, ...]:
             f'FROM {POOL} WHERE {POOL}."community_id" = %s',
             (),
         ),
+        # Rule 6: a person's own rows (a pledge by its saver) carry their scope through joins to the pool and project.
+        (
+            f'SELECT * FROM "pools_pledge" INNER JOIN {POOL} ON ("pools_pledge"."pool_id" = {POOL}."id") '
+            f'LEFT OUTER JOIN "invest_project" ON ({POOL}."project_id" = "invest_project"."id") '
+            'WHERE ("pools_pledge"."id" = %s AND "pools_pledge"."saver_id" = %s)',
+            (),
+        ),
+        ('SELECT * FROM "invest_project" WHERE ("invest_project"."id" = %s AND "invest_project"."owner_id" = %s)', ()),
+        # ... but only as a condition: a person column under an OR with a key fetch does not restrict.
+        (
+            'SELECT * FROM "invest_project" WHERE ("invest_project"."id" = %s OR "invest_project"."owner_id" = %s)',
+            ("invest_project",),
+        ),
+        # ... and another column of a person (who changed it last) is no scope.
+        ('SELECT * FROM "invest_project" WHERE "invest_project"."updated_by_id" = %s', ("invest_project",)),
         # Tables without a community column, and writes, are not judged.
         ('SELECT * FROM "pools_pledge" WHERE "pools_pledge"."id" = %s', ()),
         (f'UPDATE {POOL} SET "title" = %s WHERE {POOL}."id" = %s', ()),
