@@ -178,6 +178,12 @@ ALLOW_LIST: dict[str, str] = {
     "invest.services.unique_slug": (
         "slugs are unique across the platform (they are URLs): the check reads every community's slugs"
     ),
+    **dict.fromkeys(
+        ("invest.funds.selectors.loan_get_own", "invest.funds.selectors.guarantee_get_own"),
+        "a loan or guarantee to the user's own project, read by person (the project's owner=user), a narrower "
+        "scope than a community: staff reach it only after the read in their own communities found none (a "
+        "treasurer of one community who owns a project that another community's fund backs)",
+    ),
     "pools.services.queues.fund_totals_enqueue_for_pools": (
         "bookkeeping after a match: reads the micro-fund of pools the request has just matched money to, "
         "to queue their fund totals for recomputing; nothing is shown"
@@ -189,25 +195,6 @@ ALLOW_LIST: dict[str, str] = {
 # one by one. Not reasons: every entry here is a selector or service to give a community condition.
 KNOWN_GAPS: frozenset[str] = frozenset(
     {
-        # Micro-funds: a fund is fetched by slug or key and its managers are not tied to its community yet.
-        "invest.funds.selectors.fund_get",
-        "invest.funds.selectors.fund_position",
-        "invest.funds.selectors.loan_get_visible",
-        "invest.funds.selectors.guarantee_get_visible",
-        "invest.funds.selectors.withdrawal_get_for_treasury",
-        "invest.funds.selectors.membership_get",
-        "invest.funds.selectors.voting_member_count",
-        "invest.funds.selectors._sum",
-        "invest.funds.services.common._lock_fund",
-        "invest.funds.services.withdrawals._lock_withdrawal",
-        "invest.funds.services.guarantees._lock_active_guarantee",
-        "invest.funds.services.loans.loan_repayment_record",
-        "invest.funds.services.loans.loan_write_off",
-        "invest.funds.services.rules.fund_rules_set",
-        "web.funds.views.loan_create",  # the project choices list every community's projects
-        "web.funds.views.guarantee_create",
-        "api.funds.loans.post",
-        "api.funds.guarantees.post",
         # Fairs: children of a fair fetched by key (its pitches' projects and pools) name no community.
         "invest.fairs.selectors.fair_report",
         "invest.fairs.services.lifecycle._lock_fair",

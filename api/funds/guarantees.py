@@ -86,7 +86,8 @@ class GuaranteeSerializer(serializers.ModelSerializer):
 
 
 class GuaranteeCreateSerializer(serializers.Serializer):
-    project = serializers.PrimaryKeyRelatedField(queryset=selectors.project_list_for_engagements())
+    # The project's key: the view reads it among the projects the fund may back (its own community's).
+    project = serializers.IntegerField()
     bank = serializers.CharField(max_length=120)
     loan_amount = KronorField()
     coverage_percent = PercentField(low=Decimal("0.01"))
@@ -100,15 +101,15 @@ class FundGuaranteesView(APIView):
 
     @extend_schema(request=GuaranteeCreateSerializer, responses={201: GuaranteeSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        fund = selectors.fund_get(fund_id=pk)
         payload = GuaranteeCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        fund = selectors.fund_get_managed(user=request.user, fund_id=pk)  # 403 unless its organiser
         step_up_require(request)  # money moves: a fresh second factor (accounts/sessions.py)
         row = services.guarantee_create(
             fund=fund,
             by=request.user,
-            project=data["project"],
+            project=selectors.project_get_for_engagement(fund=fund, project_id=data["project"]),
             bank=data["bank"],
             loan_amount_ore=data["loan_amount"],
             coverage_bp=data["coverage_percent"],

@@ -101,7 +101,8 @@ class LoanDetailSerializer(LoanSerializer):
 
 
 class LoanCreateSerializer(serializers.Serializer):
-    project = serializers.PrimaryKeyRelatedField(queryset=selectors.project_list_for_engagements())
+    # The project's key: the view reads it among the projects the fund may back (its own community's).
+    project = serializers.IntegerField()
     principal = KronorField()
     term_months = serializers.IntegerField(min_value=1, max_value=360)
     interest_percent = PercentField(required=False, default=0, high=Decimal(50))
@@ -114,15 +115,15 @@ class FundLoansView(APIView):
 
     @extend_schema(request=LoanCreateSerializer, responses={201: LoanDetailSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        fund = selectors.fund_get(fund_id=pk)
         payload = LoanCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        fund = selectors.fund_get_managed(user=request.user, fund_id=pk)  # 403 unless its organiser
         step_up_require(request)  # money moves: a fresh second factor (accounts/sessions.py)
         loan = services.loan_create(
             fund=fund,
             by=request.user,
-            project=data["project"],
+            project=selectors.project_get_for_engagement(fund=fund, project_id=data["project"]),
             principal_ore=data["principal"],
             term_months=data["term_months"],
             interest_bp=data["interest_percent"],

@@ -180,7 +180,7 @@ class FundRulesView(APIView):
     @extend_schema(request=RulesInputSerializer, responses={201: RulesVersionSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         step_up_require(request)  # a fresh second factor (accounts/sessions.py)
-        fund = selectors.fund_get(fund_id=pk)
+        fund = selectors.fund_get_managed(user=request.user, fund_id=pk)  # 403 unless its organiser
         payload = RulesInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         version = services.fund_rules_set(fund=fund, by=request.user, **payload.to_service())

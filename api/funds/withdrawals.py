@@ -55,7 +55,7 @@ class FundWithdrawalsView(APIView):
 
     @extend_schema(responses={200: WithdrawalSerializer(many=True), 404: ERROR})
     def get(self, request: Request, pk: int) -> Response:
-        fund = selectors.fund_get(fund_id=pk)
+        fund = selectors.fund_get_for_treasury(user=request.user, fund_id=pk)
         rows = selectors.withdrawal_list_for_treasury(user=request.user, fund=fund)
         return Response(WithdrawalSerializer(rows, many=True).data)
 

@@ -23,17 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from communities.models import MembershipRole
 from communities.selectors import community_ids_for_any, user_acts_in
+from invest.funds.errors import FundPermissionDenied, InvalidFundInput
 from invest.funds.models import (
     CapitalWithdrawal,
     FundMembership,
@@ -147,6 +149,9 @@ def fund_list_for_listing() -> QuerySet[MicroFund]:
 
 
 def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFund:
+    """A fund by key or slug, for its public pages and its members' own (funds are public); 404 when none.
+    Staff pages read a fund through fund_get_for_reports, fund_get_managed or fund_get_for_treasury instead:
+    those read it among the asker's communities' funds only."""
     try:
         if slug is not None:
             return fund_list().get(slug=slug)
@@ -157,14 +162,64 @@ def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFun
     raise Http404
 
 
+def _fund_in_communities(ids: list[int] | None, *, fund_id: int | None, slug: str | None) -> MicroFund | None:
+    """The fund with this slug (else key) among the funds of these communities (None: every one), else None."""
+    if slug is not None:
+        lookup = Q(slug=slug)
+    elif fund_id is not None:
+        lookup = Q(pk=fund_id)
+    else:
+        return None
+    if ids is not None and not ids:
+        return None  # no community: nothing to read
+    return fund_list().filter(lookup, _in_communities(ids, "community_id")).first()
+
+
+def fund_manager_community_ids(user: User | AnonymousUser) -> list[int] | None:
+    """The communities whose funds the user manages (organiser or fund manager there); None means every one."""
+    if not user_manages_funds(user):
+        return []
+    return community_ids_for_any(user=user, roles=FUND_MANAGING_ROLES)  # type: ignore[arg-type]
+
+
+def fund_treasury_community_ids(user: User | AnonymousUser) -> list[int] | None:
+    """The communities whose funds' withdrawals the user prepares, approves or pays (a treasurer there who
+    approves payouts or records payments); None means every one."""
+    if not (user_approves_payouts(user) or user_records_repayments(user)):
+        return []
+    return community_ids_for_any(user=user, roles=FUND_TREASURY_ROLES)  # type: ignore[arg-type]
+
+
 def fund_get_for_reports(
     *, user: User | AnonymousUser, fund_id: int | None = None, slug: str | None = None
 ) -> MicroFund:
-    """A fund whose reports the user may read (organiser or treasurer), else 404."""
+    """A fund whose reports the user may read (organiser or treasurer of its community), read among those
+    communities' funds only; else 404."""
     if not user_reads_fund_reports(user):
         raise Http404
-    fund = fund_get(fund_id=fund_id, slug=slug)
-    if not user_reads_fund_reports(user, community_id=fund.community_id):
+    fund = _fund_in_communities(fund_report_community_ids(user), fund_id=fund_id, slug=slug)
+    if fund is None:
+        raise Http404
+    return fund
+
+
+def fund_get_managed(*, user: User | AnonymousUser, fund_id: int | None = None, slug: str | None = None) -> MicroFund:
+    """A fund the user manages (an organiser or fund manager of its community; platform staff: every fund),
+    read among those communities' funds only. Raises FundPermissionDenied for any other fund, whether it
+    exists or not: funds are public, so the answer is a refusal, and another community's fund is never read."""
+    fund = _fund_in_communities(fund_manager_community_ids(user), fund_id=fund_id, slug=slug)
+    if fund is None:
+        raise FundPermissionDenied()
+    return fund
+
+
+def fund_get_for_treasury(
+    *, user: User | AnonymousUser, fund_id: int | None = None, slug: str | None = None
+) -> MicroFund:
+    """A fund whose withdrawals the user handles (see fund_treasury_community_ids), read among those
+    communities' funds only; else 404."""
+    fund = _fund_in_communities(fund_treasury_community_ids(user), fund_id=fund_id, slug=slug)
+    if fund is None:
         raise Http404
     return fund
 
@@ -188,9 +243,11 @@ def fund_share_pools(*, fund: MicroFund) -> QuerySet[Pool]:
 
 
 def membership_get(*, fund: MicroFund, user: User | AnonymousUser) -> FundMembership | None:
+    """The user's own membership of the fund, or None."""
     if not user.is_authenticated:
         return None
-    return FundMembership.objects.filter(fund=fund, member=user).first()
+    # By key, not the model's ordering (by fund, which joins the fund's row only to sort one membership).
+    return FundMembership.objects.filter(fund=fund, member=user).order_by("pk").first()
 
 
 def withdrawal_list_for_treasury(*, user: User | AnonymousUser, fund: MicroFund) -> QuerySet[CapitalWithdrawal]:
@@ -206,17 +263,17 @@ def withdrawal_list_for_treasury(*, user: User | AnonymousUser, fund: MicroFund)
 
 
 def withdrawal_get_for_treasury(*, user: User | AnonymousUser, withdrawal_id: int) -> CapitalWithdrawal:
-    if not (user_approves_payouts(user) or user_records_repayments(user)):
+    """A withdrawal from a fund whose withdrawals the user handles (see fund_treasury_community_ids), read
+    among those communities' funds only; else 404."""
+    ids = fund_treasury_community_ids(user)
+    if ids is not None and not ids:
         raise Http404
-    try:
-        row = CapitalWithdrawal.objects.select_related("membership__fund", "membership__member").get(pk=withdrawal_id)
-    except CapitalWithdrawal.DoesNotExist as exc:
-        raise Http404 from exc
-    community_id = row.membership.fund.community_id
-    if not (
-        user_approves_payouts(user, community_id=community_id)
-        or user_records_repayments(user, community_id=community_id)
-    ):
+    row = (
+        CapitalWithdrawal.objects.select_related("membership__fund", "membership__member")
+        .filter(_in_communities(ids, "membership__fund__community_id"), pk=withdrawal_id)
+        .first()
+    )
+    if row is None:
         raise Http404
     return row
 
@@ -250,10 +307,33 @@ def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
 
 
 def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
-    try:
-        return loan_list_visible(user=user).get(pk=loan_id)
-    except Loan.DoesNotExist as exc:
-        raise Http404 from exc
+    """A loan of a fund of the staff member's communities (read among those only), or else one to the user's
+    own project (loan_get_own); 404 otherwise."""
+    loan = None
+    if user.is_authenticated and user_reads_fund_reports(user):
+        ids = fund_report_community_ids(user)
+        if ids is None or ids:
+            loan = (
+                Loan.objects.select_related("fund", "project", "project__owner", "write_off")
+                .filter(_in_communities(ids, "fund__community_id"), pk=loan_id)
+                .first()
+            )
+    if loan is None:
+        loan = loan_get_own(user=user, loan_id=loan_id)
+    if loan is None:
+        raise Http404
+    return loan
+
+
+def loan_get_own(*, user: User | AnonymousUser, loan_id: int) -> Loan | None:
+    """A loan to one of the user's own projects, or None: scoped by person (owner=user), not by community."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Loan.objects.select_related("fund", "project", "project__owner", "write_off")
+        .filter(project__owner=user, pk=loan_id)
+        .first()
+    )
 
 
 def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]:
@@ -269,17 +349,49 @@ def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]
 
 
 def guarantee_get_visible(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee:
-    try:
-        return guarantee_list_visible(user=user).get(pk=guarantee_id)
-    except Guarantee.DoesNotExist as exc:
-        raise Http404 from exc
+    """As loan_get_visible: a guarantee of a fund of the staff member's communities, or else one for the
+    user's own project (guarantee_get_own); 404 otherwise."""
+    guarantee = None
+    if user.is_authenticated and user_reads_fund_reports(user):
+        ids = fund_report_community_ids(user)
+        if ids is None or ids:
+            guarantee = (
+                Guarantee.objects.select_related("fund", "project", "project__owner")
+                .filter(_in_communities(ids, "fund__community_id"), pk=guarantee_id)
+                .first()
+            )
+    if guarantee is None:
+        guarantee = guarantee_get_own(user=user, guarantee_id=guarantee_id)
+    if guarantee is None:
+        raise Http404
+    return guarantee
 
 
-def project_list_for_engagements() -> QuerySet[Project]:
-    """Projects a fund may back: published and later, never drafts or withdrawn."""
+def guarantee_get_own(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee | None:
+    """A guarantee for one of the user's own projects, or None: scoped by person (owner=user), not by community."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Guarantee.objects.select_related("fund", "project", "project__owner")
+        .filter(project__owner=user, pk=guarantee_id)
+        .first()
+    )
+
+
+def project_list_for_engagements(*, fund: MicroFund) -> QuerySet[Project]:
+    """Projects the fund may back: its own community's, published and later, never drafts or withdrawn."""
     from invest.selectors import project_list_public
 
-    return project_list_public().order_by("name", "pk")
+    return project_list_public().filter(community_id=cast(int, fund.community_id)).order_by("name", "pk")
+
+
+def project_get_for_engagement(*, fund: MicroFund, project_id: int) -> Project:
+    """A project the fund may back (project_list_for_engagements), read in the fund's community only.
+    Raises InvalidFundInput on `project` for any other."""
+    project = project_list_for_engagements(fund=fund).filter(pk=project_id).first()
+    if project is None:
+        raise InvalidFundInput(_("Choose a published project of the fund's community."), field="project")
+    return project
 
 
 # ---------------------------------------------------------------- as of
@@ -376,6 +488,8 @@ def capital_allocations(*, fund: MicroFund, as_of: date, cutoff: datetime) -> Qu
     """Money matched to share and gift pledges of the fund's pools, counted by the as-of rule."""
     return PaymentAllocation.objects.filter(
         pledge__pool__micro_fund=fund,
+        # A fund's pools are always in its community (a database rule): the condition names it, changes nothing.
+        pledge__pool__community_id=cast(int, fund.community_id),
         pledge__kind__in=CAPITAL_PLEDGE_KINDS,
         payment__received_on__lte=as_of,
         created_at__lt=cutoff,
@@ -491,16 +605,19 @@ def fund_position(*, fund: MicroFund, as_of: date, known_at: datetime | None = N
             membership__fund=fund, status=WithdrawalStatus.PAID, paid_on__lte=as_of, paid_recorded_at__lt=cutoff
         )
     )
+    # The engagements are read through their fund's row in its community, which names the community of the
+    # projects joined to them.
+    in_fund = Q(fund=fund, fund__community_id=fund.community_id)
     loans = [
         loan_line(loan, as_of=as_of, cutoff=cutoff)
-        for loan in Loan.objects.filter(fund=fund, disbursed_on__lte=as_of, recorded_at__lt=cutoff)
+        for loan in Loan.objects.filter(in_fund, disbursed_on__lte=as_of, recorded_at__lt=cutoff)
         .select_related("project", "write_off")
         .prefetch_related("instalments", "repayments")
         .order_by("pk")
     ]
     guarantees = [
         line
-        for guarantee in Guarantee.objects.filter(fund=fund).select_related("project").prefetch_related("events")
+        for guarantee in Guarantee.objects.filter(in_fund).select_related("project").prefetch_related("events")
         if (line := guarantee_line(guarantee, as_of=as_of, cutoff=cutoff)) is not None
     ]
     members = FundMembership.objects.filter(fund=fund, joined_on__lte=as_of, created_at__lt=cutoff)
@@ -574,11 +691,11 @@ def member_has_vote(*, membership: FundMembership, as_of: date, known_at: dateti
 
 def voting_member_count(*, members: QuerySet[FundMembership], as_of: date, cutoff: datetime) -> int:
     """How many of the members vote as of the date: member_has_vote for all of them in four grouped queries."""
+    # order_by(): the model's ordering (by membership, then its fund) would join the fund's row only to sort.
+    required_shares = FundShare.objects.filter(membership__in=members, is_required=True).order_by()
     required = {
         member_id: int(amount or 0)  # as member_has_vote counts a required share
-        for member_id, amount in FundShare.objects.filter(membership__in=members, is_required=True).values_list(
-            "membership_id", "pledge__amount_ore"
-        )
+        for member_id, amount in required_shares.values_list("membership_id", "pledge__amount_ore")
     }
     counted = PaymentAllocation.objects.filter(
         pledge__fund_share__membership__in=members, payment__received_on__lte=as_of, created_at__lt=cutoff

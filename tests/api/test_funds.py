@@ -12,7 +12,7 @@ from invest.funds.models import CapitalWithdrawal, FundMembership, FundRulesVers
 from invest.funds.services import fund_member_join, fund_rules_set, guarantee_create, loan_create
 from pools.models import PledgeKind, PoolKind
 from pools.services import pledge_create
-from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, ShareOfferPoolFactory
+from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, ShareOfferPoolFactory, UserFactory
 from tests.invest.funds.conftest import RULES, pay
 
 pytestmark = pytest.mark.django_db
@@ -378,6 +378,38 @@ def test_guarantee_coverage_over_the_rule_is_409_with_the_field(fund, organiser,
     assert response.json()["code"] == "coverage_limit_exceeded"
     assert "coverage_percent" in response.json()
     assert not Guarantee.objects.exists()
+
+
+@pytest.fixture
+def fund_manager(fund):
+    """A fund manager of the fund's community (A) only: no organiser membership, no other community."""
+    from communities.models import MembershipRole
+    from communities.services import membership_grant
+
+    user = UserFactory(roles=())
+    membership_grant(user=user, community=fund.community, role=MembershipRole.FUND_MANAGER)
+    return user
+
+
+@pytest.fixture
+def their_project(db):
+    """A published project of another community (B)."""
+    from communities.services import community_create
+
+    theirs = community_create(name="Västby byalag", slug="vastby-fonder", bankgiro="5402-9681")
+    return ProjectFactory(community=theirs)
+
+
+@pytest.mark.parametrize(("path", "body"), [("fund-loans", loan_body), ("fund-guarantees", guarantee_body)])
+def test_a_fund_manager_cannot_lend_to_or_guarantee_another_communitys_project(
+    fund, fund_manager, project, their_project, path, body
+):
+    refused = stepped_up(fund_manager).post(url(path, fund.pk), body(their_project), format="json")
+    assert refused.status_code == 400 and "project" in refused.json(), refused.json()
+    assert not Loan.objects.exists() and not Guarantee.objects.exists()
+    made = stepped_up(fund_manager).post(url(path, fund.pk), body(project), format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["project_id"] == project.pk
 
 
 GUARANTEE_BAD = [

@@ -21,7 +21,7 @@ from invest.funds.services import (
 )
 from pools.models import PledgeKind, PoolKind
 from pools.services import pledge_create
-from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, ShareOfferPoolFactory
+from tests.factories import MicroFundFactory, PoolFactory, ProjectFactory, ShareOfferPoolFactory, UserFactory
 from tests.invest.funds.conftest import RULES, pay
 from tests.twofactor import login_verified
 
@@ -253,6 +253,56 @@ def test_organiser_guarantees_and_coverage_over_the_rule_is_refused(fund, organi
     made = browser(organiser).post(page("fund-guarantee-new", fund.slug), {**data, "coverage_percent": "80"})
     assert made.status_code == 302
     assert Guarantee.objects.get().coverage_bp == 8_000
+
+
+@pytest.fixture
+def fund_manager(fund):
+    """A fund manager of the fund's community (A) only: no organiser membership, no other community."""
+    from communities.models import MembershipRole
+    from communities.services import membership_grant
+
+    user = UserFactory(roles=())
+    membership_grant(user=user, community=fund.community, role=MembershipRole.FUND_MANAGER)
+    return user
+
+
+@pytest.fixture
+def their_project(db):
+    """A published project of another community (B)."""
+    from communities.services import community_create
+
+    theirs = community_create(name="Västby byalag", slug="vastby-fonder", bankgiro="5402-9681")
+    return ProjectFactory(community=theirs, name="Västbys Kafé")
+
+
+def test_a_fund_manager_is_offered_only_the_funds_communitys_projects(fund, fund_manager, project, their_project):
+    for name in ("fund-loan-new", "fund-guarantee-new"):
+        text = browser(fund_manager).get(page(name, fund.slug)).content.decode()
+        assert "Byns Lanthandel" in text and "Västbys Kafé" not in text, name
+
+
+def test_a_fund_manager_cannot_lend_to_or_guarantee_another_communitys_project(
+    fund, fund_manager, project, their_project
+):
+    guarantee = {
+        "bank": "Sparbanken Bygd",
+        "loan_amount": "100 000",
+        "coverage_percent": "80",
+        "term_months": 60,
+        "issued_on": timezone.localdate().isoformat(),
+    }
+    lend = browser(fund_manager).post(page("fund-loan-new", fund.slug), loan_form(their_project))
+    assert lend.status_code == 200 and lend.context["form"].has_error("project")
+    vouch = browser(fund_manager).post(
+        page("fund-guarantee-new", fund.slug), {**guarantee, "project": their_project.pk}
+    )
+    assert vouch.status_code == 200 and vouch.context["form"].has_error("project")
+    assert not Loan.objects.exists() and not Guarantee.objects.exists()
+    # The same forms with the fund's own community's project go through.
+    assert browser(fund_manager).post(page("fund-loan-new", fund.slug), loan_form(project)).status_code == 302
+    made = browser(fund_manager).post(page("fund-guarantee-new", fund.slug), {**guarantee, "project": project.pk})
+    assert made.status_code == 302
+    assert Loan.objects.get().project == project and Guarantee.objects.get().project == project
 
 
 # ---------------------------------------------------------------- engagements

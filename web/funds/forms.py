@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invest.funds.selectors import project_list_for_engagements
 from invest.funds.services import RULE_INPUT_NAMES
+from invest.models import MicroFund, Project
 from pools.models import Pool
 from pools.money import MAX_ORE, MoneyError, parse_kronor
 from pools.percent import PercentError, PercentOutOfRange, percent_to_bp
@@ -127,8 +128,17 @@ class PaidOnForm(forms.Form):
     paid_on = forms.DateField(label=_("Paid on"), widget=_date_widget())
 
 
-class LoanForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("Project"), queryset=project_list_for_engagements())
+class _EngagementForm(forms.Form):
+    """A loan or guarantee form: the projects offered are those the fund may back (its own community's)."""
+
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
+
+    def __init__(self, *args: Any, fund: MicroFund, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_field(self, "project", forms.ModelChoiceField).queryset = project_list_for_engagements(fund=fund)
+
+
+class LoanForm(_EngagementForm):
     principal = KronorFormField(label=_("Amount lent (kr)"))
     term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=360)
     interest_percent = PercentFormField(label=_("Interest per year (%)"), required=False, high=Decimal(50))
@@ -136,8 +146,7 @@ class LoanForm(forms.Form):
     first_due_on = forms.DateField(label=_("First instalment due (optional)"), widget=_date_widget(), required=False)
 
 
-class GuaranteeForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("Project"), queryset=project_list_for_engagements())
+class GuaranteeForm(_EngagementForm):
     bank = forms.CharField(label=_("Bank"), max_length=120)
     loan_amount = KronorFormField(label=_("Bank loan (kr)"))
     coverage_percent = PercentFormField(label=_("Share covered (%)"), low=Decimal("0.01"))

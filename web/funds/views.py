@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.sessions import step_up_fresh, step_up_redirect
 from invest.funds import selectors, services
 from invest.funds.errors import FundPermissionDenied
+from invest.models import MicroFund
 from invest.services import fund_swish_number_set, user_may_manage_fund_receiver
 from operations.errors import DomainError
 from operations.replica import ReportSource, reporting_response
@@ -215,6 +216,14 @@ def _require_manager(request: AuthenticatedHttpRequest, community_id: int | None
         raise PermissionDenied
 
 
+def _managed_fund(request: AuthenticatedHttpRequest, slug: str) -> MicroFund:
+    """The fund with this slug when the user manages it (organisers of its community); anyone else: 403."""
+    try:
+        return selectors.fund_get_managed(user=request.user, slug=slug)
+    except FundPermissionDenied as exc:
+        raise PermissionDenied(str(exc.message)) from exc
+
+
 def _rules_initial(rules: Any) -> dict[str, object]:
     if rules is None:
         return {"max_instalments": 1, "instalment_interval_months": 1, "voluntary_shares_allowed": True}
@@ -283,12 +292,10 @@ def fund_rules(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def loan_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """An organiser lends to a project; a broken limit is shown with its reason."""
-    _require_manager(request)
-    fund = selectors.fund_get(slug=slug)
-    _require_manager(request, fund.community_id)
+    fund = _managed_fund(request, slug)
     if request.method == "POST" and not step_up_fresh(request):
         return step_up_redirect(request, reverse("web:fund-loan-new", args=[fund.slug]))
-    form = LoanForm(request.POST or None)
+    form = LoanForm(request.POST or None, fund=fund)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -313,12 +320,10 @@ def loan_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def guarantee_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """An organiser guarantees part of a project's bank loan; a broken limit is shown with its reason."""
-    _require_manager(request)
-    fund = selectors.fund_get(slug=slug)
-    _require_manager(request, fund.community_id)
+    fund = _managed_fund(request, slug)
     if request.method == "POST" and not step_up_fresh(request):
         return step_up_redirect(request, reverse("web:fund-guarantee-new", args=[fund.slug]))
-    form = GuaranteeForm(request.POST or None)
+    form = GuaranteeForm(request.POST or None, fund=fund)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -493,7 +498,7 @@ def my_engagements(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def fund_withdrawals(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Treasurers' queue of capital withdrawals: prepare, approve (a second person), pay."""
-    fund = selectors.fund_get(slug=slug)
+    fund = selectors.fund_get_for_treasury(user=request.user, slug=slug)
     rows = selectors.withdrawal_list_for_treasury(user=request.user, fund=fund)
     return render(
         request,

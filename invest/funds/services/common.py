@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,9 @@ MAX_INTEREST_BP = 5000
 
 
 def _lock_fund(fund: MicroFund) -> MicroFund:
-    return MicroFund.objects.select_for_update().get(pk=fund.pk)
+    """The fund's row locked for a change, read again in its own community (the caller had the fund from a
+    selector that read it there), so the statement names the community it acts in."""
+    return MicroFund.objects.select_for_update().get(pk=fund.pk, community_id=cast(int, fund.community_id))
 
 
 def _whole(value: object, *, field: str, low: int, high: int) -> int:

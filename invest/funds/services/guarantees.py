@@ -60,7 +60,7 @@ def guarantee_create(
     _require(user_manages_funds(by, community_id=fund.community_id))
     fund = _lock_fund(fund)
     rules = _rules_or_refuse(fund)
-    project = _backable_project(project)
+    project = _backable_project(project, fund=fund)
     bank = (bank or "").strip()
     if not bank or len(bank) > 120:
         raise InvalidFundInput(_("Name the bank (at most 120 characters)."), field="bank")
@@ -100,7 +100,8 @@ def guarantee_create(
 
 
 def _lock_active_guarantee(guarantee: Guarantee) -> Guarantee:
-    MicroFund.objects.select_for_update().get(pk=guarantee.fund_id)
+    """The guarantee's fund (locked in its own community, see _lock_fund), then the guarantee, still active."""
+    _lock_fund(guarantee.fund)
     guarantee = Guarantee.objects.select_for_update().get(pk=guarantee.pk)
     if guarantee.status != GuaranteeStatus.ACTIVE:
         raise GuaranteeNotChangeable()

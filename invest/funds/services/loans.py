@@ -99,7 +99,9 @@ def engagement_check_limits(
     return position
 
 
-def _backable_project(project: Project) -> Project:
+def _backable_project(project: Project, *, fund: MicroFund) -> Project:
+    if project.community_id != fund.community_id:
+        raise InvalidFundInput(_("The fund can only back a project of its own community."), field="project")
     if project.status in (ProjectStatus.DRAFT, ProjectStatus.WITHDRAWN, ProjectStatus.CLOSED):
         raise InvalidFundInput(_("The fund can only back a published project."), field="project")
     return project
@@ -123,7 +125,7 @@ def loan_create(
     _require(user_manages_funds(by, community_id=fund.community_id))
     fund = _lock_fund(fund)
     rules = _rules_or_refuse(fund)
-    project = _backable_project(project)
+    project = _backable_project(project, fund=fund)
     principal = _money(principal_ore, field="principal")
     term = _whole(term_months, field="term_months", low=1, high=MAX_TERM_MONTHS)
     interest = _whole(interest_bp, field="interest_percent", low=0, high=MAX_INTEREST_BP)
@@ -174,7 +176,7 @@ def loan_repayment_record(
     """Record a repayment, split into interest and principal; the same reference twice returns the first row.
     Queues totals. Raises FundPermissionDenied, InvalidFundInput, RepaymentRefused."""
     _require(user_records_repayments(by, community_id=loan.fund.community_id))
-    MicroFund.objects.select_for_update().get(pk=loan.fund_id)
+    _lock_fund(loan.fund)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise RepaymentRefused(_("This loan has been written off."), field="status")
@@ -220,7 +222,7 @@ def loan_write_off(*, loan: Loan, by: User, written_off_on: date, note: str = ""
     """Give up on what is left of a loan: the outstanding principal becomes a loss; queue totals.
     Raises FundPermissionDenied, InvalidFundInput, RepaymentRefused (the loan is not active)."""
     _require(user_manages_funds(by, community_id=loan.fund.community_id))
-    MicroFund.objects.select_for_update().get(pk=loan.fund_id)
+    _lock_fund(loan.fund)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status != LoanStatus.ACTIVE:
         raise RepaymentRefused(_("Only an active loan can be written off."), field="status")

@@ -86,7 +86,10 @@ def fund_rules_set(*, fund: MicroFund, by: User, note: str = "", **changes: obje
         note=(note or "").strip()[:500],
         **values,
     )
-    version.full_clean()
+    # Every field checked but the fund's key, whose lookup would read the fund by key alone (naming no
+    # community): the fund is the row locked above. The constraints, (fund, version) included, are checked.
+    version.full_clean(exclude=["fund"], validate_constraints=False)
+    version.validate_constraints()
     version.save()
     fund_totals_enqueue(fund_id=fund.pk)
     return version

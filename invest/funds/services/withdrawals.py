@@ -36,7 +36,8 @@ from pools.money import format_sek
 
 
 def _lock_withdrawal(withdrawal: CapitalWithdrawal) -> tuple[MicroFund, CapitalWithdrawal]:
-    fund = MicroFund.objects.select_for_update().get(pk=withdrawal.membership.fund_id)
+    """The withdrawal's fund (locked in its own community, see _lock_fund) and the withdrawal, locked."""
+    fund = _lock_fund(withdrawal.membership.fund)
     row = CapitalWithdrawal.objects.select_for_update().select_related("membership").get(pk=withdrawal.pk)
     return fund, row
 

@@ -171,6 +171,30 @@ def test_engagements_are_for_organisers_and_published_projects(fund, organiser, 
     assert caught.value.field == "project"
 
 
+def test_a_fund_backs_only_projects_of_its_own_community(fund, organiser, project, funded):
+    from communities.services import community_create
+
+    theirs = community_create(name="Västby byalag", slug="vastby-fonder", bankgiro="5402-9681")
+    elsewhere = ProjectFactory(community=theirs)
+    for engage in (
+        lambda: lend(fund, organiser, elsewhere, 100),
+        lambda: guarantee_create(
+            fund=fund,
+            by=organiser,
+            project=elsewhere,
+            bank="Bygdebanken",
+            loan_amount_ore=100_000,
+            coverage_bp=5_000,
+            term_months=12,
+            issued_on=TODAY,
+        ),
+    ):
+        with pytest.raises(InvalidFundInput) as caught:
+            engage()
+        assert caught.value.field == "project"
+    assert not Loan.objects.exists() and not Guarantee.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
