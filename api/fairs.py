@@ -33,6 +33,7 @@ from invest.fairs.selectors import (
     fair_get_visible,
     fair_list_visible,
     fair_report,
+    pitch_get_at_fair,
     pitch_get_by_code,
     pitch_get_for_owner,
     pitch_get_managed,
@@ -530,7 +531,7 @@ class VolunteerCardView(APIView):
         fair = fair_get_managed(user=request.user, fair_id=fair_id)
         payload = VolunteerCardSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        pitch = get_object_or_404(Pitch, pk=payload.validated_data["pitch"], fair=fair)
+        pitch = pitch_get_at_fair(fair=fair, pitch_id=payload.validated_data["pitch"])
         row, created = fair_card_submit(
             pitch=pitch,
             card_id=payload.validated_data["card_id"],

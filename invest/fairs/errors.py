@@ -29,6 +29,12 @@ class PitchRefused(FairError):
     code = "pitch_refused"
 
 
+class PitchProjectElsewhere(PitchRefused):
+    """The project belongs to another community than the fair: its pool would be of that community."""
+
+    default_message = _("Only a project of the fair's community can pitch at it.")
+
+
 class ProgrammeInvalid(FairError):
     code = "programme_invalid"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
@@ -93,9 +93,15 @@ def fair_get_reported(*, user: User | AnonymousUser, fair_id: int) -> Fair:
         raise Http404 from exc
 
 
+def _fair_pitches(fair: Fair) -> QuerySet[Pitch]:
+    """The fair's pitches with their projects and pools, read in the fair's community: a fair's pitches are of
+    its community's projects (pitch_apply, pitch_choose), and so are their pools. Each pitch comes with `fair`."""
+    return fair.pitches.filter(project__community_id=cast(int, fair.community_id)).select_related("project", "pool")
+
+
 def pitch_list_visible(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Pitch]:
     """The programme for everyone; organisers also see all applications, owners their own."""
-    rows = Pitch.objects.filter(fair=fair).select_related("project", "pool")
+    rows = _fair_pitches(fair)
     if _organises(user, fair):
         return rows.order_by("position", "pk")
     mine = Q(project__owner_id=user.pk) if user.is_authenticated else Q(pk__in=[])
@@ -104,11 +110,7 @@ def pitch_list_visible(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Pi
 
 def pitch_programme(*, fair: Fair) -> QuerySet[Pitch]:
     """The chosen pitches in programme order."""
-    return (
-        Pitch.objects.filter(fair=fair, status=PitchStatus.CHOSEN)
-        .select_related("project", "pool")
-        .order_by("position", "pk")
-    )
+    return _fair_pitches(fair).filter(status=PitchStatus.CHOSEN).order_by("position", "pk")
 
 
 def pitch_get_for_owner(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
@@ -146,6 +148,14 @@ def pitch_get_managed(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
         raise Http404 from exc
 
 
+def pitch_get_at_fair(*, fair: Fair, pitch_id: int) -> Pitch:
+    """A pitch of this fair (which the caller had from a scoped selector, fair_get_managed), or 404."""
+    try:
+        return _fair_pitches(fair).get(pk=pitch_id)
+    except Pitch.DoesNotExist as exc:
+        raise Http404 from exc
+
+
 def pitch_get_by_code(*, code: str) -> Pitch:
     """The pitch behind a short link (chosen pitches only), or 404."""
     try:
@@ -157,10 +167,12 @@ def pitch_get_by_code(*, code: str) -> Pitch:
 
 
 def project_list_for_application(*, user: User | AnonymousUser, fair: Fair) -> QuerySet[Project]:
-    """The user's published projects that have not applied to this fair yet."""
+    """The user's published projects of the fair's community that have not applied to this fair yet."""
     if not user.is_authenticated:
         return Project.objects.none()
-    return Project.objects.filter(owner=user, status=ProjectStatus.PUBLISHED).exclude(pitches__fair=fair)
+    return Project.objects.filter(
+        owner=user, status=ProjectStatus.PUBLISHED, community_id=cast(int, fair.community_id)
+    ).exclude(pitches__fair=fair)
 
 
 def fair_card_count(*, fair: Fair) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum, Value
@@ -122,8 +123,9 @@ def pledge_create(
     assessment, consent and reflection period (pools/offers). Raises PoolClosed, PledgeKindNotAllowed,
     InvalidPledge, CurrencyNotSupported, AmountBelowMinimum, AmountAboveMaximum, PoolOversubscribed, and the
     regulated-offer errors of pools.offers.errors."""
-    # The pool row lock serialises pledges to one pool, so limits hold under concurrency.
-    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    # The pool row lock serialises pledges to one pool, so limits hold under concurrency. Read again in the
+    # community of the pool the caller holds, so the statement names the community it acts in.
+    pool = Pool.objects.select_for_update().get(pk=pool.pk, community_id=cast(int, pool.community_id))
     if not pool.is_open or timezone.localdate() > pool.closes_on:
         raise PoolClosed()
     if currency != "SEK":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +49,8 @@ def pool_community_check(*, pool: Pool) -> None:
 @transaction.atomic
 def pool_open(*, pool: Pool) -> Pool:
     """Open a draft pool for pledges. Raises PoolClosed when it is not a draft, PoolCommunityMismatch."""
-    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    # Locked in the community the caller's pool is of (the caller had it from a scoped read).
+    pool = Pool.objects.select_for_update().get(pk=pool.pk, community_id=cast(int, pool.community_id))
     if pool.status != PoolStatus.DRAFT:
         raise PoolClosed(_("Only a draft pool can be opened."))
     pool_community_check(pool=pool)

@@ -8,10 +8,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from communities.services import community_create
 from invest.fairs.models import Fair, FairCard, FairStatus, Pitch, PitchStatus, PledgeFollowUp
 from invest.fairs.services import fair_close
-from pools.models import Pledge
-from tests.factories import FairFactory, ProjectFactory, UserFactory
+from pools.models import Pledge, Pool, PoolKind
+from tests.factories import FairFactory, PoolFactory, ProjectFactory, UserFactory
 from tests.invest.fairs.builders import card, fair_with_programme, live_fair
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,40 @@ def test_organiser_chooses_and_sets_the_programme(organiser):
     )
     assert good.status_code == 200 and good.json()["status"] == "programme_set"
     assert good.json()["pitches"][0]["short_link"].endswith(f"/f/{pitch.code}/")
+
+
+def test_a_project_of_another_community_is_refused_with_its_field_and_nothing_written(organiser, owner):
+    fair = FairFactory(organiser=organiser)  # the first community
+    kvarnbyn = community_create(name="Kvarnbyns byalag", slug="kvarnbyn")
+    elsewhere = ProjectFactory(owner=owner, community=kvarnbyn)
+    response = _as(owner).post(f"/api/fairs/{fair.pk}/applications/", {"project": elsewhere.pk}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "pitch_refused" and "project" in response.json()
+    assert not Pitch.objects.exists()
+    # Written before the rule: an application is not chosen, a chosen pitch is not put in the programme.
+    applied = Pitch.objects.create(fair=fair, project=elsewhere, applied_by=owner, title="Ansökt", code="kvarn234")
+    response = _as(organiser).post(f"/api/pitches/{applied.pk}/choose/", {"target": "75000.00"}, format="json")
+    assert response.status_code == 400 and "project" in response.json()
+    applied.refresh_from_db()
+    assert applied.status == PitchStatus.APPLIED and applied.pool_id is None and not Pool.objects.exists()
+    second = ProjectFactory(owner=owner, community=kvarnbyn)
+    chosen = Pitch.objects.create(
+        fair=fair,
+        project=second,
+        applied_by=owner,
+        title="Vald",
+        code="kvarn567",
+        status=PitchStatus.CHOSEN,
+        pool=PoolFactory(project=second, kind=PoolKind.FAIR),
+    )
+    response = _as(organiser).put(
+        f"/api/fairs/{fair.pk}/programme/",
+        {"slots": [{"pitch": chosen.pk, "position": 1, "starts_at": "18:05", "minutes": 5}]},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "programme_invalid" and "slots" in response.json()
+    chosen.refresh_from_db()
+    fair.refresh_from_db()
+    assert chosen.position is None and fair.status == FairStatus.PLANNED
 
 
 def test_owner_confirms_and_edits_their_pitch_but_not_anothers(organiser, owner):

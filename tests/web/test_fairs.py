@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
+from communities.services import community_create
 from invest.fairs.models import FairCard, FairStatus, Pitch, PitchStatus, PledgeFollowUp
 from invest.fairs.services import fair_close
-from pools.models import Pledge
+from pools.models import Pledge, Pool
 from pools.services import pledge_confirm
 from tests.factories import FairFactory, ProjectFactory, UserFactory
 from tests.invest.fairs.builders import card, fair_with_programme, live_fair
@@ -103,6 +104,23 @@ def test_owner_applies_and_organiser_chooses_and_sets_the_programme(client, orga
     client.post(reverse("web:pitch-confirm", args=[pitch.pk]))
     pitch.refresh_from_db()
     assert pitch.confirmed_at is not None
+
+
+def test_a_project_of_another_community_cannot_apply_or_be_chosen_and_nothing_is_written(client, organiser, owner):
+    fair = FairFactory(organiser=organiser)  # the first community
+    elsewhere = ProjectFactory(owner=owner, community=community_create(name="Kvarnbyns byalag", slug="kvarnbyn"))
+    login_verified(client, owner)
+    assert client.get(reverse("web:fair-detail", args=[fair.pk])).context["apply_form"] is None
+    response = client.post(reverse("web:fair-apply", args=[fair.pk]), {"project": elsewhere.pk}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Pitch.objects.exists()
+    # An application written before the rule is refused when the organiser chooses it: no pool is made.
+    pitch = Pitch.objects.create(fair=fair, project=elsewhere, applied_by=owner, title="Kvarnbyn", code="kvarn234")
+    login_verified(client, organiser)
+    response = client.post(reverse("web:pitch-choose", args=[pitch.pk]), {"target": "150 000"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    pitch.refresh_from_db()
+    assert pitch.status == PitchStatus.APPLIED and pitch.pool_id is None and not Pool.objects.exists()
 
 
 def test_another_owner_cannot_confirm_or_edit_someone_elses_pitch(client, organiser, owner):

@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -182,13 +183,18 @@ def _card_create(
     language: str,
     fingerprint: str,
 ) -> FairCard:
-    pitch = Pitch.objects.select_related("fair").get(pk=pitch.pk)
+    # Read in the community of the fair the caller's pitch came with (from a selector: pitch_get_by_code,
+    # pitch_programme, pitch_get_at_fair), so each statement names the community it acts in.
+    community_id = cast(int, pitch.fair.community_id)
+    pitch = Pitch.objects.get(pk=pitch.pk)
     if pitch.status != PitchStatus.CHOSEN or pitch.pool_id is None:
         raise CardsClosed()
     # The pool row lock first (as pledge_create takes it), then read the fair: fair_close locks
     # the same pools, so a card either lands before the close or sees the fair in follow-up.
-    pool = Pool.objects.select_for_update().get(pk=pitch.pool_id)
-    fair = Fair.objects.get(pk=pitch.fair_id)
+    pool = Pool.objects.select_for_update().filter(pk=pitch.pool_id, community_id=community_id).first()
+    if pool is None:
+        raise CardsClosed()  # a pool of another community than the fair's takes no cards at it
+    fair = Fair.objects.get(pk=pitch.fair_id, community_id=community_id)
     allowed = fair.takes_paper_cards if channel == CardChannel.PAPER else fair.takes_phone_cards
     if not allowed:
         raise CardsClosed()

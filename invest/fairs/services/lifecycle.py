@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, time
+from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -47,7 +48,9 @@ def _require_organiser(user: User) -> None:
 
 
 def _lock_fair(fair: Fair) -> Fair:
-    return Fair.objects.select_for_update().get(pk=fair.pk)
+    """The fair locked for a change, read again in the community of the fair the caller holds (from a selector:
+    fair_get_managed, pitch_get_managed), so the statement names the community it acts in."""
+    return Fair.objects.select_for_update().get(pk=fair.pk, community_id=cast(int, fair.community_id))
 
 
 def _move(fair: Fair, new_status: str) -> None:
@@ -113,7 +116,10 @@ def fair_start(*, fair: Fair, by: User, early_reason: str = "") -> Fair:
         fair.early_start_by = by
         fair.early_start_reason = reason[:1000]
         fields += ["early_start_by", "early_start_reason"]
-    pools = Pool.objects.select_for_update().filter(fair_pitch__fair=fair, fair_pitch__status=PitchStatus.CHOSEN)
+    # The fair's community's pools only: a chosen pitch's project, and so its pool, is of the fair's community.
+    pools = Pool.objects.select_for_update().filter(
+        fair_pitch__fair=fair, fair_pitch__status=PitchStatus.CHOSEN, community_id=cast(int, fair.community_id)
+    )
     for pool in pools.order_by("pk"):
         if pool.status == "draft":
             pool_open(pool=pool)
@@ -130,7 +136,8 @@ def fair_close(*, fair: Fair, by: User) -> Fair:
     fair = _lock_fair(fair)
     _move(fair, FairStatus.FOLLOW_UP)
     # Lock the pitch pools (pk order) so no card slips in between the list of pledgers and the status change.
-    list(Pool.objects.select_for_update().filter(fair_pitch__fair=fair).order_by("pk").values_list("pk", flat=True))
+    pools = Pool.objects.select_for_update().filter(fair_pitch__fair=fair, community_id=cast(int, fair.community_id))
+    list(pools.order_by("pk").values_list("pk", flat=True))
     fair.follow_up_at = timezone.now()
     fair.save(update_fields=["status", "follow_up_at"])
     for email, language in _unconfirmed_pledgers(fair).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -36,6 +37,7 @@ def fair_pledges_unconfirmed(*, fair: Fair) -> QuerySet[Pledge]:
     """Card pledges of a fair still waiting for the pledger's confirmation."""
     return Pledge.objects.filter(
         pool__fair_pitch__fair=fair,
+        pool__community_id=cast(int, fair.community_id),  # the fair's pitch pools are of its community (pitch_choose)
         source=PledgeSource.FAIR_CARD,
         # Expressions of interest in regulated offers too: their link leads to the online confirmation.
         status__in=(PledgeStatus.PLEDGED, PledgeStatus.INTEREST),

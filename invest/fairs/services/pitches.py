@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,7 @@ from accounts.models import User
 from invest.fairs.errors import (
     FairNotAllowed,
     FairWrongStatus,
+    PitchProjectElsewhere,
     PitchRefused,
 )
 from invest.fairs.models import (
@@ -32,12 +34,15 @@ from pools.money import MAX_ORE
 
 @transaction.atomic
 def pitch_apply(*, fair: Fair, project: Project, by: User, title: str = "", summary: str = "", ask: str = "") -> Pitch:
-    """A project asks for a slot at a planned fair. Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    """A project of the fair's community asks for a slot at a planned fair. Raises FairNotAllowed,
+    FairWrongStatus, PitchRefused (PitchProjectElsewhere for a project of another community)."""
     fair = _lock_fair(fair)
     if not user_may_manage_project(user=by, project=project):
         raise FairNotAllowed(_("Only the project's owner may apply for it."))
     if fair.status != FairStatus.PLANNED or not fair.is_open_for_applications:
         raise FairWrongStatus(_("This fair no longer takes applications."))
+    if project.community_id != fair.community_id:
+        raise PitchProjectElsewhere(field="project")
     if project.status not in (ProjectStatus.PUBLISHED, ProjectStatus.FUNDED, ProjectStatus.REPAYING):
         raise PitchRefused(_("Publish the project before applying for a slot."), field="project")
     if Pitch.objects.filter(fair=fair, project=project).exists():
@@ -59,10 +64,17 @@ def pitch_apply(*, fair: Fair, project: Project, by: User, title: str = "", summ
 @transaction.atomic
 def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool: Pool | None = None) -> Pitch:
     """Choose an applied pitch for the programme and give it a draft `fair` pool (or attach the
-    project's existing `fair` pool). Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
+    project's existing `fair` pool). Raises FairNotAllowed, FairWrongStatus, PitchRefused (PitchProjectElsewhere
+    for a project of another community than the fair's)."""
     _require_organiser(by)
     fair = _lock_fair(pitch.fair)
-    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project").get(pk=pitch.pk)
+    pitch = Pitch.objects.select_for_update().get(pk=pitch.pk, fair_id=fair.pk)
+    # The project is read in the fair's community: a project of another community is not chosen (its pool
+    # would be of that community, and the money pledged at this fair would go there).
+    project = Project.objects.filter(pk=pitch.project_id, community_id=cast(int, fair.community_id)).first()
+    if project is None:
+        raise PitchProjectElsewhere(field="project")
+    pitch.project = project
     if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
         raise FairWrongStatus()
     if pitch.status == PitchStatus.CHOSEN:
@@ -80,9 +92,10 @@ def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool:
     if isinstance(target, bool) or not isinstance(target, int) or not 0 < target <= MAX_ORE:
         raise PitchRefused(_("Give a target above zero."), field="target")
     if pool is not None:
-        pool = Pool.objects.select_for_update().get(pk=pool.pk)
-        taken = Pitch.objects.filter(pool=pool).exclude(pk=pitch.pk).exists()
-        if pool.kind != PoolKind.FAIR or pool.project_id != pitch.project_id or taken:
+        # A pool of the same project is of the fair's community too (invest/pool_community.py).
+        pool = Pool.objects.select_for_update().filter(pk=pool.pk, community_id=cast(int, fair.community_id)).first()
+        taken = pool is not None and Pitch.objects.filter(pool=pool).exclude(pk=pitch.pk).exists()
+        if pool is None or pool.kind != PoolKind.FAIR or pool.project_id != pitch.project_id or taken:
             raise PitchRefused(_("Only an unused fair pool of the same project can be attached."), field="pool")
         pitch.pool = pool
     if pitch.pool_id is None:
@@ -98,7 +111,9 @@ def pitch_choose(*, pitch: Pitch, by: User, target_ore: int | None = None, pool:
             closes_on=fair.held_on + timedelta(days=settings.FAIRS_POOL_OPEN_DAYS),
             funding_rule=FundingRule.KEEP_WHAT_YOU_RAISE,
         )
-        pool.full_clean()
+        # Not the project and slug again: the project was just read in the fair's community and unique_slug
+        # found the slug free; checking them here would read them by key alone.
+        pool.full_clean(exclude=["project", "slug"])
         pool.save()
         pitch.pool = pool
     pitch.status = PitchStatus.CHOSEN
@@ -112,7 +127,13 @@ def pitch_decline(*, pitch: Pitch, by: User) -> Pitch:
     """Turn down an application (or unchoose a pitch before the evening). Raises FairNotAllowed, FairWrongStatus."""
     _require_organiser(by)
     fair = _lock_fair(pitch.fair)
-    pitch = Pitch.objects.select_for_update().get(pk=pitch.pk)
+    # With its project (the answer names it), read through the fair in the fair's community: an application
+    # of another community's project, written before pitch_apply refused them, can still be declined.
+    pitch = (
+        Pitch.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=pitch.pk, fair=fair, fair__community_id=cast(int, fair.community_id))
+    )
     if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
         raise FairWrongStatus()
     if pitch.status not in (PitchStatus.APPLIED, PitchStatus.CHOSEN):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,7 +39,11 @@ def fair_programme_set(*, fair: Fair, by: User, slots: list[Slot]) -> Fair:
     fair = _lock_fair(fair)
     if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
         raise FairWrongStatus()
-    chosen = {p.pk: p for p in Pitch.objects.select_for_update().filter(fair=fair, status=PitchStatus.CHOSEN)}
+    # The chosen pitches of the fair's community's projects: the programme the pages show (pitch_programme).
+    rows = Pitch.objects.select_for_update(of=("self",)).filter(
+        fair=fair, status=PitchStatus.CHOSEN, project__community_id=cast(int, fair.community_id)
+    )
+    chosen = {p.pk: p for p in rows}
     if not slots:
         raise ProgrammeInvalid(_("Put at least one pitch in the programme."), field="slots")
     ids = [s.pitch_id for s in slots]

@@ -14,12 +14,14 @@ from django.utils import timezone
 from accounts.models import ReminderKind
 from accounts.roles import Role
 from accounts.services import reminder_preference_set
+from communities.services import community_create
 from invest.fairs.errors import (
     CardIdReused,
     CardRefused,
     CardsClosed,
     FairNotAllowed,
     FairWrongStatus,
+    PitchProjectElsewhere,
     PitchRefused,
     ProgrammeInvalid,
 )
@@ -42,7 +44,7 @@ from invest.fairs.services import (
     pledge_follow_up_record,
 )
 from operations.models import OutboxMessage
-from pools.models import Pledge, PledgeSource, PledgeStatus, PoolKind, PoolStatus
+from pools.models import Pledge, PledgeSource, PledgeStatus, Pool, PoolKind, PoolStatus
 from pools.services import pledge_confirm
 from tests.factories import FairFactory, ProjectFactory, UserFactory
 from tests.invest.fairs.builders import card, fair_with_programme, live_fair
@@ -100,6 +102,22 @@ def test_choosing_a_pitch_gives_it_a_draft_fair_pool_and_respects_the_slots(orga
         pitch_choose(pitch=second, by=organiser)
     with pytest.raises(FairNotAllowed):
         pitch_choose(pitch=second, by=q.owner)
+
+
+def test_a_project_of_another_community_neither_applies_nor_is_chosen_and_nothing_is_written(organiser):
+    fair = FairFactory(organiser=organiser)  # the first community
+    project = ProjectFactory(community=community_create(name="Kvarnbyns byalag", slug="kvarnbyn"))
+    with pytest.raises(PitchProjectElsewhere) as refused:
+        pitch_apply(fair=fair, project=project, by=project.owner)
+    assert refused.value.field == "project" and not Pitch.objects.exists()
+    # An application written before the rule (or around the service) is not chosen either: no pool is made.
+    pitch = Pitch.objects.create(
+        fair=fair, project=project, applied_by=project.owner, title="Kvarnbyn", code="kvarn234"
+    )
+    with pytest.raises(PitchProjectElsewhere):
+        pitch_choose(pitch=pitch, by=organiser)
+    pitch.refresh_from_db()
+    assert pitch.status == PitchStatus.APPLIED and pitch.pool_id is None and not Pool.objects.exists()
 
 
 def test_programme_needs_every_chosen_pitch_in_order_without_overlap(organiser):
