@@ -219,8 +219,9 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "web.offers.views.offer_manage",
         "api.offers.get",
         "treasury.statements.lender_rows",
-        "api.funds.loans.get",
+        "api.funds.loans.get",  # staff lists: "my communities OR my own projects" (an OR the rule cannot take)
         "api.funds.guarantees.get",
+        "invest.funds.selectors.fund_get",  # the public fund read, for the Swish-number PATCH and a member's withdrawal
         # ... and staff actions on a row fetched by key, checked against the asker's memberships afterwards.
         "treasury.report_builds.report_build_request",
         "communities.services.invitation_revoke",
