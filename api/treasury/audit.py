@@ -22,10 +22,12 @@ from treasury.selectors import (
 
 class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.email", read_only=True, allow_null=True, default=None)
+    # The community the changed row belongs to (null for rows of no community, shown to platform staff only).
+    community = serializers.IntegerField(source="community_id", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "table_name", "row_id", "action", "before", "after", "actor_id", "actor", "at"]
+        fields = ["id", "table_name", "row_id", "action", "before", "after", "actor_id", "actor", "community", "at"]
         read_only_fields = fields
 
 

@@ -162,6 +162,7 @@ def test_the_audit_trail_is_scoped_by_the_events_community(two):
     rows = api(treasurer).get(reverse("api:treasury-audit"), {"table": "pools_pledge"}).json()
     results = rows["results"] if isinstance(rows, dict) else rows
     assert {row["row_id"] for row in results} == {mine.pledge.pk}
+    assert {row["community"] for row in results} == {mine.community.pk}  # each event names its community
     staff = UserFactory(roles=(Role.TREASURER,), is_staff=True)
     everything = audit_event_list(user=staff)
     assert everything.filter(table_name="accounts_user", row_id=saver.pk).exists()
