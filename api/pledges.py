@@ -33,7 +33,7 @@ from api.serializers import FastRepresentationMixin
 from api.throttling import SafeScopedRateThrottle
 from pools.models import Pledge, PledgeKind
 from pools.money import ore_to_string
-from pools.paycodes import pledge_pay_codes
+from pools.paycodes import pledge_pay_codes, pool_payment_bankgiro
 from pools.selectors import (
     pledge_allocations_for_saver,
     pledge_due,
@@ -207,7 +207,7 @@ class PledgeSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         due = pledge_due(pledge=pledge, received_ore=received, today=today)
         codes = pledge_pay_codes(pledge=pledge, due=due, today=today)  # the pool's receiver is selected with it
         return {
-            "bankgiro": pledge.pool.bankgiro,
+            "bankgiro": pool_payment_bankgiro(pledge.pool),  # the pool's own, else its community's
             "ocr_reference": pledge.ocr_reference,
             "member_bank": pledge.pool.member_bank if pledge.kind == PledgeKind.SUPPORT_SAVING else "",
             "received": ore_to_string(received),

@@ -215,6 +215,11 @@ def pool_payment_bankgiro(pool: Pool) -> str:
     return pool.bankgiro or pool.community.bankgiro
 
 
+def pool_payment_holder(pool: Pool) -> str:
+    """Who holds that bankgiro: the pool's beneficiary for its own, else its community."""
+    return pool.beneficiary_name if pool.bankgiro else pool.community.name
+
+
 def pledge_pay_codes(*, pledge: Pledge, due: PledgeDue | None, today: date) -> PayCodes | None:
     """Codes for a money pledge paid by bankgiro or Swish (not support saving: that money stays in the
     saver's own account). Reads the pool's project or fund, which callers select with the pledge."""

@@ -124,3 +124,23 @@ def test_receipt_names_who_holds_the_bankgiro(client, saver):
     login_verified(client, saver)
     text = client.get(reverse("web:savers:pledge-receipt", args=[pledge.pk])).text
     assert f"account holder: {pool.beneficiary_name}" in text
+
+
+def test_a_pool_without_its_own_bankgiro_is_paid_to_its_communitys(client, saver):
+    """Payment instructions name the bankgiro the money really goes to (the community's bank files), page and API."""
+    from rest_framework.test import APIClient
+
+    from communities.services import community_create
+    from tests.factories import ProjectFactory, ShareOfferPoolFactory
+
+    community = community_create(name="Åsbyns byalag", slug="asbyn-bg", bankgiro="5402-9681")
+    pool = ShareOfferPoolFactory(project=ProjectFactory(community=community), bankgiro="")
+    pledge = pledge_create(pool=pool, saver=saver, kind=PledgeKind.SHARE, share_count=1)
+    login_verified(client, saver)
+    text = client.get(reverse("web:savers:pledge-receipt", args=[pledge.pk])).text
+    assert '<strong id="bankgiro">5402-9681</strong>' in text
+    assert "account holder: Åsbyns byalag" in text
+    api = APIClient()
+    api.force_authenticate(saver)
+    answer = api.get(reverse("api:pledge-detail", args=[pledge.pk])).json()
+    assert answer["payment"]["bankgiro"] == "5402-9681"

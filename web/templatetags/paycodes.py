@@ -9,11 +9,30 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from pools.models import Pledge
-from pools.paycodes import PayCodes, fund_instalment_pay_codes, pledge_pay_codes, qr_svg
+from pools.models import Pledge, Pool
+from pools.paycodes import (
+    PayCodes,
+    fund_instalment_pay_codes,
+    pledge_pay_codes,
+    pool_payment_bankgiro,
+    pool_payment_holder,
+    qr_svg,
+)
 from pools.selectors import PledgeDue
 
 register = template.Library()
+
+
+@register.filter
+def payment_bankgiro(pool: Pool) -> str:
+    """The bankgiro the pool's savers pay to (its own, else its community's)."""
+    return pool_payment_bankgiro(pool)
+
+
+@register.filter
+def payment_holder(pool: Pool) -> str:
+    """Who holds the bankgiro the pool's savers pay to."""
+    return pool_payment_holder(pool)
 
 
 def _context(codes: PayCodes | None) -> dict[str, Any]:
