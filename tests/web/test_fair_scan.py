@@ -66,6 +66,19 @@ def test_board_falls_back_to_the_associations_swish_number(client, organiser, se
     assert html.count("123 456 78 90") == 2
 
 
+def test_board_falls_back_to_the_communitys_bankgiro(client, organiser):
+    fair, (cafe, shop) = live_fair(organiser)
+    Pool.objects.filter(pk__in=[cafe.pool_id, shop.pool_id]).update(bankgiro="")
+    type(fair.community).objects.filter(pk=fair.community_id).update(bankgiro="5402-9681")
+    Pool.objects.filter(pk=shop.pool_id).update(bankgiro="5050-1055")
+    login_verified(client, organiser)
+    html = client.get(reverse("web:fair-board", args=[fair.pk])).content.decode()
+    cafe_block = re.search(rf'data-pitch="{cafe.pk}"(.*?)</article>', html, re.S).group(1)
+    shop_block = re.search(rf'data-pitch="{shop.pk}"(.*?)</article>', html, re.S).group(1)
+    assert "5402-9681" in cafe_block  # the pool has none of its own: its community's, where its money arrives
+    assert "5050-1055" in shop_block and "5402-9681" not in shop_block
+
+
 def test_board_json_carries_no_scan_block(client, organiser):
     fair, _pitches = live_fair(organiser)
     login_verified(client, organiser)

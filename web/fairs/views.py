@@ -482,7 +482,8 @@ def pitch_scan(request: HttpRequest, pitch: Pitch) -> PitchScan:
         # The link around the code carries its name; the drawing itself is hidden from screen readers.
         qr=mark_safe(qr_svg(url).replace('role="img"', 'aria-hidden="true" focusable="false"', 1)),  # noqa: S308 - segno's own SVG of our own URL
         swish_number=swish_number_display(swish) if swish else "",
-        bankgiro=pitch.pool.bankgiro if pitch.pool_id and pitch.pool else "",
+        # The pool's own bankgiro, else its community's (the pool is of its project's community).
+        bankgiro=(pitch.pool.bankgiro or pitch.project.community.bankgiro) if pitch.pool_id and pitch.pool else "",
     )
 
 
