@@ -178,12 +178,6 @@ ALLOW_LIST: dict[str, str] = {
     "invest.services.unique_slug": (
         "slugs are unique across the platform (they are URLs): the check reads every community's slugs"
     ),
-    **dict.fromkeys(
-        ("invest.funds.selectors.loan_get_own", "invest.funds.selectors.guarantee_get_own"),
-        "a loan or guarantee to the user's own project, read by person (the project's owner=user), a narrower "
-        "scope than a community: staff reach it only after the read in their own communities found none (a "
-        "treasurer of one community who owns a project that another community's fund backs)",
-    ),
     "pools.services.queues.fund_totals_enqueue_for_pools": (
         "bookkeeping after a match: reads the micro-fund of pools the request has just matched money to, "
         "to queue their fund totals for recomputing; nothing is shown"

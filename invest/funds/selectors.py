@@ -13,7 +13,7 @@ So a repayment recorded on 10 March but dated 1 March shows in every report as o
 figures never change, whatever is recorded afterwards. `known_at` can move the
 recording cut-off explicitly (e.g. "as of 31 December, as known on 15 January").
 
-Why one module of about 730 lines: the fund's position, a member's statement, a loan's line and the visibility
+Why one module of about 830 lines: the fund's position, a member's statement, a loan's line and the visibility
 reads all apply the one "as of" rule above to the same rows; split apart, each part would restate the rule and
 the cut-off it depends on. The visibility selectors at the top are a few lines each.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Q, QuerySet, Sum, Value
@@ -308,32 +308,29 @@ def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
 
 def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
     """A loan of a fund of the staff member's communities (read among those only), or else one to the user's
-    own project (loan_get_own); 404 otherwise."""
-    loan = None
-    if user.is_authenticated and user_reads_fund_reports(user):
+    own project; 404 otherwise."""
+    rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")
+    return _staff_or_own(rows, user=user, pk=loan_id)
+
+
+_Engagement = TypeVar("_Engagement", Loan, Guarantee)
+
+
+def _staff_or_own(rows: QuerySet[_Engagement], *, user: User | AnonymousUser, pk: int) -> _Engagement:
+    """A loan or guarantee of a fund of the staff member's communities (read among those only), or else one for
+    the user's own project (scoped by person, owner=user); 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
+    found = None
+    if user_reads_fund_reports(user):
         ids = fund_report_community_ids(user)
         if ids is None or ids:
-            loan = (
-                Loan.objects.select_related("fund", "project", "project__owner", "write_off")
-                .filter(_in_communities(ids, "fund__community_id"), pk=loan_id)
-                .first()
-            )
-    if loan is None:
-        loan = loan_get_own(user=user, loan_id=loan_id)
-    if loan is None:
+            found = rows.filter(_in_communities(ids, "fund__community_id"), pk=pk).first()
+    if found is None:
+        found = rows.filter(project__owner=user, pk=pk).first()
+    if found is None:
         raise Http404
-    return loan
-
-
-def loan_get_own(*, user: User | AnonymousUser, loan_id: int) -> Loan | None:
-    """A loan to one of the user's own projects, or None: scoped by person (owner=user), not by community."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Loan.objects.select_related("fund", "project", "project__owner", "write_off")
-        .filter(project__owner=user, pk=loan_id)
-        .first()
-    )
+    return found
 
 
 def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]:
@@ -350,32 +347,9 @@ def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]
 
 def guarantee_get_visible(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee:
     """As loan_get_visible: a guarantee of a fund of the staff member's communities, or else one for the
-    user's own project (guarantee_get_own); 404 otherwise."""
-    guarantee = None
-    if user.is_authenticated and user_reads_fund_reports(user):
-        ids = fund_report_community_ids(user)
-        if ids is None or ids:
-            guarantee = (
-                Guarantee.objects.select_related("fund", "project", "project__owner")
-                .filter(_in_communities(ids, "fund__community_id"), pk=guarantee_id)
-                .first()
-            )
-    if guarantee is None:
-        guarantee = guarantee_get_own(user=user, guarantee_id=guarantee_id)
-    if guarantee is None:
-        raise Http404
-    return guarantee
-
-
-def guarantee_get_own(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee | None:
-    """A guarantee for one of the user's own projects, or None: scoped by person (owner=user), not by community."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Guarantee.objects.select_related("fund", "project", "project__owner")
-        .filter(project__owner=user, pk=guarantee_id)
-        .first()
-    )
+    user's own project; 404 otherwise."""
+    rows = Guarantee.objects.select_related("fund", "project", "project__owner")
+    return _staff_or_own(rows, user=user, pk=guarantee_id)
 
 
 def project_list_for_engagements(*, fund: MicroFund) -> QuerySet[Project]:
