@@ -127,15 +127,24 @@ class PledgeFilter:
         return f" AND pb.community_id IN ({', '.join(str(int(i)) for i in self.community_ids) or 'NULL'})"
 
     def allocation_sql(self) -> str:
-        """The pool filter on the payment matches (they name their pool), so one pool's report reads only
-        that pool's matches, and one community's report only the matches of its pools (not every match in
-        the country: issue #17's national scale)."""
+        """The pool filter on the payment matches (they name their pool, always their pledge's), so one pool's
+        report reads only that pool's matches, one community's report only the matches of its pools (not every
+        match in the country: issue #17's national scale), and the fair and fund reports only the matches of
+        fair pools or funds' pools."""
         parts = []
         if self.pool_id is not None:
             parts.append("a.pool_id = %(pool_id)s")
+        # The fair and fund reports likewise read only the matches of fair pools or of funds' pools.
+        pools = []
         if self.community_ids is not None:
             ids = ", ".join(str(int(i)) for i in self.community_ids) or "NULL"
-            parts.append(f"a.pool_id IN (SELECT ap.id FROM {POOL_TABLE} ap WHERE ap.community_id IN ({ids}))")
+            pools.append(f"ap.community_id IN ({ids})")
+        if self.pool_kind is not None:
+            pools.append("ap.kind = %(pool_kind)s")
+        if self.has_micro_fund:
+            pools.append("ap.micro_fund_id IS NOT NULL")
+        if pools:
+            parts.append(f"a.pool_id IN (SELECT ap.id FROM {POOL_TABLE} ap WHERE {' AND '.join(pools)})")
         return "".join(f" AND {p}" for p in parts)
 
     def needs_pool(self) -> bool:

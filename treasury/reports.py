@@ -196,7 +196,8 @@ def monthly_received(params: ReportParams, *, pools: Q | None = None) -> list[di
     if params.date_to:
         rows = rows.filter(payment__received_on__lte=params.date_to)
     if pools is not None:
-        rows = rows.filter(Q(*[_prefix(c) for c in pools.children], _connector=pools.connector))
+        # A match names its pledge's pool: filtered there, without joining the pledges.
+        rows = rows.filter(pools)
     if params.community_ids is not None:
         rows = rows.filter(pool__community_id__in=params.community_ids)
     months = (
@@ -215,13 +216,6 @@ def monthly_received(params: ReportParams, *, pools: Q | None = None) -> list[di
             {"month": month.strftime("%Y-%m"), "received_ore": int(m["total"] or 0), "cumulative_ore": running}
         )
     return result
-
-
-def _prefix(child: Any) -> Any:
-    if isinstance(child, Q):
-        return Q(*[_prefix(c) for c in child.children], _connector=child.connector, _negated=child.negated)
-    name, value = child
-    return (f"pledge__{name}", value)
 
 
 def report_build(

@@ -227,3 +227,29 @@ def test_monthly_pledge_part_paid_is_late_from_its_first_instalment(pool, saver,
         [row] = materialize("pool", date(2026, 8, 8), pool_id=pool.pk)[0]
     assert row["days_late"] == (date(2026, 8, 8) - date(2025, 4, 27)).days
     assert row["arrears_ore"] == 10_200 * 16 - 10_000
+
+
+def test_fund_and_fair_reports_count_only_their_pools_matches_figures_and_chart(saver, treasurer, pool):
+    """The fund and fair reports read only the matches of their own pools (a match names its pledge's
+    pool); money matched to other pools stays out of their figures and their monthly chart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fund_pool = PoolFactory(project=None, micro_fund=MicroFundFactory(), kind=PoolKind.FUND_CAPITAL)
+    fair_pool = PoolFactory(kind=PoolKind.FAIR)
+    with at(date(2026, 3, 1)):
+        for target, amount in ((fund_pool, 40_000), (fair_pool, 7_000), (pool, 900_000)):
+            pledge = money_pledge(target, saver, amount_ore=amount)
+            pay = payment_record(amount_ore=amount, received_on=date(2026, 3, 1), channel=PaymentChannel.MANUAL)
+            payment_match_manual(payment=pay, parts=[(pledge, amount)], by=treasurer)
+    with at(date(2026, 3, 2)), CaptureQueriesContext(connection) as queries:
+        funds, fund_totals, fund_chart = materialize("funds", date(2026, 3, 2))
+        fairs, fair_totals, fair_chart = materialize("fairs", date(2026, 3, 2))
+    assert fund_totals["received_ore"] == 40_000
+    assert fair_totals["received_ore"] == 7_000
+    assert [m["received_ore"] for m in fund_chart] == [40_000]
+    assert [m["received_ore"] for m in fair_chart] == [7_000]
+    statements = [q["sql"] for q in queries.captured_queries if "SUM(a.amount_ore)" in q["sql"]]
+    assert len(statements) == 2
+    assert "ap.micro_fund_id IS NOT NULL" in statements[0]
+    assert "ap.kind =" in statements[1]

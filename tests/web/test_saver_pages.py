@@ -360,7 +360,9 @@ def test_limit_error_sits_at_the_monthly_amount_input(client, saver):
     pool = PoolFactory(max_per_saver_ore=100_000)
     login_verified(client, saver)
     response = client.post(pledge_url(pool), monthly_form())
-    assert "at most" in str(response.context["form"].errors["monthly_amount"])
+    errors = response.context["form"].errors
+    assert "monthly_amount" in errors, errors
+    assert "at most" in str(errors["monthly_amount"])
 
 
 def test_fair_card_receipt_email_carries_the_confirmation_link(card):
