@@ -34,6 +34,7 @@ from communities.services import (
     community_update,
     invitation_accept,
     invitation_create,
+    invitation_resend,
     invitation_revoke,
     membership_grant,
     membership_revoke,
@@ -82,7 +83,18 @@ class RoleEmailSerializer(serializers.Serializer):
 class InvitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommunityInvitation
-        fields = ["id", "email", "role", "status", "created_at", "expires_at", "accepted_at", "revoked_at"]
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+            "sent_count",
+            "last_sent_at",
+        ]
         read_only_fields = fields
 
 
@@ -212,6 +224,25 @@ class InvitationRevokeView(APIView):
     def post(self, request: Request, pk: int, invitation_id: int) -> Response:
         community = community_get_managed(user=request.user, community_id=pk)
         invitation = invitation_revoke(
+            by=request.user, invitation=invitation_get(community=community, invitation_id=invitation_id)
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+
+class InvitationResendView(APIView):
+    @extend_schema(
+        summary="Mail a pending invitation again (same link, valid for another week from now)",
+        request=None,
+        responses={
+            200: InvitationSerializer,
+            409: OpenApiResponse(description="Not pending"),
+            429: OpenApiResponse(description="Sent again too soon or too often"),
+            **REFUSED,
+        },
+    )
+    def post(self, request: Request, pk: int, invitation_id: int) -> Response:
+        community = community_get_managed(user=request.user, community_id=pk)
+        invitation = invitation_resend(
             by=request.user, invitation=invitation_get(community=community, invitation_id=invitation_id)
         )
         return Response(InvitationSerializer(invitation).data)

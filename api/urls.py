@@ -91,6 +91,11 @@ urlpatterns = [
         communities.InvitationRevokeView.as_view(),
         name="community-invitation-revoke",
     ),
+    path(
+        "communities/<int:pk>/invitations/<int:invitation_id>/resend/",
+        communities.InvitationResendView.as_view(),
+        name="community-invitation-resend",
+    ),
     path("invitations/accept/", communities.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("me/payments/", me.MyPaymentListView.as_view(), name="my-payments"),
     path("me/export/", me.MyDataExportView.as_view(), name="my-export"),

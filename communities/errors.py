@@ -36,7 +36,8 @@ class InvitationPending(CommunityError):
     code = "invitation_pending"
     status = 409
     default_message = _(
-        "This address already has a pending invitation to that role; revoke it first to send a new one."
+        "This address already has a pending invitation to that role: send it again, or withdraw it first to send a "
+        "new one."
     )
 
 
@@ -73,3 +74,11 @@ class InvitationNotPending(CommunityError):
     code = "invitation_not_pending"
     status = 409
     default_message = _("Only a pending invitation can be withdrawn.")
+
+
+class InvitationSentRecently(CommunityError):
+    """Sent again too soon, or too often: a mailbox is not to be flooded from the members page."""
+
+    code = "invitation_sent_recently"
+    status = 429
+    default_message = _("This invitation was sent a moment ago. Wait a few minutes before sending it again.")

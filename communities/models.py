@@ -177,6 +177,9 @@ class CommunityInvitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # How many times its mail was sent (1 on creation; each "send again" adds one) and when last.
+    sent_count = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -196,6 +199,7 @@ class CommunityInvitation(models.Model):
                 condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
                 name="community_invitation_accepted_has_time",
             ),
+            models.CheckConstraint(condition=Q(sent_count__gte=1), name="community_invitation_sent_at_least_once"),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from communities.errors import (
     InvitationNotPending,
     InvitationPending,
     InvitationRevoked,
+    InvitationSentRecently,
     InvitationUsed,
     InvitationWrongAccount,
     MembershipNotAllowed,
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 INVITATION_VALID_DAYS = 7
+# "Send again": not sooner than this after the last mail, and at most this many mails per invitation.
+INVITATION_RESEND_MINUTES = 10
+INVITATION_MAX_SENDS = 5
 _INVITATION_KEY_SALT = "communities.invitation"  # noqa: S105  (an HMAC salt naming the purpose, not a secret)
 
 # The role group (the global power) each membership role brings: the membership says where, the group what.
@@ -195,10 +199,51 @@ def invitation_create(*, by: User, community: Community, email: str, role: str) 
 
 
 @transaction.atomic
+def invitation_resend(*, by: User, invitation: CommunityInvitation) -> CommunityInvitation:
+    """Mail a pending invitation again, with the same link, valid for another INVITATION_VALID_DAYS from now
+    (also when its time ran out unnoticed). Raises MembershipNotAllowed, InvitationNotPending and
+    InvitationSentRecently (within INVITATION_RESEND_MINUTES of the last mail, or after INVITATION_MAX_SENDS)."""
+    # Read again (locked) in the community of the invitation the caller holds: the statement names it.
+    invitation = (
+        CommunityInvitation.objects.select_for_update()
+        .select_related("community")
+        .get(pk=invitation.pk, community_id=invitation.community_id)
+    )
+    _check_may_grant(by, invitation.community, invitation.role)
+    if invitation.status != InvitationStatus.PENDING:
+        raise InvitationNotPending(_("Only a pending invitation can be sent again."))
+    now = timezone.now()
+    last = invitation.last_sent_at or invitation.created_at
+    if invitation.sent_count >= INVITATION_MAX_SENDS:
+        raise InvitationSentRecently(
+            _("This invitation has been sent %(count)s times. Withdraw it and send a new one if it is still wanted.")
+            % {"count": invitation.sent_count}
+        )
+    if now - last < timedelta(minutes=INVITATION_RESEND_MINUTES):
+        raise InvitationSentRecently()
+    invitation.sent_count += 1
+    invitation.last_sent_at = now
+    invitation.expires_at = now + timedelta(days=INVITATION_VALID_DAYS)
+    invitation.save(update_fields=["sent_count", "last_sent_at", "expires_at"])
+    mail_queue(
+        key=f"community_invitation:{invitation.pk}:{invitation.sent_count}",
+        kind=MailKind.COMMUNITY_INVITATION,
+        args={"invitation_id": invitation.pk},
+        community_id=invitation.community_id,
+    )
+    return invitation
+
+
+@transaction.atomic
 def invitation_revoke(*, by: User, invitation: CommunityInvitation) -> CommunityInvitation:
     """Withdraw a pending invitation so its link opens nothing. Raises MembershipNotAllowed and
     InvitationNotPending."""
-    invitation = CommunityInvitation.objects.select_for_update().select_related("community").get(pk=invitation.pk)
+    # Read again (locked) in the community of the invitation the caller holds: the statement names it.
+    invitation = (
+        CommunityInvitation.objects.select_for_update()
+        .select_related("community")
+        .get(pk=invitation.pk, community_id=invitation.community_id)
+    )
     _check_may_grant(by, invitation.community, invitation.role)
     if invitation.status != InvitationStatus.PENDING:
         raise InvitationNotPending()

@@ -218,7 +218,6 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "invest.funds.selectors.fund_get",  # the public fund read, for the Swish-number PATCH and a member's withdrawal
         # ... and staff actions on a row fetched by key, checked against the asker's memberships afterwards.
         "treasury.report_builds.report_build_request",
-        "communities.services.invitation_revoke",
         "operations.mail.mail_delivery_retry",
     }
 )

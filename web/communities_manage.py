@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -49,6 +51,7 @@ from communities.services import (
     invitation_accept_new_account,
     invitation_check,
     invitation_create,
+    invitation_resend,
     invitation_revoke,
     membership_grant,
     membership_revoke,
@@ -293,6 +296,27 @@ def community_invitation_revoke(
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The invitation was withdrawn."))
+    return redirect("web:community-manage-members", community_id=community.pk)
+
+
+@login_required
+@require_POST
+def community_invitation_resend(
+    request: AuthenticatedHttpRequest, community_id: int, invitation_id: int
+) -> HttpResponse:
+    """Mail a pending invitation again (same link, valid for another week)."""
+    community = community_get_managed(user=request.user, community_id=community_id)
+    invitation = invitation_get(community=community, invitation_id=invitation_id)
+    try:
+        invitation = invitation_resend(by=request.user, invitation=invitation)
+    except CommunityError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("The invitation was sent again to %(email)s. Its link is valid until %(day)s.")
+            % {"email": invitation.email, "day": date_format(timezone.localtime(invitation.expires_at), "Y-m-d H:i")},
+        )
     return redirect("web:community-manage-members", community_id=community.pk)
 
 

@@ -113,6 +113,11 @@ urlpatterns = [
         name="community-invitation-revoke",
     ),
     path("manage/welcome/", manage.community_after_accept, name="community-manage-after-accept"),
+    path(
+        "manage/communities/<int:community_id>/invitations/<int:invitation_id>/resend/",
+        manage.community_invitation_resend,
+        name="community-invitation-resend",
+    ),
     path("invitations/<str:token>/", manage.invitation_page, name="invitation"),
     path("community/choose/", manage.community_choose, name="community-choose"),
 ]

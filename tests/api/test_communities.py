@@ -208,3 +208,23 @@ def test_the_working_community_narrows_a_treasurers_lists(village, other):
     client.put("/api/me/working-community/", {"community": None}, format="json")
     names = sorted(f["original_name"] for f in client.get("/api/treasury/bank-files/").json())
     assert names == ["asbyn.txt", "kvarnbyn.txt"]
+
+
+def test_send_an_invitation_again_through_the_api(village):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    treasurer = treasurer_of(village)
+    invitation = invitation_create(by=treasurer, community=village, email="ny@example.se", role="organiser")
+    client = client_for(treasurer)
+    url = f"/api/communities/{village.pk}/invitations/{invitation.pk}/resend/"
+    too_soon = client.post(url)
+    assert too_soon.status_code == 429 and too_soon.json()["code"] == "invitation_sent_recently"
+    CommunityInvitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    sent = client.post(url)
+    assert sent.status_code == 200
+    assert sent.json()["sent_count"] == 2 and sent.json()["status"] == "pending"
+    assert "token" not in sent.json() and "nonce" not in sent.json()
+    other = client.post(f"/api/communities/{village.pk}/invitations/999999999/resend/")
+    assert other.status_code == 404

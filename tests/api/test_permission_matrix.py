@@ -239,6 +239,28 @@ def _organiser_membership(w: World) -> Any:
     return membership_grant(user=w.users["organiser"], community=community, role="organiser")
 
 
+def _invitation_sent_earlier(w: World) -> Any:
+    """A pending invitation of the world's community mailed an hour ago (so it may be sent again)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.models import Community, CommunityInvitation
+    from communities.services import invitation_create
+
+    made = getattr(w, "_earlier_invitation_row", None)
+    if made is None:
+        made = invitation_create(
+            by=w.users["treasurer"],
+            community=Community.objects.get(pk=w.pool.community_id),
+            email="inbjuden.tidigare@example.se",
+            role="fund_manager",
+        )
+        CommunityInvitation.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(hours=1))
+        w._earlier_invitation_row = made  # type: ignore[attr-defined]  (a cache on the test's world)
+    return made
+
+
 def _invitation(w: World) -> Any:
     """A pending invitation of the world's community, sent by its treasurer (made once per world)."""
     from communities.models import Community
@@ -1733,6 +1755,12 @@ MATRIX = [
         "POST",
         "api/communities/<int:pk>/invitations/<int:invitation_id>/revoke/",
         lambda w: f"/api/communities/{w.pool.community_id}/invitations/{_invitation(w).pk}/revoke/",
+        {**everyone(404), "anonymous": 401, "treasurer": 200},
+    ),
+    Row(
+        "POST",
+        "api/communities/<int:pk>/invitations/<int:invitation_id>/resend/",
+        lambda w: f"/api/communities/{w.pool.community_id}/invitations/{_invitation_sent_earlier(w).pk}/resend/",
         {**everyone(404), "anonymous": 401, "treasurer": 200},
     ),
     Row(

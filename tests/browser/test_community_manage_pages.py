@@ -3,11 +3,14 @@ a desktop, in Swedish and English (screenshots in test-artifacts/screenshots).""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.roles import Role
-from communities.models import MembershipRole
+from communities.models import CommunityInvitation, MembershipRole
 from communities.services import community_create, invitation_create, invitation_token, membership_grant
 from tests.factories import UserFactory
 from tests.twofactor import login_verified
@@ -16,8 +19,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 TEXT = {
-    "sv": {"members": "Roller i Åsbyns byalag", "invite": "Bjud in via e-post", "chooser": "Arbetar i"},
-    "en": {"members": "Roles in Åsbyns byalag", "invite": "Invite by email", "chooser": "Working in"},
+    "sv": {
+        "members": "Roller i Åsbyns byalag",
+        "invite": "Bjud in via e-post",
+        "chooser": "Arbetar i",
+        "again": "Skicka igen",
+        "sent": "Inbjudan skickades igen till ny.fond@example.se",
+    },
+    "en": {
+        "members": "Roles in Åsbyns byalag",
+        "invite": "Invite by email",
+        "chooser": "Working in",
+        "again": "Send again",
+        "sent": "The invitation was sent again to ny.fond@example.se",
+    },
 }
 
 
@@ -33,7 +48,11 @@ def scene():
     membership_grant(user=treasurer, community=kvarnbyn, role=MembershipRole.TREASURER)
     organiser = UserFactory(full_name="Olle Arrangör", roles=(Role.SAVER,))
     membership_grant(user=organiser, community=asbyn, role=MembershipRole.ORGANISER)
-    invitation_create(by=treasurer, community=asbyn, email="ny.fond@example.se", role=MembershipRole.FUND_MANAGER)
+    earlier = invitation_create(
+        by=treasurer, community=asbyn, email="ny.fond@example.se", role=MembershipRole.FUND_MANAGER
+    )
+    # mailed a day ago: it may be sent again
+    CommunityInvitation.objects.filter(pk=earlier.pk).update(created_at=timezone.now() - timedelta(days=1))
     newcomer = invitation_create(by=treasurer, community=asbyn, email="ny@example.se", role=MembershipRole.ORGANISER)
     staff = UserFactory(full_name="Plattformen", is_staff=True, roles=())
     return {"asbyn": asbyn, "treasurer": treasurer, "staff": staff, "token": invitation_token(newcomer)}
@@ -64,6 +83,13 @@ def test_staff_pages_invitation_and_chooser(live_server, chromium_browser, scree
         assert page.locator("h1").inner_text() == text["members"]
         assert page.get_by_text(text["invite"]).is_visible()
         screenshot(page, f"{language}-{size}-members")
+        row = page.locator("tr", has_text="ny.fond@example.se")
+        again = row.get_by_role("button", name=text["again"])
+        assert again.is_visible()
+        again.click()
+        page.wait_for_load_state()
+        assert page.get_by_text(text["sent"]).is_visible()
+        screenshot(page, f"{language}-{size}-members-sent-again")
         page.goto(f"{live_server.url}/manage/communities/{asbyn.pk}/")
         screenshot(page, f"{language}-{size}-edit-staff")
     finally:

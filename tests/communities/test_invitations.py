@@ -18,8 +18,10 @@ from communities.errors import (
     AlreadyMember,
     InvitationExpired,
     InvitationInvalid,
+    InvitationNotPending,
     InvitationPending,
     InvitationRevoked,
+    InvitationSentRecently,
     InvitationUsed,
     InvitationWrongAccount,
     MembershipNotAllowed,
@@ -31,6 +33,7 @@ from communities.services import (
     invitation_accept,
     invitation_accept_new_account,
     invitation_create,
+    invitation_resend,
     invitation_revoke,
     invitation_token,
     membership_grant,
@@ -254,3 +257,71 @@ def test_an_accepted_treasurer_sets_up_two_factor_before_treasury_pages_open(vil
     landing = client.get(response["Location"])
     assert landing.status_code == 302 and "/account/two-factor/setup/" in landing["Location"]
     assert client.get("/treasury/").status_code == 302  # still refused until a device is confirmed
+
+
+# ---------------------------------------------------------------- sending again
+
+
+def test_sending_again_mails_the_same_link_and_extends_it_for_a_week(village, staff):
+    invitation = invitation_create(by=staff, community=village, email="ny@example.se", role="treasurer")
+    first_link = invitation_token(invitation)
+    later = timezone.now() + timedelta(days=6)
+    with time_machine.travel(later, tick=False):
+        again = invitation_resend(by=staff, invitation=invitation)
+    assert again.sent_count == 2
+    assert again.last_sent_at == later
+    assert again.expires_at == later + timedelta(days=7)
+    deliveries = MailDelivery.objects.filter(kind=MailKind.COMMUNITY_INVITATION).order_by("pk")
+    assert [d.args for d in deliveries] == [{"invitation_id": invitation.pk}] * 2
+    assert invitation_token(again) == first_link
+    assert f"/invitations/{first_link}/" in invitation_message(invitation_id=invitation.pk).body
+    # the link still opens after the first week, within the new one
+    person = UserFactory(email="ny@example.se", roles=())
+    with time_machine.travel(later + timedelta(days=5)):
+        assert invitation_accept(token=first_link, user=person).role == "treasurer"
+
+
+def test_an_invitation_whose_time_ran_out_can_be_sent_again(village, staff):
+    invitation = invitation_create(by=staff, community=village, email="ny@example.se", role="organiser")
+    with time_machine.travel(timezone.now() + timedelta(days=9)):
+        again = invitation_resend(by=staff, invitation=invitation)
+        assert again.status == InvitationStatus.PENDING
+        assert again.expires_at > timezone.now() + timedelta(days=6)
+
+
+def test_sending_again_too_soon_or_too_often_is_refused_and_sends_nothing(village, staff):
+    invitation = invitation_create(by=staff, community=village, email="ny@example.se", role="organiser")
+    with pytest.raises(InvitationSentRecently):
+        invitation_resend(by=staff, invitation=invitation)
+    moment = timezone.now()
+    for hours in range(1, 5):  # sent four more times, an hour apart: five in all
+        with time_machine.travel(moment + timedelta(hours=hours)):
+            invitation_resend(by=staff, invitation=invitation)
+    with time_machine.travel(moment + timedelta(hours=10)), pytest.raises(InvitationSentRecently) as refused:
+        invitation_resend(by=staff, invitation=invitation)
+    assert "5" in str(refused.value.message)
+    invitation.refresh_from_db()
+    assert invitation.sent_count == 5
+    assert MailDelivery.objects.filter(kind=MailKind.COMMUNITY_INVITATION).count() == 5
+
+
+@pytest.mark.parametrize("end", ["revoke", "accept", "expired"])
+def test_only_a_pending_invitation_can_be_sent_again(village, staff, end):
+    invitation = invitation_create(by=staff, community=village, email="ny@example.se", role="organiser")
+    if end == "revoke":
+        invitation_revoke(by=staff, invitation=invitation)
+    elif end == "accept":
+        invitation_accept(token=invitation_token(invitation), user=UserFactory(email="ny@example.se", roles=()))
+    else:
+        CommunityInvitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.EXPIRED)
+    with time_machine.travel(timezone.now() + timedelta(hours=1)), pytest.raises(InvitationNotPending):
+        invitation_resend(by=staff, invitation=invitation)
+    assert MailDelivery.objects.filter(kind=MailKind.COMMUNITY_INVITATION).count() == 1
+
+
+def test_only_who_may_grant_the_role_may_send_it_again(village, network, staff):
+    invitation = invitation_create(by=staff, community=village, email="ny@example.se", role="treasurer")
+    for person in (treasurer_of(network), UserFactory(roles=())):
+        with time_machine.travel(timezone.now() + timedelta(hours=1)), pytest.raises(MembershipNotAllowed):
+            invitation_resend(by=person, invitation=invitation)
+    assert CommunityInvitation.objects.get(pk=invitation.pk).sent_count == 1

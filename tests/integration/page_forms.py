@@ -565,6 +565,13 @@ PAGE_FORMS: list[PageForm] = [
         saved=lambda w: _exists("communities.CommunityInvitation", email="ny.fond@example.se", status="revoked"),
     ),
     PageForm(
+        "manage/communities/<int:community_id>/invitations/<int:invitation_id>/resend/",
+        "treasurer",
+        lambda w: f"/manage/communities/{w.pool.community_id}/invitations/{_invitation_mailed_earlier(w).pk}/resend/",
+        page=lambda w: f"/manage/communities/{w.pool.community_id}/members/",
+        saved=lambda w: _exists("communities.CommunityInvitation", email="ny.igen@example.se", sent_count=2),
+    ),
+    PageForm(
         "manage/communities/<int:community_id>/members/<int:membership_id>/revoke/",
         "treasurer",
         lambda w: f"/manage/communities/{w.pool.community_id}/members/{_membership(w, 'other_owner').pk}/revoke/",
@@ -616,6 +623,21 @@ def _pending_invitation(world: World) -> Any:
     from communities.models import CommunityInvitation
 
     return CommunityInvitation.objects.filter(status="pending").order_by("-pk").first() or _new_invitation(world)
+
+
+def _invitation_mailed_earlier(world: World) -> Any:
+    """A pending invitation mailed an hour ago (so it may be sent again), made once per world."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from communities.models import CommunityInvitation
+
+    found = CommunityInvitation.objects.filter(email="ny.igen@example.se", status="pending").first()
+    if found is None:
+        found = _new_invitation(world, email="ny.igen@example.se", role="organiser")
+        CommunityInvitation.objects.filter(pk=found.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    return found
 
 
 def _new_invitation(world: World, email: str = "ny.kassor@example.se", role: str = "project_owner") -> Any:

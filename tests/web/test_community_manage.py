@@ -99,6 +99,7 @@ def test_another_communitys_treasurer_and_a_saver_are_refused(village, other):
             "members/grant/": {"grant-email": user.email, "grant-role": "treasurer"},
             "invitations/": {"invite-email": user.email, "invite-role": "organiser"},
             f"invitations/{invitation.pk}/revoke/": {},
+            f"invitations/{invitation.pk}/resend/": {},
             f"members/{membership.pk}/revoke/": {},
         }
         for path, data in posts.items():
@@ -192,7 +193,7 @@ def test_a_choice_is_dropped_when_the_membership_goes(village, other):
 
 def test_the_community_page_forms_save_what_they_say(world, login_as):  # noqa: F811
     rows = [r for r in PAGE_FORMS if r.route.startswith(("manage/", "invitations/", "community/"))]
-    assert len(rows) == 8
+    assert len(rows) == 9
     for row in rows:
         client = Client()
         if world.users[row.role] is not None:
@@ -201,3 +202,20 @@ def test_the_community_page_forms_save_what_they_say(world, login_as):  # noqa: 
         assert response.status_code < 500, (row.route, response.status_code)
         if row.saved is not None:
             assert row.saved(world), (row.route, response.status_code, response.content[:500])
+
+
+def test_a_treasurer_sends_an_invitation_again_from_the_members_page(village):
+    treasurer = treasurer_of(village)
+    invitation = invitation_create(by=treasurer, community=village, email="ny@example.se", role="organiser")
+    client = logged_in(treasurer)
+    url = f"/manage/communities/{village.pk}/invitations/{invitation.pk}/resend/"
+    page = client.get(f"/manage/communities/{village.pk}/members/").content.decode()
+    assert f'action="{url}"' in page and "Skicka igen" in page
+    too_soon = client.post(url, follow=True).content.decode()
+    assert "Vänta några minuter" in too_soon
+    CommunityInvitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    sent = client.post(url, follow=True)
+    assert sent.status_code == 200
+    text = sent.content.decode()
+    assert "Inbjudan skickades igen till ny@example.se" in text and "skickad 2 gånger" in text
+    assert CommunityInvitation.objects.get(pk=invitation.pk).sent_count == 2

@@ -238,6 +238,12 @@ STAFF_PAGES: list[Page] = [
         "treasurer",
         "POST",
     ),
+    Page(
+        "web:community-invitation-resend",
+        lambda w: _r("web:community-invitation-resend", w.pool.community_id, _invite_earlier(w)),
+        "treasurer",
+        "POST",
+    ),
 ]
 
 
@@ -259,6 +265,12 @@ def _invite(w: World) -> int:
     from tests.api.test_permission_matrix import _invitation
 
     return _invitation(w).pk
+
+
+def _invite_earlier(w: World) -> int:
+    from tests.api.test_permission_matrix import _invitation_sent_earlier
+
+    return _invitation_sent_earlier(w).pk
 
 
 def _sheet(w: World) -> int:
