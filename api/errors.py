@@ -45,6 +45,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError) and exc.status == status.HTTP_403_FORBIDDEN:
         # A permission refusal has the standard 403 body `{detail, code}` (api/schema.py), not field errors.
         exc = PermissionDenied(detail=str(exc.message), code=exc.code)
+    elif isinstance(exc, DomainError) and exc.status == status.HTTP_429_TOO_MANY_REQUESTS:
+        # Too soon or too often: the standard one-message body of a 429, as a throttled request gets.
+        return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status)
     elif isinstance(exc, DomainError):
         field = exc.field or "non_field_errors"
         return Response({field: [str(exc.message)], "code": exc.code}, status=exc.status)

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -266,11 +266,14 @@ def mail_delivery_retry(*, delivery: MailDelivery, by: Any, community_ids: list[
     if not mail_may_handle(user=by, kind=delivery.kind):
         raise MailNotYours()
     with transaction.atomic():
-        changed = MailDelivery.objects.filter(pk=delivery.pk, status=MailStatus.FAILED).update(
+        # The row is named with its community (None: a platform mail), as the scope check above read it.
+        in_its_community = (
+            Q(community_id=delivery.community_id) if delivery.community_id is not None else Q(community_id__isnull=True)
+        )
+        changed = MailDelivery.objects.filter(in_its_community, pk=delivery.pk, status=MailStatus.FAILED).update(
             status=MailStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
         )
         if not changed:
             raise MailNotFailed()
         enqueue(SEND_TASK, delivery.pk)
-    delivery.refresh_from_db()
-    return delivery
+    return MailDelivery.objects.get(in_its_community, pk=delivery.pk)

@@ -95,7 +95,9 @@ def report_build_request(
         format=file_format,
         language=language,
     )
-    pending = ReportBuild.objects.filter(requested_by=by, params_key=key, status__in=PENDING_BUILD_STATUSES)
+    pending = ReportBuild.objects.filter(
+        community=chosen, requested_by=by, params_key=key, status__in=PENDING_BUILD_STATUSES
+    )
     try:
         with transaction.atomic():
             existing = pending.first()

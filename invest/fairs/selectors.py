@@ -117,8 +117,14 @@ def pitch_get_for_owner(*, user: User | AnonymousUser, pitch_id: int) -> Pitch:
     """A pitch of the user's own project (organisers of the fair's community: any); anyone else gets 404."""
     if not user.is_authenticated:
         raise Http404
-    pitch = Pitch.objects.select_related("project", "fair", "pool").filter(pk=pitch_id).first()
-    if pitch is None or not (pitch.project.owner_id == user.pk or _organises(user, pitch.fair)):
+    rows = Pitch.objects.select_related("project", "fair", "pool").filter(pk=pitch_id)
+    # Two reads, each naming its scope (an OR of both would scope neither): the owner's own project's pitch,
+    # else a pitch at a fair of a community the user organises.
+    pitch = rows.filter(project__owner_id=user.pk).first()
+    if pitch is None and user_may_manage_fairs(user):
+        ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)
+        pitch = (rows if ids is None else rows.filter(fair__community_id__in=ids)).first()
+    if pitch is None:
         raise Http404
     return pitch
 

@@ -221,6 +221,7 @@ def test_send_an_invitation_again_through_the_api(village):
     url = f"/api/communities/{village.pk}/invitations/{invitation.pk}/resend/"
     too_soon = client.post(url)
     assert too_soon.status_code == 429 and too_soon.json()["code"] == "invitation_sent_recently"
+    assert "Wait a few minutes" in too_soon.json()["detail"] or "Vänta" in too_soon.json()["detail"]
     CommunityInvitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(hours=1))
     sent = client.post(url)
     assert sent.status_code == 200

@@ -145,12 +145,26 @@ def pitch_decline(*, pitch: Pitch, by: User) -> Pitch:
     return pitch
 
 
+def _pitch_locked(pitch: Pitch) -> Pitch:
+    """The pitch read again and locked, with its project and fair, in the communities of the project and fair
+    the caller holds (so the statement names them)."""
+    return (
+        Pitch.objects.select_for_update(of=("self",))
+        .select_related("project", "fair")
+        .get(
+            pk=pitch.pk,
+            project__community_id=cast(int, pitch.project.community_id),
+            fair__community_id=cast(int, pitch.fair.community_id),
+        )
+    )
+
+
 @transaction.atomic
 def pitch_withdraw(*, pitch: Pitch, by: User) -> Pitch:
     """The project's owner withdraws an application or slot before the evening.
     Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
     fair = _lock_fair(pitch.fair)
-    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project").get(pk=pitch.pk)
+    pitch = _pitch_locked(pitch)
     if pitch.project.owner_id != by.pk:
         raise FairNotAllowed(_("Only the project's owner may withdraw its pitch."))
     if fair.status not in (FairStatus.PLANNED, FairStatus.PROGRAMME_SET):
@@ -167,7 +181,7 @@ def pitch_withdraw(*, pitch: Pitch, by: User) -> Pitch:
 @transaction.atomic
 def pitch_confirm(*, pitch: Pitch, by: User) -> Pitch:
     """The project owner confirms their slot. Raises FairNotAllowed, FairWrongStatus."""
-    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project", "fair").get(pk=pitch.pk)
+    pitch = _pitch_locked(pitch)
     if pitch.project.owner_id != by.pk:
         raise FairNotAllowed(_("Only the project's owner confirms its slot."))
     if pitch.status != PitchStatus.CHOSEN or not pitch.is_scheduled:
@@ -183,7 +197,7 @@ def pitch_confirm(*, pitch: Pitch, by: User) -> Pitch:
 @transaction.atomic
 def pitch_page_update(*, pitch: Pitch, by: User, title: str, summary: str, ask: str) -> Pitch:
     """The owner (or an organiser) prepares the pitch page. Raises FairNotAllowed, FairWrongStatus, PitchRefused."""
-    pitch = Pitch.objects.select_for_update(of=("self",)).select_related("project", "fair").get(pk=pitch.pk)
+    pitch = _pitch_locked(pitch)
     if not (pitch.project.owner_id == by.pk or user_may_manage_fairs(by)):
         raise FairNotAllowed()
     if pitch.fair.status in (FairStatus.FOLLOW_UP, FairStatus.CLOSED) or pitch.status in (
@@ -197,6 +211,7 @@ def pitch_page_update(*, pitch: Pitch, by: User, title: str, summary: str, ask: 
     if len(title) > 200 or len(ask) > 500 or len(summary) > MAX_TEXT:
         raise PitchRefused(_("That text is too long."), field="summary" if len(summary) > MAX_TEXT else "title")
     pitch.title, pitch.summary, pitch.ask = title, summary.strip(), ask.strip()
-    pitch.full_clean()
+    # Only the texts changed: their own checks (the links were read above, in their communities).
+    pitch.full_clean(exclude=["fair", "project", "pool", "applied_by"], validate_unique=False)
     pitch.save(update_fields=["title", "summary", "ask"])
     return pitch
