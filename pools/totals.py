@@ -169,6 +169,13 @@ def pool_totals_recompute(*, pool_id: int) -> PoolTotals:
     return totals
 
 
+def pool_totals_recompute_queued(*, pool_id: int) -> PoolTotals | None:
+    """The worker's recompute of a queued pool: None when the pool is gone since it was queued."""
+    if not Pool.objects.filter(pk=pool_id).exists():
+        return None
+    return pool_totals_recompute(pool_id=pool_id)
+
+
 def _as_json(value: object) -> object:
     return str(value) if isinstance(value, Decimal) else value
 

@@ -144,3 +144,17 @@ def test_prune_job_runs_keeps_recent_and_each_jobs_latest(settings):
     assert [n for n, _ in left].count("rare_job") == 1
     assert [n for n, _ in left].count("send_due_reminders") == 1
     assert [n for n, _ in left].count("prune_job_runs") == 2
+
+
+def test_tasks_queued_for_rows_that_are_gone_finish_quietly(caplog):
+    """A message can outlive its row (a demo database seeded anew, a row deleted by hand): the task logs a
+    warning and ends, instead of failing in the worker and writing nothing either way."""
+    from workers.treasury import process_bank_file
+
+    with caplog.at_level("WARNING"):
+        recompute_pool_totals(987_654_321)
+        process_bank_file(987_654_321)
+    assert not PoolTotals.objects.filter(pool_id=987_654_321).exists()
+    assert not JobRun.objects.filter(name="process_bank_file").exists()
+    assert "pool 987654321 no longer exists" in caplog.text
+    assert "bank file 987654321 no longer exists" in caplog.text
