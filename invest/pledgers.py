@@ -55,16 +55,16 @@ def owner_pool_get(*, user: User | AnonymousUser, pool_id: int) -> Pool:
     """One pool of the user's own project (or any project's of their community, for an organiser); 404 otherwise."""
     if not user.is_authenticated:
         raise Http404
-    pools = Pool.objects.select_related("project").exclude(project=None)
-    mine = Q(project__owner=user)
-    if user_may_manage_fairs(user):
+    pools = Pool.objects.select_related("project").exclude(project=None).filter(pk=pool_id)
+    # Two reads, each naming its scope (an OR of both would scope neither): a pool of the user's own project,
+    # else, for an organiser, a project's pool in a community they organise.
+    pool = pools.filter(project__owner=user).first()
+    if pool is None and user_may_manage_fairs(user):
         ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)
-        mine = Q() if ids is None else mine | Q(community_id__in=ids)
-    pools = pools.filter(mine)
-    try:
-        return pools.get(pk=pool_id)
-    except Pool.DoesNotExist as exc:
-        raise Http404 from exc
+        pool = (pools if ids is None else pools.filter(community_id__in=ids)).first()
+    if pool is None:
+        raise Http404
+    return pool
 
 
 def pool_pledgers_for_owner(*, pool: Pool) -> list[PoolPledger]:

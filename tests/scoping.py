@@ -197,7 +197,6 @@ KNOWN_GAPS: frozenset[str] = frozenset(
         "invest.fairs.selectors._board_figures",
         "web.fairs.views.pledge_cards_pdf",
         "invest.selectors.project_get_visible",
-        "invest.pledgers.owner_pool_get",
         "pools.selectors.pool_get_public",
         "pools.offers.selectors.pool_get_for_lender_payments",
         "pools.offers.selectors.pool_get_for_offer_writer",
