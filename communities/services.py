@@ -198,17 +198,22 @@ def invitation_create(*, by: User, community: Community, email: str, role: str) 
     return invitation
 
 
+def _invitation_locked(invitation: CommunityInvitation) -> CommunityInvitation:
+    """The invitation read again and locked, in the community of the invitation the caller holds (so the
+    statement names it)."""
+    return (
+        CommunityInvitation.objects.select_for_update()
+        .select_related("community")
+        .get(pk=invitation.pk, community_id=invitation.community_id)
+    )
+
+
 @transaction.atomic
 def invitation_resend(*, by: User, invitation: CommunityInvitation) -> CommunityInvitation:
     """Mail a pending invitation again, with the same link, valid for another INVITATION_VALID_DAYS from now
     (also when its time ran out unnoticed). Raises MembershipNotAllowed, InvitationNotPending and
     InvitationSentRecently (within INVITATION_RESEND_MINUTES of the last mail, or after INVITATION_MAX_SENDS)."""
-    # Read again (locked) in the community of the invitation the caller holds: the statement names it.
-    invitation = (
-        CommunityInvitation.objects.select_for_update()
-        .select_related("community")
-        .get(pk=invitation.pk, community_id=invitation.community_id)
-    )
+    invitation = _invitation_locked(invitation)
     _check_may_grant(by, invitation.community, invitation.role)
     if invitation.status != InvitationStatus.PENDING:
         raise InvitationNotPending(_("Only a pending invitation can be sent again."))
@@ -238,12 +243,7 @@ def invitation_resend(*, by: User, invitation: CommunityInvitation) -> Community
 def invitation_revoke(*, by: User, invitation: CommunityInvitation) -> CommunityInvitation:
     """Withdraw a pending invitation so its link opens nothing. Raises MembershipNotAllowed and
     InvitationNotPending."""
-    # Read again (locked) in the community of the invitation the caller holds: the statement names it.
-    invitation = (
-        CommunityInvitation.objects.select_for_update()
-        .select_related("community")
-        .get(pk=invitation.pk, community_id=invitation.community_id)
-    )
+    invitation = _invitation_locked(invitation)
     _check_may_grant(by, invitation.community, invitation.role)
     if invitation.status != InvitationStatus.PENDING:
         raise InvitationNotPending()

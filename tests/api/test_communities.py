@@ -227,5 +227,8 @@ def test_send_an_invitation_again_through_the_api(village):
     assert sent.status_code == 200
     assert sent.json()["sent_count"] == 2 and sent.json()["status"] == "pending"
     assert "token" not in sent.json() and "nonce" not in sent.json()
-    other = client.post(f"/api/communities/{village.pk}/invitations/999999999/resend/")
-    assert other.status_code == 404
+    for bad in ("999999999", "9223372036854775808", "99999999999999999999"):
+        assert client.post(f"/api/communities/{village.pk}/invitations/{bad}/resend/").status_code == 404
+    hostile = client.post(url, {"sent_count": 99, "expires_at": "2099-01-01"}, format="json")
+    assert hostile.status_code == 429  # a body is ignored: nothing it names is written
+    assert CommunityInvitation.objects.get(pk=invitation.pk).sent_count == 2

@@ -219,3 +219,5 @@ def test_a_treasurer_sends_an_invitation_again_from_the_members_page(village):
     text = sent.content.decode()
     assert "Inbjudan skickades igen till ny@example.se" in text and "skickad 2 gånger" in text
     assert CommunityInvitation.objects.get(pk=invitation.pk).sent_count == 2
+    for bad in ("999999999", "9223372036854775808"):
+        assert client.post(f"/manage/communities/{village.pk}/invitations/{bad}/resend/").status_code == 404
