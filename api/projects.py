@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -16,8 +17,8 @@ from api.filters import StableOrderingFilter
 from api.serializers import FastRepresentationMixin
 from invest.errors import ReceiverSettingRefused
 from invest.models import Project, ProjectStatus
-from invest.selectors import project_get_visible, project_list_visible
-from invest.services import project_swish_number_set, user_may_manage_project
+from invest.selectors import project_get_managed, project_is_public, project_list_visible
+from invest.services import project_swish_number_set
 
 
 class ProjectSerializer(FastRepresentationMixin, serializers.ModelSerializer):
@@ -105,8 +106,10 @@ class ProjectDetailView(generics.RetrieveAPIView):
     def patch(self, request: Request, pk: int) -> Response:
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        project = project_get_visible(user=request.user, project_id=pk)
-        if not user_may_manage_project(user=request.user, project=project):  # refused before the body is read
+        project = project_get_managed(user=request.user, project_id=pk)
+        if project is None:  # refused before the body is read; a project they cannot see is not there
+            if not project_is_public(project_id=pk):
+                raise Http404
             raise ReceiverSettingRefused(_("Only the project's owner or an organiser may change where it is paid."))
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST)

@@ -7,7 +7,6 @@ from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,11 +35,25 @@ def project_list_visible(*, user: User | AnonymousUser) -> QuerySet[Project]:
     return Project.objects.filter(visible).select_related("owner")
 
 
-def project_get_visible(*, user: User | AnonymousUser, project_id: int) -> Project:
-    try:
-        return project_list_visible(user=user).get(pk=project_id)
-    except Project.DoesNotExist as exc:
-        raise Http404 from exc
+def project_get_managed(*, user: User | AnonymousUser, project_id: int) -> Project | None:
+    """A project whose settings (where it is paid) the user may change (invest.services.user_may_manage_project):
+    their own (owner=user), else, for an organiser, one in a community they organise; None for anyone else.
+    Two scoped reads: an OR of both would scope neither."""
+    if not user.is_authenticated:
+        return None
+    rows = Project.objects.select_related("owner").filter(pk=project_id)
+    project = rows.filter(owner=user).first()
+    if project is None and user.has_perm("invest.manage_projects"):
+        ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)
+        if ids is None or ids:
+            project = (rows if ids is None else rows.filter(community_id__in=ids)).first()
+    return project
+
+
+def project_is_public(*, project_id: int) -> bool:
+    """Whether a project anyone may see (project_list_public) has this key: tells a refused change (403) from an
+    unknown project (404); nothing of the row is returned."""
+    return project_list_public().filter(pk=project_id).exists()
 
 
 def project_list_for_owner(*, owner: User) -> QuerySet[Project]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -134,7 +136,8 @@ def project_swish_number_set(*, project: Project, by: User, swish_number: str) -
     Swish" link and code. Its owner or an organiser only. Repeating the same value changes nothing.
     A change is in the audit trail (trigger on swish_number: who, when, before, after) and mailed to the owner.
     Raises ReceiverSettingRefused (403), InvestError on the field (400)."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    # Read again in the community of the project the caller holds, so that the statement names it.
+    project = Project.objects.select_for_update().get(pk=project.pk, community_id=cast(int, project.community_id))
     if not user_may_manage_project(user=by, project=project):
         raise ReceiverSettingRefused(_("Only the project's owner or an organiser may change where it is paid."))
     number = _swish_number_checked(swish_number)
@@ -156,7 +159,8 @@ def fund_swish_number_set(*, fund: MicroFund, by: User, swish_number: str) -> Mi
     """Set (or clear, with "") the fund's Swish number for share instalments paid by Swish.
     A change is in the audit trail (trigger on swish_number) and mailed to the fund's organiser.
     Raises ReceiverSettingRefused (403), InvestError on the field (400)."""
-    fund = MicroFund.objects.select_for_update().get(pk=fund.pk)
+    # Read again in the community of the fund the caller holds, so that the statement names it.
+    fund = MicroFund.objects.select_for_update().get(pk=fund.pk, community_id=cast(int, fund.community_id))
     if not user_may_manage_fund_receiver(user=by, fund=fund):
         raise ReceiverSettingRefused(_("Only the fund's organiser may change where it is paid."))
     number = _swish_number_checked(swish_number)

@@ -80,6 +80,12 @@ def q(sql: str) -> tuple[str, ...]:
             (),
         ),
         ('SELECT * FROM "invest_project" WHERE ("invest_project"."id" = %s AND "invest_project"."owner_id" = %s)', ()),
+        # ... a fund by the organiser who runs it, carried to the fund's pool by the join.
+        (
+            f'SELECT * FROM {POOL} INNER JOIN "invest_microfund" ON ({POOL}."micro_fund_id" = "invest_microfund"."id") '
+            f'WHERE ({POOL}."id" = %s AND "invest_microfund"."organiser_id" = %s)',
+            (),
+        ),
         # ... but only as a condition: a person column under an OR with a key fetch does not restrict.
         (
             'SELECT * FROM "invest_project" WHERE ("invest_project"."id" = %s OR "invest_project"."owner_id" = %s)',

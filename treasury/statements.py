@@ -278,16 +278,21 @@ def statements_issue_year(*, year: int) -> dict[str, int]:
 def lender_rows(*, pools: list[Pool], year: int) -> list[list[Any]]:
     """Per-lender rows of loans and shares in the given pools, as of the year end (öre as integers)."""
     period = StatementYear(year)
-    pool_ids = [p.pk for p in pools]
-    pledges = {
-        p.pk: p
-        for p in Pledge.objects.filter(
+    by_pk = {p.pk: p for p in pools}
+    pool_ids = list(by_pk)
+    # The pools come from the caller (read through a scoped selector): each pledge is given its pool from them,
+    # not joined to the pool table again by key.
+    rows = list(
+        Pledge.objects.filter(
             pool_id__in=pool_ids, kind__in=[PledgeKind.LOAN, PledgeKind.SHARE], created_at__lt=period.cutoff
         )
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=period.cutoff))
-        .select_related("pool", "saver")
-        .order_by("pool__title", "pk")
-    }
+        .select_related("saver")
+        .order_by("pk")
+    )
+    for row in rows:
+        row.pool = by_pk[row.pool_id]
+    pledges = {p.pk: p for p in sorted(rows, key=lambda p: (p.pool.title, p.pk))}
     rates = _rates(set(pool_ids))
     paid: dict[int, int] = defaultdict(int)
     paid_in_year: dict[int, int] = defaultdict(int)

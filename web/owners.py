@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from invest.fairs.services import pledge_follow_up_record
 from invest.pledgers import PoolPledger, owner_pool_get, pool_pledge_get_for_owner, pool_pledgers_for_owner
-from invest.selectors import project_get_visible
-from invest.services import project_swish_number_set, user_may_manage_project
+from invest.selectors import project_get_managed
+from invest.services import project_swish_number_set
 from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
 from treasury.exports import excel_kronor
@@ -163,8 +163,8 @@ def swish_number_page(
 @require_http_methods(["GET", "POST"])
 def project_swish(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     """The project's owner (or an organiser) sets the Swish number its pools are paid with; others get 404."""
-    project = project_get_visible(user=request.user, project_id=project_id)
-    if not user_may_manage_project(user=request.user, project=project):
+    project = project_get_managed(user=request.user, project_id=project_id)
+    if project is None:
         raise Http404
 
     def save(number: str) -> object:

@@ -123,8 +123,7 @@ class FundGuaranteesView(APIView):
 class GuaranteeListView(APIView):
     @extend_schema(responses={200: GuaranteeSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        rows = selectors.guarantee_list_visible(user=request.user).prefetch_related("events")
-        return Response(GuaranteeSerializer(rows, many=True).data)
+        return Response(GuaranteeSerializer(selectors.guarantee_list_visible(user=request.user), many=True).data)
 
 
 class GuaranteeDetailView(APIView):

@@ -138,8 +138,7 @@ class LoanListView(APIView):
 
     @extend_schema(responses={200: LoanSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        rows = selectors.loan_list_visible(user=request.user).prefetch_related("instalments", "repayments")
-        return Response(LoanSerializer(rows, many=True).data)
+        return Response(LoanSerializer(selectors.loan_list_visible(user=request.user), many=True).data)
 
 
 class LoanDetailView(APIView):

@@ -15,13 +15,12 @@ from rest_framework.views import APIView
 from accounts.sessions import step_up_require
 from api.fields import KronorField, OreAsKronorField
 from api.funds.common import ERROR, ERRORS, PercentField, bp
-from invest.errors import ReceiverSettingRefused
 from invest.funds import selectors, services
 from invest.funds.models import (
     FundRulesVersion,
 )
 from invest.models import MicroFund
-from invest.services import fund_swish_number_set, user_may_manage_fund_receiver
+from invest.services import fund_swish_number_set
 from pools.money import ore_to_string
 
 
@@ -158,9 +157,7 @@ class FundDetailView(APIView):
 
     @extend_schema(request=FundChangeSerializer, responses={200: FundSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
     def patch(self, request: Request, pk: int) -> Response:
-        fund = selectors.fund_get(fund_id=pk)
-        if not user_may_manage_fund_receiver(user=request.user, fund=fund):  # refused before the body is read
-            raise ReceiverSettingRefused(_("Only the fund's organiser may change where it is paid."))
+        fund = selectors.fund_get_for_receiver(user=request.user, fund_id=pk)  # refused before the body is read
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST)
         payload = FundChangeSerializer(data=request.data)

@@ -221,14 +221,15 @@ def _board_amount() -> Case:
     return Case(*over, default=F("amount_ore"), output_field=BigIntegerField())
 
 
-def _board_figures(pool_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """One grouped aggregate query over the card pledges of all the pools."""
+def _board_figures(pool_ids: list[int], *, community_id: int) -> dict[int, dict[str, Any]]:
+    """One grouped aggregate query over the card pledges of all the pools (the fair's pitches' pools: of the
+    fair's community, as its pitches' projects are; the pool's kind caps each amount, so the pool is joined)."""
     amount = _board_amount()
     active = Q(status__in=ACTIVE_PLEDGE_STATUSES)
     money = Q(kind__in=MONEY_KINDS)
     extra = {f"n_{kind}": Count("pk", filter=active & Q(kind=kind)) for kind in NON_MONEY_KINDS}
     rows = (
-        Pledge.objects.filter(pool_id__in=pool_ids, source=PledgeSource.FAIR_CARD)
+        Pledge.objects.filter(pool_id__in=pool_ids, pool__community_id=community_id, source=PledgeSource.FAIR_CARD)
         .values("pool_id")
         .order_by("pool_id")
         .annotate(
@@ -252,7 +253,7 @@ def fair_board(*, fair: Fair, pitch: Pitch | None = None, names_per_pitch: int =
     Figures come from one aggregate query for all pitches; names from one small query."""
     pitches = list(pitch_programme(fair=fair)) if pitch is None else [pitch]
     pool_ids = [p.pool_id for p in pitches if p.pool_id]
-    figures = _board_figures(pool_ids)
+    figures = _board_figures(pool_ids, community_id=cast(int, fair.community_id))
     names: dict[int, list[str]] = {}
     recent = (
         Pledge.objects.filter(

@@ -20,13 +20,14 @@ the cut-off it depends on. The visibility selectors at the top are a few lines e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models import F, Q, QuerySet, Sum, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from communities.models import MembershipRole
 from communities.selectors import community_ids_for_any, user_acts_in
+from invest.errors import ReceiverSettingRefused
 from invest.funds.errors import FundPermissionDenied, InvalidFundInput
 from invest.funds.models import (
     CapitalWithdrawal,
@@ -160,6 +162,19 @@ def fund_get(*, fund_id: int | None = None, slug: str | None = None) -> MicroFun
     except MicroFund.DoesNotExist as exc:
         raise Http404 from exc
     raise Http404
+
+
+def fund_get_for_receiver(*, user: User | AnonymousUser, fund_id: int) -> MicroFund:
+    """The fund whose Swish number the user may set (invest.services.user_may_manage_fund_receiver): read as its
+    own organiser's (organiser=user); a superuser's: any. Raises ReceiverSettingRefused for any other fund (funds
+    are public, so the answer is a refusal), Http404 when no fund has this key."""
+    if user.is_authenticated and user.is_superuser:
+        return fund_get(fund_id=fund_id)
+    fund = fund_list().filter(pk=fund_id, organiser_id=user.pk).first() if user.is_authenticated else None
+    if fund is None:
+        fund_get(fund_id=fund_id)  # the public read, for the 404
+        raise ReceiverSettingRefused(_("Only the fund's organiser may change where it is paid."))
+    return fund
 
 
 def _fund_in_communities(ids: list[int] | None, *, fund_id: int | None, slug: str | None) -> MicroFund | None:
@@ -293,17 +308,13 @@ def withdrawal_get_for_member_or_treasury(*, user: User | AnonymousUser, withdra
     return row
 
 
-def loan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Loan]:
+def loan_list_visible(*, user: User | AnonymousUser) -> list[Loan]:
     """Organisers and treasurers see every loan of their community's funds; a project owner sees the loans
-    to their projects."""
+    to their projects. Newest first, with instalments and repayments."""
     rows = Loan.objects.select_related("fund", "project", "project__owner", "write_off")
-    if not user.is_authenticated:
-        return rows.none()
-    if user_reads_fund_reports(user):
-        return rows.filter(
-            _in_communities(fund_report_community_ids(user), "fund__community_id") | Q(project__owner=user)
-        )
-    return rows.filter(project__owner=user)
+    loans = _staff_and_own(rows, user=user, key=lambda loan: (loan.disbursed_on, loan.pk))
+    prefetch_related_objects(loans, "instalments", "repayments")
+    return loans
 
 
 def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
@@ -314,6 +325,24 @@ def loan_get_visible(*, user: User | AnonymousUser, loan_id: int) -> Loan:
 
 
 _Engagement = TypeVar("_Engagement", Loan, Guarantee)
+
+
+def _staff_and_own(
+    rows: QuerySet[_Engagement], *, user: User | AnonymousUser, key: Callable[[_Engagement], Any]
+) -> list[_Engagement]:
+    """The loans or guarantees of the funds of the staff member's communities and those for the user's own
+    projects, in two scoped reads (an OR of both would scope neither), merged newest first by `key`."""
+    if not user.is_authenticated:
+        return []
+    found: dict[int, _Engagement] = {}
+    if user_reads_fund_reports(user):
+        ids = fund_report_community_ids(user)
+        if ids is None:
+            return sorted(rows, key=key, reverse=True)  # platform staff: every fund's, the owner's among them
+        if ids:
+            found.update((row.pk, row) for row in rows.filter(fund__community_id__in=ids))
+    found.update((row.pk, row) for row in rows.filter(project__owner=user))
+    return sorted(found.values(), key=key, reverse=True)
 
 
 def _staff_or_own(rows: QuerySet[_Engagement], *, user: User | AnonymousUser, pk: int) -> _Engagement:
@@ -333,16 +362,12 @@ def _staff_or_own(rows: QuerySet[_Engagement], *, user: User | AnonymousUser, pk
     return found
 
 
-def guarantee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Guarantee]:
-    """As loan_list_visible: staff of the fund's community, and the project's owner."""
+def guarantee_list_visible(*, user: User | AnonymousUser) -> list[Guarantee]:
+    """As loan_list_visible: staff of the fund's community, and the project's owner. Newest first, with events."""
     rows = Guarantee.objects.select_related("fund", "project", "project__owner")
-    if not user.is_authenticated:
-        return rows.none()
-    if user_reads_fund_reports(user):
-        return rows.filter(
-            _in_communities(fund_report_community_ids(user), "fund__community_id") | Q(project__owner=user)
-        )
-    return rows.filter(project__owner=user)
+    guarantees = _staff_and_own(rows, user=user, key=lambda guarantee: (guarantee.issued_on, guarantee.pk))
+    prefetch_related_objects(guarantees, "events")
+    return guarantees
 
 
 def guarantee_get_visible(*, user: User | AnonymousUser, guarantee_id: int) -> Guarantee:

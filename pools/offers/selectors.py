@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities.models import MembershipRole
-from communities.selectors import user_acts_in
+from communities.selectors import community_ids_for, user_acts_in
 from pools.models import ACTIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeStatus, Pool
 from pools.offers.models import (
     InvestorAssessment,
@@ -48,7 +48,8 @@ def pledge_kind_is_regulated(*, pool: Pool, kind: str) -> bool:
 
 def sheet_current(*, pool: Pool) -> KeyInfoSheet | None:
     """The approved key information sheet in force, or None."""
-    return KeyInfoSheet.objects.filter(pool_id=pool.pk, status=SheetStatus.APPROVED).first()
+    # Ordered by version, not the model's ordering (by pool, which joins the pool's row only to sort its sheets).
+    return KeyInfoSheet.objects.filter(pool_id=pool.pk, status=SheetStatus.APPROVED).order_by("-version").first()
 
 
 def sheet_latest(*, pool: Pool) -> KeyInfoSheet | None:
@@ -58,7 +59,11 @@ def sheet_latest(*, pool: Pool) -> KeyInfoSheet | None:
 
 def sheet_list(*, pool: Pool) -> QuerySet[KeyInfoSheet]:
     """Every version of the pool's sheet, newest first."""
-    return KeyInfoSheet.objects.filter(pool_id=pool.pk).select_related("approved_by", "second_approved_by")
+    return (
+        KeyInfoSheet.objects.filter(pool_id=pool.pk)
+        .select_related("approved_by", "second_approved_by")
+        .order_by("-version")
+    )
 
 
 def user_may_write_sheet(*, user: User, pool: Pool) -> bool:
@@ -126,12 +131,28 @@ def statement_get_for_saver(*, saver: User, year: int) -> YearlyStatement | None
     return YearlyStatement.objects.filter(saver=saver, year=year).first()
 
 
-def pool_get_for_offer_writer(*, user: User, pool_id: int) -> Pool | None:
-    """A pool whose offer and sheet the user may write (its owner, its fund's organiser, an organiser)."""
-    pool = Pool.objects.select_related("project", "micro_fund").filter(pk=pool_id).first()
-    if pool is None or not user_may_write_sheet(user=user, pool=pool):
+def _pool_for_staff_or_owner(*, user: User, pool_id: int, perm: str, role: str) -> Pool | None:
+    """The pool, read in scoped reads only (an OR of them would scope none): among the pools of the communities
+    where the user holds `role` (with the global `perm`), else of the user's own projects, else of the micro-funds
+    they organise; None when none of those has it."""
+    if not user.is_authenticated:
         return None
-    return pool
+    pools = Pool.objects.select_related("project", "micro_fund").filter(pk=pool_id)
+    if user.has_perm(perm):
+        ids = community_ids_for(user=user, role=role)
+        if ids is None or ids:
+            pool = (pools if ids is None else pools.filter(community_id__in=ids)).first()
+            if pool is not None:
+                return pool
+    return pools.filter(project__owner=user).first() or pools.filter(micro_fund__organiser=user).first()
+
+
+def pool_get_for_offer_writer(*, user: User, pool_id: int) -> Pool | None:
+    """A pool whose offer and sheet the user may write (user_may_write_sheet: an organiser of its community, its
+    project's owner, its fund's organiser), read among those only; else None."""
+    return _pool_for_staff_or_owner(
+        user=user, pool_id=pool_id, perm="pools.manage_pools", role=MembershipRole.ORGANISER
+    )
 
 
 def offer_records_export(*, saver: User) -> dict[str, list[dict[str, object]]]:
@@ -201,10 +222,14 @@ def offer_records_export(*, saver: User) -> dict[str, list[dict[str, object]]]:
 def sheet_get_for_approval(*, user: User, sheet_id: int) -> KeyInfoSheet:
     """A sheet version an organiser (pools.manage_pools) of the pool's community may approve; 404 for anyone
     else or no such sheet."""
-    sheet = KeyInfoSheet.objects.select_related("pool").filter(pk=sheet_id).first()
-    if sheet is None or not user.has_perm("pools.manage_pools"):
+    if not user.is_authenticated or not user.has_perm("pools.manage_pools"):
         raise Http404
-    if not user_acts_in(user=user, roles=(MembershipRole.ORGANISER,), community_id=sheet.pool.community_id):
+    ids = community_ids_for(user=user, role=MembershipRole.ORGANISER)
+    if ids is not None and not ids:
+        raise Http404  # an organiser of no community: nothing to read
+    sheets = KeyInfoSheet.objects.select_related("pool").filter(pk=sheet_id)
+    sheet = (sheets if ids is None else sheets.filter(pool__community_id__in=ids)).first()
+    if sheet is None:
         raise Http404
     return sheet
 
@@ -223,11 +248,11 @@ def user_may_record_lender_payments(*, user: User, pool: Pool) -> bool:
 
 
 def pool_get_for_lender_payments(*, user: User, pool_id: int) -> Pool | None:
-    """A pool whose lender payments the user may see and record, or None."""
-    pool = Pool.objects.select_related("project", "micro_fund").filter(pk=pool_id).first()
-    if pool is None or not user_may_record_lender_payments(user=user, pool=pool):
-        return None
-    return pool
+    """A pool whose lender payments the user may see and record (user_may_record_lender_payments: a treasurer of
+    its community, its project's owner, its fund's organiser), read among those only; else None."""
+    return _pool_for_staff_or_owner(
+        user=user, pool_id=pool_id, perm="pools.manage_payments", role=MembershipRole.TREASURER
+    )
 
 
 def lender_payment_list(*, pool: Pool) -> QuerySet[LenderPayment]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -81,14 +81,14 @@ def pool_offer_set(
         raise NotAllowed()
     if instrument not in OfferInstrument.values:
         raise AssessmentInvalid(_("Unknown instrument."), field="instrument")
-    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    pool = _pool_locked(pool)
     offer, _created = PoolOffer.objects.get_or_create(pool=pool, defaults={"instrument": instrument})
     offer.instrument = instrument
     offer.regulated = regulated
     offer.interest_rate_bp = interest_rate_bp
     if offer.is_regulated and pool.is_open and not settings.OFFERS_REGULATED_ALLOWED:
         raise RegulatedOffersForbidden(field="regulated")
-    offer.full_clean()
+    offer.full_clean(exclude=["pool"])  # the pool is the one locked above, in its community; not read again by key
     offer.save()
     return offer
 
@@ -104,6 +104,16 @@ def pool_open_check(*, pool: Pool) -> None:
         raise SheetNotApproved()
 
 
+def _pool_locked(pool: Pool) -> Pool:
+    """The pool read again and locked, with its project and micro-fund, in the pool's community the caller holds
+    (so the statement names it; the caller had the pool from a scoped selector)."""
+    return (
+        Pool.objects.select_for_update(of=("self",))
+        .select_related("project", "micro_fund")
+        .get(pk=pool.pk, community_id=cast(int, pool.community_id))
+    )
+
+
 # ---------------------------------------------------------------- the key information sheet
 
 
@@ -111,7 +121,7 @@ def pool_open_check(*, pool: Pool) -> None:
 def sheet_write(*, pool: Pool, by: User, content: dict[str, dict[str, str]]) -> KeyInfoSheet:
     """Write a new version of the pool's key information sheet, in Swedish and English (a draft until an
     organiser approves it); a draft not yet approved is replaced in place. Raises NotAllowed, SheetIncomplete."""
-    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    pool = _pool_locked(pool)
     if not user_may_write_sheet(user=by, pool=pool):
         raise NotAllowed()
     clean: dict[str, dict[str, str]] = {}
@@ -165,7 +175,7 @@ def sheet_approve(*, sheet: KeyInfoSheet, by: User) -> KeyInfoSheet:
     SheetNotChangeable."""
     if not by.has_perm("pools.manage_pools"):
         raise NotAllowed()
-    pool = Pool.objects.select_for_update().get(pk=sheet.pool_id)
+    pool = _pool_locked(sheet.pool)
     sheet = KeyInfoSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.status != SheetStatus.DRAFT:
         raise SheetNotChangeable(_("Only a draft can be approved."))
@@ -426,7 +436,7 @@ def lender_payment_record(
 ) -> LenderPayment:
     """Record interest, a repayment or a dividend the project or fund paid one lender (the platform moves no
     money). A negative amount reverses an earlier entry. Raises NotAllowed, LenderPaymentInvalid."""
-    pool = Pool.objects.select_for_update(of=("self",)).select_related("project", "micro_fund").get(pk=pool.pk)
+    pool = _pool_locked(pool)
     if not user_may_record_lender_payments(user=by, pool=pool):
         raise NotAllowed()
     if kind not in LenderPaymentKind.values:
@@ -449,7 +459,8 @@ def lender_payment_record(
         note=(note or "").strip()[:200],
         recorded_by=by,
     )
-    row.full_clean()
+    # Not the pool again: it was just read and locked in its community; checking it here would read it by key alone.
+    row.full_clean(exclude=["pool"])
     row.save()
     return row
 

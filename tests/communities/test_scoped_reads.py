@@ -1,21 +1,30 @@
 """Reads the scoping recorder made name their community: another community's failed reminders, payout
-candidates and fair reports stay out of a staff member's lists (tests/scoping.py checks the SQL; these check
-what people see)."""
+candidates and fair reports stay out of a staff member's lists, and a row that its owner or its community's
+staff may act on is read for them and not for another community's staff (tests/scoping.py checks the SQL;
+these check what people see)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.roles import Role
 from communities.models import Community, CommunityMembership, MembershipRole
 from communities.services import community_create, membership_grant
+from invest.errors import ReceiverSettingRefused
 from invest.fairs.selectors import fair_get_managed, fair_get_reported
-from pools.models import PaymentChannel, Pool, PoolStatus, Reminder, ReminderStatus
+from invest.funds.models import Guarantee, Loan
+from invest.funds.selectors import fund_get_for_receiver, guarantee_list_visible, loan_list_visible
+from invest.models import ProjectStatus
+from invest.selectors import project_get_managed, project_is_public
+from pools.models import PaymentChannel, Pool, PoolKind, PoolStatus, Reminder, ReminderStatus
+from pools.offers.models import KeyInfoSheet
+from pools.offers.selectors import pool_get_for_lender_payments, pool_get_for_offer_writer, sheet_get_for_approval
 from pools.services.payments import payment_allocate, payment_record
-from tests.factories import FairFactory, PoolFactory, ProjectFactory, UserFactory
+from tests.factories import FairFactory, MicroFundFactory, PoolFactory, ProjectFactory, UserFactory
 from tests.treasury.helpers import money_pledge
 from treasury.models import PayoutKind
 from treasury.selectors import covers_every_community, payout_candidates, treasurer_community_ids
@@ -76,8 +85,6 @@ def test_payout_candidates_are_of_the_treasurers_communities_only(sides):
 
 
 def test_an_organiser_manages_and_reads_only_their_communitys_fairs(sides):
-    from django.http import Http404
-
     mine, theirs = sides
     organiser = member_of(mine, MembershipRole.ORGANISER, Role.ORGANISER)
     own = FairFactory(community=mine)
@@ -91,3 +98,98 @@ def test_an_organiser_manages_and_reads_only_their_communitys_fairs(sides):
     assert fair_get_reported(user=treasurer, fair_id=other.pk) == other
     with pytest.raises(Http404):
         fair_get_reported(user=treasurer, fair_id=own.pk)
+
+
+def test_an_offers_pool_is_read_for_its_communitys_staff_its_owner_and_its_funds_organiser(sides):
+    mine, theirs = sides
+    pool = PoolFactory(project=ProjectFactory(community=theirs))
+    fund_pool = PoolFactory(project=None, micro_fund=MicroFundFactory(community=theirs), kind=PoolKind.FUND_CAPITAL)
+    for read, role, power in (
+        (pool_get_for_offer_writer, MembershipRole.ORGANISER, Role.ORGANISER),
+        (pool_get_for_lender_payments, MembershipRole.TREASURER, Role.TREASURER),
+    ):
+        their_staff, my_staff = member_of(theirs, role, power), member_of(mine, role, power)
+        assert read(user=their_staff, pool_id=pool.pk) == pool
+        assert read(user=their_staff, pool_id=fund_pool.pk) == fund_pool
+        assert read(user=pool.project.owner, pool_id=pool.pk) == pool
+        assert read(user=fund_pool.micro_fund.organiser, pool_id=fund_pool.pk) == fund_pool
+        assert read(user=pool.project.owner, pool_id=fund_pool.pk) is None
+        assert read(user=my_staff, pool_id=pool.pk) is None
+        assert read(user=my_staff, pool_id=fund_pool.pk) is None
+
+
+def test_a_sheet_is_read_for_approval_by_an_organiser_of_its_pools_community_only(sides):
+    mine, theirs = sides
+    pool = PoolFactory(project=ProjectFactory(community=theirs))
+    sheet = KeyInfoSheet.objects.create(pool=pool, version=1, content={}, written_by=pool.project.owner)
+    assert sheet_get_for_approval(user=member_of(theirs, MembershipRole.ORGANISER, Role.ORGANISER), sheet_id=sheet.pk)
+    for user in (member_of(mine, MembershipRole.ORGANISER, Role.ORGANISER), pool.project.owner):
+        with pytest.raises(Http404):
+            sheet_get_for_approval(user=user, sheet_id=sheet.pk)
+
+
+def test_staff_list_their_communitys_loans_and_guarantees_and_those_of_their_own_projects(sides):
+    """Two scoped reads merged: the funds of the staff member's communities, and their own projects' anywhere."""
+    mine, theirs = sides
+    organiser = member_of(mine, MembershipRole.ORGANISER, Role.ORGANISER)
+    my_fund, their_fund = MicroFundFactory(community=mine), MicroFundFactory(community=theirs)
+    own_project = ProjectFactory(community=theirs, owner=organiser)
+    by = UserFactory(roles=(Role.ORGANISER,))
+
+    def engagements(fund, project, day):
+        loan = Loan.objects.create(
+            fund=fund,
+            project=project,
+            principal_ore=100_000,
+            term_months=12,
+            disbursed_on=day,
+            first_due_on=day + timedelta(days=30),
+            created_by=by,
+        )
+        guarantee = Guarantee.objects.create(
+            fund=fund,
+            project=project,
+            bank="Sparbanken Bygd",
+            loan_amount_ore=100_000,
+            coverage_bp=5_000,
+            fee_bp=100,
+            term_months=12,
+            issued_on=day,
+            created_by=by,
+        )
+        return loan.pk, guarantee.pk
+
+    owners_project = ProjectFactory(community=mine)
+    in_mine = engagements(my_fund, owners_project, date(2026, 1, 1))
+    own = engagements(their_fund, own_project, date(2026, 3, 1))
+    both = engagements(my_fund, ProjectFactory(community=mine, owner=organiser), date(2026, 2, 1))
+    engagements(their_fund, ProjectFactory(community=theirs), date(2026, 4, 1))  # neither: not listed
+    newest_first = [own, both, in_mine]
+    assert [row.pk for row in loan_list_visible(user=organiser)] == [loan for loan, _ in newest_first]
+    assert [row.pk for row in guarantee_list_visible(user=organiser)] == [guarantee for _, guarantee in newest_first]
+    # A project owner who is no staff member: their own project's only (one read, by owner).
+    assert [row.pk for row in loan_list_visible(user=owners_project.owner)] == [in_mine[0]]
+
+
+def test_a_projects_payment_settings_are_read_for_its_owner_and_its_communitys_organisers(sides):
+    mine, theirs = sides
+    draft = ProjectFactory(community=theirs, status=ProjectStatus.DRAFT)
+    their_organiser = member_of(theirs, MembershipRole.ORGANISER, Role.ORGANISER)
+    my_organiser = member_of(mine, MembershipRole.ORGANISER, Role.ORGANISER)
+    their_treasurer = member_of(theirs, MembershipRole.TREASURER, Role.TREASURER)
+    assert project_get_managed(user=draft.owner, project_id=draft.pk) == draft
+    assert project_get_managed(user=their_organiser, project_id=draft.pk) == draft
+    assert project_get_managed(user=my_organiser, project_id=draft.pk) is None
+    assert project_get_managed(user=their_treasurer, project_id=draft.pk) is None
+    assert not project_is_public(project_id=draft.pk)
+    assert project_is_public(project_id=ProjectFactory(community=theirs).pk)
+
+
+def test_a_funds_swish_number_is_read_for_its_own_organiser_only(sides):
+    mine, theirs = sides
+    fund = MicroFundFactory(community=theirs)
+    assert fund_get_for_receiver(user=fund.organiser, fund_id=fund.pk) == fund
+    with pytest.raises(ReceiverSettingRefused):
+        fund_get_for_receiver(user=member_of(theirs, MembershipRole.ORGANISER, Role.ORGANISER), fund_id=fund.pk)
+    with pytest.raises(Http404):
+        fund_get_for_receiver(user=fund.organiser, fund_id=fund.pk + 1000)
