@@ -45,13 +45,17 @@ def user_holds_power(user: Any) -> bool:
         from django.contrib.auth.models import Permission
         from django.db.models import Q
 
-        wanted = Q()
-        for name in power_permissions():
-            app_label, codename = name.split(".", 1)
-            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        # The user's permissions in the apps that hold powers, by app and codename (one plain filter: an OR of
+        # every power's (app, codename) cost more to compile than the query took), then checked here.
+        powers = power_permissions()
+        apps = {name.split(".", 1)[0] for name in powers} | {"treasury"}
+        held = (
+            Permission.objects.filter(content_type__app_label__in=sorted(apps))
+            .filter(Q(user=user) | Q(group__user=user))
+            .values_list("content_type__app_label", "codename")
+        )
         # Every permission of the treasury app counts too (new ones are powers by nature).
-        wanted |= Q(content_type__app_label="treasury")
-        holds = Permission.objects.filter(wanted).filter(Q(user=user) | Q(group__user=user)).exists()
+        holds = any(app == "treasury" or f"{app}.{codename}" in powers for app, codename in held)
         if not holds and user.pk is not None:
             # The power follows the membership too: a treasurer, organiser or fund manager of any community
             # (communities.CommunityMembership, read through the user's relation: accounts sits below it).

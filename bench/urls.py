@@ -13,4 +13,9 @@ urlpatterns = [
     path("scale/pools/<int:pool_id>/", views.bare_pool_page),
     path("scale/my/pledges/", views.bare_my_pledges),
     path("scale/treasury/overview/", views.bare_overview_report),
+    path("scale/sel/pools/", views.selector_pool_search),
+    path("scale/sel/c/<slug:slug>/", views.selector_community_page),
+    path("scale/sel/pools/<int:pool_id>/", views.selector_pool_page),
+    path("scale/sel/my/pledges/", views.selector_my_pledges),
+    path("scale/sel/treasury/overview/", views.selector_overview_report),
 ]

@@ -350,3 +350,80 @@ def bare_overview_report(request: HttpRequest) -> HttpResponse:
     rows = _fetch(_OVERVIEW_FLOOR, values)
     monthly = _fetch(_MONTHLY_FLOOR, values)
     return _scale_page("Overview", [*rows, *monthly])
+
+
+# ---------------------------------------------------------------- bench/scale.py's bare views, as in bench/api.py
+#
+# The baseline the issue names: "a bare-view baseline as in bench/api.py", whose bare views call the same selectors
+# as the real endpoint and build the output by hand. These call the page's own selectors for its rows (the same
+# ORM queries, so the same rows, indexes and settings) and render them with the minimal template above. The ratio
+# page / bare is what the page adds on top of finding its rows: its templates, forms and the lookups of its hooks.
+# The raw-SQL views above stay as the floor under both (the database alone), printed beside it.
+
+
+def _pool_cells(pool: Pool) -> tuple[Any, ...]:
+    totals = getattr(pool, "totals", None)
+    return (pool.pk, pool.title, pool.closes_on, pool.target_ore, totals.pledged_ore if totals else None)
+
+
+@require_GET
+def selector_pool_search(request: HttpRequest) -> HttpResponse:
+    """/pools/ first page through the page's selectors: the filters' choices, the count and the first 24 pools."""
+    from invest.selectors import community_region_choices
+    from pools.selectors import pool_search_open
+
+    community_region_choices()
+    page = Paginator(pool_search_open(today=timezone.localdate()), 24).get_page(None)
+    rows = [(*_pool_cells(pool), pool.community.name) for pool in page.object_list]
+    return _scale_page("Pools", rows, page.paginator.count)
+
+
+@require_GET
+def selector_community_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """/c/<slug>/ through communities.selectors.community_get_by_slug and invest.selectors.community_showcase."""
+    from communities.selectors import community_get_by_slug
+    from invest.selectors import community_showcase
+
+    community = community_get_by_slug(slug=slug)
+    showcase = community_showcase(community=community, today=timezone.localdate())
+    rows: list[tuple[Any, ...]] = [(p.pk, p.name, p.place) for p in showcase.projects]
+    rows += [_pool_cells(pool) for pool in showcase.pools]
+    rows += [(f.pk, f.title, f.held_on) for f in showcase.fairs]
+    rows += [(f.pk, f.name) for f in showcase.funds]
+    return _scale_page(community.name, rows)
+
+
+@require_GET
+def selector_pool_page(request: HttpRequest, pool_id: int) -> HttpResponse:
+    """/pools/<id>/ through pools.selectors.pool_get_public."""
+    pool = pool_get_public(pool_id=pool_id)
+    return _scale_page(pool.title, [(*_pool_cells(pool), pool.description)])
+
+
+@require_GET
+def selector_my_pledges(request: HttpRequest) -> HttpResponse:
+    """/my/pledges/ through pools.selectors.pledge_list_for_saver_with_received (the newest 200)."""
+    from pools.selectors import pledge_list_for_saver_with_received
+
+    if not request.user.is_authenticated:
+        return HttpResponse(status=302, headers={"Location": "/login/"})
+    rows = [
+        (p.pk, p.pool.title, p.pool.community.name, p.kind, p.status, p.amount_ore, p.ocr_reference, p.received_ore)
+        for p in pledge_list_for_saver_with_received(saver=request.user)[:200]
+    ]
+    return _scale_page("My pledges", rows)
+
+
+@require_GET
+def selector_overview_report(request: HttpRequest) -> HttpResponse:
+    """/treasury/reports/overview/?as_of= through treasury.reports.report_build, as the report page calls it."""
+    from treasury.reports import report_build, report_page
+
+    if not request.user.is_authenticated or not request.user.has_perm("pools.view_reports"):
+        raise PermissionDenied
+    params = report_params(as_of=date.fromisoformat(request.GET["as_of"]), date_from=None, date_to=None)
+    report = report_build(
+        kind="overview", params=params, pool_id=None, page=report_page(number=None, sort=None), user=request.user
+    )
+    rows = [tuple(row.values()) for row in report.rows] + [tuple(month.values()) for month in report.monthly]
+    return _scale_page("Overview", rows)

@@ -170,6 +170,8 @@ DATABASE_ROUTERS = ["operations.replica.ReplicaRouter"]
 # Reports read the primary instead when the replica has replayed less than the primary had written this
 # many seconds ago (the page says which it read and how far behind the replica was).
 REPORT_REPLICA_MAX_LAG_SECONDS = env.int("REPORT_REPLICA_MAX_LAG_SECONDS", default=300)
+# Rendered pool cards and My pledges rows kept per web process, keyed by what they show (web/fragments.py).
+FRAGMENT_CACHE_SIZE = env.int("FRAGMENT_CACHE_SIZE", default=4096)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

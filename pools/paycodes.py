@@ -23,6 +23,7 @@ Codes are drawn with segno as inline SVG for pages and as PNG bytes for emails.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -177,8 +178,10 @@ def receiver_swish_number(*, project_swish: str = "", fund_swish: str = "", comm
     return usable_swish_number(project_swish, fund_swish, community_swish)
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_svg(text: str, *, scale: int = 4) -> str:
-    """An inline SVG QR code (always a full QR code: bank and Swish apps do not read Micro QR).
+    """An inline SVG QR code (always a full QR code: bank and Swish apps do not read Micro QR). Kept per process
+    by its text (the same code is drawn on every visit to a page until the amount or reference changes).
 
     It carries a ``viewBox`` as well as its natural width and height, so CSS can scale it: without one, a
     style width smaller than the drawing (a long bank payload is 57 modules, 228 px) cut the code off and

@@ -102,9 +102,9 @@ def pool_search_open(
 
 
 def pool_get_public(*, pool_id: int) -> Pool:
-    """One visible pool, or 404."""
+    """One visible pool, or 404; with its offer terms (or their absence), which the pool page reads."""
     try:
-        return pool_list_public().get(pk=pool_id)
+        return pool_list_public().select_related("offer").get(pk=pool_id)
     except Pool.DoesNotExist as exc:
         raise Http404 from exc
 

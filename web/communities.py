@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -19,6 +20,7 @@ from communities.selectors import community_get_by_slug
 from invest.selectors import community_region_choices, community_showcase
 from pools.models import PoolKind
 from pools.selectors import CLOSING_SOON_DAYS, pool_search_open
+from web.fragments import rendered
 
 POOLS_PER_PAGE = 24
 
@@ -69,11 +71,23 @@ def pool_search(request: HttpRequest) -> HttpResponse:
     page = Paginator(pools, POOLS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    filters = rendered(  # the form's widgets cost more than its queries: kept by what they show (web/fragments.py)
+        "communities/_pool_filters.html",
+        {
+            "regions": regions,
+            "municipalities": municipalities,
+            "data": {name: request.GET.getlist(name) for name in form.fields},
+            "closing_soon_days": CLOSING_SOON_DAYS,
+        },
+        lambda: render_to_string(
+            "communities/_pool_filters.html", {"form": form, "closing_soon_days": CLOSING_SOON_DAYS}
+        ),
+    )
     return render(
         request,
         "communities/pool_search.html",
         {
-            "form": form,
+            "filters": filters,
             "page": page,
             "rows": [{"pool": pool, "days_left": pool.days_left(today)} for pool in page.object_list],
             "query": query.urlencode(),

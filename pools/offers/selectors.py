@@ -3,7 +3,9 @@ the consent limit and the reflection period."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -31,7 +33,11 @@ REGULATED_PLEDGE_KINDS = (PledgeKind.LOAN, PledgeKind.SHARE)
 
 
 def pool_offer_get(*, pool: Pool) -> PoolOffer | None:
-    """The pool's offer terms, or None for a pool that has none (then it is not regulated)."""
+    """The pool's offer terms, or None for a pool that has none (then it is not regulated). A pool read with its
+    offer (pools.selectors.pool_get_public selects it: the pool page asks three times) answers without a query."""
+    relation: Any = Pool._meta.get_field("offer")  # the reverse one-to-one, which caches what select_related read
+    if relation.is_cached(pool):
+        return cast(PoolOffer | None, relation.get_cached_value(pool))
     return PoolOffer.objects.filter(pool_id=pool.pk).first()
 
 
@@ -272,6 +278,17 @@ def lender_payment_pledges(*, pool: Pool) -> QuerySet[Pledge]:
         .select_related("saver")
         .order_by("pk")
     )
+
+
+def interests_among(*, pledges: Sequence[Pledge]) -> list[Pledge]:
+    """saver_interests picked from every one of a saver's pledges already read (same rows, same order)."""
+    return sorted((p for p in pledges if p.status == PledgeStatus.INTEREST), key=lambda p: (p.created_at, p.pk))
+
+
+def revocable_possible_among(*, pledges: Sequence[Pledge]) -> bool:
+    """Whether any of every one of a saver's pledges could be in a reflection period: only an active loan or share
+    pledge has a regulated record (regulated_pledge_record); without one, regulated_pledges_revocable is empty."""
+    return any(p.kind in REGULATED_PLEDGE_KINDS and p.status in ACTIVE_PLEDGE_STATUSES for p in pledges)
 
 
 def saver_interests(*, saver: User) -> QuerySet[Pledge]:

@@ -202,3 +202,39 @@ def test_the_test_page_shows_every_question(client, saver) -> None:
     html = client.get(reverse("web:offers:assessment")).content.decode()
     for key in RIGHT_ANSWERS:
         assert f'name="q_{key}"' in html
+
+
+@pytest.mark.parametrize("shown", [200, 1])
+def test_my_pledges_lists_interests_and_revocable_pledges_whether_or_not_it_holds_every_pledge(
+    client, saver, monkeypatch, shown
+) -> None:
+    """With every pledge on the page the interests are picked from them and the revocable ones looked up only for a
+    loan or share; with more pledges than the page shows (1 here) both are asked of the database. Same page."""
+    import web.savers.views
+
+    monkeypatch.setattr(web.savers.views, "MY_PLEDGES_SHOWN", shown)
+    pool = regulated_loan_pool()
+    assessed(saver)
+    loan = pledge_create(pool=pool, saver=saver, kind=PledgeKind.LOAN, amount_ore=100_000)
+    interest = pledge_create(pool=PoolFactory(kind="fair"), saver=saver, kind="gift", amount_ore=20_000)
+    Pledge.objects.filter(pk=interest.pk).update(status=PledgeStatus.INTEREST)
+    pledge_create(pool=PoolFactory(kind="fair"), saver=saver, kind="gift", amount_ore=30_000)  # the newest
+    client.force_login(saver)
+    html = client.get(reverse("web:savers:my-pledges")).content.decode()
+    assert f'class="revocable" data-pledge="{loan.pk}"' in html
+    assert f'<li data-pledge="{interest.pk}">' in html
+    assert html.count('class="pledge-row"') == min(shown, 3)
+
+
+def test_my_pledges_does_not_ask_for_revocable_pledges_without_a_loan_or_share(client, saver) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pledge_create(pool=PoolFactory(kind="fair"), saver=saver, kind="gift", amount_ore=30_000)
+    client.force_login(saver)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("web:savers:my-pledges")).content.decode()
+    assert 'class="pledge-row"' in html and 'id="reflection"' not in html and 'id="interests"' not in html
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "pools_regulatedpledge" not in read
+    assert "pools_yearlystatement" in read  # statements are always asked for

@@ -8,6 +8,7 @@ the pledge form of a regulated pool; pools without regulated offers are untouche
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -22,10 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from operations.csv_files import csv_lines, csv_response, kronor_cell, text_cell
 from operations.errors import DomainError
-from pools.models import KeyInfoSheet, PledgeKind, PledgeStatus, Pool
+from pools.models import KeyInfoSheet, Pledge, PledgeKind, PledgeStatus, Pool
 from pools.offers.selectors import (
     assessment_valid,
     consent_limit_ore,
+    interests_among,
     lender_payment_list,
     lender_payment_pledges,
     loss_reference_ore,
@@ -35,6 +37,7 @@ from pools.offers.selectors import (
     pool_offer_get,
     regulated_pledges_revocable,
     regulated_record_for_pledge,
+    revocable_possible_among,
     saver_interests,
     sheet_current,
     sheet_get_for_approval,
@@ -122,12 +125,22 @@ def pledge_risk_consent(request: HttpRequest) -> bool:
     return request.POST.get("risk_consent") == "on"
 
 
-def my_pledges_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
-    """What My pledges shows of regulated offers: pledges still revocable and the yearly statements."""
+def my_pledges_context(request: AuthenticatedHttpRequest, *, pledges: Sequence[Pledge] | None = None) -> dict[str, Any]:
+    """What My pledges shows of regulated offers: expressions of interest to confirm, pledges still revocable and the
+    yearly statements. `pledges`, when the page read every one of the saver's pledges: the interests are picked from
+    them and the revocable ones are looked up only if one could be (two queries fewer on most visits)."""
+    saver = request.user
+    if pledges is None:
+        interests = list(saver_interests(saver=saver))
+        revocable = list(regulated_pledges_revocable(saver=saver))
+    else:
+        interests = interests_among(pledges=pledges)
+        possible = revocable_possible_among(pledges=pledges)
+        revocable = list(regulated_pledges_revocable(saver=saver)) if possible else []
     return {
-        "interests": list(saver_interests(saver=request.user)),
-        "revocable": list(regulated_pledges_revocable(saver=request.user)),
-        "statements": list(statement_list_for_saver(saver=request.user)),
+        "interests": interests,
+        "revocable": revocable,
+        "statements": list(statement_list_for_saver(saver=saver)),
     }
 
 

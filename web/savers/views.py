@@ -178,6 +178,9 @@ def points_estimate(request: HttpRequest, pool_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- my pledges
 
 
+MY_PLEDGES_SHOWN = 200  # the newest pledges My pledges lists
+
+
 def _pledge_row(pledge: Any, received: int | None = None) -> dict[str, Any]:
     received_ore = pledge_received_ore(pledge) if received is None else received
     return {
@@ -212,8 +215,12 @@ def my_pledges(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             % {"count": claimed},
         )
-    rows = [_pledge_row(p, p.received_ore) for p in pledge_list_for_saver_with_received(saver=request.user)[:200]]
-    return render(request, "savers/my_pledges.html", {"rows": rows, **my_pledges_context(request)})
+    # One more than the page shows: when the saver has no more, the page holds every pledge (my_pledges_context
+    # then picks the expressions of interest from them instead of asking again).
+    pledges = list(pledge_list_for_saver_with_received(saver=request.user)[: MY_PLEDGES_SHOWN + 1])
+    rows = [_pledge_row(p, p.received_ore) for p in pledges[:MY_PLEDGES_SHOWN]]
+    every = pledges if len(pledges) <= MY_PLEDGES_SHOWN else None
+    return render(request, "savers/my_pledges.html", {"rows": rows, **my_pledges_context(request, pledges=every)})
 
 
 @login_required
