@@ -116,10 +116,12 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
     """One pool with its progress and, when it is open, the pledge form."""
     pool = pool_get_public(pool_id=pool_id)
-    return pool_gate(request, pool) or _render_pool(request, pool, PledgeForm(pool=pool))
+    # The pledge form is shown to signed-in savers only (visitors get the log-in links instead).
+    form = PledgeForm(pool=pool) if request.user.is_authenticated else None
+    return pool_gate(request, pool) or _render_pool(request, pool, form)
 
 
-def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm, status: int = 200) -> HttpResponse:
+def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm | None, status: int = 200) -> HttpResponse:
     today = timezone.localdate()
     kinds = [str(k) for k in POOL_PLEDGE_KINDS.get(pool.kind, ())]
     context = {
