@@ -19,8 +19,9 @@ Not judged, by rule:
 - Public views (PUBLIC_VIEWS below), even when a staff member opens them, for the same reason.
 - Writes (INSERT, UPDATE, DELETE): services act on rows that a selector handed them, and re-check `by`.
   Only reads (SELECT, including the SELECTs nested in a write) decide what a person sees.
-- Statements run while a streaming response is consumed after the view returned (large CSV exports):
-  they run outside the request and are not recorded.
+
+A streaming response (a large CSV export, a report file's download) is read to its end inside the recording, before
+the test sees it, so the statements its generator runs as it is consumed are judged with the request's.
 
 ## The rule for one SELECT
 
@@ -531,6 +532,9 @@ class Recorder:
             try:
                 with recorder.recording() as statements:
                     response = original(handler, request)
+                    if getattr(response, "streaming", False):
+                        # Its rows are read as it is consumed: consume it here, so those statements are judged too.
+                        response.streaming_content = list(response.streaming_content)
             finally:
                 recorder._local.depth = 0
             recorder.judge(request, statements)

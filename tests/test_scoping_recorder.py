@@ -5,7 +5,7 @@ while a treasurer is served and lets a scoped one through. These run in every pa
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
+from django.urls import path, reverse
 
 from accounts.roles import Role
 from communities.models import CommunityMembership, MembershipRole
@@ -177,3 +177,30 @@ def test_an_unscoped_selector_under_the_recorder_fails_the_test(
 def test_an_anonymous_public_page_is_not_judged(two_communities, client, recorder):
     assert client.get(reverse("web:home")).status_code == 200
     assert recorder.checked_requests == 0 and recorder.violations == []
+
+
+def _streamed_unscoped(request):
+    """A streaming response whose rows are read only as it is consumed (like a large CSV export)."""
+    from django.http import StreamingHttpResponse
+
+    def rows():
+        for bank_file in BankFile.objects.order_by("pk"):  # every community's: the leak to catch
+            yield f"{bank_file.original_name}\n"
+
+    return StreamingHttpResponse(rows(), content_type="text/csv")
+
+
+urlpatterns = [path("streamed/", _streamed_unscoped)]
+
+
+@pytest.mark.urls("tests.test_scoping_recorder")
+def test_the_statements_of_a_streamed_response_are_judged_too(two_communities, client, recorder, request):
+    _, _, treasurer = two_communities
+    login_verified(client, treasurer)
+    response = client.get("/streamed/")
+    assert b"".join(response.streaming_content).count(b".txt") == 2  # the test still reads the whole body
+    [violation] = recorder.violations
+    assert violation.tables == ("treasury_bankfile",) and violation.path == "/streamed/"
+    plugin = request.config.pluginmanager.get_plugin("scope-recorder")
+    if plugin is not None:
+        plugin.recorder.violations.clear()
