@@ -11,11 +11,13 @@ with the template rendered from the model objects).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from pools.models import FundingRule, PledgeKind, PledgeStatus, PoolKind, PoolStatus
@@ -32,10 +34,16 @@ PAY_CODES = "savers/_pay_codes.html"
 
 def _label(choices: Any, value: str) -> str:
     """A choice's label in the active language (what get_FOO_display gives, without its per-call dict building)."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
+    return _label_in(choices, value, translation.get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _label_in(choices: Any, value: str, language: str | None) -> str:
+    with translation.override(language):
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return str(value)
 
 
 def _totals(pool: Any) -> dict[str, Any] | None:
