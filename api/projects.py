@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -15,9 +14,8 @@ from rest_framework.response import Response
 from api.fields import OreAsKronorField
 from api.filters import StableOrderingFilter
 from api.serializers import FastRepresentationMixin
-from invest.errors import ReceiverSettingRefused
 from invest.models import Project, ProjectStatus
-from invest.selectors import project_get_managed, project_is_public, project_list_visible
+from invest.selectors import project_get_for_receiver, project_list_visible
 from invest.services import project_swish_number_set
 
 
@@ -106,11 +104,7 @@ class ProjectDetailView(generics.RetrieveAPIView):
     def patch(self, request: Request, pk: int) -> Response:
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        project = project_get_managed(user=request.user, project_id=pk)
-        if project is None:  # refused before the body is read; a project they cannot see is not there
-            if not project_is_public(project_id=pk):
-                raise Http404
-            raise ReceiverSettingRefused(_("Only the project's owner or an organiser may change where it is paid."))
+        project = project_get_for_receiver(user=request.user, project_id=pk)  # refused before the body is read
         if not isinstance(request.data, dict):
             return Response({"non_field_errors": [_("Send a JSON object.")]}, status=status.HTTP_400_BAD_REQUEST)
         payload = ProjectChangeSerializer(data=request.data)

@@ -7,11 +7,14 @@ from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from communities.models import Community, MembershipRole
 from communities.selectors import community_ids_for
+from invest.errors import ReceiverSettingRefused
 from invest.fairs.models import Fair
 from invest.models import MicroFund, Project, ProjectStatus
 from pools.models import Pool
@@ -48,6 +51,17 @@ def project_get_managed(*, user: User | AnonymousUser, project_id: int) -> Proje
         if ids is None or ids:
             project = (rows if ids is None else rows.filter(community_id__in=ids)).first()
     return project
+
+
+def project_get_for_receiver(*, user: User | AnonymousUser, project_id: int) -> Project:
+    """project_get_managed for the API's change of where a project is paid: raises ReceiverSettingRefused (403) for
+    a public project the user may not change, Http404 for one they cannot see (as fund_get_for_receiver)."""
+    project = project_get_managed(user=user, project_id=project_id)
+    if project is not None:
+        return project
+    if not project_is_public(project_id=project_id):
+        raise Http404
+    raise ReceiverSettingRefused(_("Only the project's owner or an organiser may change where it is paid."))
 
 
 def project_is_public(*, project_id: int) -> bool:

@@ -13,7 +13,7 @@ So a repayment recorded on 10 March but dated 1 March shows in every report as o
 figures never change, whatever is recorded afterwards. `known_at` can move the
 recording cut-off explicitly (e.g. "as of 31 December, as known on 15 January").
 
-Why one module of about 830 lines: the fund's position, a member's statement, a loan's line and the visibility
+Why one module of about 840 lines: the fund's position, a member's statement, a loan's line and the visibility
 reads all apply the one "as of" rule above to the same rows; split apart, each part would restate the rule and
 the cut-off it depends on. The visibility selectors at the top are a few lines each.
 """

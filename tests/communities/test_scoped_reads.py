@@ -19,7 +19,7 @@ from invest.fairs.selectors import fair_get_managed, fair_get_reported
 from invest.funds.models import Guarantee, Loan
 from invest.funds.selectors import fund_get_for_receiver, guarantee_list_visible, loan_list_visible
 from invest.models import ProjectStatus
-from invest.selectors import project_get_managed, project_is_public
+from invest.selectors import project_get_for_receiver, project_get_managed, project_is_public
 from pools.models import PaymentChannel, Pool, PoolKind, PoolStatus, Reminder, ReminderStatus
 from pools.offers.models import KeyInfoSheet
 from pools.offers.selectors import pool_get_for_lender_payments, pool_get_for_offer_writer, sheet_get_for_approval
@@ -182,7 +182,13 @@ def test_a_projects_payment_settings_are_read_for_its_owner_and_its_communitys_o
     assert project_get_managed(user=my_organiser, project_id=draft.pk) is None
     assert project_get_managed(user=their_treasurer, project_id=draft.pk) is None
     assert not project_is_public(project_id=draft.pk)
-    assert project_is_public(project_id=ProjectFactory(community=theirs).pk)
+    public = ProjectFactory(community=theirs)
+    assert project_is_public(project_id=public.pk)
+    assert project_get_for_receiver(user=public.owner, project_id=public.pk) == public
+    with pytest.raises(ReceiverSettingRefused):
+        project_get_for_receiver(user=my_organiser, project_id=public.pk)
+    with pytest.raises(Http404):
+        project_get_for_receiver(user=my_organiser, project_id=draft.pk)
 
 
 def test_a_funds_swish_number_is_read_for_its_own_organiser_only(sides):

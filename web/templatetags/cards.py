@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 
 from pools.models import FundingRule, PledgeKind, PledgeStatus, PoolKind, PoolStatus
 from web.fragments import fragment, rendered
+from web.templatetags.paycodes import pledge_pay_block
 
 register = template.Library()
 
@@ -130,8 +131,6 @@ def pool_facts(pool: Any, totals: Any, days_left: int) -> SafeString:
 def pledge_row_values(row: dict[str, Any]) -> dict[str, Any]:
     """Everything savers/_pledge_row.html reads of one My pledges row (web.savers.views._pledge_row), as plain
     values; the scan-to-pay block is rendered first, itself kept by its codes (and its QR drawings by their text)."""
-    from web.templatetags.paycodes import pledge_pay_block
-
     pledge, due = row["pledge"], row["due"]
     pay_block = ""
     if pledge.ocr_reference and due is not None and due.remaining_ore and pledge.kind != "support_saving":
