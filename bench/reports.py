@@ -184,8 +184,10 @@ def _seed_payments(cursor: Any, *, matches: int) -> None:
         [matches],
     )
     cursor.execute(
-        f"""INSERT INTO pools_paymentallocation (id, amount_ore, created_at, note, payment_id, pledge_id, pool_id)
-            SELECT rn, 5000 + id %% 7 * 1000, LEAST(received_on + interval '1 day 3 hours', now()), '', rn, id, pool_id
+        f"""INSERT INTO pools_paymentallocation (id, amount_ore, created_at, received_on, note, payment_id, pledge_id,
+                                                 pool_id)
+            SELECT rn, 5000 + id %% 7 * 1000, LEAST(received_on + interval '1 day 3 hours', now()), received_on, '', rn,
+                   id, pool_id
             FROM ({matched}) p WHERE rn <= %s""",
         [matches],
     )

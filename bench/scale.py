@@ -234,8 +234,10 @@ def _seed(cursor: Any, size: Size, *, only: int | None = None) -> None:
         params,
     )
     cursor.execute(
-        f"""INSERT INTO pools_paymentallocation (id, amount_ore, created_at, note, payment_id, pledge_id, pool_id)
-            SELECT id, 5000 + id %% 7 * 1000, LEAST(received_on + interval '1 day 3 hours', now()), '', id, id, pool_id
+        f"""INSERT INTO pools_paymentallocation (id, amount_ore, created_at, received_on, note, payment_id, pledge_id,
+                                                 pool_id)
+            SELECT id, 5000 + id %% 7 * 1000, LEAST(received_on + interval '1 day 3 hours', now()), received_on, '', id,
+                   id, pool_id
             FROM ({matched}) p""",
         params,
     )

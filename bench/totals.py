@@ -124,8 +124,9 @@ def _seed(cursor: CursorWrapper, *, pools: int, per_pool: int, savers: int, matc
         [matches],
     )
     cursor.execute(
-        """INSERT INTO pools_paymentallocation (id, amount_ore, created_at, note, payment_id, pledge_id, pool_id)
-           SELECT rn, 5000, now(), '', rn, id, pool_id
+        """INSERT INTO pools_paymentallocation (id, amount_ore, created_at, received_on, note, payment_id, pledge_id,
+                                                pool_id)
+           SELECT rn, 5000, now(), current_date, '', rn, id, pool_id
            FROM (SELECT id, pool_id, row_number() OVER (ORDER BY id) AS rn FROM pools_pledge
                  WHERE kind <> 'time' AND id %% 3 = 0) p
            WHERE rn <= %s""",

@@ -212,9 +212,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # The same storages as whitenoise's and Django's own, keeping each file's URL (web/storage.py).
+            "web.storage.KeptUrlManifestStaticFilesStorage"
             if IS_PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            else "web.storage.KeptUrlStaticFilesStorage"
         )
     },
 }

@@ -411,7 +411,13 @@ class _Batch:
         for payment, match in zip(rows, matches, strict=True):
             for pledge, amount in match.parts:
                 row = dict(template)
-                row.update(payment_id=payment["id"], pledge_id=pledge.pk, pool_id=pledge.pool_id, amount_ore=amount)
+                row.update(
+                    payment_id=payment["id"],
+                    pledge_id=pledge.pk,
+                    pool_id=pledge.pool_id,
+                    received_on=payment["received_on"],  # the payment's day, as PaymentAllocation.save() copies it
+                    amount_ore=amount,
+                )
                 allocations.append(row)
         _insert(PaymentAllocation, allocations)
         self._refresh_pledges({pledge.pk: pledge for match in matches for pledge, _amount in match.parts}, received)

@@ -7,7 +7,7 @@ date functions, written once each in `_Dialect`.
 
 The as-of rules are those of `treasury.reports`: a row counts when it was recorded before the end
 of the as-of day (`created_at`, `withdrawn_at`, the export time of a refund), and a payment also when
-its `received_on` is on or before that day.
+its `received_on` is on or before that day (read from its matches, which carry it: PaymentAllocation.received_on).
 
 Why one module of about 490 lines: every report statement is built from `pledge_figures_sql` and the same
 `_Dialect` date functions, and the per-community filters (`PledgeFilter`) are spliced into each of them; split,
@@ -30,7 +30,7 @@ from django.db import connection, connections, transaction
 from invest.fairs.models import Fair, Pitch
 from operations.replica import reporting_alias
 from pools.limits import pledge_cap_groups
-from pools.models import MONEY_KINDS, Payment, PaymentAllocation, Pledge, Pool
+from pools.models import MONEY_KINDS, PaymentAllocation, Pledge, Pool
 from treasury.models import PayoutBatch, PayoutLine, PayoutReason
 
 PLEDGE_TABLE = Pledge._meta.db_table
@@ -215,12 +215,13 @@ def pledge_figures_sql(
     # Fenced for every row (grouped reports, exports); unfenced for one page, so that the planner can read the
     # pledges in the page's order and stop after it.
     fence = sql.fence() if fenced else ""
-    received_in_period = _period("pay.received_on", date_from=date_from, date_to=date_to)
+    # A match carries its payment's day (copied on save): summing a community's matches reads one index, not
+    # every match's payment in a national-size payment index.
+    received_in_period = _period("a.received_on", date_from=date_from, date_to=date_to)
     received_sums = f"""SUM(a.amount_ore) AS total,
                    SUM(CASE WHEN {received_in_period} THEN a.amount_ore ELSE 0 END) AS period
             FROM {PaymentAllocation._meta.db_table} a
-            JOIN {Payment._meta.db_table} pay ON pay.id = a.payment_id
-            WHERE a.created_at < %(cutoff)s AND pay.received_on <= %(as_of)s"""
+            WHERE a.created_at < %(cutoff)s AND a.received_on <= %(as_of)s"""
     if lookups and sql.is_postgres:
         # A page read in the pledges' order: each of its pledges looks its matches up by index, instead of
         # summing every match of every pledge first (SQLite has no LATERAL, and its reports are small).

@@ -1,24 +1,14 @@
-"""Template context for every page: the community chooser in the header."""
+"""Template context for every page: the working community chosen in the header."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
 
 def working_community(request: HttpRequest) -> dict[str, Any]:
-    """`working_communities` (those the user may choose, read only when the header shows the chooser) and
-    `working_community_id` (the chosen one, None for all)."""
-
-    def choices() -> list[Any]:
-        from communities.selectors import working_community_choices
-
-        return working_community_choices(user=getattr(request, "user", None))
-
+    """`working_community_id`: the community chosen in the header's chooser, None for all (the chooser's
+    choices are read by the header itself, web/templatetags/layout.py, only for the roles that see it)."""
     user = getattr(request, "user", None)
-    return {
-        "working_communities": SimpleLazyObject(choices),
-        "working_community_id": getattr(user, "working_community_id", None) if user is not None else None,
-    }
+    return {"working_community_id": getattr(user, "working_community_id", None) if user is not None else None}

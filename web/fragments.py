@@ -15,10 +15,18 @@ values and from the model objects and compares the HTML.
 
 Off when settings.DEBUG is on, so an edited template shows at once in development. FRAGMENT_CACHE_SIZE (setting,
 default 4096 fragments, about 6 MB) bounds the memory.
+
+`page_with_csrf(request, name, values, produce)` keeps a whole page the same way (a pool page as visitors see it):
+the page is rendered with slots where the CSRF token goes (`CSRF_SLOTS` in its context: the site header and
+`{% csrf_value %}` write them), and each request's own token is put in the slots on the way out. A page whose HTML
+carries a real token anyway (a `{% csrf_token %}` the slots do not cover) is never kept: it is sent as rendered,
+since keeping it would hand one visitor's token to the next.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -27,9 +35,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+
+logger = logging.getLogger(__name__)
+
+# Slots for the CSRF token in kept HTML. Escaped text can never contain "<!--", so no value shown on a page can
+# pose as a slot; both are filled in before the response leaves.
+CSRF_SLOT = SafeString("<!--csrf-->")  # the hidden input {% csrf_token %} renders
+CSRF_VALUE_SLOT = SafeString("<!--csrf-value-->")  # the bare token (htmx's header)
+CSRF_SLOTS = "csrf_slots"  # context flag: render slots, not this request's token
+_REAL_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"<]|"X-CSRFToken": "[^"<]')
 
 _lock = threading.Lock()
 _cache: OrderedDict[Hashable, SafeString] = OrderedDict()
@@ -81,6 +100,37 @@ def rendered(name: str, values: Mapping[str, Any], produce: Callable[[], str]) -
         while len(_cache) > size:
             _cache.popitem(last=False)
     return html
+
+
+class _CarriesToken(Exception):
+    """The page rendered a real CSRF token outside the slots: it must not be kept."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__("a page kept for visitors rendered a CSRF token outside its slots")
+        self.html = html
+
+
+def page_with_csrf(
+    request: HttpRequest, name: str, values: Mapping[str, Any], produce: Callable[[], str]
+) -> SafeString:
+    """A whole page kept under `name` and `values`, with this request's CSRF token in its slots. `produce` renders
+    the page with `CSRF_SLOTS` set in its context and must depend on nothing but `values` and the language."""
+
+    def checked() -> str:
+        html = produce()
+        if _REAL_TOKEN.search(html):
+            raise _CarriesToken(html)
+        return html
+
+    try:
+        html = rendered(name, values, checked)
+    except _CarriesToken as refused:
+        logger.warning("%s: not kept, it carries a CSRF token outside the slots", name)
+        # Sent as rendered would show the slots: fill them like any other page.
+        html = mark_safe(refused.html)  # noqa: S308 - rendered by the template engine, which escaped it
+    token = get_token(request)
+    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    return mark_safe(html.replace(CSRF_SLOT, csrf_input).replace(CSRF_VALUE_SLOT, token))  # noqa: S308 - the token
 
 
 def clear() -> None:

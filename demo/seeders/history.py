@@ -36,7 +36,10 @@ def _move_payment(payment_id: int, received_on: date) -> None:
     received_on = min(received_on, today - timedelta(days=1))
     recorded = min(next_banking_day(received_on + timedelta(days=1)), today)
     Payment.objects.filter(pk=payment_id).update(received_on=received_on, created_at=_at(recorded, 9))
-    PaymentAllocation.objects.filter(payment_id=payment_id).update(created_at=_at(recorded, 9, 30))
+    PaymentAllocation.objects.filter(payment_id=payment_id).update(
+        created_at=_at(recorded, 9, 30),
+        received_on=received_on,  # a match carries its payment's day
+    )
 
 
 def backdate(*, since: datetime) -> None:

@@ -7,8 +7,10 @@ values would render empty in the first and not in the second.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
@@ -20,7 +22,7 @@ from accounts.roles import Role
 from pools.models import PledgeSource, PoolKind, PoolTotals
 from pools.services import pledge_create
 from pools.totals import pool_totals_recompute
-from tests.factories import PoolFactory, UserFactory
+from tests.factories import MicroFundFactory, PoolFactory, UserFactory
 from web import fragments
 from web.savers.views import _pledge_row
 from web.templatetags.cards import (
@@ -28,10 +30,12 @@ from web.templatetags.cards import (
     POOL_CARD,
     POOL_CARD_WITH_COMMUNITY,
     POOL_FACTS,
+    POOL_HEADING,
     pledge_row,
     pledge_row_values,
     pool_card,
     pool_facts,
+    pool_heading,
 )
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +217,250 @@ def test_values_that_render_differently_are_different_keys():
     for refused in (object(), {"a": gettext_lazy("Pool")}, {"a": {1, 2}}):
         with pytest.raises(TypeError):
             frozen(refused)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_pool_pages_heading_from_its_values_is_the_heading_from_the_pool(language):
+    from invest.models import Project
+    from pools.selectors import pool_get_public
+
+    pools = _pools()
+    Project.objects.filter(pk=pools[0].project_id).update(name="Bygdegården & <tak>")
+    without_project = PoolFactory(
+        project=None, micro_fund=MicroFundFactory(name="Ortens <förening>"), kind=PoolKind.FUND_CAPITAL
+    )
+    with translation.override(language):
+        for pool in [*pools, pool_get_public(pool_id=pools[0].pk), pool_get_public(pool_id=without_project.pk)]:
+            from_model = render_to_string(POOL_HEADING, {"pool": pool})
+            assert pool_heading(pool) == from_model
+        assert "Ortens &lt;förening&gt;" in pool_heading(pool_get_public(pool_id=without_project.pk))
+        assert "Bygdegården &amp; &lt;tak&gt;" in pool_heading(pool_get_public(pool_id=pools[0].pk))
+
+
+# The header as web/base.html wrote it before it became a fragment (web/templatetags/layout.py), from the user and
+# the request: the fragment must render exactly this, for every kind of user, in both languages, with this request's
+# CSRF token in its forms.
+HEADER_FROM_MODELS = (Path(__file__).parent / "header_from_models.html").read_text()
+
+
+def _headers(user, path: str = "/pools/?q=<tak>&kind=fair", working_community_id=None) -> tuple[str, str]:
+    """The header from the models and from the fragment, rendered in one context (one CSRF token)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import engines
+    from django.test import RequestFactory
+
+    from communities.selectors import WORKING_COMMUNITY_ATTRIBUTE, working_community_choices
+
+    request = RequestFactory().get(path)
+    request.user = user if user is not None else AnonymousUser()
+    if working_community_id is not None:
+        setattr(request.user, WORKING_COMMUNITY_ATTRIBUTE, working_community_id)
+    both = engines["django"].from_string("{% load i18n layout %}" + HEADER_FROM_MODELS + "|||{% site_header %}")
+    # The header read the chooser's communities as model rows (working_community_choices); now as (id, name).
+    chooser = {"working_communities": working_community_choices(user=request.user)}
+    from_models, from_values = both.render(chooser, request).split("|||")
+    return from_models, from_values
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_header_from_its_values_is_the_header_from_the_user(language):
+    from communities.models import MembershipRole
+    from communities.services import community_create, membership_grant
+
+    village = community_create(name="Åsbyns <byalag>", slug="asbyn")
+    other = community_create(name="Kvarnbyn & co", slug="kvarnbyn")
+    treasurer = UserFactory(roles=(), full_name="Kassör <Karin>")
+    membership_grant(user=treasurer, community=village, role=MembershipRole.TREASURER)
+    membership_grant(user=treasurer, community=other, role=MembershipRole.ORGANISER)
+    single = UserFactory(roles=())
+    membership_grant(user=single, community=village, role=MembershipRole.TREASURER)
+    people = [
+        (None, None),
+        (UserFactory(roles=(Role.SAVER,), full_name="Sara Sparare"), None),
+        (UserFactory(roles=(Role.PROJECT_OWNER,)), None),
+        (single, None),
+        (treasurer, None),
+        (treasurer, other.pk),
+        (UserFactory(roles=(), is_staff=True), village.pk),
+    ]
+    with translation.override(language):
+        for user, chosen in people:
+            from_models, from_values = _headers(user, working_community_id=chosen)
+            assert from_values == from_models, user
+            assert 'name="csrfmiddlewaretoken"' in from_values
+        from_models, from_values = _headers(treasurer, working_community_id=other.pk)
+        assert f'<option value="{other.pk}" selected>Kvarnbyn &amp; co</option>' in from_values
+        assert "Kassör &lt;Karin&gt;" in from_values
+        assert 'value="/pools/?q=%3Ctak%3E&amp;kind=fair"' in from_values
+    assert fragments.stats["hits"] >= 1 or fragments.stats["misses"] >= len(people)
+
+
+def test_the_header_carries_each_requests_own_csrf_token_and_each_users_own_name(client):
+    import re
+
+    from django.test import Client
+
+    pool = _pools()[0]
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    tokens = []
+    for visitor in (first, second):
+        html = visitor.get(f"/pools/{pool.pk}/").content.decode()
+        found = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+        assert len(found) == 1  # the header's forms and the page share this request's token
+        tokens.append(found.pop())
+        assert tokens[-1] in html.split("<header", 1)[0]  # the htmx header on <body> carries the same one
+    assert tokens[0] != tokens[1]
+    assert fragments.stats["hits"] >= 1  # the second visitor's header came from the cache, with its own token
+    # The token works: the language form posts with it (and without it is refused).
+    refused = second.post("/language/", {"language": "en", "next": "/"})
+    assert refused.status_code == 403
+    switched = second.post("/language/", {"language": "en", "next": "/", "csrfmiddlewaretoken": tokens[1]})
+    assert switched.status_code == 302
+    # Another person's name never shows: the name is part of what the fragment is kept under.
+    for name in ("Anna Andersson", "Bo Bengtsson"):
+        person = Client()
+        person.force_login(UserFactory(roles=(Role.SAVER,), full_name=name))
+        html = person.get(f"/pools/{pool.pk}/").content.decode()
+        assert f'<span class="who">{name}</span>' in html
+        assert ("Anna Andersson" in html) == (name == "Anna Andersson")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_kept_includes_are_the_includes(language):
+    """{% kept %} renders a template that reads only its values and the language: the treasury's navigation and
+    the report tabs are the same HTML as their plain includes, the current tab marked."""
+    from django.template import engines
+
+    from web.report_tabs import report_tabs
+
+    kinds = report_tabs()
+    with translation.override(language):
+        for kind in ("overview", "savers"):
+            both = engines["django"].from_string(
+                '{% load layout %}{% include "treasury/_nav.html" %}{% include "treasury/_report_tabs.html" %}|||'
+                '{% kept "treasury/_nav.html" %}{% kept "treasury/_report_tabs.html" kinds=kinds kind=kind %}'
+            )
+            included, kept = both.render({"kinds": kinds, "kind": kind}).split("|||")
+            assert kept == included
+            assert f'/treasury/reports/{kind}/" aria-current="page"' in kept
+            assert kept.count('aria-current="page"') == 1
+
+
+# ---------------------------------------------------------------- the pool page as visitors see it, kept whole
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"|"X-CSRFToken": "([A-Za-z0-9]+)"')
+
+
+def _visitor_page(client, url: str) -> tuple[str, set[str]]:
+    """The page's HTML with its CSRF tokens taken out, and the tokens."""
+    html = client.get(url).content.decode()
+    tokens = {a or b for a, b in TOKEN.findall(html)}
+    return TOKEN.sub("TOKEN", html), tokens
+
+
+def _visitor_pools():
+    from pools.models import PoolStatus
+    from tests.pools.offers_helpers import regulated_loan_pool
+
+    plain = _pools()
+    closed_offer = regulated_loan_pool(rate_bp=725)
+    from pools.models import Pool
+
+    Pool.objects.filter(pk=closed_offer.pk).update(status=PoolStatus.SUCCEEDED)  # no sheet gate: the offer block shows
+    fund_pool = PoolFactory(project=None, micro_fund=MicroFundFactory(), kind=PoolKind.FUND_CAPITAL)
+    return [*plain, closed_offer, fund_pool]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_visitors_pool_page_kept_whole_is_the_page_rendered_the_ordinary_way(monkeypatch, language):
+    from django.test import Client
+
+    import web.savers.views
+
+    pools = _visitor_pools()
+    visitor = Client()
+    visitor.cookies["django_language"] = language
+    for pool in pools:
+        for query in ("", "?utm=<x>&a=1"):
+            url = f"/pools/{pool.pk}/{query}"
+            _visitor_page(visitor, url)  # fills the cache
+            kept, kept_tokens = _visitor_page(visitor, url)
+            with monkeypatch.context() as ordinary:  # as with a message waiting: rendered by render(), not kept
+                ordinary.setattr(web.savers.views, "get_messages", lambda request: ["a message"])
+                rendered, rendered_tokens = _visitor_page(visitor, url)
+            assert kept == rendered, pool
+            assert len(kept_tokens) == 1 and len(rendered_tokens) == 1  # this request's token, in every slot
+            assert kept.count("TOKEN") == 2  # the language form and htmx's header
+            assert ('id="offer-steps"' in kept) == (pool.pk == pools[-2].pk)  # the regulated pool shows its offer
+    assert fragments.stats["hits"] >= len(pools) * 2
+
+
+def test_every_figure_on_a_visitors_pool_page_shows_at_once(client):
+    from invest.models import Project
+    from pools.models import Pool, PoolStatus
+    from pools.offers.models import PoolOffer
+    from pools.offers.services import sheet_approve, sheet_write
+    from tests.pools.offers_helpers import SHEET, regulated_loan_pool
+
+    pool = _pools()[0]
+    url = f"/pools/{pool.pk}/"
+    before = client.get(url).content.decode()
+    changes = [
+        (lambda: Pool.objects.filter(pk=pool.pk).update(title="Nytt tak på bygdegården"), "Nytt tak på bygdegården"),
+        (lambda: Project.objects.filter(pk=pool.project_id).update(name="Byalaget Ny"), "Byalaget Ny"),
+        (lambda: PoolTotals.objects.filter(pool=pool).update(saver_count=4321), "<dd>4321</dd>"),
+        (lambda: Pool.objects.filter(pk=pool.pk).update(description="Helt ny text"), "Helt ny text"),
+        (lambda: Pool.objects.filter(pk=pool.pk).update(status=PoolStatus.SUCCEEDED), 'class="error"'),
+    ]
+    for change, shown in changes:
+        assert shown not in before
+        change()
+        assert shown in client.get(url).content.decode(), shown
+    offered = regulated_loan_pool(rate_bp=500)
+    Pool.objects.filter(pk=offered.pk).update(status=PoolStatus.SUCCEEDED)  # closed: no sheet gate before the page
+    offer_url = f"/pools/{offered.pk}/"
+    client.cookies["django_language"] = "en"
+    first = client.get(offer_url).content.decode()
+    assert "interest 500 basis points a year" in first and "(version 1)" in first
+    PoolOffer.objects.filter(pool=offered).update(interest_rate_bp=650)
+    assert "interest 650 basis points a year" in client.get(offer_url).content.decode()
+    organiser = UserFactory(roles=(Role.ORGANISER,))
+    sheet_approve(sheet=sheet_write(pool=offered, by=offered.project.owner, content=SHEET), by=organiser)
+    assert "(version 2)" in client.get(offer_url).content.decode()
+    client.cookies["django_language"] = "sv"
+    swedish = client.get(offer_url).content.decode()  # the language is part of the key
+    assert "basis points a year" not in swedish and "(version 2)" in swedish
+
+
+def test_a_visitor_with_a_message_gets_it_and_the_kept_page_never_holds_it(client, rf):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import Client
+
+    pool = _pools()[0]
+    url = f"/pools/{pool.pk}/"
+    client.get(url)
+    client.get(url)  # kept
+    client.cookies["messages"] = CookieStorage(rf.get("/"))._encode([Message(constants.INFO, "Du är utloggad.")])
+    assert "Du är utloggad." in client.get(url).content.decode()
+    assert "Du är utloggad." not in client.get(url).content.decode()  # shown once, as on every page
+    assert "Du är utloggad." not in Client().get(url).content.decode()
+
+
+def test_a_page_that_carries_a_real_token_is_never_kept(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get("/pools/1/")
+    request.user = AnonymousUser()
+    leaky = '<input type="hidden" name="csrfmiddlewaretoken" value="abcDEF123"><!--csrf-->'
+    for _ in range(2):
+        html = fragments.page_with_csrf(request, "leaky", {"a": 1}, lambda: leaky)
+        assert "<!--" not in html and html.count("csrfmiddlewaretoken") == 2
+    assert fragments.stats["hits"] == 0  # refused both times: nothing was kept
+    kept = fragments.page_with_csrf(request, "clean", {"a": 1}, lambda: '<p>x</p><!--csrf--> "<!--csrf-value-->"')
+    again = fragments.page_with_csrf(request, "clean", {"a": 1}, lambda: "never rendered")
+    assert fragments.stats["hits"] == 1
+    for html in (kept, again):
+        [token] = re.findall(r'value="([A-Za-z0-9]{64})"', html)
+        assert html == f'<p>x</p><input type="hidden" name="csrfmiddlewaretoken" value="{token}"> "{token}"'

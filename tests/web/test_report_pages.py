@@ -56,7 +56,9 @@ def _seed(*, pools: int, pledges_per_pool: int, start: int) -> list[int]:
     )
     PaymentAllocation.objects.bulk_create(
         [
-            PaymentAllocation(payment=pay, pledge=pledge, pool_id=pledge.pool_id, amount_ore=5_000)
+            PaymentAllocation(
+                payment=pay, pledge=pledge, pool_id=pledge.pool_id, received_on=pay.received_on, amount_ore=5_000
+            )
             for pay, pledge in zip(payments, pledges[::2], strict=True)
         ]
     )

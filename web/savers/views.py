@@ -12,9 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
@@ -63,6 +65,7 @@ from pools.services import (
     pledge_received_ore,
     pledge_withdraw,
 )
+from web.fragments import CSRF_SLOTS, page_with_csrf
 from web.http import AuthenticatedHttpRequest
 from web.offers.views import my_pledges_context, pledge_risk_consent, pool_gate, pool_offer_context
 from web.savers.forms import (
@@ -77,6 +80,7 @@ from web.savers.forms import (
     ReminderPreferencesForm,
     SignupForm,
 )
+from web.templatetags.cards import POOL_PAGE_FOR_VISITORS, pool_page_visitor_values
 
 
 def _add_domain_error(form: Any, error: DomainError, arguments: dict[str, Any] | None = None) -> None:
@@ -135,6 +139,17 @@ def _render_pool(request: HttpRequest, pool: Any, form: PledgeForm | None, statu
         "has_non_money_kinds": bool(set(kinds) & set(NON_MONEY_KINDS)),
         **pool_offer_context(request, pool),
     }
+    if form is None and status == 200 and not request.user.is_authenticated and not len(get_messages(request)):
+        # A visitor's page is the same for every visitor until a figure on it changes: kept whole, under
+        # everything it shows (web/fragments.py), each visitor's own CSRF token put in on the way out.
+        values = pool_page_visitor_values(request, pool, context)
+        html = page_with_csrf(
+            request,
+            POOL_PAGE_FOR_VISITORS,
+            values,
+            lambda: render_to_string("savers/pool_detail.html", {**context, CSRF_SLOTS: True}, request),
+        )
+        return HttpResponse(html)
     return render(request, "savers/pool_detail.html", context, status=status)
 
 

@@ -3,9 +3,9 @@
 `{% pool_card pool days_left %}` renders savers/_pool_card.html and `{% pool_card pool days_left with_community=True %}`
 the card with its community's name under it (communities/_pool_with_community.html); `{% pledge_row row %}` one row
 of My pledges (savers/_pledge_row.html); `{% pool_facts pool totals days_left %}` the facts column of a pool page
-(savers/_pool_facts.html). Each builds the plain values its template reads: those values are the
-fragment's cache key, so they must hold everything the template shows (tests/web/test_fragments.py compares each
-with the template rendered from the model objects).
+(savers/_pool_facts.html) and `{% pool_heading pool %}` its heading (savers/_pool_heading.html). Each builds the
+plain values its template reads: those values are the fragment's cache key, so they must hold everything the
+template shows (tests/web/test_fragments.py compares each with the template rendered from the model objects).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 
 from pools.models import FundingRule, PledgeKind, PledgeStatus, PoolKind, PoolStatus
+from pools.offers.models import OfferInstrument
 from web.fragments import fragment, rendered
 from web.templatetags.paycodes import pledge_pay_block
 
@@ -30,6 +31,7 @@ POOL_CARD = "savers/_pool_card.html"
 POOL_CARD_WITH_COMMUNITY = "communities/_pool_with_community.html"
 PLEDGE_ROW = "savers/_pledge_row.html"
 POOL_FACTS = "savers/_pool_facts.html"
+POOL_HEADING = "savers/_pool_heading.html"
 PAY_CODES = "savers/_pay_codes.html"
 
 
@@ -99,6 +101,51 @@ def pool_card_values(pool: Any, days_left: int, *, with_community: bool = False)
 def pool_card(pool: Any, days_left: int, with_community: bool = False) -> SafeString:
     template_name = POOL_CARD_WITH_COMMUNITY if with_community else POOL_CARD
     return fragment(template_name, pool_card_values(pool, days_left, with_community=with_community))
+
+
+def pool_heading_values(pool: Any) -> dict[str, Any]:
+    """Everything savers/_pool_heading.html (a pool page's project or beneficiary, kind and title) reads."""
+    project = pool.project
+    return {
+        "pool": {
+            "project": {"slug": project.slug, "name": project.name} if project is not None else None,
+            "beneficiary_name": pool.beneficiary_name,
+            "get_kind_display": _label(PoolKind, pool.kind),
+            "title": pool.title,
+        }
+    }
+
+
+@register.simple_tag
+def pool_heading(pool: Any) -> SafeString:
+    return fragment(POOL_HEADING, pool_heading_values(pool))
+
+
+POOL_PAGE_FOR_VISITORS = "savers/pool_detail.html (visitors)"
+
+
+def pool_page_visitor_values(request: Any, pool: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """Everything savers/pool_detail.html (with web/base.html) shows a visitor who is not signed in, as plain
+    values: the heading, the facts, whether it is open, the regulated offer's terms and sheet version, and the
+    page's path (the log-in links and the language form). The page kept under them (web/fragments.py
+    page_with_csrf) is the same for every visitor; tests/web/test_fragments.py changes each of them and checks the
+    page does."""
+    offer = context.get("offer")
+    sheet = context.get("offer_sheet")
+    return {
+        "heading": pool_heading_values(pool),
+        "facts": pool_facts_values(pool, context["totals"], context["days_left"]),
+        "is_open": bool(context["is_open"]),
+        "offer": None
+        if offer is None
+        else {
+            "instrument": _label(OfferInstrument, offer.instrument),
+            "interest_rate_bp": offer.interest_rate_bp,
+            "sheet_version": sheet.version if sheet is not None else None,
+        },
+        "path": request.path,
+        "full_path": request.get_full_path(),
+    }
 
 
 def pool_facts_values(pool: Any, totals: Any, days_left: int) -> dict[str, Any]:
