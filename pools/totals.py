@@ -278,7 +278,7 @@ def pool_totals_figures_range(*, first_pool_id: int, last_pool_id: int) -> dict[
 #   pledge with an amount, so the sum of the capped amounts is the money pledged and COUNT(amount_ore) the
 #   money pledges (each amount capped at every distinct per-pledge limit, pools.limits; the pool's own kind
 #   picks its column in `base`, so no join to the pools in the pass);
-# - money received grouped by the match's own pool from allocation_pool_cover_idx (no join), less the
+# - money received grouped by the match's own pool from allocation_pool_day_cover_idx (no join), less the
 #   matches of refunded pledges (few, found by pledge_refunded_pool_idx);
 # - percentages rounded half to even on exact integers, like Decimal.quantize in _percent;
 # - the UPDATE (UPDATE_SQL) writes only rows whose figures differ, and pools without pledges get zeros.
