@@ -277,28 +277,29 @@ def invitation_find(*, token: str) -> CommunityInvitation | None:
     )
 
 
+def _working_communities(user: Any) -> QuerySet[Community]:
+    """Every community for platform staff, else those where `user` holds a treasurer, organiser or fund manager
+    membership (the user is signed in)."""
+    if is_platform_staff(user):
+        return community_list()
+    ids = CommunityMembership.objects.filter(user=user, role__in=STAFF_ROLES).values("community_id")
+    return community_list().filter(pk__in=ids)
+
+
 def working_community_choices(*, user: Any) -> list[Community]:
     """The communities `user` may choose to work in: every one for platform staff, else those where they
     hold a treasurer, organiser or fund manager membership."""
     if not getattr(user, "is_authenticated", False):
         return []
-    if is_platform_staff(user):
-        return list(community_list())
-    ids = CommunityMembership.objects.filter(user=user, role__in=STAFF_ROLES).values("community_id")
-    return list(community_list().filter(pk__in=ids))
+    return list(_working_communities(user))
 
 
 def working_community_names(*, user: Any) -> list[tuple[int, str]]:
     """The same communities as working_community_choices, as (id, name) in the same order: what the header's
-    chooser shows on every page of these roles, read as two columns in one query rather than as model rows."""
+    chooser shows on every page of these roles, read as two columns rather than as model rows."""
     if not getattr(user, "is_authenticated", False):
         return []
-    if is_platform_staff(user):
-        return list(community_list().values_list("pk", "name"))
-    held = CommunityMembership.objects.filter(user=user, role__in=STAFF_ROLES)
-    return list(
-        held.values_list("community_id", "community__name").distinct().order_by("community__name", "community_id")
-    )
+    return list(_working_communities(user).values_list("pk", "name"))
 
 
 def community_input_normalised(data: Any) -> Any:

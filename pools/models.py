@@ -1,6 +1,6 @@
 """Where the money comes from: pools, pledges, payments, matches, pool totals.
 
-Why one module of about 650 lines: pools, pledges, payments, their matches and the stored totals are one
+Why one module of about 670 lines: pools, pledges, payments, their matches and the stored totals are one
 aggregate whose check constraints refer to each other's fields; Django keeps an app's models in one module, and
 splitting it into a package would only move the same classes behind re-exports.
 """
