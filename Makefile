@@ -8,6 +8,9 @@ STAMP_DEV := $(VENV)/.installed-dev
 # Two test processes. With PostgreSQL + Redis the integration tests (real Celery workers sharing one
 # broker) then run on their own in one process; pytest's exit 5 (none selected) is not a failure there.
 PYTEST_ARGS ?=
+# Which tests the PostgreSQL pass of `make test` runs besides the integration tests (CI leaves out the browser tests
+# there: they ran on the default database in the pass before, and what they add is the browser's, not the database's).
+PG_MARKS ?= not integration
 
 .PHONY: run test lint typecheck check-migrations deploy-check lock system-deps ci clean schema schema-check security bandit pip-audit fuzz bench-api messages test-scoping
 
@@ -33,7 +36,7 @@ test: $(STAMP_DEV)
 ifeq ($(DATABASE_URL),)
 	DJANGO_ENV=test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 else
-	DJANGO_ENV=test $(PY) -m pytest -n 2 -m "not integration" $(PYTEST_ARGS)
+	DJANGO_ENV=test $(PY) -m pytest -n 2 -m "$(PG_MARKS)" $(PYTEST_ARGS)
 	DJANGO_ENV=test $(PY) -m pytest -m integration $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endif
 

@@ -402,7 +402,7 @@ def test_schemathesis_finds_no_server_errors_and_no_undocumented_responses(
     ]
     for header in _credentials(world.users[role.user], session=role.session):
         command += ["--header", header]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=270, cwd=tmp_path, check=False)
     output = result.stdout + result.stderr
     print(output)
 
