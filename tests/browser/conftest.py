@@ -12,6 +12,7 @@ Tests skip with a clear reason when /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -48,6 +49,10 @@ def chromium_browser() -> Iterator[Any]:
         browser.close()
 
 
+# Contexts opened during the running test; closed when it ends (see _close_contexts_left_open).
+_OPEN_CONTEXTS: list[Any] = []
+
+
 def _bounded_contexts(browser: Any) -> None:
     """Every context a test opens waits at most 15 s for an action or a page, so a stuck page fails that test."""
     new_context = browser.new_context
@@ -56,9 +61,21 @@ def _bounded_contexts(browser: Any) -> None:
         context = new_context(*args, **kwargs)
         context.set_default_timeout(15_000)
         context.set_default_navigation_timeout(15_000)
+        _OPEN_CONTEXTS.append(context)
         return context
 
     browser.new_context = bounded
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts_left_open() -> Iterator[None]:
+    """A context that a test opened and did not close (an assertion failed first) is closed when the test ends:
+    its pages would otherwise go on calling the live server (the fair board polls every second) into later tests."""
+    yield
+    while _OPEN_CONTEXTS:
+        context = _OPEN_CONTEXTS.pop()
+        with contextlib.suppress(Exception):  # already closed, or the browser is gone
+            context.close()
 
 
 @pytest.fixture
