@@ -49,7 +49,7 @@ def chromium_browser() -> Iterator[Any]:
         browser.close()
 
 
-# Contexts opened during the running test; closed when it ends (see _close_contexts_left_open).
+# Contexts opened during the running test; closed when it ends (see pytest_runtest_teardown).
 _OPEN_CONTEXTS: list[Any] = []
 
 
@@ -67,14 +67,14 @@ def _bounded_contexts(browser: Any) -> None:
     browser.new_context = bounded
 
 
-@pytest.fixture(autouse=True)
-def _close_contexts_left_open() -> Iterator[None]:
-    """A context that a test opened and did not close (an assertion failed first) is closed when the test ends:
-    its pages would otherwise go on calling the live server (the fair board polls every second) into later tests."""
-    yield
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Every context the test opened is closed when it ends, whether the test closed it or not (it failed first, or
+    forgot), and before its fixtures are torn down: an open page would go on calling the live server (the fair board
+    polls every second) while the test's database is emptied, and into later tests."""
     while _OPEN_CONTEXTS:
         context = _OPEN_CONTEXTS.pop()
-        with contextlib.suppress(Exception):  # already closed, or the browser is gone
+        with contextlib.suppress(Exception):  # the browser is gone
             context.close()
 
 

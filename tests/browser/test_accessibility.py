@@ -75,7 +75,6 @@ def test_every_page_kind_has_no_serious_axe_violation_nor_low_contrast_control(
     signed_in = None
     for viewport, language, width in ((PHONE, "sv", "phone"), (DESKTOP, "en", "desktop")):
         context = chromium_browser.new_context(viewport=viewport, storage_state=signed_in)
-        context.set_default_timeout(15_000)
         page = context.new_page()
         if email and signed_in is None:
             log_in(page, live_server.url, email)

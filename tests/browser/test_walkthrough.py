@@ -100,7 +100,6 @@ def test_every_role_reaches_every_navigation_page_in_both_languages(live_server,
     call_command("seed_demo", savers=3, quiet=True)
     problems: list[str] = []
     context = chromium_browser.new_context(viewport={"width": 390, "height": 844})
-    context.set_default_timeout(15_000)
     context.add_init_script(
         "window.__cspViolations = [];"
         "document.addEventListener('securitypolicyviolation',"
